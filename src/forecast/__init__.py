@@ -1,0 +1,48 @@
+"""forecast: a market forecast modeling toolkit.
+
+Write a cited projection down as a scenario, fit growth curves to the market's history,
+calibrate them to the cited anchors and project them with prediction intervals::
+
+    import forecast
+    sc = forecast.load_scenario("scenarios/global-ai-2030.toml")
+    res = forecast.run_scenario(sc)
+    res.projection        # long DataFrame: scenario, year, point, mean, median, lo-80, hi-80, ...
+    res.fit.params, res.fit.se, res.fit.saturation, res.fit.inflection_year
+
+    fit = forecast.GrowthModel("gompertz").fit(years, values, [forecast.Anchor(2030, 1570.0)])
+    fit.forecast(range(2025, 2036), levels=(80, 95))
+"""
+
+from ._version import __version__
+from .data import Series, load_estimates, load_series
+from .errors import DataError, FitError, ForecastError, MoneyError, OutputError, ScenarioError
+from .models import FAMILIES, GrowthFit, GrowthModel, cagr
+from .money import format_money, parse_money, parse_rate
+from .projection import ScenarioResult, run_scenario
+from .scenario import Scenario, load_scenario
+from .types import Anchor
+
+__all__ = [
+    "FAMILIES",
+    "Anchor",
+    "DataError",
+    "FitError",
+    "ForecastError",
+    "GrowthFit",
+    "GrowthModel",
+    "MoneyError",
+    "OutputError",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioResult",
+    "Series",
+    "__version__",
+    "cagr",
+    "format_money",
+    "load_estimates",
+    "load_scenario",
+    "load_series",
+    "parse_money",
+    "parse_rate",
+    "run_scenario",
+]

@@ -1,0 +1,533 @@
+"""The ``forecast`` command line.
+
+``main(argv) -> int`` is the single error boundary: a :class:`ForecastError` becomes one line on
+stderr and exit code 2 (a traceback only with ``--verbose``); an unexpected exception becomes one
+line and exit code 1. Tests call ``main`` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .data import load_series
+from .errors import ForecastError
+from .models import FAMILIES, GrowthFit, GrowthModel, cagr
+from .money import format_money, parse_rate, parse_year_value
+from .output import csv_bytes, json_bytes, publish
+from .projection import ScenarioResult, run_scenario
+from .scenario import load_scenario
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as a ForecastError (one line, exit 2)."""
+
+    def error(self, message: str) -> Any:
+        raise ForecastError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (sub-commands run, validate, implied, fit)."""
+    common = _Parser(add_help=False)
+    common.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
+
+    parser = _Parser(
+        prog="forecast",
+        description="Market forecast modeling: cited scenarios, growth curves calibrated to "
+        "anchors, projections with prediction intervals.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"forecast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="fit, calibrate and project scenarios",
+        description="Fit, calibrate and project scenarios; print a summary and "
+        "write OUT/<scenario>/projection.csv, params.csv, summary.json.",
+    )
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
+    run.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace earlier results of other inputs in OUT/<scenario>",
+    )
+    run.add_argument("--json", action="store_true", help="print the summaries as JSON")
+
+    val = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check scenario files without running",
+        description="Check scenario files (schema, money strings, data files, "
+        "anchors, segments) without fitting anything.",
+    )
+    val.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    val.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    imp = sub.add_parser(
+        "implied",
+        parents=[common],
+        help="implied CAGR between two values, or solve for a value",
+        description="Give two of --from, --to, --cagr and get the third. Examples: "
+        "--from 2024:279.22B --to 2030:1.57T (prints the CAGR); "
+        "--from 2024:279.22B --cagr 35.9%% --to 2030 (prints the 2030 value); "
+        "--to 2030:1.57T --cagr 30%% --from 2024 (prints the 2024 value).",
+    )
+    imp.add_argument("--from", dest="start", required=True, metavar="YEAR[:VALUE]")
+    imp.add_argument("--to", dest="end", required=True, metavar="YEAR[:VALUE]")
+    imp.add_argument("--cagr", metavar="RATE", help="compound annual growth rate, e.g. 35.9%%")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    fit = sub.add_parser(
+        "fit",
+        parents=[common],
+        help="fit growth curves to a year,value CSV",
+        description="Fit one or more growth-curve families to a CSV with a year "
+        "column and a value column; print parameters with standard errors.",
+    )
+    fit.add_argument("data", metavar="DATA.csv")
+    fit.add_argument(
+        "--model",
+        default="logistic",
+        metavar="FAMILY[,FAMILY...]",
+        help=f"one or more of {', '.join(FAMILIES)}, or 'all' (default: logistic)",
+    )
+    fit.add_argument(
+        "--error",
+        choices=("multiplicative", "additive"),
+        default="multiplicative",
+        help="relative (log) or absolute errors (default: multiplicative)",
+    )
+    fit.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="hold a parameter fixed, e.g. --fix launch=0 (repeatable)",
+    )
+    fit.add_argument("--year-column", default="year")
+    fit.add_argument("--value-column", default="value")
+    fit.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        handler = {
+            "run": _cmd_run,
+            "validate": _cmd_validate,
+            "implied": _cmd_implied,
+            "fit": _cmd_fit,
+        }[args.command]
+        return handler(args, args_list)
+    except ForecastError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"forecast: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("forecast: interrupted; earlier results are untouched", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place an unexpected error is turned into a line
+        if verbose:
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"forecast: internal error: {type(exc).__name__}: {first} (rerun with --verbose "
+            "for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+# ------------------------------------------------------------------------------------------------
+# run / validate
+# ------------------------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+    scenarios = [load_scenario(p) for p in args.scenarios]  # validate all before running any
+    names = [s.name for s in scenarios]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ForecastError(
+            f"run: scenario names must be unique within one run (they name the output "
+            f"folders); got {sorted(dupes)[0]!r} more than once"
+        )
+    command = ["forecast", *argv]
+    results = [run_scenario(s) for s in scenarios]
+    summaries = []
+    for res in results:
+        summary = res.summary(command)
+        files = {
+            "projection.csv": csv_bytes(res.projection),
+            "params.csv": csv_bytes(res.params),
+            "summary.json": json_bytes(summary),
+        }
+        if not res.segments.empty:
+            files["segments.csv"] = csv_bytes(res.segments)
+        target = Path(args.out) / res.scenario.name
+        outcome = publish(target, files, force=args.force)
+        summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
+        summaries.append(summary)
+        if not args.json:
+            print(_format_summary(res, summary))
+            print()
+    if args.json:
+        print(json.dumps(summaries, indent=2, allow_nan=False))
+    elif len(results) > 1:
+        print(_format_comparison(results))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
+    out = []
+    for p in args.scenarios:
+        sc = load_scenario(p)
+        out.append(
+            {
+                "file": str(p),
+                "scenario": sc.name,
+                "ok": True,
+                "history_points": 0 if sc.history is None else len(sc.history),
+                "anchors": len(sc.anchors),
+                "segments": len(sc.segments),
+                "family": sc.model.family,
+                "horizon": sc.horizon,
+            }
+        )
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for o in out:
+            print(
+                f"ok  {o['file']}  ({o['scenario']}: {o['family']}, {o['history_points']} "
+                f"history points, {o['anchors']} anchor(s), {o['segments']} segment(s), "
+                f"horizon {o['horizon']})"
+            )
+    return 0
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
+
+
+def _money(x: float | None) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else format_money(x)
+
+
+def _interval(row: dict[str, Any], level: float) -> str:
+    lo, hi = row.get(f"lo-{level:g}"), row.get(f"hi-{level:g}")
+    if lo is None or hi is None:
+        return f"{level:g}% n/a"
+    return f"{level:g}% {_money(lo)}-{_money(hi)}"
+
+
+def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
+    sc, fit = res.scenario, res.fit
+    lines = [f"{sc.name}: {sc.title}"]
+    h = s["history"]
+    basis = []
+    if h:
+        basis.append(f"{h['points']} history points {h['first_year']}-{h['last_year']}")
+    if sc.anchors:
+        basis.append(f"{len(sc.anchors)} anchor(s)")
+    lines.append(
+        f"  model       {fit.model.family} ({fit.model.error} errors), fitted to "
+        f"{' + '.join(basis)}"
+    )
+    for a in s["anchors"]:
+        need = a.get("implied_cagr_from_last_history")
+        needs = f"; implies {_pct(need)}/yr from {h['last_year']}" if h and need is not None else ""
+        kind = a["kind"] + (f" ±{_pct(a['tolerance'], 0)}" if a["tolerance"] else "")
+        lines.append(
+            f"  anchor      {a['year']} {_money(a['value_usd_bn'])} ({kind}): fitted "
+            f"{_money(a['fitted_usd_bn'])}, miss {a['miss_pct']:+.2f}%{needs}"
+        )
+        lines.append(f"              source: {a['source']}")
+    params = s["fit"]["params"]
+    if fit.saturation is not None:
+        name = fit.family.saturation_param or ""
+        p = params[name]
+        ci = (
+            f" (95% CI {_money(p['lo-95'])}-{_money(p['hi-95'])})" if p["lo-95"] is not None else ""
+        )
+        lines.append(f"  saturation  {_money(fit.saturation)}{ci}")
+    if fit.inflection_year is not None:
+        lines.append(f"  {fit.family.inflection_label:<11} {fit.inflection_year:.1f}")
+    spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
+    lines.append(
+        "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {_pct(v)}/yr" for k, v in spans)
+    )
+    for row in s["report_years"]:
+        ints = "  ".join(_interval(row, lv) for lv in sc.levels)
+        lines.append(f"  {row['year']}        {_money(row['point'])}  {ints}")
+    pstr = ", ".join(
+        f"{n}={_fmt_param(v['estimate'], v['unit'])}"
+        + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")
+        + (" [fixed]" if v["fixed"] else "")
+        + (" [at bound]" if v["at_bound"] else "")
+        for n, v in params.items()
+    )
+    lines.append(f"  params      {pstr}")
+    sigma = s["fit"]["sigma"]
+    sig = (
+        f"{_pct(float(np.expm1(sigma)))} (log scale)"
+        if sigma is not None and fit.model.error == "multiplicative"
+        else f"{sigma}"
+    )
+    aicc = "n/a" if s["fit"]["aicc"] is None else f"{s['fit']['aicc']:.2f}"
+    lines.append(f"  fit         residual sd {sig}, dof {s['fit']['dof']}, AICc {aicc}")
+    for w in s["warnings"]:
+        lines.append(f"  warning     {w}")
+    o = s.get("output")
+    if o:
+        verb = {
+            "written": "wrote",
+            "unchanged": "unchanged (same results already there)",
+            "replaced": "replaced",
+        }[o["outcome"]]
+        lines.append(f"  output      {verb}: {o['folder']}/ ({', '.join(o['files'])})")
+    return "\n".join(lines)
+
+
+def _fmt_param(v: float | None, unit: str) -> str:
+    if v is None:
+        return "n/a"
+    if unit == "money":
+        return _money(v) if v > 0 else f"{v:.4g}"
+    if unit == "year":
+        return f"{v:.2f}"
+    return f"{v:.4g}"
+
+
+def _format_comparison(results: list[ScenarioResult]) -> str:
+    years = sorted({y for r in results for y in r.report_years})
+    year = 2030 if 2030 in years else years[0]
+    header = [
+        "scenario",
+        "family",
+        f"{year}",
+        "80% interval",
+        "CAGR to " + str(year),
+        "saturation",
+        "inflection",
+    ]
+    rows = []
+    for r in results:
+        try:
+            v = r.value_at(year)
+        except KeyError:
+            v = {}
+        start = int(r.projection["year"].iloc[0])
+        rows.append(
+            [
+                r.scenario.name,
+                r.fit.model.family,
+                _money(v.get("point")),
+                _interval(v, 80).removeprefix("80% ") if v else "n/a",
+                _pct(r.fit.implied_cagr(start, year)) + f" from {start}" if year > start else "n/a",
+                _money(r.fit.saturation),
+                "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}",
+            ]
+        )
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(
+        [
+            fmt.format(*header),
+            fmt.format(*("-" * w for w in widths)),
+            *(fmt.format(*r) for r in rows),
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# implied
+# ------------------------------------------------------------------------------------------------
+
+
+def _year_or_point(text: str, flag: str) -> tuple[int, float | None]:
+    if ":" in text:
+        return parse_year_value(text, where=flag)
+    try:
+        return int(text), None
+    except ValueError:
+        raise ForecastError(
+            f"{flag}: must be YEAR or YEAR:VALUE such as 2030:1.57T; got {text!r}"
+        ) from None
+
+
+def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
+    y0, v0 = _year_or_point(args.start, "--from")
+    y1, v1 = _year_or_point(args.end, "--to")
+    if y0 == y1:
+        raise ForecastError(f"--from/--to: the two years must differ; got {y0} twice")
+    rate = parse_rate(args.cagr, where="--cagr") if args.cagr is not None else None
+    given = sum(x is not None for x in (v0, v1, rate))
+    if given != 2:
+        raise ForecastError(
+            "implied: give exactly two of a --from value, a --to value and --cagr (e.g. --from "
+            f"2024:279.22B --to 2030:1.57T); got {given}"
+        )
+    span = y1 - y0
+    if rate is None:
+        assert v0 is not None and v1 is not None
+        rate = cagr(v0, v1, span)
+        solved = "cagr"
+    elif v1 is None:
+        assert v0 is not None
+        v1 = v0 * (1 + rate) ** span
+        solved = "to"
+    else:
+        v0 = v1 / (1 + rate) ** span
+        solved = "from"
+    assert v0 is not None and v1 is not None
+    result = {
+        "from_year": y0,
+        "from_usd_bn": v0,
+        "to_year": y1,
+        "to_usd_bn": v1,
+        "cagr": rate,
+        "multiple": v1 / v0,
+        "solved": solved,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"{y0} {format_money(v0, digits=4)} -> {y1} {format_money(v1, digits=4)}: "
+            f"CAGR {100 * rate:.2f}% over {span} years (x{v1 / v0:.2f})"
+        )
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# fit
+# ------------------------------------------------------------------------------------------------
+
+
+def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
+    families = (
+        list(FAMILIES)
+        if args.model == "all"
+        else [m.strip() for m in args.model.split(",") if m.strip()]
+    )
+    fixed: dict[str, float] = {}
+    for item in args.fix:
+        name, sep, raw = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            fixed[name.strip()] = float(raw)
+        except ValueError:
+            raise ForecastError(
+                f"--fix: must be PARAM=NUMBER such as launch=0; got {item!r}"
+            ) from None
+    series = load_series(
+        args.data,
+        year_column=args.year_column,
+        value_column=args.value_column,
+        allow_nonpositive=args.error == "additive",
+    )
+    fits: list[GrowthFit] = []
+    for fam in families:
+        if fam not in FAMILIES:
+            from .errors import near_miss
+
+            raise ForecastError(
+                f"--model: must be one of {', '.join(FAMILIES)} or 'all'; got {fam!r}"
+                f"{near_miss(fam, FAMILIES)}"
+            )
+        own_fixed = {k: v for k, v in fixed.items() if k in FAMILIES[fam].params}
+        if len(families) == 1 and len(own_fixed) != len(fixed):
+            unknown = sorted(set(fixed) - set(own_fixed))[0]
+            raise ForecastError(
+                f"--fix: must name a parameter of {fam} ({', '.join(FAMILIES[fam].params)}); "
+                f"got {unknown!r}"
+            )
+        model = GrowthModel(family=fam, error=args.error, fixed=own_fixed)
+        fits.append(model.fit(series.years, series.values))
+    out = [_fit_record(f, series.path, series.sha256) for f in fits]
+    if args.json:
+        print(json.dumps(out if len(out) > 1 else out[0], indent=2, allow_nan=False))
+        return 0
+    for rec in out:
+        print(
+            f"{rec['family']} ({rec['error']} errors) on {rec['points']} points "
+            f"{rec['first_year']}-{rec['last_year']}: residual sd {rec['sigma']}, "
+            f"dof {rec['dof']}, AICc {rec['aicc']}"
+        )
+        print(f"  {'param':<8} {'estimate':>14} {'std error':>12} {'95% CI':>30}")
+        for name, p in rec["params"].items():
+            se = "fixed" if p["fixed"] else _g(p["se"])
+            ci = "" if p["fixed"] else f"[{_g(p['lo-95'])}, {_g(p['hi-95'])}]"
+            flag = "  at bound" if p["at_bound"] else ""
+            print(f"  {name:<8} {_g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
+        if rec["saturation"] is not None:
+            print(f"  saturation {_g(rec['saturation'])}")
+        if rec["inflection_year"] is not None:
+            print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
+    return 0
+
+
+def _g(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.6g}"
+
+
+def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
+    from .projection import _num
+
+    se, ci, hits = fit.se, fit.conf_int(95), set(fit.at_bounds)
+    return {
+        "family": fit.model.family,
+        "error": fit.model.error,
+        "data": {"file": str(path), "sha256": sha},
+        "points": len(fit.years),
+        "first_year": int(fit.years[0]),
+        "last_year": int(fit.years[-1]),
+        "params": {
+            n: {
+                "estimate": v,
+                "se": _num(se[n]),
+                "lo-95": _num(ci[n][0]),
+                "hi-95": _num(ci[n][1]),
+                "fixed": not f,
+                "at_bound": n in hits,
+            }
+            for (n, v), f in zip(fit.params.items(), fit.free, strict=True)
+        },
+        "sigma": _num(fit.sigma),
+        "dof": fit.dof,
+        "aicc": _num(fit.aicc),
+        "saturation": fit.saturation,
+        "inflection_year": fit.inflection_year,
+        "inflection_label": fit.family.inflection_label,
+        "toolkit_version": __version__,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Reading yearly histories and published estimates from CSV, with provenance.
+
+Pandas lives here, at the edge: every reader returns small typed objects (numpy arrays plus the
+file's path and SHA-256), and every bad cell becomes a one-line :class:`DataError` naming the file,
+the row (as the line number a spreadsheet or editor shows), the column, the rule and the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, near_miss
+from .models.curves import FloatArray
+
+FilterValue = str | int | float | bool
+ESTIMATE_COLUMNS = ("id", "publisher", "title", "definition", "year", "value_usd_bn", "url")
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Series:
+    """A yearly series read from a CSV file.
+
+    Attributes
+    ----------
+    years, values : ndarray
+        Strictly increasing whole years and their finite, positive values.
+    path : Path
+        The file read; ``sha256`` is its hash.
+    source_ids : tuple of str
+        Per-row ids of published estimates (a ``source_id`` column), or empty.
+    """
+
+    years: FloatArray
+    values: FloatArray
+    path: Path
+    sha256: str
+    source_ids: tuple[str, ...] = ()
+    filter: Mapping[str, object] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.years)
+
+
+def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
+    """Read a CSV as text cells (no type guessing), with one-line errors for unreadable files."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: {what} must exist; got no such file")
+    if p.is_dir():
+        raise DataError(f"{p}: {what} must be a CSV file; got a directory")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{p}: {what} must be readable; got {exc.strerror}") from None
+    if not raw.strip():
+        raise DataError(f"{p}: {what} must hold a header and at least one row; got an empty file")
+    if b"\0" in raw[:4096]:
+        raise DataError(f"{p}: {what} must be a text CSV file; got binary content")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{p}: {what} must be UTF-8 text; got an undecodable byte at offset {exc.start}"
+        ) from None
+    import io
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unparseable"
+        raise DataError(f"{p}: {what} must be well-formed CSV; got {first}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise DataError(f"{p}: {what} must hold at least one data row; got only a header")
+    return frame
+
+
+def _line(i: int) -> int:
+    """Line number in the file of data row ``i`` (header is line 1)."""
+    return i + 2
+
+
+def _require_column(frame: pd.DataFrame, path: Path, column: str, role: str) -> None:
+    if column not in frame.columns:
+        raise DataError(
+            f"{path}: the {role} column must exist; got columns {', '.join(frame.columns)} "
+            f"(no {column!r}){near_miss(column, frame.columns)}"
+        )
+
+
+def _apply_filter(
+    frame: pd.DataFrame, path: Path, filt: Mapping[str, FilterValue | Sequence[FilterValue]]
+) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for col, want in filt.items():
+        _require_column(frame, path, col, "filter")
+        wanted = [want] if isinstance(want, str | int | float | bool) else list(want)
+        texts = {str(w).lower() if isinstance(w, bool) else str(w) for w in wanted}
+        mask &= frame[col].str.strip().isin(texts)
+    return frame[mask]
+
+
+def load_series(
+    path: Path | str,
+    *,
+    year_column: str = "year",
+    value_column: str = "value",
+    filter: Mapping[str, FilterValue | Sequence[FilterValue]] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    allow_nonpositive: bool = False,
+) -> Series:
+    """Load a yearly series from a CSV file.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV with a header row.
+    year_column, value_column : str
+        Columns holding the year (whole number) and the value (plain number).
+    filter : mapping, optional
+        Keep rows whose column equals the value (or one of the values, for a list).
+    start, end : int, optional
+        Keep years in ``[start, end]``.
+    allow_nonpositive : bool
+        Accept zero and negative values (not for market sizes).
+
+    Raises
+    ------
+    DataError
+        Missing or empty file, missing columns, non-numeric or empty cells, NaN, non-whole years,
+        duplicate or unsorted years, non-positive values, or no row left after filtering.
+    """
+    p = Path(path)
+    frame = read_csv(p, what="history file")
+    _require_column(frame, p, year_column, "year")
+    _require_column(frame, p, value_column, "value")
+    if filter:
+        frame = _apply_filter(frame, p, filter)
+    years: list[int] = []
+    values: list[float] = []
+    rows: list[int] = []
+    for i, (y_txt, v_txt) in enumerate(zip(frame[year_column], frame[value_column], strict=True)):
+        line = _line(int(frame.index[i]))
+        y_txt, v_txt = y_txt.strip(), v_txt.strip()
+        try:
+            year_f = float(y_txt)
+        except ValueError:
+            raise DataError(
+                f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
+            ) from None
+        if not np.isfinite(year_f) or year_f != int(year_f):
+            raise DataError(
+                f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
+            )
+        try:
+            value = float(v_txt.replace(",", "")) if v_txt else float("nan")
+        except ValueError:
+            raise DataError(
+                f"{p}: row {line}, column {value_column!r}: must be a number; got {v_txt!r}"
+            ) from None
+        if not np.isfinite(value):
+            raise DataError(
+                f"{p}: row {line}, column {value_column!r}: must be a finite number "
+                f"(no empty cells or NaN); got {v_txt!r}"
+            )
+        if value <= 0 and not allow_nonpositive:
+            raise DataError(
+                f"{p}: row {line}, column {value_column!r}: a market value must be positive; "
+                f"got {v_txt!r}"
+            )
+        year = int(year_f)
+        if (start is not None and year < start) or (end is not None and year > end):
+            continue
+        if years and year == years[-1]:
+            raise DataError(
+                f"{p}: row {line}, column {year_column!r}: years must not repeat (filter the "
+                f"file down to one series); got {year} twice"
+            )
+        if years and year < years[-1]:
+            raise DataError(
+                f"{p}: row {line}, column {year_column!r}: years must be sorted ascending; "
+                f"got {year} after {years[-1]}"
+            )
+        years.append(year)
+        values.append(value)
+        rows.append(int(frame.index[i]))
+    if not years:
+        raise DataError(
+            f"{p}: the history must keep at least one row after filtering; got none "
+            f"(filter {dict(filter or {})}, years {start}..{end})"
+        )
+    ids: tuple[str, ...] = ()
+    if "source_id" in frame.columns:
+        ids = tuple(frame.loc[rows, "source_id"].str.strip())
+    return Series(
+        years=np.array(years, dtype=float),
+        values=np.array(values, dtype=float),
+        path=p,
+        sha256=sha256_file(p),
+        source_ids=ids,
+        filter=dict(filter or {}),
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One published estimate (a row of ``data/ai_market_estimates.csv``)."""
+
+    id: str
+    publisher: str
+    title: str
+    definition: str
+    year: int
+    value: float
+    url: str
+    kind: str = ""
+    confidence: str = ""
+
+    @property
+    def citation(self) -> str:
+        """ "Publisher, title (url)"."""
+        return f"{self.publisher}, {self.title} ({self.url})"
+
+
+def load_estimates(path: Path | str) -> dict[str, Estimate]:
+    """Published estimates by id. Rows without a USD value (CNY-only sources) are kept out."""
+    p = Path(path)
+    frame = read_csv(p, what="estimates file")
+    for col in ESTIMATE_COLUMNS:
+        _require_column(frame, p, col, f"{col!r}")
+    out: dict[str, Estimate] = {}
+    for i, row in frame.iterrows():
+        line = _line(int(str(i)))
+        if not row["value_usd_bn"].strip():
+            continue
+        try:
+            year = int(row["year"])
+            value = float(row["value_usd_bn"])
+        except ValueError:
+            raise DataError(
+                f"{p}: row {line}: year and value_usd_bn must be numbers; got "
+                f"{row['year']!r} and {row['value_usd_bn']!r}"
+            ) from None
+        out[row["id"]] = Estimate(
+            id=row["id"],
+            publisher=row["publisher"],
+            title=row["title"],
+            definition=row["definition"],
+            year=year,
+            value=value,
+            url=row["url"],
+            kind=row.get("kind", ""),
+            confidence=row.get("confidence", ""),
+        )
+    return out

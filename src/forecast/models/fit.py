@@ -1,0 +1,613 @@
+"""Fitting growth curves to history and cited anchors.
+
+:class:`GrowthModel` holds the hyper-parameters (family, error mode, bounds, fixed parameters);
+``GrowthModel.fit(years, values, anchors)`` returns an immutable :class:`GrowthFit` with estimates,
+standard errors, confidence intervals, AICc, residuals, derived quantities and ``forecast``.
+
+How the fit works
+-----------------
+* Least squares with bounds (``scipy.optimize.least_squares``, trust-region reflective) from a
+  deterministic set of data-driven starts (multi-start for the S-curves, whose surfaces are bumpy);
+  the lowest converged cost wins.
+* ``error="multiplicative"`` (default for market sizes) fits log values, i.e. relative errors;
+  ``error="additive"`` fits levels, as textbook nonlinear regression does.
+* A hard anchor enters as an observation with a standard error of 1e-6 of the residual scale,
+  so the curve passes through it; the fit reports the miss and refuses a curve that cannot reach
+  it inside the bounds. A soft anchor is an observation with its stated relative tolerance; the
+  history's residual scale is estimated first, so the two are weighed honestly.
+* Standard errors come from the Jacobian at the optimum (the Gauss-Newton covariance of
+  ``nls``), with the residual variance estimated on ``n - k`` degrees of freedom, where ``k`` counts
+  free parameters less hard anchors. Confidence intervals use Student's t.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from ..errors import FitError
+from ..types import Anchor, ErrorMode
+from .curves import FAMILIES, Family, FloatArray, get_family
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_HARD_SIGMA = 1e-6  # hard anchors: standard error relative to the residual scale
+_HARD_MISS_TOL = 1e-4  # largest relative miss of a hard anchor accepted as "met"
+_MAX_STARTS = 10  # starts actually optimised (the best by initial cost)
+
+
+def _transform(v: FloatArray, error: ErrorMode) -> FloatArray:
+    if error == "multiplicative":
+        return np.log(np.maximum(v, 1e-300))
+    return v
+
+
+@dataclass(frozen=True)
+class GrowthModel:
+    """Specification of a growth-curve fit (hyper-parameters only).
+
+    Parameters
+    ----------
+    family : str
+        One of ``forecast.models.FAMILIES``: exponential, linear, logistic, gompertz, bass
+        (cumulative form) or bass_sales (density form).
+    error : {"multiplicative", "additive"}
+        Error structure: relative errors (fit in logs) or absolute errors (fit in levels).
+    bounds : mapping of str to (low, high)
+        Bounds that replace the family's data-driven defaults for the named parameters.
+    fixed : mapping of str to float
+        Parameters held at a value instead of estimated (e.g. ``{"launch": 2010}``).
+    """
+
+    family: str = "logistic"
+    error: ErrorMode = "multiplicative"
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    fixed: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        fam = get_family(self.family) if self.family in FAMILIES else None
+        if fam is None:
+            raise FitError(
+                f"model family: must be one of {', '.join(FAMILIES)}; got {self.family!r}"
+            )
+        if self.error not in ("multiplicative", "additive"):
+            raise FitError(
+                f"model error: must be 'multiplicative' or 'additive'; got {self.error!r}"
+            )
+        for name in [*self.bounds, *self.fixed]:
+            if name not in fam.params:
+                raise FitError(
+                    f"model parameter: {self.family} has parameters {', '.join(fam.params)}; "
+                    f"got {name!r}"
+                )
+        for name, (lo, hi) in self.bounds.items():
+            if not lo <= hi:
+                raise FitError(f"model bounds.{name}: low must not exceed high; got [{lo}, {hi}]")
+
+    @property
+    def spec(self) -> Family:
+        """The curve family."""
+        return get_family(self.family)
+
+    def fit(
+        self,
+        years: Sequence[float] | FloatArray,
+        values: Sequence[float] | FloatArray,
+        anchors: Iterable[Anchor] = (),
+    ) -> GrowthFit:
+        """Fit the curve to a yearly history and/or anchors.
+
+        Parameters
+        ----------
+        years, values : array-like
+            History, years strictly increasing, values finite (positive for multiplicative errors).
+        anchors : iterable of Anchor
+            Cited points to calibrate to.
+
+        Returns
+        -------
+        GrowthFit
+        """
+        return _fit(
+            self, np.asarray(years, dtype=float), np.asarray(values, dtype=float), tuple(anchors)
+        )
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """An immutable fitted growth curve. Build it with :meth:`GrowthModel.fit`."""
+
+    model: GrowthModel
+    t_ref: float
+    years: FloatArray
+    values: FloatArray
+    anchors: tuple[Anchor, ...]
+    theta: FloatArray  # every parameter, fixed ones included
+    free: tuple[bool, ...]
+    lower: FloatArray
+    upper: FloatArray
+    cov: FloatArray  # covariance of the free parameters (NaN when it cannot be estimated)
+    sigma: float  # residual standard deviation, in log units for multiplicative errors
+    dof: int
+    rss: float
+    nfev: int
+    n_starts: int
+
+    # -- parameters --------------------------------------------------------------------------
+    @property
+    def family(self) -> Family:
+        """The curve family."""
+        return self.model.spec
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Estimates by name (fixed parameters included)."""
+        return {n: float(v) for n, v in zip(self.family.params, self.theta, strict=True)}
+
+    @property
+    def se(self) -> dict[str, float]:
+        """Standard errors by name (NaN for fixed parameters or when not estimable)."""
+        out = dict.fromkeys(self.family.params, float("nan"))
+        diag = np.sqrt(np.clip(np.diag(self.cov), 0, None)) if self.cov.size else np.array([])
+        free_names = [n for n, f in zip(self.family.params, self.free, strict=True) if f]
+        for name, s in zip(free_names, diag, strict=True):
+            out[name] = float(s)
+        return out
+
+    @property
+    def at_bounds(self) -> tuple[str, ...]:
+        """Free parameters that ended on a bound (their standard errors are not trustworthy)."""
+        hits = []
+        for name, v, lo, hi, f in zip(
+            self.family.params, self.theta, self.lower, self.upper, self.free, strict=True
+        ):
+            if not f:
+                continue
+            for b in (lo, hi):
+                if np.isfinite(b) and abs(v - b) <= 1e-6 * max(1.0, abs(b)):
+                    hits.append(name)
+                    break
+        return tuple(hits)
+
+    @property
+    def n_hard(self) -> int:
+        return sum(a.kind == "hard" for a in self.anchors)
+
+    def conf_int(self, level: float = 95.0) -> dict[str, tuple[float, float]]:
+        """Wald confidence intervals (Student t on ``dof``) for every parameter, clipped to the
+        parameter's bounds (a saturation level cannot fall below its lower bound)."""
+        _check_level(level)
+        q = float(stats.t.ppf(0.5 + level / 200, self.dof)) if self.dof > 0 else float("nan")
+        se = self.se
+        out = {}
+        for (n, v), lo, hi in zip(self.params.items(), self.lower, self.upper, strict=True):
+            out[n] = (float(max(v - q * se[n], lo)), float(min(v + q * se[n], hi)))
+        return out
+
+    @property
+    def aicc(self) -> float:
+        """Small-sample AIC on the history (k counts free parameters less hard anchors, plus the
+        residual variance). Comparable only between fits of the same data and error mode."""
+        n = len(self.years)
+        k = sum(self.free) - self.n_hard + 1
+        if n == 0 or self.rss <= 0 or n - k - 1 <= 0:
+            return float("nan")
+        aic = n * np.log(self.rss / n) + 2 * k
+        return float(aic + 2 * k * (k + 1) / (n - k - 1))
+
+    @property
+    def residuals(self) -> FloatArray:
+        """History residuals (log scale for multiplicative errors)."""
+        return _transform(self.values, self.model.error) - _transform(
+            self.predict(self.years), self.model.error
+        )
+
+    # -- curve and derived quantities ---------------------------------------------------------
+    def predict(self, years: Sequence[float] | FloatArray) -> FloatArray:
+        """The fitted curve at ``years``."""
+        t = np.asarray(years, dtype=float)
+        return np.asarray(self.family(t, self.theta, self.t_ref), dtype=float)
+
+    def implied_cagr(self, start: float, end: float) -> float:
+        """Compound annual growth of the fitted curve between two years."""
+        a, b = self.predict([start, end])
+        return cagr(float(a), float(b), end - start)
+
+    @property
+    def saturation(self) -> float | None:
+        """Saturation level (K or M) for saturating families, else None."""
+        name = self.family.saturation_param
+        return self.params[name] if name else None
+
+    @property
+    def inflection_year(self) -> float | None:
+        """Inflection (logistic, Gompertz) or peak adoption-rate year (Bass); None otherwise."""
+        return self.family.inflection(tuple(float(v) for v in self.theta))
+
+    def anchor_misses(self) -> list[float]:
+        """Relative miss ``fitted / anchor - 1`` for every anchor."""
+        return [float(self.predict([a.year])[0] / a.value - 1) for a in self.anchors]
+
+    @property
+    def intervals_available(self) -> bool:
+        """Whether the residual scale (and so prediction intervals) could be estimated."""
+        return self.dof > 0 and bool(np.isfinite(self.sigma))
+
+    # -- projection ---------------------------------------------------------------------------
+    def simulate(
+        self,
+        years: Sequence[float] | FloatArray,
+        draws: int = 2000,
+        seed: int | np.random.Generator = 0,
+        *,
+        noise: bool = True,
+    ) -> FloatArray:
+        """Draw paths by parametric bootstrap: parameters from their estimated sampling
+        distribution (normal, clipped to the bounds) plus, with ``noise``, residual noise
+        from Student's t on the fit's degrees of freedom. Returns shape ``(draws, len(years))``."""
+        from .simulate import simulate_paths
+
+        return simulate_paths(self, np.asarray(years, dtype=float), draws, seed, noise=noise)
+
+    def forecast(
+        self,
+        years: Sequence[float] | FloatArray,
+        levels: Sequence[float] = (80, 95),
+        draws: int = 2000,
+        seed: int | np.random.Generator = 0,
+    ) -> pd.DataFrame:
+        """Point path and prediction intervals as a DataFrame.
+
+        Columns: ``year``, ``point`` (the calibrated curve), ``mean`` and ``median`` of the
+        predictive distribution, and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100).
+        Interval columns are NaN when the fit leaves no degrees of freedom for the noise.
+        """
+        from .simulate import forecast_frame
+
+        return forecast_frame(self, np.asarray(years, dtype=float), levels, draws, seed)
+
+    def params_frame(self, level: float = 95.0) -> pd.DataFrame:
+        """One row per parameter: estimate, standard error, confidence interval, unit, flags."""
+        import pandas as pd
+
+        ci = self.conf_int(level)
+        se = self.se
+        hits = set(self.at_bounds)
+        rows: list[dict[str, Any]] = []
+        for name, unit, f in zip(self.family.params, self.family.units, self.free, strict=True):
+            rows.append(
+                {
+                    "param": name,
+                    "unit": unit,
+                    "estimate": self.params[name],
+                    "se": se[name],
+                    f"lo-{level:g}": ci[name][0],
+                    f"hi-{level:g}": ci[name][1],
+                    "fixed": not f,
+                    "at_bound": name in hits,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def cagr(start_value: float, end_value: float, years: float) -> float:
+    """Compound annual growth rate ``(end/start)^(1/years) - 1``."""
+    if years == 0:
+        raise FitError(f"cagr span: must be a non-zero number of years; got {years!r}")
+    if start_value <= 0 or end_value <= 0:
+        raise FitError(f"cagr values: must both be positive; got {start_value!r} and {end_value!r}")
+    return float((end_value / start_value) ** (1.0 / years) - 1.0)
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 100:
+        raise FitError(f"level: every level must be between 0 and 100; got {level!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# The fit
+# ------------------------------------------------------------------------------------------------
+
+
+def _fit(
+    model: GrowthModel, t: FloatArray, y: FloatArray, anchors: tuple[Anchor, ...]
+) -> GrowthFit:
+    fam = model.spec
+    error = model.error
+    _check_inputs(t, y, anchors, error)
+
+    hard = [a for a in anchors if a.kind == "hard"]
+    soft = [a for a in anchors if a.kind == "soft"]
+    free = np.array([p not in model.fixed for p in fam.params])
+    n_free = int(free.sum())
+    n_info = len(t) + len(anchors)
+    if n_info < n_free:
+        raise FitError(
+            f"{fam.name}: needs at least {n_free} points (history plus anchors) to identify "
+            f"{', '.join(p for p, f in zip(fam.params, free, strict=True) if f)}; got {n_info}"
+        )
+
+    t_ref = float(t[-1]) if len(t) else float(max(a.year for a in anchors))
+    t_all = np.concatenate([t, [a.year for a in anchors]]).astype(float)
+    y_all = np.concatenate([y, [a.value for a in anchors]]).astype(float)
+
+    lower, upper = (np.array(b, dtype=float) for b in fam.default_bounds(t_all, y_all))
+    for name, (lo, hi) in model.bounds.items():
+        i = fam.params.index(name)
+        lower[i], upper[i] = lo, hi
+    fixed_vals = np.array([model.fixed.get(p, np.nan) for p in fam.params], dtype=float)
+
+    # Pass 1 (only with soft anchors): the history's residual scale, to weigh soft anchors.
+    dof_hist = len(t) - n_free + len(hard)
+    scale_guess = 0.1 if error == "multiplicative" else 0.1 * float(np.mean(np.abs(y_all)))
+    s_w = scale_guess
+    if soft and dof_hist > 0:
+        first = _solve(fam, error, t, y, tuple(hard), t_ref, lower, upper, free, fixed_vals, s_w)
+        rss1 = float(np.sum(first.hist_resid**2))
+        s_w = max(np.sqrt(rss1 / dof_hist), 1e-9 * scale_guess)
+    best = _solve(fam, error, t, y, anchors, t_ref, lower, upper, free, fixed_vals, s_w)
+    theta = fixed_vals.copy()
+    theta[free] = best.x
+    rss = float(np.sum(best.hist_resid**2))
+    if dof_hist > 0:
+        sigma = float(np.sqrt(rss / dof_hist))
+        # history rows were divided by s_w; the covariance must use the estimated sigma
+        jac = best.jac.copy()
+        jac[: len(t)] *= s_w / max(sigma, 1e-300)
+        g = best.to_free
+        cov = g @ _inv_gram(jac) @ g.T if jac.shape[1] else np.zeros((n_free, n_free))
+    else:
+        sigma = float("nan")
+        cov = np.full((n_free, n_free), np.nan)
+
+    result = GrowthFit(
+        model=model,
+        t_ref=t_ref,
+        years=t,
+        values=y,
+        anchors=anchors,
+        theta=theta,
+        free=tuple(bool(f) for f in free),
+        lower=lower,
+        upper=upper,
+        cov=cov,
+        sigma=sigma,
+        dof=max(dof_hist, 0),
+        rss=rss,
+        nfev=best.nfev,
+        n_starts=best.n_starts,
+    )
+    if error == "multiplicative" and len(t_all) and np.any(result.predict(t_all) <= 0):
+        raise FitError(
+            f"{fam.name}: the fitted curve must stay positive at every observed year under "
+            "multiplicative errors (use error = 'additive' or another family); got a value <= 0"
+        )
+    for a, miss in zip(anchors, result.anchor_misses(), strict=True):
+        if a.kind == "hard" and abs(miss) > _HARD_MISS_TOL:
+            reached = float(result.predict([a.year])[0])
+            raise FitError(
+                f"{fam.name}: cannot pass through the hard anchor {a.year} = {a.value:g} within "
+                f"its bounds (check the bounds or make the anchor soft); got {reached:.6g}"
+            )
+    return result
+
+
+def _check_inputs(
+    t: FloatArray, y: FloatArray, anchors: tuple[Anchor, ...], error: ErrorMode
+) -> None:
+    if t.shape != y.shape or t.ndim != 1:
+        raise FitError(
+            f"history: years and values must be 1-D of equal length; got {t.shape} and {y.shape}"
+        )
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
+        raise FitError("history: years and values must be finite numbers; got NaN or infinity")
+    if len(t) > 1 and np.any(np.diff(t) <= 0):
+        i = int(np.argmax(np.diff(t) <= 0)) + 1
+        raise FitError(
+            f"history: years must be strictly increasing; got {t[i - 1]:g} then {t[i]:g}"
+        )
+    if error == "multiplicative":
+        if np.any(y <= 0):
+            bad = float(y[y <= 0][0])
+            raise FitError(
+                "history: values must be positive for multiplicative errors (use error = "
+                f"'additive' for series that can be zero or negative); got {bad:g}"
+            )
+    for a in anchors:
+        if not np.isfinite(a.value) or (error == "multiplicative" and a.value <= 0):
+            raise FitError(f"anchor {a.year}: value must be a positive number; got {a.value!r}")
+        if a.kind == "soft" and not (a.tolerance and a.tolerance > 0):
+            raise FitError(
+                f"anchor {a.year}: a soft anchor needs a positive tolerance; got {a.tolerance!r}"
+            )
+
+
+@dataclass(frozen=True)
+class _Solution:
+    x: FloatArray  # the free parameters (eliminated one included)
+    jac: FloatArray  # Jacobian of the residuals with respect to the optimised parameters
+    to_free: FloatArray  # d(free parameters) / d(optimised parameters)
+    hist_resid: FloatArray
+    cost: float
+    nfev: int
+    n_starts: int
+
+
+def _solve(
+    fam: Family,
+    error: ErrorMode,
+    t: FloatArray,
+    y: FloatArray,
+    anchors: tuple[Anchor, ...],
+    t_ref: float,
+    lower: FloatArray,
+    upper: FloatArray,
+    free: FloatArray,
+    fixed_vals: FloatArray,
+    s_w: float,
+) -> _Solution:
+    """Multi-start bounded least squares; returns the best converged solution.
+
+    The first hard anchor is met exactly by eliminating the family's level parameter (every
+    family is affine in its first parameter: ``f = A + B * theta0``), so the optimiser works on
+    the remaining parameters with a well-conditioned problem. Further hard anchors enter as
+    observations with a tiny standard error.
+    """
+    hard = [a for a in anchors if a.kind == "hard"]
+    elim = hard[0] if hard and free[0] else None
+    rest = [a for a in anchors if a is not elim]
+    t_obs = np.concatenate([t, [a.year for a in rest]]).astype(float)
+    ty = _transform(y, error)
+    a_val = np.array([a.value for a in rest], dtype=float)
+    ta = _transform(a_val, error)
+    a_sigma = np.array(
+        [
+            _HARD_SIGMA * s_w
+            if a.kind == "hard"
+            else (
+                np.log1p(a.tolerance or 0)
+                if error == "multiplicative"
+                else (a.tolerance or 0) * abs(a.value)
+            )
+            for a in rest
+        ],
+        dtype=float,
+    )
+    n = len(t)
+    opt = free.copy()
+    if elim is not None:
+        opt[0] = False
+    lo0, hi0 = lower[0], upper[0]
+    t_elim = np.array([float(elim.year)]) if elim is not None else np.array([])
+
+    def full(x: FloatArray) -> tuple[FloatArray, float]:
+        """Every parameter from the optimised ones; second value: bound violation of theta0."""
+        theta = fixed_vals.copy()
+        theta[opt] = x
+        if elim is None:
+            return theta, 0.0
+        theta[0] = 0.0
+        a0 = float(fam(t_elim, theta, t_ref)[0])
+        theta[0] = 1.0
+        b0 = float(fam(t_elim, theta, t_ref)[0]) - a0
+        raw = (elim.value - a0) / b0 if b0 != 0 and np.isfinite(b0) else np.inf
+        if not np.isfinite(raw):
+            raw = hi0 if np.isfinite(hi0) else 1e300
+        theta[0] = min(max(raw, lo0), hi0)
+        scale = max(abs(lo0), abs(hi0), 1.0) if np.isfinite(hi0 - lo0) else max(abs(raw), 1.0)
+        return theta, (max(lo0 - raw, 0.0) + max(raw - hi0, 0.0)) / scale
+
+    def residuals(x: FloatArray) -> FloatArray:
+        theta, violation = full(x)
+        f = _transform(fam(t_obs, theta, t_ref), error)
+        return np.concatenate([(ty - f[:n]) / s_w, (f[n:] - ta) / a_sigma, [1e3 * violation]])
+
+    lo, hi = lower[opt], upper[opt]
+    pts_y = np.concatenate([y, [a.value for a in anchors]])
+    pts_t = np.concatenate([t, [a.year for a in anchors]]).astype(float)
+    starts = [
+        _inside(np.asarray(s, dtype=float)[opt], lo, hi) for s in fam.starts(pts_t, pts_y, t_ref)
+    ]
+    costs = []
+    for x0 in starts:
+        r = residuals(x0)
+        costs.append(float(np.sum(r**2)) if np.all(np.isfinite(r)) else np.inf)
+    order = np.argsort(costs, kind="stable")[:_MAX_STARTS]
+
+    best: optimize.OptimizeResult | None = None
+    nfev = 0
+    tried = 0
+    for i in order:
+        if not np.isfinite(costs[i]):
+            continue
+        tried += 1
+        if len(lo) == 0:  # nothing left to optimise: the anchors determine every parameter
+            best = optimize.OptimizeResult(
+                x=starts[i],
+                cost=costs[i] / 2,
+                status=1,
+                nfev=1,
+                fun=residuals(starts[i]),
+                jac=np.zeros((0, 0)),
+            )
+            break
+        res = optimize.least_squares(
+            residuals,
+            starts[i],
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
+            max_nfev=200 * (len(lo) + 1),
+        )
+        nfev += int(res.nfev)
+        if (
+            res.status > 0
+            and np.all(np.isfinite(res.fun))
+            and (best is None or res.cost < best.cost)
+        ):
+            best = res
+    if best is None:
+        raise FitError(
+            f"{fam.name}: the least-squares fit did not converge from any of {tried} starting "
+            "points (try another family, narrower bounds or fixed parameters); got no solution"
+        )
+    x_opt = np.asarray(best.x, dtype=float)
+    theta, _ = full(x_opt)
+    r = residuals(x_opt)
+
+    # Covariance of the optimised parameters, mapped to every free parameter (delta method for
+    # the eliminated level parameter, by central differences).
+    jac = _jacobian(residuals, x_opt)[:-1] if len(x_opt) else np.zeros((len(r) - 1, 0))
+    free_idx = np.flatnonzero(free)
+    g = np.zeros((len(free_idx), len(x_opt)))
+    for col, j in enumerate(np.flatnonzero(opt)):
+        g[int(np.searchsorted(free_idx, j)), col] = 1.0
+    if elim is not None and len(x_opt):
+        g[0] = _jacobian(lambda x: full(x)[0][:1], x_opt)[0]
+    return _Solution(
+        x=theta[free],
+        jac=jac,
+        to_free=g,
+        hist_resid=r[:n] * s_w,
+        cost=float(best.cost),
+        nfev=nfev,
+        n_starts=tried,
+    )
+
+
+def _jacobian(fun: Callable[[FloatArray], FloatArray], x: FloatArray) -> FloatArray:
+    """Central-difference Jacobian (step scaled to each parameter)."""
+    f0 = fun(x)
+    jac = np.empty((len(f0), len(x)))
+    for j in range(len(x)):
+        h = 1e-6 * max(abs(x[j]), 1e-3)
+        xp, xm = x.copy(), x.copy()
+        xp[j] += h
+        xm[j] -= h
+        jac[:, j] = (fun(xp) - fun(xm)) / (2 * h)
+    return jac
+
+
+def _inside(x0: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
+    """Move a start strictly inside the bounds (least_squares requires it)."""
+    span = np.where(np.isfinite(hi - lo), hi - lo, np.abs(x0) + 1.0)
+    eps = 1e-6 * span
+    return np.minimum(np.maximum(x0, lo + eps), hi - eps)
+
+
+def _inv_gram(jac: FloatArray) -> FloatArray:
+    """``(J^T J)^{-1}`` through the SVD of J (stable when hard anchors make J badly scaled)."""
+    _, s, vt = np.linalg.svd(jac, full_matrices=False)
+    keep = s > s.max(initial=0.0) * 1e-12
+    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0) ** 2, np.inf)
+    if not np.all(keep):
+        return np.full((jac.shape[1], jac.shape[1]), np.nan)
+    return np.asarray((vt.T * inv) @ vt, dtype=float)

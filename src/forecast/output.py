@@ -1,0 +1,134 @@
+"""Writing results without losing earlier ones.
+
+A run's files are written into a hidden temporary folder beside the target, flushed, and renamed
+into place in one step, so an interrupted run leaves either the previous results or the new ones,
+never a mix. A run never silently replaces different results: when the target folder already
+holds files with other content it refuses unless ``force`` is given (identical content, as from a
+rerun with the same inputs and seed, is simply left as it is).
+
+CSV text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with ``'``; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import OutputError
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: object) -> object:
+    """Neutralise a text cell a spreadsheet could execute; leave numbers alone."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic CSV bytes (full float precision, ``\\n`` line ends, guarded text cells)."""
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(guard_cell)
+    buf = io.StringIO()
+    safe.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def json_bytes(obj: Mapping[str, Any]) -> bytes:
+    """Deterministic, human-readable JSON bytes (no NaN: callers map them to null)."""
+    return (json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+Outcome = Literal["written", "unchanged", "replaced"]
+
+
+def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> Outcome:
+    """Atomically make ``target`` a folder holding exactly ``files``.
+
+    Returns ``"written"`` (new folder), ``"unchanged"`` (it already held the same bytes) or
+    ``"replaced"`` (``force`` and different content). Raises :class:`OutputError` when the folder
+    holds other results and ``force`` is false, or when another run wrote it meanwhile.
+    """
+    target = Path(target)
+    if target.exists():
+        if not target.is_dir():
+            raise OutputError(f"{target}: output must be a folder; got an existing file")
+        if _same_content(target, files):
+            return "unchanged"
+        if not force:
+            raise OutputError(
+                f"{target}: output folder must not hold earlier results of other inputs "
+                "(pass --force to replace them, or --out to write elsewhere); got existing files"
+            )
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{parent}: output folder must be creatable; got {exc.strerror}"
+        ) from None
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    old: Path | None = None
+    try:
+        for name, data in files.items():
+            _write(tmp / name, data)
+        _fsync_dir(tmp)
+        existed = target.exists()
+        if existed:
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            os.rename(target, old / "results")
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if old is not None:  # put the previous results back
+                os.rename(old / "results", target)
+            raise OutputError(
+                f"{target}: output folder must not be written by two runs at once; got results "
+                "from another run written meanwhile (nothing of this run was kept)"
+            ) from None
+        _fsync_dir(parent)
+        return "replaced" if existed else "written"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _same_content(target: Path, files: Mapping[str, bytes]) -> bool:
+    present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    if present != set(files):
+        return False
+    return all((target / name).read_bytes() == data for name, data in files.items())

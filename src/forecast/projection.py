@@ -1,0 +1,247 @@
+"""Running a scenario: fit, calibrate, project, split into segments, summarise.
+
+:func:`run_scenario` takes a parsed :class:`~forecast.scenario.Scenario` and returns a
+:class:`ScenarioResult` holding the fitted model and long-format DataFrames (columns ``scenario``,
+``year``, ``point``, ``mean``, ``median``, ``lo-<L>``/``hi-<L>``), plus a JSON-ready summary with
+provenance. Nothing here writes files or prints.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._version import __version__
+from .models import GrowthFit, cagr
+from .models.simulate import paths_frame
+from .scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything a scenario run produced. Frames are in long format, one row per year."""
+
+    scenario: Scenario
+    fit: GrowthFit
+    projection: pd.DataFrame
+    segments: pd.DataFrame
+    params: pd.DataFrame
+
+    def value_at(self, year: int) -> dict[str, float]:
+        """Point, mean and interval columns of the projection in ``year``."""
+        row = self.projection.loc[self.projection["year"] == year]
+        if row.empty:
+            raise KeyError(f"year {year} is outside the projection")
+        return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
+
+    @property
+    def report_years(self) -> tuple[int, ...]:
+        """Years the summary reports: the scenario's list, else anchor years in range and the
+        horizon."""
+        sc = self.scenario
+        if sc.report_years:
+            return sc.report_years
+        first = int(self.projection["year"].iloc[0])
+        years = {a.year for a in sc.anchors if first <= a.year <= sc.horizon}
+        years.add(sc.horizon)
+        return tuple(sorted(years))
+
+    def warnings(self) -> list[str]:
+        """Plain-language caveats about this fit."""
+        out = []
+        fit = self.fit
+        if fit.at_bounds:
+            out.append(
+                f"parameters on a bound: {', '.join(fit.at_bounds)} (the data do not pin them "
+                "down inside the bounds; their standard errors are not trustworthy)"
+            )
+        if not fit.intervals_available:
+            out.append(
+                "no prediction intervals: the fit leaves no degrees of freedom to estimate the "
+                "noise (add history points, fix a parameter, or use a family with fewer "
+                "parameters)"
+            )
+        elif fit.dof < 3:
+            out.append(
+                f"only {fit.dof} degree(s) of freedom for the noise: intervals are wide and "
+                "rest on few points"
+            )
+        return out
+
+    def summary(self, command: list[str] | None = None) -> dict[str, Any]:
+        """A JSON-ready summary: headline numbers, fit, anchors, derived quantities, provenance."""
+        sc, fit = self.scenario, self.fit
+        hist = sc.history
+        last_year = sc.last_history_year
+        last_value = float(hist.values[-1]) if hist is not None else None
+        se = fit.se
+        ci = fit.conf_int(95)
+        hits = set(fit.at_bounds)
+        params = {
+            name: {
+                "estimate": fit.params[name],
+                "se": _num(se[name]),
+                "lo-95": _num(ci[name][0]),
+                "hi-95": _num(ci[name][1]),
+                "unit": unit,
+                "fixed": not free,
+                "at_bound": name in hits,
+            }
+            for name, unit, free in zip(fit.family.params, fit.family.units, fit.free, strict=True)
+        }
+        anchors = []
+        for a, miss in zip(sc.anchors, fit.anchor_misses(), strict=True):
+            entry: dict[str, Any] = {
+                "year": a.year,
+                "value_usd_bn": a.value,
+                "kind": a.kind,
+                "tolerance": a.tolerance,
+                "label": a.label,
+                "source": a.source,
+                "fitted_usd_bn": float(fit.predict([a.year])[0]),
+                "miss_pct": 100 * miss,
+            }
+            if last_year is not None and last_value is not None and a.year != last_year:
+                entry["implied_cagr_from_last_history"] = cagr(
+                    last_value, a.value, a.year - last_year
+                )
+            anchors.append(entry)
+        start = float(self.projection["year"].iloc[0])
+        derived: dict[str, Any] = {
+            "saturation_usd_bn": fit.saturation,
+            "inflection_year": fit.inflection_year,
+            "inflection_label": fit.family.inflection_label,
+            f"cagr_{int(start)}_{sc.horizon}": fit.implied_cagr(start, sc.horizon),
+        }
+        for y in self.report_years:
+            if y > start:
+                derived[f"cagr_{int(start)}_{y}"] = fit.implied_cagr(start, y)
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            "description": sc.description,
+            "unit": sc.unit,
+            "model": {
+                "family": fit.model.family,
+                "error": fit.model.error,
+                "curve": fit.family.description,
+            },
+            "history": None
+            if hist is None
+            else {
+                "file": str(hist.path),
+                "first_year": int(hist.years[0]),
+                "last_year": int(hist.years[-1]),
+                "points": len(hist),
+                "last_value_usd_bn": last_value,
+                "source": sc.history_source,
+                "source_ids": list(hist.source_ids),
+            },
+            "anchors": anchors,
+            "fit": {
+                "params": params,
+                "sigma": _num(fit.sigma),
+                "sigma_scale": "log" if fit.model.error == "multiplicative" else "level",
+                "dof": fit.dof,
+                "aicc": _num(fit.aicc),
+                "starts_tried": fit.n_starts,
+                "intervals_available": fit.intervals_available,
+            },
+            "derived": derived,
+            "report_years": [
+                {"year": y, **{k: _num(v) for k, v in self.value_at(y).items()}}
+                for y in self.report_years
+            ],
+            "projection": {
+                "first_year": int(start),
+                "horizon": sc.horizon,
+                "levels": list(sc.levels),
+                "draws": sc.draws,
+                "seed": sc.seed,
+                "method": "parametric bootstrap: parameters ~ normal(estimate, covariance), "
+                "clipped to bounds, plus Student-t residual noise",
+            },
+            "segments": [
+                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
+                for s in sc.segments
+            ],
+            "warnings": self.warnings(),
+            "provenance": provenance(sc, command),
+        }
+
+
+def _num(v: float) -> float | None:
+    """JSON has no NaN: not-estimable numbers become null."""
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def provenance(sc: Scenario, command: list[str] | None = None) -> dict[str, Any]:
+    """Toolkit and package versions, input files with hashes, seed and command line."""
+    import scipy
+
+    return {
+        "toolkit": "forecast",
+        "toolkit_version": __version__,
+        "python": platform.python_version(),
+        "packages": {"numpy": np.__version__, "scipy": scipy.__version__, "pandas": pd.__version__},
+        "inputs": [{"role": f.role, "path": f.path, "sha256": f.sha256} for f in sc.inputs],
+        "seed": sc.seed,
+        "command": command,
+    }
+
+
+def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
+    """Fit, calibrate and project a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        A parsed scenario, or the path of a scenario file.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    hist = sc.history
+    years = hist.years if hist is not None else np.array([], dtype=float)
+    values = hist.values if hist is not None else np.array([], dtype=float)
+    fit = sc.model.fit(years, values, sc.anchors)
+
+    proj_years = sc.projection_years
+    rng = np.random.default_rng(sc.seed)
+    paths = fit.simulate(proj_years, draws=sc.draws, seed=rng) if fit.intervals_available else None
+    projection = _frame(fit, proj_years, paths, sc.levels)
+    projection.insert(0, "scenario", sc.name)
+
+    seg_frames = []
+    for seg in sc.segments:
+        share = seg.share(proj_years)
+        seg_paths = None if paths is None else paths * share
+        f = _frame(fit, proj_years, seg_paths, sc.levels, scale=share)
+        f.insert(0, "share", share)
+        f.insert(
+            0, sc.segment_dimension if sc.segment_dimension != "scenario" else "segment", seg.name
+        )
+        f.insert(0, "scenario", sc.name)
+        seg_frames.append(f)
+    segments = pd.concat(seg_frames, ignore_index=True) if seg_frames else pd.DataFrame()
+
+    params = fit.params_frame()
+    params.insert(0, "scenario", sc.name)
+    return ScenarioResult(sc, fit, projection, segments, params)
+
+
+def _frame(
+    fit: GrowthFit,
+    years: np.ndarray,
+    paths: np.ndarray | None,
+    levels: tuple[float, ...],
+    scale: np.ndarray | float = 1.0,
+) -> pd.DataFrame:
+    return paths_frame(years, fit.predict(years) * scale, paths, levels)

@@ -1,0 +1,599 @@
+"""Scenario files: TOML documents parsed into frozen, validated :class:`Scenario` objects.
+
+A scenario writes down a cited projection: the history it starts from, the anchors it is
+calibrated to (each with its source), the curve family and bounds, the projection horizon and
+levels, and optional segments (shares of the total that sum to one every year). A scenario can
+``extends`` another file and override keys: tables merge key by key, everything else (lists
+included) is replaced.
+
+Parsing is pure and happens in two steps: :func:`load_document` resolves ``extends`` into one
+plain ``dict``; :func:`parse_scenario` validates it (pydantic, unknown keys rejected with a
+near-miss hint) and resolves money strings, files and published-estimate ids. Every rule broken
+gives one :class:`ScenarioError` (or :class:`DataError`/:class:`MoneyError`) sentence naming the
+file, the key, the rule and the value received.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .data import Estimate, Series, load_estimates, load_series, sha256_file
+from .errors import ForecastError, ScenarioError, near_miss
+from .models import FAMILIES, GrowthModel
+from .money import parse_money, parse_rate
+from .types import Anchor
+
+MAX_EXTENDS_DEPTH = 32
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+Number = float | int
+Bound = Annotated[list[str | Number], Field(min_length=2, max_length=2)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Schema (what a file may say)
+# ------------------------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class HistoryDoc(_Strict):
+    file: str
+    year_column: str = "year"
+    value_column: str = "value_usd_bn"
+    filter: dict[str, str | Number | bool | list[str | Number | bool]] = {}
+    start: int | None = None
+    end: int | None = None
+    source: str = ""
+
+
+class AnchorDoc(_Strict):
+    year: int | None = None
+    value: str | None = None
+    estimate: str | None = None
+    source: str | None = None
+    kind: Literal["hard", "soft"] = "hard"
+    tolerance: str | None = None
+    label: str | None = None
+    allow_other_definition: bool = False
+
+
+class ModelDoc(_Strict):
+    family: str = "logistic"
+    error: Literal["multiplicative", "additive"] = "multiplicative"
+    bounds: dict[str, Bound] = {}
+    fixed: dict[str, str | Number] = {}
+
+
+class ProjectionDoc(_Strict):
+    horizon: int
+    levels: list[Number] = [80, 95]
+    draws: int = Field(default=4000, ge=100, le=1_000_000)
+    seed: int = Field(default=0, ge=0)
+    report_years: list[int] = []
+
+
+class SegmentDoc(_Strict):
+    name: str
+    share: Number | dict[str, Number]
+    source: str
+
+
+class ScenarioDoc(_Strict):
+    name: str
+    title: str = ""
+    description: str
+    unit: Literal["USD billion"] = "USD billion"
+    extends: str | None = None
+    estimates: str | None = None
+    history: HistoryDoc | None = None
+    anchors: list[AnchorDoc] = []
+    model: ModelDoc = ModelDoc()
+    projection: ProjectionDoc
+    segment_dimension: str = "segment"
+    segments: list[SegmentDoc] = []
+    assumptions: dict[str, Any] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(
+                "must be a lower-case slug of letters, digits, '.', '_' or '-' (it names the "
+                "output folder)"
+            )
+        return v
+
+
+# ------------------------------------------------------------------------------------------------
+# The parsed scenario (what the rest of the toolkit uses)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A share of the total, constant or interpolated linearly between (year, share) knots."""
+
+    name: str
+    knots: tuple[tuple[int, float], ...]
+    source: str
+
+    def share(self, years: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Share in each year (held flat before the first and after the last knot)."""
+        ky = np.array([k for k, _ in self.knots], dtype=float)
+        ks = np.array([s for _, s in self.knots], dtype=float)
+        return np.asarray(np.interp(np.asarray(years, dtype=float), ky, ks), dtype=float)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file a scenario read, with its hash (provenance)."""
+
+    role: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario, ready to run. Build it with :func:`load_scenario`."""
+
+    name: str
+    title: str
+    description: str
+    unit: str
+    path: Path
+    history: Series | None
+    history_source: str
+    anchors: tuple[Anchor, ...]
+    model: GrowthModel
+    horizon: int
+    levels: tuple[float, ...]
+    draws: int
+    seed: int
+    report_years: tuple[int, ...]
+    segment_dimension: str
+    segments: tuple[Segment, ...]
+    inputs: tuple[InputFile, ...]
+    document: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def last_history_year(self) -> int | None:
+        return int(self.history.years[-1]) if self.history is not None else None
+
+    @property
+    def projection_years(self) -> np.ndarray:
+        """Yearly from the last history year (or the first anchor) to the horizon."""
+        first = self.last_history_year
+        if first is None:
+            first = min(a.year for a in self.anchors)
+        return np.arange(first, self.horizon + 1, dtype=float)
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading
+# ------------------------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path, where: str) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError(f"{where}: scenario file must exist; got no such file {str(path)!r}")
+    if path.is_dir():
+        raise ScenarioError(f"{where}: scenario must be a TOML file; got a directory {str(path)!r}")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: scenario file must be UTF-8 text; got an undecodable byte at offset "
+            f"{exc.start}"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: must be valid TOML; got {exc}") from None
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge tables; every other value (lists included) in ``over`` replaces ``base``'s."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_document(path: Path | str) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """Read a scenario file and resolve its ``extends`` chain into one document.
+
+    Returns the merged document and the chain of files read (the scenario first). Relative paths
+    inside each file are made relative to that file's folder before merging, so a child can
+    inherit a parent's ``history.file`` from another folder.
+    """
+    chain: list[Path] = []
+    docs: list[dict[str, Any]] = []
+    current: Path | None = Path(path)
+    where = str(path)
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in [c.resolve() for c in chain]:
+            cycle = " -> ".join(str(c) for c in [*chain, current])
+            raise ScenarioError(f"{chain[0]}: extends must not form a cycle; got {cycle}")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise ScenarioError(
+                f"{chain[0]}: extends chains must be at most {MAX_EXTENDS_DEPTH} files deep; "
+                f"got more"
+            )
+        doc = _read_toml(current, where)
+        _absolutise(doc, current.parent)
+        chain.append(current)
+        docs.append(doc)
+        parent = doc.get("extends")
+        if parent is None:
+            current = None
+        elif not isinstance(parent, str):
+            raise ScenarioError(f"{current}: extends must be a file path string; got {parent!r}")
+        else:
+            where = f"{current}: extends"
+            current = Path(parent)
+    merged: dict[str, Any] = {}
+    for doc in reversed(docs):
+        merged = _merge(merged, doc)
+    merged["extends"] = docs[0].get("extends")
+    return merged, tuple(chain)
+
+
+def _absolutise(doc: dict[str, Any], base: Path) -> None:
+    """Make the file paths a document names relative to the document's own folder."""
+    if isinstance(doc.get("extends"), str):
+        doc["extends"] = str(base / doc["extends"])
+    if isinstance(doc.get("estimates"), str):
+        doc["estimates"] = str(base / doc["estimates"])
+    hist = doc.get("history")
+    if isinstance(hist, dict) and isinstance(hist.get("file"), str):
+        hist["file"] = str(base / hist["file"])
+
+
+def _loc(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _schema_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The schema class that owns the last key of ``loc`` (for near-miss hints)."""
+    model: type[BaseModel] | None = ScenarioDoc
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        fld = model.model_fields.get(part)
+        if fld is None:
+            return None
+        ann = fld.annotation
+        nxt = None
+        for cand in (ann, *getattr(ann, "__args__", ())):
+            for inner in (cand, *getattr(cand, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    nxt = inner
+        model = nxt
+    return model
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    errors = exc.errors()
+    # prefer the most specific error (unknown keys and missing keys first)
+    order = {"extra_forbidden": 0, "missing": 1}
+    err = min(errors, key=lambda e: order.get(e["type"], 2))
+    loc = tuple(err["loc"])
+    where = f"{path}: {_loc(loc)}"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        owner = _schema_at(loc)
+        allowed = list(owner.model_fields) if owner else []
+        hint = near_miss(str(loc[-1]), allowed)
+        listing = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
+        return f"{where}: unknown key{listing}; got {loc[-1]!r}{hint}"
+    if kind == "missing":
+        return f"{where}: required key is missing; got nothing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    msg = msg[0].lower() + msg[1:]
+    return f"{where}: {msg}; got {err.get('input')!r}"
+
+
+def parse_scenario(
+    document: Mapping[str, Any], path: Path | str, chain: Sequence[Path] = ()
+) -> Scenario:
+    """Validate a merged scenario document and resolve it into a :class:`Scenario`."""
+    path = Path(path)
+    try:
+        doc = ScenarioDoc.model_validate(dict(document))
+    except ValidationError as exc:
+        raise ScenarioError(_validation_message(path, exc)) from None
+    return _resolve(doc, path, tuple(chain) or (path,), document)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load, merge (``extends``), validate and resolve a scenario file.
+
+    Raises
+    ------
+    ForecastError
+        ``ScenarioError``, ``DataError`` or ``MoneyError`` with a one-line message.
+    """
+    document, chain = load_document(path)
+    return parse_scenario(document, path, chain)
+
+
+# ------------------------------------------------------------------------------------------------
+# Resolution: money strings, files, estimates, cross-field rules
+# ------------------------------------------------------------------------------------------------
+
+
+def _resolve(
+    doc: ScenarioDoc, path: Path, chain: tuple[Path, ...], raw: Mapping[str, Any]
+) -> Scenario:
+    where = str(path)
+    if doc.assumptions:
+        raise ScenarioError(
+            f"{where}: assumptions: distributions over assumptions are not supported by this "
+            f"version (they arrive with Monte Carlo support); got {sorted(doc.assumptions)}"
+        )
+    inputs = [
+        InputFile("scenario" if i == 0 else "extends", str(p), sha256_file(p))
+        for i, p in enumerate(chain)
+    ]
+
+    history = None
+    if doc.history is not None:
+        h = doc.history
+        if h.start is not None and h.end is not None and h.start > h.end:
+            raise ScenarioError(
+                f"{where}: history.start must not be after history.end; got {h.start} > {h.end}"
+            )
+        history = load_series(
+            h.file,
+            year_column=h.year_column,
+            value_column=h.value_column,
+            filter=h.filter,
+            start=h.start,
+            end=h.end,
+        )
+        inputs.append(InputFile("history", h.file, history.sha256))
+
+    estimates: dict[str, Estimate] = {}
+    if doc.estimates is not None:
+        estimates = load_estimates(doc.estimates)
+        inputs.append(InputFile("estimates", doc.estimates, sha256_file(Path(doc.estimates))))
+
+    anchors = tuple(_anchor(a, i, where, estimates, history) for i, a in enumerate(doc.anchors))
+    _check_anchor_years(anchors, history, where)
+    if history is None and not anchors:
+        raise ScenarioError(
+            f"{where}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
+        )
+
+    model = _model(doc.model, where)
+    proj = doc.projection
+    last = int(history.years[-1]) if history is not None else min(a.year for a in anchors)
+    if proj.horizon <= last:
+        raise ScenarioError(
+            f"{where}: projection.horizon must come after the last history year ({last}); "
+            f"got {proj.horizon}"
+        )
+    levels = []
+    for lv in proj.levels:
+        if not 0 < float(lv) < 100:
+            raise ScenarioError(
+                f"{where}: projection.levels: every level must be between 0 and 100; got {lv!r}"
+            )
+        levels.append(float(lv))
+    for y in proj.report_years:
+        if not last <= y <= proj.horizon:
+            raise ScenarioError(
+                f"{where}: projection.report_years must lie between {last} and the horizon "
+                f"{proj.horizon}; got {y}"
+            )
+
+    segments = _segments(doc.segments, where)
+    return Scenario(
+        name=doc.name,
+        title=doc.title or doc.name,
+        description=doc.description,
+        unit=doc.unit,
+        path=path,
+        history=history,
+        history_source=doc.history.source if doc.history else "",
+        anchors=anchors,
+        model=model,
+        horizon=proj.horizon,
+        levels=tuple(sorted(set(levels))),
+        draws=proj.draws,
+        seed=proj.seed,
+        report_years=tuple(proj.report_years),
+        segment_dimension=doc.segment_dimension,
+        segments=segments,
+        inputs=tuple(inputs),
+        document=dict(raw),
+    )
+
+
+def _anchor(
+    a: AnchorDoc, i: int, where: str, estimates: Mapping[str, Estimate], history: Series | None
+) -> Anchor:
+    key = f"{where}: anchors[{i}]"
+    year, value, source = a.year, None, a.source
+    if a.value is not None:
+        value = parse_money(a.value, where=f"{key}.value")
+    if a.estimate is not None:
+        if not estimates:
+            raise ScenarioError(
+                f"{key}.estimate: needs a top-level 'estimates' file to look ids up in; got "
+                f"{a.estimate!r} with no estimates file"
+            )
+        est = estimates.get(a.estimate)
+        if est is None:
+            raise ScenarioError(
+                f"{key}.estimate: must be an id in the estimates file; got {a.estimate!r}"
+                f"{near_miss(a.estimate, estimates)}"
+            )
+        if year is not None and year != est.year:
+            raise ScenarioError(
+                f"{key}.year: must match the year of estimate {est.id} ({est.year}); got {year}"
+            )
+        if value is not None and not np.isclose(value, est.value, rtol=1e-9):
+            raise ScenarioError(
+                f"{key}.value: must match estimate {est.id} ({est.value:g} billion); "
+                f"got {a.value!r}"
+            )
+        if history is not None and history.source_ids and not a.allow_other_definition:
+            defs = {estimates[s].definition for s in history.source_ids if s in estimates}
+            if defs and est.definition not in defs:
+                raise ScenarioError(
+                    f"{key}.estimate: must measure the same definition as the history "
+                    f"({', '.join(sorted(defs))}); got {est.definition!r} ({est.id}); comparing "
+                    "definitions is the classic sizing error (set allow_other_definition = true "
+                    "to override)"
+                )
+        year, value = est.year, est.value
+        source = source or est.citation
+    if year is None or value is None:
+        missing = "year" if year is None else "value"
+        raise ScenarioError(
+            f"{key}.{missing}: an anchor needs a year and a value, or an estimate id; got no "
+            f"{missing}"
+        )
+    if not source:
+        raise ScenarioError(
+            f"{key}.source: every anchor must cite a source (write 'unsourced: ...' when none "
+            "stands behind it); got nothing"
+        )
+    tol = None
+    if a.kind == "soft":
+        if a.tolerance is None:
+            raise ScenarioError(
+                f"{key}.tolerance: a soft anchor needs a tolerance such as '10%'; got nothing"
+            )
+        tol = parse_rate(a.tolerance, where=f"{key}.tolerance")
+        if not 0 < tol < 10:
+            raise ScenarioError(
+                f"{key}.tolerance: must be a positive percentage below 1000%; got {a.tolerance!r}"
+            )
+    elif a.tolerance is not None:
+        raise ScenarioError(
+            f"{key}.tolerance: only soft anchors take a tolerance (set kind = 'soft'); got "
+            f"{a.tolerance!r}"
+        )
+    label = a.label or f"{year}"
+    return Anchor(
+        year=int(year), value=float(value), kind=a.kind, tolerance=tol, source=source, label=label
+    )
+
+
+def _check_anchor_years(anchors: tuple[Anchor, ...], history: Series | None, where: str) -> None:
+    seen: set[int] = set()
+    for i, a in enumerate(anchors):
+        if a.year in seen:
+            raise ScenarioError(
+                f"{where}: anchors[{i}].year: anchor years must not repeat; got {a.year} twice"
+            )
+        seen.add(a.year)
+        if history is not None and a.year < history.years[0]:
+            raise ScenarioError(
+                f"{where}: anchors[{i}].year: an anchor must not come before the history starts "
+                f"({int(history.years[0])}); got {a.year}"
+            )
+
+
+def _param_value(raw: str | float | int, unit: str, key: str) -> float:
+    if unit == "money":
+        return parse_money(raw, where=key)
+    if unit == "rate" and isinstance(raw, str):
+        return parse_rate(raw, where=key)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ScenarioError(f"{key}: must be a number; got {raw!r}")
+    return float(raw)
+
+
+def _model(m: ModelDoc, where: str) -> GrowthModel:
+    if m.family not in FAMILIES:
+        raise ScenarioError(
+            f"{where}: model.family: must be one of {', '.join(FAMILIES)}; got {m.family!r}"
+            f"{near_miss(m.family, FAMILIES)}"
+        )
+    fam = FAMILIES[m.family]
+    units = dict(zip(fam.params, fam.units, strict=True))
+    bounds: dict[str, tuple[float, float]] = {}
+    fixed: dict[str, float] = {}
+    for table, name in [*(("bounds", n) for n in m.bounds), *(("fixed", n) for n in m.fixed)]:
+        if name not in units:
+            raise ScenarioError(
+                f"{where}: model.{table}.{name}: must name a parameter of {m.family} "
+                f"({', '.join(fam.params)}); got {name!r}{near_miss(name, fam.params)}"
+            )
+    for name, (lo_raw, hi_raw) in m.bounds.items():
+        key = f"{where}: model.bounds.{name}"
+        lo = _param_value(lo_raw, units[name], key)
+        hi = _param_value(hi_raw, units[name], key)
+        if lo > hi:
+            raise ScenarioError(f"{key}: low must not exceed high; got [{lo_raw!r}, {hi_raw!r}]")
+        bounds[name] = (lo, hi)
+    for name, raw in m.fixed.items():
+        fixed[name] = _param_value(raw, units[name], f"{where}: model.fixed.{name}")
+    try:
+        return GrowthModel(family=m.family, error=m.error, bounds=bounds, fixed=fixed)
+    except ForecastError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
+def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
+    segments = []
+    names: set[str] = set()
+    for i, s in enumerate(docs):
+        key = f"{where}: segments[{i}]"
+        if s.name in names:
+            raise ScenarioError(f"{key}.name: segment names must be unique; got {s.name!r} twice")
+        names.add(s.name)
+        if isinstance(s.share, dict):
+            knots = []
+            for y_txt, share in s.share.items():
+                if not re.fullmatch(r"\d{4}", y_txt):
+                    raise ScenarioError(
+                        f"{key}.share: keys must be four-digit years; got {y_txt!r}"
+                    )
+                knots.append((int(y_txt), float(share)))
+            knots.sort()
+            if not knots:
+                raise ScenarioError(f"{key}.share: needs at least one year; got an empty table")
+        else:
+            knots = [(0, float(s.share))]
+        for y, share in knots:
+            if not 0 <= share <= 1:
+                raise ScenarioError(
+                    f"{key}.share: every share must lie in [0, 1]; got {share!r}"
+                    + (f" for {y}" if y else "")
+                )
+        segments.append(Segment(name=s.name, knots=tuple(knots), source=s.source))
+    if segments:
+        years = sorted({y for seg in segments for y, _ in seg.knots})
+        total = np.sum([seg.share(years) for seg in segments], axis=0)
+        for y, tot in zip(years, total, strict=True):
+            if abs(tot - 1) > 1e-6:
+                at = f" in {y}" if y else ""
+                raise ScenarioError(f"{where}: segments: shares must sum to 1{at}; got {tot:.6g}")
+    return tuple(segments)
