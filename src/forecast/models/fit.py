@@ -358,7 +358,7 @@ def _fit(
         sigma = float(np.sqrt(rss / dof_hist))
         # history rows were divided by s_w; the covariance must use the estimated sigma
         jac = best.jac.copy()
-        jac[: len(t)] *= s_w / max(sigma, 1e-300)
+        jac[: len(t)] *= s_w / max(sigma, 1e-9 * s_w)
         g = best.to_free
         cov = g @ _inv_gram(jac) @ g.T if jac.shape[1] else np.zeros((n_free, n_free))
     else:
@@ -465,19 +465,20 @@ def _solve(
     ty = _transform(y, error)
     a_val = np.array([a.value for a in rest], dtype=float)
     ta = _transform(a_val, error)
-    a_sigma = np.array(
+    is_hard = np.array([a.kind == "hard" for a in rest], dtype=bool)
+    soft_sigma = np.array(
         [
-            _HARD_SIGMA * s_w
-            if a.kind == "hard"
-            else (
-                np.log1p(a.tolerance or 0)
-                if error == "multiplicative"
-                else (a.tolerance or 0) * abs(a.value)
-            )
+            np.log1p(a.tolerance or 0)
+            if error == "multiplicative"
+            else (a.tolerance or 0) * abs(a.value)
             for a in rest
         ],
         dtype=float,
     )
+    # Hard anchors beyond the first are observations with a tiny standard error, tightened in
+    # steps (continuation) so the optimiser is never handed the badly scaled problem cold.
+    hard_steps = (1e-2, 1e-4, _HARD_SIGMA) if is_hard.any() else (_HARD_SIGMA,)
+    a_sigma = np.where(is_hard, hard_steps[0] * s_w, soft_sigma)
     n = len(t)
     opt = free.copy()
     if elim is not None:
@@ -559,6 +560,20 @@ def _solve(
             f"{fam.name}: the least-squares fit did not converge from any of {tried} starting "
             "points (try another family, narrower bounds or fixed parameters); got no solution"
         )
+    for step in hard_steps[1:]:
+        a_sigma[is_hard] = step * s_w
+        best = optimize.least_squares(
+            residuals,
+            best.x,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
+            max_nfev=200 * (len(lo) + 1),
+        )
+        nfev += int(best.nfev)
     x_opt = np.asarray(best.x, dtype=float)
     theta, _ = full(x_opt)
     r = residuals(x_opt)
