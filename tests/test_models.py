@@ -21,9 +21,7 @@ BASS_SALES = np.array([840, 1470, 2110, 4000, 7590, 10950, 10530, 9470, 7790, 58
 
 
 def test_bass_density_fit_reproduces_published_nls_example() -> None:
-    fit = GrowthModel("bass_sales", error="additive", fixed={"launch": 0.0}).fit(
-        BASS_T, BASS_SALES
-    )
+    fit = GrowthModel("bass_sales", error="additive", fixed={"launch": 0.0}).fit(BASS_T, BASS_SALES)
     p, se = fit.params, fit.se
     # R nls / scipy curve_fit: M = 67980.9 (3127.5), p = 0.0065940 (0.0014303),
     # q = 0.638091 (0.041396), residual standard error 727.19 on 7 df
@@ -196,7 +194,7 @@ def test_round_trip_recovers_parameters(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(TRUTH))
 def test_exact_data_is_fitted_exactly(name: str) -> None:
-    truth, fixed = TRUTH[name]
+    _, fixed = TRUTH[name]
     t, y = _synthetic(name, noise=0.0, seed=0)
     fit = GrowthModel(name, fixed=fixed).fit(t, y)
     np.testing.assert_allclose(fit.predict(t), y, rtol=1e-6)
@@ -315,7 +313,7 @@ def test_parameter_on_a_bound_is_reported() -> None:
 
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_model_contract(name: str) -> None:
-    truth, fixed = TRUTH[name]
+    _, fixed = TRUTH[name]
     t, y = _synthetic(name, noise=0.03, seed=5)
     model = GrowthModel(name, fixed=fixed)
     fit = model.fit(t, y)
@@ -329,7 +327,16 @@ def test_model_contract(name: str) -> None:
     assert set(fit.params) == set(FAMILIES[name].params)
     frame = fit.forecast(years, levels=(95, 80, 50), draws=500, seed=3)
     assert list(frame.columns) == [
-        "year", "point", "mean", "median", "lo-50", "hi-50", "lo-80", "hi-80", "lo-95", "hi-95",
+        "year",
+        "point",
+        "mean",
+        "median",
+        "lo-50",
+        "hi-50",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
     ]
     # intervals nested and around the median
     assert np.all(frame["lo-95"] <= frame["lo-80"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from .data import load_series
 from .errors import ForecastError
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_rate, parse_year_value
-from .output import csv_bytes, json_bytes, publish
+from .output import check_target, csv_bytes, json_bytes, publish
 from .projection import ScenarioResult, run_scenario
 from .scenario import load_scenario
 
@@ -142,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"forecast: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("forecast: interrupted; earlier results are untouched", file=sys.stderr)
         return 130
@@ -168,6 +173,8 @@ def entry() -> None:
 
 
 def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+    """Files depend only on inputs, seed and versions (no clock, no command line), so a rerun
+    with the same inputs finds its results unchanged."""
     scenarios = [load_scenario(p) for p in args.scenarios]  # validate all before running any
     names = [s.name for s in scenarios]
     dupes = {n for n in names if names.count(n) > 1}
@@ -176,11 +183,10 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
             f"run: scenario names must be unique within one run (they name the output "
             f"folders); got {sorted(dupes)[0]!r} more than once"
         )
-    command = ["forecast", *argv]
     results = [run_scenario(s) for s in scenarios]
-    summaries = []
+    planned = []
     for res in results:
-        summary = res.summary(command)
+        summary = res.summary()
         files = {
             "projection.csv": csv_bytes(res.projection),
             "params.csv": csv_bytes(res.params),
@@ -189,6 +195,10 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         if not res.segments.empty:
             files["segments.csv"] = csv_bytes(res.segments)
         target = Path(args.out) / res.scenario.name
+        check_target(target, files, force=args.force)  # refuse before writing anything
+        planned.append((res, summary, files, target))
+    summaries = []
+    for res, summary, files, target in planned:
         outcome = publish(target, files, force=args.force)
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
@@ -276,7 +286,7 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
         )
         lines.append(f"  saturation  {_money(fit.saturation)}{ci}")
     if fit.inflection_year is not None:
-        lines.append(f"  {fit.family.inflection_label:<11} {fit.inflection_year:.1f}")
+        lines.append(f"  inflection  {fit.inflection_year:.1f} ({fit.family.inflection_label})")
     spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
     lines.append(
         "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {_pct(v)}/yr" for k, v in spans)
@@ -453,6 +463,7 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
         allow_nonpositive=args.error == "additive",
     )
     fits: list[GrowthFit] = []
+    failed: list[dict[str, str]] = []
     for fam in families:
         if fam not in FAMILIES:
             from .errors import near_miss
@@ -469,16 +480,23 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
                 f"got {unknown!r}"
             )
         model = GrowthModel(family=fam, error=args.error, fixed=own_fixed)
-        fits.append(model.fit(series.years, series.values))
-    out = [_fit_record(f, series.path, series.sha256) for f in fits]
+        if len(families) == 1:
+            fits.append(model.fit(series.years, series.values))
+            continue
+        try:  # comparing several families: one that cannot be fitted does not stop the others
+            fits.append(model.fit(series.years, series.values))
+        except ForecastError as exc:
+            failed.append({"family": fam, "error": str(exc)})
+    out: list[dict[str, Any]] = [_fit_record(f, series.path, series.sha256) for f in fits]
     if args.json:
-        print(json.dumps(out if len(out) > 1 else out[0], indent=2, allow_nan=False))
-        return 0
+        payload: Any = out[0] if len(families) == 1 else [*out, *failed]
+        print(json.dumps(payload, indent=2, allow_nan=False))
+        return 0 if out else 2
     for rec in out:
         print(
             f"{rec['family']} ({rec['error']} errors) on {rec['points']} points "
-            f"{rec['first_year']}-{rec['last_year']}: residual sd {rec['sigma']}, "
-            f"dof {rec['dof']}, AICc {rec['aicc']}"
+            f"{rec['first_year']}-{rec['last_year']}: residual sd {_g(rec['sigma'])}, "
+            f"dof {rec['dof']}, AICc {_g(rec['aicc'])}"
         )
         print(f"  {'param':<8} {'estimate':>14} {'std error':>12} {'95% CI':>30}")
         for name, p in rec["params"].items():
@@ -490,6 +508,12 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"  saturation {_g(rec['saturation'])}")
         if rec["inflection_year"] is not None:
             print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
+    for f in failed:
+        print(f"{f['family']}: not fitted: {f['error']}")
+    if not out:
+        raise ForecastError(
+            f"fit: no family could be fitted to {series.path}; got {len(failed)} failures"
+        )
     return 0
 
 

@@ -62,16 +62,8 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
     holds other results and ``force`` is false, or when another run wrote it meanwhile.
     """
     target = Path(target)
-    if target.exists():
-        if not target.is_dir():
-            raise OutputError(f"{target}: output must be a folder; got an existing file")
-        if _same_content(target, files):
-            return "unchanged"
-        if not force:
-            raise OutputError(
-                f"{target}: output folder must not hold earlier results of other inputs "
-                "(pass --force to replace them, or --out to write elsewhere); got existing files"
-            )
+    if check_target(target, files, force=force) == "unchanged":
+        return "unchanged"
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +74,7 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     old: Path | None = None
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; results are ordinary folders
         for name, data in files.items():
             _write(tmp / name, data)
         _fsync_dir(tmp)
@@ -104,6 +97,31 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def check_target(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> Outcome:
+    """What :func:`publish` would do, without writing: ``"written"``, ``"unchanged"`` or
+    ``"replaced"``; raises :class:`OutputError` where it would refuse. Lets a caller with several
+    folders to write check them all before writing any."""
+    target = Path(target)
+    if not target.exists():
+        return "written"
+    if not target.is_dir():
+        raise OutputError(f"{target}: output must be a folder; got an existing file")
+    if _same_content(target, files):
+        return "unchanged"
+    if not force:
+        raise OutputError(
+            f"{target}: output folder must not hold earlier results of other inputs "
+            "(pass --force to replace them, or --out to write elsewhere); got existing files"
+        )
+    return "replaced"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -73,7 +73,7 @@ class ScenarioResult:
             )
         return out
 
-    def summary(self, command: list[str] | None = None) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         """A JSON-ready summary: headline numbers, fit, anchors, derived quantities, provenance."""
         sc, fit = self.scenario, self.fit
         hist = sc.history
@@ -171,7 +171,7 @@ class ScenarioResult:
                 for s in sc.segments
             ],
             "warnings": self.warnings(),
-            "provenance": provenance(sc, command),
+            "provenance": provenance(sc),
         }
 
 
@@ -180,8 +180,9 @@ def _num(v: float) -> float | None:
     return None if v is None or not np.isfinite(v) else float(v)
 
 
-def provenance(sc: Scenario, command: list[str] | None = None) -> dict[str, Any]:
-    """Toolkit and package versions, input files with hashes, seed and command line."""
+def provenance(sc: Scenario) -> dict[str, Any]:
+    """Toolkit and package versions, input files with hashes, and the seed: everything the
+    numbers depend on (no clock and no command line, so identical inputs give identical files)."""
     import scipy
 
     return {
@@ -191,7 +192,6 @@ def provenance(sc: Scenario, command: list[str] | None = None) -> dict[str, Any]
         "packages": {"numpy": np.__version__, "scipy": scipy.__version__, "pandas": pd.__version__},
         "inputs": [{"role": f.role, "path": f.path, "sha256": f.sha256} for f in sc.inputs],
         "seed": sc.seed,
-        "command": command,
     }
 
 
