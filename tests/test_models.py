@@ -399,3 +399,14 @@ def test_prediction_intervals_cover_at_nominal_rates(name: str, reps: int) -> No
     # binomial standard error at these sample sizes is about 1.3-2.1 points; allow ~3 SE
     assert 0.74 <= cov80 <= 0.87, cov80
     assert 0.91 <= cov95 <= 0.985, cov95
+
+
+def test_unidentified_parameters_refuse_intervals() -> None:
+    """Four points cannot pin down four Bass parameters: say so instead of returning intervals
+    shaped by the bounds."""
+    fit = GrowthModel("bass_sales").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
+    assert set(fit.unidentified) >= {"p", "q"}
+    with pytest.raises(FitError, match="not identified"):
+        fit.forecast([2030, 2035])
+    identified = GrowthModel("logistic").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
+    assert identified.unidentified == ()

@@ -502,7 +502,9 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
         for name, p in rec["params"].items():
             se = "fixed" if p["fixed"] else _g(p["se"])
             ci = "" if p["fixed"] else f"[{_g(p['lo-95'])}, {_g(p['hi-95'])}]"
-            flag = "  at bound" if p["at_bound"] else ""
+            flag = ("  at bound" if p["at_bound"] else "") + (
+                "  not identified" if not p["identified"] else ""
+            )
             print(f"  {name:<8} {_g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
         if rec["saturation"] is not None:
             print(f"  saturation {_g(rec['saturation'])}")
@@ -524,7 +526,7 @@ def _g(v: float | None) -> str:
 def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
     from .projection import _num
 
-    se, ci, hits = fit.se, fit.conf_int(95), set(fit.at_bounds)
+    se, ci, hits, loose = fit.se, fit.conf_int(95), set(fit.at_bounds), set(fit.unidentified)
     return {
         "family": fit.model.family,
         "error": fit.model.error,
@@ -540,6 +542,7 @@ def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
                 "hi-95": _num(ci[n][1]),
                 "fixed": not f,
                 "at_bound": n in hits,
+                "identified": n not in loose,
             }
             for (n, v), f in zip(fit.params.items(), fit.free, strict=True)
         },

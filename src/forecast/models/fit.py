@@ -175,6 +175,42 @@ class GrowthFit:
         return tuple(hits)
 
     @property
+    def unidentified(self) -> tuple[str, ...]:
+        """Free parameters the data do not pin down: a standard error that is not finite, wider
+        than half the parameter's bounds, or (unbounded) ten times the estimate. Prediction
+        intervals from such a fit would be an artefact of the bounds, so :meth:`forecast` and
+        :meth:`simulate` refuse them."""
+        if not self.intervals_available:
+            return ()
+        se = self.se
+        out = []
+        for name, v, lo, hi, f in zip(
+            self.family.params, self.theta, self.lower, self.upper, self.free, strict=True
+        ):
+            if not f:
+                continue
+            s = se[name]
+            width = hi - lo
+            too_wide = s > 0.5 * width if np.isfinite(width) else s > 10 * max(abs(v), 1e-12)
+            if not np.isfinite(s) or too_wide:
+                out.append(name)
+        return tuple(out)
+
+    def require_identified(self) -> None:
+        """Raise :class:`FitError` when some parameter is not identified (see
+        :attr:`unidentified`)."""
+        bad = self.unidentified
+        if bad:
+            se = self.se
+            worst = ", ".join(f"se({n}) = {se[n]:.3g}" for n in bad)
+            raise FitError(
+                f"{self.family.name}: parameters {', '.join(bad)} are not identified by "
+                f"{len(self.years)} history points and {len(self.anchors)} anchor(s) (fix some "
+                "with 'fixed', narrow their bounds, or use a family with fewer parameters); "
+                f"got {worst}"
+            )
+
+    @property
     def n_hard(self) -> int:
         return sum(a.kind == "hard" for a in self.anchors)
 

@@ -36,6 +36,7 @@ def draw_params(fit: GrowthFit, draws: int, seed: int | np.random.Generator) -> 
     """Parameter vectors (``draws`` x P), fixed parameters held, free ones clipped to bounds."""
     if draws < 1:
         raise FitError(f"draws: must be a positive whole number; got {draws!r}")
+    fit.require_identified()
     rng = _rng(seed)
     free = np.array(fit.free)
     out = np.tile(fit.theta, (draws, 1))
