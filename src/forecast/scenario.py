@@ -15,6 +15,7 @@ file, the key, the rule and the value received.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -255,13 +256,17 @@ def load_document(path: Path | str) -> tuple[dict[str, Any], tuple[Path, ...]]:
 
 def _absolutise(doc: dict[str, Any], base: Path) -> None:
     """Make the file paths a document names relative to the document's own folder."""
+
+    def rebase(p: str) -> str:
+        return os.path.normpath(base / p)
+
     if isinstance(doc.get("extends"), str):
-        doc["extends"] = str(base / doc["extends"])
+        doc["extends"] = rebase(doc["extends"])
     if isinstance(doc.get("estimates"), str):
-        doc["estimates"] = str(base / doc["estimates"])
+        doc["estimates"] = rebase(doc["estimates"])
     hist = doc.get("history")
     if isinstance(hist, dict) and isinstance(hist.get("file"), str):
-        hist["file"] = str(base / hist["file"])
+        hist["file"] = rebase(hist["file"])
 
 
 def _loc(loc: Sequence[str | int]) -> str:
