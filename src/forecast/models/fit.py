@@ -85,6 +85,9 @@ class GrowthModel:
                     f"model parameter: {self.family} has parameters {', '.join(fam.params)}; "
                     f"got {name!r}"
                 )
+        for name, value in self.fixed.items():
+            if not np.isfinite(value):
+                raise FitError(f"model fixed.{name}: must be a finite number; got {value!r}")
         for name, (lo, hi) in self.bounds.items():
             if not lo <= hi:
                 raise FitError(f"model bounds.{name}: low must not exceed high; got [{lo}, {hi}]")
@@ -359,15 +362,8 @@ def _fit(
 
     hard = [a for a in anchors if a.kind == "hard"]
     soft = [a for a in anchors if a.kind == "soft"]
-    free = np.array([p not in model.fixed for p in fam.params])
-    n_free = int(free.sum())
-    n_info = len(t) + len(anchors)
-    if n_info < n_free:
-        raise FitError(
-            f"{fam.name}: needs at least {n_free} points (history plus anchors) to identify "
-            f"{', '.join(p for p, f in zip(fam.params, free, strict=True) if f)}; got {n_info}"
-        )
-
+    if len(t) == 0 and not anchors:
+        raise FitError(f"{fam.name}: needs a history or at least one anchor to fit; got neither")
     t_ref = float(t[-1]) if len(t) else float(max(a.year for a in anchors))
     t_all = np.concatenate([t, [a.year for a in anchors]]).astype(float)
     y_all = np.concatenate([y, [a.value for a in anchors]]).astype(float)
@@ -377,10 +373,22 @@ def _fit(
         i = fam.params.index(name)
         lower[i], upper[i] = lo, hi
     fixed_vals = np.array([model.fixed.get(p, np.nan) for p in fam.params], dtype=float)
+    # a parameter whose bounds coincide is fixed at that value
+    pinned = np.isnan(fixed_vals) & (lower == upper)
+    fixed_vals[pinned] = lower[pinned]
+    free = np.isnan(fixed_vals)
+    n_free = int(free.sum())
+    n_info = len(t) + len(anchors)
+    if n_info < n_free:
+        raise FitError(
+            f"{fam.name}: needs at least {n_free} points (history plus anchors) to identify "
+            f"{', '.join(p for p, f in zip(fam.params, free, strict=True) if f)}; got {n_info}"
+        )
 
     # Pass 1 (only with soft anchors): the history's residual scale, to weigh soft anchors.
     dof_hist = len(t) - n_free + len(hard)
     scale_guess = 0.1 if error == "multiplicative" else 0.1 * float(np.mean(np.abs(y_all)))
+    scale_guess = scale_guess if scale_guess > 0 else 1.0
     s_w = scale_guess
     if soft and dof_hist > 0:
         first = _solve(fam, error, t, y, tuple(hard), t_ref, lower, upper, free, fixed_vals, s_w)
