@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
+from .errors import FitError
 from .models import GrowthFit, cagr
 from .models.simulate import paths_frame
 from .scenario import Scenario, load_scenario
@@ -134,7 +135,7 @@ class ScenarioResult:
             "history": None
             if hist is None
             else {
-                "file": str(hist.path),
+                "file": next((f.path for f in sc.inputs if f.role == "history"), str(hist.path)),
                 "first_year": int(hist.years[0]),
                 "last_year": int(hist.years[-1]),
                 "points": len(hist),
@@ -211,11 +212,15 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
     hist = sc.history
     years = hist.years if hist is not None else np.array([], dtype=float)
     values = hist.values if hist is not None else np.array([], dtype=float)
-    fit = sc.model.fit(years, values, sc.anchors)
-
-    proj_years = sc.projection_years
-    rng = np.random.default_rng(sc.seed)
-    paths = fit.simulate(proj_years, draws=sc.draws, seed=rng) if fit.intervals_available else None
+    try:
+        fit = sc.model.fit(years, values, sc.anchors)
+        proj_years = sc.projection_years
+        rng = np.random.default_rng(sc.seed)
+        paths = (
+            fit.simulate(proj_years, draws=sc.draws, seed=rng) if fit.intervals_available else None
+        )
+    except FitError as exc:
+        raise FitError(f"{sc.path}: model: {exc}") from None
     projection = _frame(fit, proj_years, paths, sc.levels)
     projection.insert(0, "scenario", sc.name)
 

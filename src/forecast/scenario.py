@@ -59,7 +59,7 @@ class HistoryDoc(_Strict):
 
 class AnchorDoc(_Strict):
     year: int | None = None
-    value: str | None = None
+    value: str | Number | None = None
     estimate: str | None = None
     source: str | None = None
     kind: Literal["hard", "soft"] = "hard"
@@ -221,6 +221,14 @@ def load_document(path: Path | str) -> tuple[dict[str, Any], tuple[Path, ...]]:
     inside each file are made relative to that file's folder before merging, so a child can
     inherit a parent's ``history.file`` from another folder.
     """
+    merged, chain, _ = _load_chain(path)
+    return merged, chain
+
+
+def _load_chain(
+    path: Path | str,
+) -> tuple[dict[str, Any], tuple[Path, ...], tuple[dict[str, Any], ...]]:
+    """:func:`load_document` plus each file's own document (child first)."""
     chain: list[Path] = []
     docs: list[dict[str, Any]] = []
     current: Path | None = Path(path)
@@ -251,7 +259,31 @@ def load_document(path: Path | str) -> tuple[dict[str, Any], tuple[Path, ...]]:
     for doc in reversed(docs):
         merged = _merge(merged, doc)
     merged["extends"] = docs[0].get("extends")
-    return merged, tuple(chain)
+    return merged, tuple(chain), tuple(docs)
+
+
+class _Origins:
+    """Which file of an ``extends`` chain a key came from, for error messages."""
+
+    def __init__(self, chain: Sequence[Path], docs: Sequence[Mapping[str, Any]]) -> None:
+        self.chain = tuple(chain)
+        self.docs = tuple(docs)
+
+    def __call__(self, *keys: str | int) -> str:
+        """The path of the nearest file (child first) that sets ``keys``; the scenario's own
+        file when none does."""
+        for path, doc in zip(self.chain, self.docs, strict=True):
+            node: Any = doc
+            for key in keys:
+                if isinstance(key, int) and isinstance(node, list) and key < len(node):
+                    node = node[key]
+                elif isinstance(key, str) and isinstance(node, Mapping) and key in node:
+                    node = node[key]
+                else:
+                    break
+            else:
+                return str(path)
+        return str(self.chain[0]) if self.chain else "scenario"
 
 
 def _absolutise(doc: dict[str, Any], base: Path) -> None:
@@ -298,14 +330,29 @@ def _schema_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     return model
 
 
-def _validation_message(path: Path, exc: ValidationError) -> str:
+_TYPE_TAG = re.compile(r"^(int|float|str|bool|none|list\[.*\]|dict\[.*\]|[A-Z]\w*Doc)$")
+_RULES = {
+    "model_type": "must be a table",
+    "dict_type": "must be a table",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+}
+
+
+def _validation_message(origins: _Origins, exc: ValidationError) -> str:
     errors = exc.errors()
     # prefer the most specific error (unknown keys and missing keys first)
     order = {"extra_forbidden": 0, "missing": 1}
     err = min(errors, key=lambda e: order.get(e["type"], 2))
-    loc = tuple(err["loc"])
-    where = f"{path}: {_loc(loc)}"
+    # pydantic appends the union member it tried ("float", "ModelDoc") to the location: drop it
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
     kind = err["type"]
+    file = origins(*loc) if kind != "missing" else origins()
+    where = f"{file}: {_loc(loc)}"
     if kind == "extra_forbidden":
         owner = _schema_at(loc)
         allowed = list(owner.model_fields) if owner else []
@@ -314,23 +361,35 @@ def _validation_message(path: Path, exc: ValidationError) -> str:
         return f"{where}: unknown key{listing}; got {loc[-1]!r}{hint}"
     if kind == "missing":
         return f"{where}: required key is missing; got nothing"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    msg = _RULES.get(kind) or err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    msg = re.sub(r"^Input should be", "must be", msg)
     msg = msg[0].lower() + msg[1:]
     return f"{where}: {msg}; got {err.get('input')!r}"
 
 
 def parse_scenario(
-    document: Mapping[str, Any], path: Path | str, chain: Sequence[Path] = ()
+    document: Mapping[str, Any],
+    path: Path | str,
+    chain: Sequence[Path] = (),
+    *,
+    sources: Sequence[Mapping[str, Any]] = (),
 ) -> Scenario:
-    """Validate a merged scenario document and resolve it into a :class:`Scenario`."""
+    """Validate a merged scenario document and resolve it into a :class:`Scenario`.
+
+    ``chain`` and ``sources`` (the files of an ``extends`` chain and their own documents, child
+    first) let errors name the file a bad key came from.
+    """
     path = Path(path)
+    chain = tuple(chain) or (path,)
+    origins = _Origins(
+        chain, sources if len(sources) == len(chain) else [document, *([{}] * (len(chain) - 1))]
+    )
     try:
         doc = ScenarioDoc.model_validate(dict(document))
     except ValidationError as exc:
-        raise ScenarioError(_validation_message(path, exc)) from None
-    return _resolve(doc, path, tuple(chain) or (path,), document)
+        raise ScenarioError(_validation_message(origins, exc)) from None
+    return _resolve(doc, path, origins, document)
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -341,8 +400,8 @@ def load_scenario(path: Path | str) -> Scenario:
     ForecastError
         ``ScenarioError``, ``DataError`` or ``MoneyError`` with a one-line message.
     """
-    document, chain = load_document(path)
-    return parse_scenario(document, path, chain)
+    document, chain, docs = _load_chain(path)
+    return parse_scenario(document, path, chain, sources=docs)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -350,18 +409,21 @@ def load_scenario(path: Path | str) -> Scenario:
 # ------------------------------------------------------------------------------------------------
 
 
-def _resolve(
-    doc: ScenarioDoc, path: Path, chain: tuple[Path, ...], raw: Mapping[str, Any]
-) -> Scenario:
-    where = str(path)
+def _relative(path: str | Path, base: Path) -> str:
+    """``path`` relative to ``base`` (provenance that does not depend on the working folder)."""
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
+
+
+def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any]) -> Scenario:
     if doc.assumptions:
         raise ScenarioError(
-            f"{where}: assumptions: distributions over assumptions are not supported by this "
-            f"version (they arrive with Monte Carlo support); got {sorted(doc.assumptions)}"
+            f"{at('assumptions')}: assumptions: distributions over assumptions are not supported "
+            f"by this version (they arrive with Monte Carlo support); got {sorted(doc.assumptions)}"
         )
+    home = path.parent
     inputs = [
-        InputFile("scenario" if i == 0 else "extends", str(p), sha256_file(p))
-        for i, p in enumerate(chain)
+        InputFile("scenario" if i == 0 else "extends", _relative(p, home), sha256_file(p))
+        for i, p in enumerate(at.chain)
     ]
 
     history = None
@@ -369,53 +431,66 @@ def _resolve(
         h = doc.history
         if h.start is not None and h.end is not None and h.start > h.end:
             raise ScenarioError(
-                f"{where}: history.start must not be after history.end; got {h.start} > {h.end}"
+                f"{at('history', 'start')}: history.start must not be after history.end; got "
+                f"{h.start} > {h.end}"
             )
-        history = load_series(
-            h.file,
-            year_column=h.year_column,
-            value_column=h.value_column,
-            filter=h.filter,
-            start=h.start,
-            end=h.end,
-        )
-        inputs.append(InputFile("history", h.file, history.sha256))
+        try:
+            history = load_series(
+                h.file,
+                year_column=h.year_column,
+                value_column=h.value_column,
+                filter=h.filter,
+                start=h.start,
+                end=h.end,
+            )
+        except ForecastError as exc:
+            raise type(exc)(f"{at('history', 'file')}: history: {exc}") from None
+        inputs.append(InputFile("history", _relative(h.file, home), history.sha256))
 
     estimates: dict[str, Estimate] = {}
     if doc.estimates is not None:
-        estimates = load_estimates(doc.estimates)
-        inputs.append(InputFile("estimates", doc.estimates, sha256_file(Path(doc.estimates))))
-
-    anchors = tuple(_anchor(a, i, where, estimates, history) for i, a in enumerate(doc.anchors))
-    _check_anchor_years(anchors, history, where)
-    if history is None and not anchors:
-        raise ScenarioError(
-            f"{where}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
+        try:
+            estimates = load_estimates(doc.estimates)
+        except ForecastError as exc:
+            raise type(exc)(f"{at('estimates')}: estimates: {exc}") from None
+        inputs.append(
+            InputFile("estimates", _relative(doc.estimates, home), sha256_file(Path(doc.estimates)))
         )
 
-    model = _model(doc.model, where)
+    where_anchors = at("anchors")
+    anchors = tuple(
+        _anchor(a, i, where_anchors, estimates, history) for i, a in enumerate(doc.anchors)
+    )
+    _check_anchor_years(anchors, history, where_anchors)
+    if history is None and not anchors:
+        raise ScenarioError(
+            f"{at()}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
+        )
+
+    model = _model(doc.model, at)
     proj = doc.projection
     last = int(history.years[-1]) if history is not None else min(a.year for a in anchors)
     if proj.horizon <= last:
         raise ScenarioError(
-            f"{where}: projection.horizon must come after the last history year ({last}); "
-            f"got {proj.horizon}"
+            f"{at('projection', 'horizon')}: projection.horizon must come after the last history "
+            f"year ({last}); got {proj.horizon}"
         )
     levels = []
     for lv in proj.levels:
         if not 0 < float(lv) < 100:
             raise ScenarioError(
-                f"{where}: projection.levels: every level must be between 0 and 100; got {lv!r}"
+                f"{at('projection', 'levels')}: projection.levels: every level must be between 0 "
+                f"and 100; got {lv!r}"
             )
         levels.append(float(lv))
     for y in proj.report_years:
         if not last <= y <= proj.horizon:
             raise ScenarioError(
-                f"{where}: projection.report_years must lie between {last} and the horizon "
-                f"{proj.horizon}; got {y}"
+                f"{at('projection', 'report_years')}: projection.report_years must lie between "
+                f"{last} and the horizon {proj.horizon}; got {y}"
             )
 
-    segments = _segments(doc.segments, where)
+    segments = _segments(doc.segments, at("segments"))
     return Scenario(
         name=doc.name,
         title=doc.title or doc.name,
@@ -535,11 +610,11 @@ def _param_value(raw: str | float | int, unit: str, key: str) -> float:
     return float(raw)
 
 
-def _model(m: ModelDoc, where: str) -> GrowthModel:
+def _model(m: ModelDoc, at: _Origins) -> GrowthModel:
     if m.family not in FAMILIES:
         raise ScenarioError(
-            f"{where}: model.family: must be one of {', '.join(FAMILIES)}; got {m.family!r}"
-            f"{near_miss(m.family, FAMILIES)}"
+            f"{at('model', 'family')}: model.family: must be one of {', '.join(FAMILIES)}; got "
+            f"{m.family!r}{near_miss(m.family, FAMILIES)}"
         )
     fam = FAMILIES[m.family]
     units = dict(zip(fam.params, fam.units, strict=True))
@@ -548,22 +623,24 @@ def _model(m: ModelDoc, where: str) -> GrowthModel:
     for table, name in [*(("bounds", n) for n in m.bounds), *(("fixed", n) for n in m.fixed)]:
         if name not in units:
             raise ScenarioError(
-                f"{where}: model.{table}.{name}: must name a parameter of {m.family} "
-                f"({', '.join(fam.params)}); got {name!r}{near_miss(name, fam.params)}"
+                f"{at('model', table, name)}: model.{table}.{name}: must name a parameter of "
+                f"{m.family} ({', '.join(fam.params)}); got {name!r}{near_miss(name, fam.params)}"
             )
     for name, (lo_raw, hi_raw) in m.bounds.items():
-        key = f"{where}: model.bounds.{name}"
+        key = f"{at('model', 'bounds', name)}: model.bounds.{name}"
         lo = _param_value(lo_raw, units[name], key)
         hi = _param_value(hi_raw, units[name], key)
         if lo > hi:
             raise ScenarioError(f"{key}: low must not exceed high; got [{lo_raw!r}, {hi_raw!r}]")
         bounds[name] = (lo, hi)
     for name, raw in m.fixed.items():
-        fixed[name] = _param_value(raw, units[name], f"{where}: model.fixed.{name}")
+        fixed[name] = _param_value(
+            raw, units[name], f"{at('model', 'fixed', name)}: model.fixed.{name}"
+        )
     try:
         return GrowthModel(family=m.family, error=m.error, bounds=bounds, fixed=fixed)
     except ForecastError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+        raise ScenarioError(f"{at('model')}: {exc}") from None
 
 
 def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
