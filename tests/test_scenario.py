@@ -419,7 +419,7 @@ BAD: list[Bad] = [
     ),
     Bad(
         "history-ragged-row",
-        ("well-formed CSV",),
+        ("row 3", "fields like the header", "got 3"),
         _history(H + "2020,62\n2022,100,5\n2024,279\n"),
         file="bad.csv",
     ),

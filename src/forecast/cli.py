@@ -32,7 +32,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as a ForecastError (one line, exit 2)."""
 
     def error(self, message: str) -> Any:
-        raise ForecastError(f"{self.prog}: {message}")
+        where = self.prog.removeprefix("forecast").strip() or "command line"
+        raise ForecastError(f"{where}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,10 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in args_list
     try:
-        args = build_parser().parse_args(args_list)
+        try:
+            args = build_parser().parse_args(args_list)
+        except SystemExit as exc:  # --help and --version print and ask to exit
+            return int(exc.code or 0)
         if args.command is None:
-            build_parser().print_help()
-            return 2
+            raise ForecastError(
+                "command line: a command is required (run, validate, implied or fit; see "
+                "forecast --help); got none"
+            )
         handler = {
             "run": _cmd_run,
             "validate": _cmd_validate,
@@ -393,8 +399,10 @@ def _year_or_point(text: str, flag: str) -> tuple[int, float | None]:
 def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
     y0, v0 = _year_or_point(args.start, "--from")
     y1, v1 = _year_or_point(args.end, "--to")
-    if y0 == y1:
-        raise ForecastError(f"--from/--to: the two years must differ; got {y0} twice")
+    if y0 >= y1:
+        raise ForecastError(
+            f"--from/--to: the --from year must come before the --to year; got {y0} and {y1}"
+        )
     rate = parse_rate(args.cagr, where="--cagr") if args.cagr is not None else None
     given = sum(x is not None for x in (v0, v1, rate))
     if given != 2:
@@ -442,9 +450,14 @@ def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
 def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
     families = (
         list(FAMILIES)
-        if args.model == "all"
+        if args.model.strip() == "all"
         else [m.strip() for m in args.model.split(",") if m.strip()]
     )
+    if not families:
+        raise ForecastError(
+            f"--model: must name at least one family ({', '.join(FAMILIES)}) or 'all'; got "
+            f"{args.model!r}"
+        )
     fixed: dict[str, float] = {}
     for item in args.fix:
         name, sep, raw = item.partition("=")
@@ -486,7 +499,7 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
         try:  # comparing several families: one that cannot be fitted does not stop the others
             fits.append(model.fit(series.years, series.values))
         except ForecastError as exc:
-            failed.append({"family": fam, "error": str(exc)})
+            failed.append({"family": fam, "failure": str(exc)})
     out: list[dict[str, Any]] = [_fit_record(f, series.path, series.sha256) for f in fits]
     if args.json:
         payload: Any = out[0] if len(families) == 1 else [*out, *failed]
@@ -511,7 +524,7 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
         if rec["inflection_year"] is not None:
             print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
     for f in failed:
-        print(f"{f['family']}: not fitted: {f['error']}")
+        print(f"{f['family']}: not fitted: {f['failure']}")
     if not out:
         raise ForecastError(
             f"fit: no family could be fitted to {series.path}; got {len(failed)} failures"

@@ -7,7 +7,9 @@ the row (as the line number a spreadsheet or editor shows), the column, the rule
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,19 +75,37 @@ def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
         raise DataError(
             f"{p}: {what} must be UTF-8 text; got an undecodable byte at offset {exc.start}"
         ) from None
-    import io
-
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] = []
+    body: list[list[str]] = []
+    index: list[int] = []  # data-row number such that _line(index) is the file's line
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unparseable"
-        raise DataError(f"{p}: {what} must be well-formed CSV; got {first}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+        for row in reader:
+            if not header:
+                header = [cell.strip() for cell in row]
+                if not any(header):
+                    raise DataError(
+                        f"{p}: {what} must start with a header row; got an empty first line"
+                    )
+                continue
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            line = reader.line_num
+            if len(row) != len(header):
+                raise DataError(
+                    f"{p}: row {line}: must have {len(header)} fields like the header; got "
+                    f"{len(row)}"
+                )
+            body.append(row)
+            index.append(line - 2)
+    except csv.Error as exc:
+        raise DataError(f"{p}: row {reader.line_num}: must be well-formed CSV; got {exc}") from None
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise DataError(f"{p}: header: column names must be unique; got {dupes[0]!r} twice")
+    if not body:
         raise DataError(f"{p}: {what} must hold at least one data row; got only a header")
-    return frame
+    return pd.DataFrame(body, columns=header, index=index, dtype=str)
 
 
 def _line(i: int) -> int:
@@ -200,8 +220,10 @@ def load_series(
         rows.append(int(frame.index[i]))
     if not years:
         raise DataError(
-            f"{p}: the history must keep at least one row after filtering; got none "
-            f"(filter {dict(filter or {})}, years {start}..{end})"
+            f"{p}: the history must keep at least one row after filtering; got none (filter "
+            f"{dict(filter or {})}"
+            + (f", years {start or '...'}-{end or '...'}" if start or end else "")
+            + ")"
         )
     ids: tuple[str, ...] = ()
     if "source_id" in frame.columns:
