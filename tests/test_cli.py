@@ -36,7 +36,6 @@ from forecast import FAMILIES
 PROJECTION_COLUMNS = [
     "scenario",
     "year",
-    "point",
     "mean",
     "median",
     "lo-80",
@@ -60,8 +59,9 @@ def _assert_intervals_nested(frame: pd.DataFrame) -> None:
     values = frame[cols].to_numpy()
     assert (values > 0).all()
     assert (values[:, :-1] <= values[:, 1:]).all(), frame[cols]
-    assert (frame["lo-80"] <= frame["point"]).all()
-    assert (frame["point"] <= frame["hi-80"]).all()
+    # the point forecast (statsforecast's "mean" column) lies inside every interval
+    assert (frame["lo-80"] <= frame["mean"]).all()
+    assert (frame["mean"] <= frame["hi-80"]).all()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -157,10 +157,10 @@ def test_run_default_projection(default_run: dict[str, Any]) -> None:
     assert list(proj.columns) == PROJECTION_COLUMNS
     assert (proj["scenario"] == "global-ai-2030").all()
     assert list(proj["year"]) == list(range(2025, 2036))
-    point_2030 = float(proj.loc[proj["year"] == 2030, "point"].iloc[0])
+    point_2030 = float(proj.loc[proj["year"] == 2030, "mean"].iloc[0])
     assert point_2030 == pytest.approx(1570.0, rel=1e-9)  # the hard anchor
     _assert_intervals_nested(proj)
-    assert proj["point"].is_monotonic_increasing
+    assert proj["mean"].is_monotonic_increasing
 
 
 def test_run_default_params(default_run: dict[str, Any]) -> None:
@@ -402,7 +402,7 @@ def test_variants_run(variants_run: tuple[Result, Path]) -> None:
 def test_bull_meets_its_hard_anchor(variants_run: tuple[Result, Path]) -> None:
     _, out = variants_run
     proj = _csv(out / "global-ai-2030-bull" / "projection.csv").set_index("year")
-    assert proj.loc[2030, "point"] == pytest.approx(1910.0, rel=1e-9)
+    assert proj.loc[2030, "mean"] == pytest.approx(1910.0, rel=1e-9)
 
 
 def test_bear_soft_anchor_is_near_but_not_forced(variants_run: tuple[Result, Path]) -> None:
@@ -429,9 +429,9 @@ def test_sectors_sum_to_total(
     assert set(seg["sector"]) == {"Healthcare", "Finance", "Manufacturing", "Retail", "Other AI"}
     by_year = seg.groupby("year")
     assert by_year["share"].sum().to_numpy() == pytest.approx([1.0] * len(proj), rel=1e-9)
-    sums = by_year["point"].sum()
+    sums = by_year["mean"].sum()
     assert list(sums.index) == list(proj.index)
-    assert sums.to_numpy() == pytest.approx(proj["point"].to_numpy(), rel=1e-9)
+    assert sums.to_numpy() == pytest.approx(proj["mean"].to_numpy(), rel=1e-9)
     # the split leaves the total as in the default scenario it extends
     default = _csv(default_run["folder"] / "projection.csv").set_index("year")
     pd.testing.assert_frame_equal(

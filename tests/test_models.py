@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from forecast import FAMILIES, Anchor, FitError, GrowthModel, cagr
+from forecast import FAMILIES, Anchor, FitError, ForecastError, GrowthModel, cagr
 from forecast.models.curves import bass_density, bass_fraction
 
 # ----------------------------------------------------------------------------------------------
@@ -328,7 +328,6 @@ def test_model_contract(name: str) -> None:
     frame = fit.forecast(years, levels=(95, 80, 50), draws=500, seed=3)
     assert list(frame.columns) == [
         "year",
-        "point",
         "mean",
         "median",
         "lo-50",
@@ -338,7 +337,8 @@ def test_model_contract(name: str) -> None:
         "lo-95",
         "hi-95",
     ]
-    # intervals nested and around the median
+    # the point forecast lies inside the widest interval; intervals nest around the median
+    assert np.all((frame["lo-95"] <= frame["mean"]) & (frame["mean"] <= frame["hi-95"]))
     assert np.all(frame["lo-95"] <= frame["lo-80"])
     assert np.all(frame["lo-80"] <= frame["lo-50"])
     assert np.all(frame["lo-50"] <= frame["median"])
@@ -358,7 +358,7 @@ def test_model_contract(name: str) -> None:
     assert list(table["param"]) == list(FAMILIES[name].params)
     assert table.loc[~table["fixed"], "se"].gt(0).all()
     # levels outside (0, 100) are refused
-    with pytest.raises(FitError, match="between 0 and 100"):
+    with pytest.raises(ForecastError, match="between 0 and 100"):
         fit.forecast(years, levels=(100,))
 
 

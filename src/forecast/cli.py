@@ -26,6 +26,7 @@ from .money import format_money, parse_rate, parse_year_value
 from .output import check_target, csv_bytes, json_bytes, publish
 from .projection import ScenarioResult, run_scenario
 from .scenario import load_scenario
+from .types import finite_or_none
 
 
 class _Parser(argparse.ArgumentParser):
@@ -299,7 +300,7 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     )
     for row in s["report_years"]:
         ints = "  ".join(_interval(row, lv) for lv in sc.levels)
-        lines.append(f"  {row['year']}        {_money(row['point'])}  {ints}")
+        lines.append(f"  {row['year']}        {_money(row['mean'])}  {ints}")
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")
@@ -362,7 +363,7 @@ def _format_comparison(results: list[ScenarioResult]) -> str:
             [
                 r.scenario.name,
                 r.fit.model.family,
-                _money(v.get("point")),
+                _money(v.get("mean")),
                 _interval(v, 80).removeprefix("80% ") if v else "n/a",
                 _pct(r.fit.implied_cagr(start, year)) + f" from {start}" if year > start else "n/a",
                 _money(r.fit.saturation),
@@ -537,8 +538,6 @@ def _g(v: float | None) -> str:
 
 
 def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
-    from .projection import _num
-
     se, ci, hits, loose = fit.se, fit.conf_int(95), set(fit.at_bounds), set(fit.unidentified)
     return {
         "family": fit.model.family,
@@ -550,18 +549,18 @@ def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
         "params": {
             n: {
                 "estimate": v,
-                "se": _num(se[n]),
-                "lo-95": _num(ci[n][0]),
-                "hi-95": _num(ci[n][1]),
+                "se": finite_or_none(se[n]),
+                "lo-95": finite_or_none(ci[n][0]),
+                "hi-95": finite_or_none(ci[n][1]),
                 "fixed": not f,
                 "at_bound": n in hits,
                 "identified": n not in loose,
             }
             for (n, v), f in zip(fit.params.items(), fit.free, strict=True)
         },
-        "sigma": _num(fit.sigma),
+        "sigma": finite_or_none(fit.sigma),
         "dof": fit.dof,
-        "aicc": _num(fit.aicc),
+        "aicc": finite_or_none(fit.aicc),
         "saturation": fit.saturation,
         "inflection_year": fit.inflection_year,
         "inflection_label": fit.family.inflection_label,

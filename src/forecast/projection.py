@@ -1,9 +1,9 @@
 """Running a scenario: fit, calibrate, project, split into segments, summarise.
 
 :func:`run_scenario` takes a parsed :class:`~forecast.scenario.Scenario` and returns a
-:class:`ScenarioResult` holding the fitted model and long-format DataFrames (columns ``scenario``,
-``year``, ``point``, ``mean``, ``median``, ``lo-<L>``/``hi-<L>``), plus a JSON-ready summary with
-provenance. Nothing here writes files or prints.
+:class:`ScenarioResult` holding the fitted model and DataFrames in long format over
+(scenario, year): ``mean`` (the point forecast), ``median``, ``lo-<L>``/``hi-<L>``; plus a
+JSON-ready summary with provenance. Nothing here writes files or prints.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .errors import FitError
 from .models import GrowthFit, cagr
 from .models.simulate import paths_frame
 from .scenario import Scenario, load_scenario
+from .types import finite_or_none
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ScenarioResult:
     def warnings(self) -> list[str]:
         """Plain-language caveats about this fit."""
         out = []
-        fit = self.fit
+        sc, fit = self.scenario, self.fit
         if fit.at_bounds:
             out.append(
                 f"parameters on a bound: {', '.join(fit.at_bounds)} (the data do not pin them "
@@ -67,7 +68,14 @@ class ScenarioResult:
                 "noise (add history points, fix a parameter, or use a family with fewer "
                 "parameters)"
             )
-        elif fit.dof < 3:
+        else:
+            thin = [lv for lv in sc.levels if sc.draws * (100 - lv) / 200 < 10]
+            if thin:
+                out.append(
+                    f"the {', '.join(f'{lv:g}%' for lv in thin)} interval rests on fewer than 10 "
+                    f"draws in each tail; raise projection.draws above {sc.draws}"
+                )
+        if fit.intervals_available and fit.dof < 3:
             out.append(
                 f"only {fit.dof} degree(s) of freedom for the noise: intervals are wide and "
                 "rest on few points"
@@ -86,9 +94,9 @@ class ScenarioResult:
         params = {
             name: {
                 "estimate": fit.params[name],
-                "se": _num(se[name]),
-                "lo-95": _num(ci[name][0]),
-                "hi-95": _num(ci[name][1]),
+                "se": finite_or_none(se[name]),
+                "lo-95": finite_or_none(ci[name][0]),
+                "hi-95": finite_or_none(ci[name][1]),
                 "unit": unit,
                 "fixed": not free,
                 "at_bound": name in hits,
@@ -117,11 +125,11 @@ class ScenarioResult:
             "saturation_usd_bn": fit.saturation,
             "inflection_year": fit.inflection_year,
             "inflection_label": fit.family.inflection_label,
-            f"cagr_{int(start)}_{sc.horizon}": fit.implied_cagr(start, sc.horizon),
+            f"cagr_{int(start)}_{sc.horizon}": finite_or_none(fit.implied_cagr(start, sc.horizon)),
         }
         for y in self.report_years:
             if y > start:
-                derived[f"cagr_{int(start)}_{y}"] = fit.implied_cagr(start, y)
+                derived[f"cagr_{int(start)}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
         return {
             "scenario": sc.name,
             "title": sc.title,
@@ -146,16 +154,16 @@ class ScenarioResult:
             "anchors": anchors,
             "fit": {
                 "params": params,
-                "sigma": _num(fit.sigma),
+                "sigma": finite_or_none(fit.sigma),
                 "sigma_scale": "log" if fit.model.error == "multiplicative" else "level",
                 "dof": fit.dof,
-                "aicc": _num(fit.aicc),
+                "aicc": finite_or_none(fit.aicc),
                 "starts_tried": fit.n_starts,
                 "intervals_available": fit.intervals_available,
             },
             "derived": derived,
             "report_years": [
-                {"year": y, **{k: _num(v) for k, v in self.value_at(y).items()}}
+                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
                 for y in self.report_years
             ],
             "projection": {
@@ -174,11 +182,6 @@ class ScenarioResult:
             "warnings": self.warnings(),
             "provenance": provenance(sc),
         }
-
-
-def _num(v: float) -> float | None:
-    """JSON has no NaN: not-estimable numbers become null."""
-    return None if v is None or not np.isfinite(v) else float(v)
 
 
 def provenance(sc: Scenario) -> dict[str, Any]:
@@ -221,14 +224,14 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
         )
     except FitError as exc:
         raise FitError(f"{sc.path}: model: {exc}") from None
-    projection = _frame(fit, proj_years, paths, sc.levels)
+    projection = paths_frame(proj_years, fit.predict(proj_years), paths, sc.levels)
     projection.insert(0, "scenario", sc.name)
 
     seg_frames = []
     for seg in sc.segments:
         share = seg.share(proj_years)
         seg_paths = None if paths is None else paths * share
-        f = _frame(fit, proj_years, seg_paths, sc.levels, scale=share)
+        f = paths_frame(proj_years, fit.predict(proj_years) * share, seg_paths, sc.levels)
         f.insert(0, "share", share)
         f.insert(
             0, sc.segment_dimension if sc.segment_dimension != "scenario" else "segment", seg.name
@@ -240,13 +243,3 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
     params = fit.params_frame()
     params.insert(0, "scenario", sc.name)
     return ScenarioResult(sc, fit, projection, segments, params)
-
-
-def _frame(
-    fit: GrowthFit,
-    years: np.ndarray,
-    paths: np.ndarray | None,
-    levels: tuple[float, ...],
-    scale: np.ndarray | float = 1.0,
-) -> pd.DataFrame:
-    return paths_frame(years, fit.predict(years) * scale, paths, levels)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from .errors import ForecastError
 
 AnchorKind = Literal["hard", "soft"]
 ErrorMode = Literal["multiplicative", "additive"]
@@ -36,3 +41,39 @@ class Anchor:
     tolerance: float | None = None
     source: str = ""
     label: str = ""
+
+
+def check_levels(levels: Sequence[float], where: str = "levels") -> tuple[float, ...]:
+    """Validate interval levels (percent, strictly between 0 and 100) and sort them.
+
+    Two levels that would name the same columns (``80`` and ``80.0000001`` both give ``lo-80``)
+    are refused, as is an empty list.
+    """
+    out: dict[str, float] = {}
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 100:
+            raise ForecastError(f"{where}: every level must be between 0 and 100; got {level!r}")
+        name = f"{float(level):g}"
+        if name in out and out[name] != float(level):
+            raise ForecastError(
+                f"{where}: levels must differ in their first six significant digits (they name "
+                f"the lo-/hi- columns); got {out[name]!r} and {level!r}"
+            )
+        out[name] = float(level)
+    if not out:
+        raise ForecastError(f"{where}: needs at least one level such as 80 or 95; got none")
+    return tuple(sorted(out.values()))
+
+
+def interval_columns(levels: Sequence[float]) -> list[tuple[str, float]]:
+    """``[("lo-80", 0.10), ("hi-80", 0.90), ...]`` for the validated, sorted levels."""
+    cols: list[tuple[str, float]] = []
+    for level in check_levels(levels):
+        alpha = (100 - level) / 200
+        cols += [(f"lo-{level:g}", alpha), (f"hi-{level:g}", 1 - alpha)]
+    return cols
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a number that is not finite becomes null."""
+    return None if value is None or not math.isfinite(value) else float(value)

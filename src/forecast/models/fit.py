@@ -11,10 +11,14 @@ How the fit works
   the lowest converged cost wins.
 * ``error="multiplicative"`` (default for market sizes) fits log values, i.e. relative errors;
   ``error="additive"`` fits levels, as textbook nonlinear regression does.
-* A hard anchor enters as an observation with a standard error of 1e-6 of the residual scale,
-  so the curve passes through it; the fit reports the miss and refuses a curve that cannot reach
-  it inside the bounds. A soft anchor is an observation with its stated relative tolerance; the
-  history's residual scale is estimated first, so the two are weighed honestly.
+* The first hard anchor is met exactly: every family is affine in its first (level) parameter,
+  ``f = A + B * theta0``, so theta0 is solved from the anchor and the optimiser works on the
+  other parameters. Further hard anchors enter as observations whose standard error is tightened
+  in steps to 1e-6 of the residual scale. The fit reports every anchor's miss and refuses a curve
+  that cannot meet a hard anchor inside the bounds.
+* A soft anchor is an observation with its stated relative tolerance, weighed against the
+  history's residual scale estimated by a first fit without it (when the history leaves no
+  degrees of freedom for that, a 10% relative scale is assumed).
 * Standard errors come from the Jacobian at the optimum (the Gauss-Newton covariance of
   ``nls``), with the residual variance estimated on ``n - k`` degrees of freedom, where ``k`` counts
   free parameters less hard anchors. Confidence intervals use Student's t.
@@ -24,13 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import optimize, stats
 
 from ..errors import FitError
-from ..types import Anchor, ErrorMode
+from ..types import Anchor, ErrorMode, check_levels
 from .curves import FAMILIES, Family, FloatArray, get_family
 
 if TYPE_CHECKING:
@@ -70,11 +75,11 @@ class GrowthModel:
     fixed: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        fam = get_family(self.family) if self.family in FAMILIES else None
-        if fam is None:
+        if self.family not in FAMILIES:
             raise FitError(
                 f"model family: must be one of {', '.join(FAMILIES)}; got {self.family!r}"
             )
+        fam = FAMILIES[self.family]
         if self.error not in ("multiplicative", "additive"):
             raise FitError(
                 f"model error: must be 'multiplicative' or 'additive'; got {self.error!r}"
@@ -91,6 +96,11 @@ class GrowthModel:
         for name, (lo, hi) in self.bounds.items():
             if not lo <= hi:
                 raise FitError(f"model bounds.{name}: low must not exceed high; got [{lo}, {hi}]")
+            if name in self.fixed and not lo <= self.fixed[name] <= hi:
+                raise FitError(
+                    f"model fixed.{name}: must lie within its bounds [{lo:g}, {hi:g}]; got "
+                    f"{self.fixed[name]:g}"
+                )
 
     @property
     def spec(self) -> Family:
@@ -187,17 +197,37 @@ class GrowthFit:
             return ()
         se = self.se
         out = []
-        for name, v, lo, hi, f in zip(
-            self.family.params, self.theta, self.lower, self.upper, self.free, strict=True
+        for name, unit, v, lo, hi, f in zip(
+            self.family.params,
+            self.family.units,
+            self.theta,
+            self.lower,
+            self.upper,
+            self.free,
+            strict=True,
         ):
             if not f:
                 continue
             s = se[name]
-            width = hi - lo
-            too_wide = s > 0.5 * width if np.isfinite(width) else s > 10 * max(abs(v), 1e-12)
+            if lo >= 0 and v > 0:
+                too_wide = s > v  # positive parameters: relative standard error above 100%
+            elif np.isfinite(hi - lo):
+                too_wide = s > 0.5 * (hi - lo)
+            else:  # unbounded: against the data's own scale for the parameter's unit
+                too_wide = s > 10 * max(abs(v), self._data_scale(unit))
             if not np.isfinite(s) or too_wide:
                 out.append(name)
         return tuple(out)
+
+    def _data_scale(self, unit: str) -> float:
+        """A typical size for a parameter of ``unit`` in this data (for the identification rule)."""
+        values = np.concatenate([self.values, [a.value for a in self.anchors]])
+        years = np.concatenate([self.years, [a.year for a in self.anchors]])
+        level = float(np.max(np.abs(values))) if len(values) else 1.0
+        span = float(np.ptp(years)) if len(years) > 1 else 1.0
+        return {"money": level, "money_per_year": level / max(span, 1.0), "year": span}.get(
+            unit, 1.0
+        )
 
     def require_identified(self) -> None:
         """Raise :class:`FitError` when some parameter is not identified (see
@@ -207,7 +237,8 @@ class GrowthFit:
             se = self.se
             worst = ", ".join(f"se({n}) = {se[n]:.3g}" for n in bad)
             raise FitError(
-                f"{self.family.name}: parameters {', '.join(bad)} are not identified by "
+                f"{self.family.name}: {'parameters' if len(bad) > 1 else 'parameter'} "
+                f"{', '.join(bad)} {'are' if len(bad) > 1 else 'is'} not identified by "
                 f"{len(self.years)} history points and {len(self.anchors)} anchor(s) (fix some "
                 "with 'fixed', narrow their bounds, or use a family with fewer parameters); "
                 f"got {worst}"
@@ -215,12 +246,13 @@ class GrowthFit:
 
     @property
     def n_hard(self) -> int:
+        """Number of hard anchors (each removes one degree of freedom from the fit)."""
         return sum(a.kind == "hard" for a in self.anchors)
 
     def conf_int(self, level: float = 95.0) -> dict[str, tuple[float, float]]:
         """Wald confidence intervals (Student t on ``dof``) for every parameter, clipped to the
         parameter's bounds (a saturation level cannot fall below its lower bound)."""
-        _check_level(level)
+        check_levels([level], "level")
         q = float(stats.t.ppf(0.5 + level / 200, self.dof)) if self.dof > 0 else float("nan")
         se = self.se
         out = {}
@@ -253,8 +285,11 @@ class GrowthFit:
         return np.asarray(self.family(t, self.theta, self.t_ref), dtype=float)
 
     def implied_cagr(self, start: float, end: float) -> float:
-        """Compound annual growth of the fitted curve between two years."""
+        """Compound annual growth of the fitted curve between two years (NaN when the curve is
+        not positive at both ends, where a growth rate has no meaning)."""
         a, b = self.predict([start, end])
+        if not (a > 0 and b > 0) or end == start:
+            return float("nan")
         return cagr(float(a), float(b), end - start)
 
     @property
@@ -341,11 +376,6 @@ def cagr(start_value: float, end_value: float, years: float) -> float:
     if start_value <= 0 or end_value <= 0:
         raise FitError(f"cagr values: must both be positive; got {start_value!r} and {end_value!r}")
     return float((end_value / start_value) ** (1.0 / years) - 1.0)
-
-
-def _check_level(level: float) -> None:
-    if not 0 < level < 100:
-        raise FitError(f"level: every level must be between 0 and 100; got {level!r}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -564,6 +594,17 @@ def _solve(
         costs.append(float(np.sum(r**2)) if np.all(np.isfinite(r)) else np.inf)
     order = np.argsort(costs, kind="stable")[:_MAX_STARTS]
 
+    solve = partial(
+        optimize.least_squares,
+        residuals,
+        bounds=(lo, hi),
+        method="trf",
+        x_scale="jac",
+        ftol=1e-12,
+        xtol=1e-12,
+        gtol=1e-12,
+        max_nfev=200 * (len(lo) + 1),
+    )
     best: optimize.OptimizeResult | None = None
     nfev = 0
     tried = 0
@@ -581,17 +622,7 @@ def _solve(
                 jac=np.zeros((0, 0)),
             )
             break
-        res = optimize.least_squares(
-            residuals,
-            starts[i],
-            bounds=(lo, hi),
-            method="trf",
-            x_scale="jac",
-            ftol=1e-12,
-            xtol=1e-12,
-            gtol=1e-12,
-            max_nfev=200 * (len(lo) + 1),
-        )
+        res = solve(starts[i])
         nfev += int(res.nfev)
         if (
             res.status > 0
@@ -606,17 +637,7 @@ def _solve(
         )
     for step in hard_steps[1:]:
         a_sigma[is_hard] = step * s_w
-        best = optimize.least_squares(
-            residuals,
-            best.x,
-            bounds=(lo, hi),
-            method="trf",
-            x_scale="jac",
-            ftol=1e-12,
-            xtol=1e-12,
-            gtol=1e-12,
-            max_nfev=200 * (len(lo) + 1),
-        )
+        best = solve(best.x)
         nfev += int(best.nfev)
     x_opt = np.asarray(best.x, dtype=float)
     theta, _ = full(x_opt)
@@ -663,10 +684,14 @@ def _inside(x0: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
 
 
 def _inv_gram(jac: FloatArray) -> FloatArray:
-    """``(J^T J)^{-1}`` through the SVD of J (stable when hard anchors make J badly scaled)."""
-    _, s, vt = np.linalg.svd(jac, full_matrices=False)
-    keep = s > s.max(initial=0.0) * 1e-12
-    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0) ** 2, np.inf)
-    if not np.all(keep):
+    """``(J^T J)^{-1}`` through the SVD of J with columns scaled to unit norm first, so the
+    cut-off for singular directions does not depend on the parameters' units (a level in USD
+    next to a rate); NaN where J is rank-deficient."""
+    norms = np.linalg.norm(jac, axis=0)
+    if np.any(norms == 0) or not np.all(np.isfinite(jac)):
         return np.full((jac.shape[1], jac.shape[1]), np.nan)
-    return np.asarray((vt.T * inv) @ vt, dtype=float)
+    _, s, vt = np.linalg.svd(jac / norms, full_matrices=False)
+    if s.min(initial=np.inf) <= s.max(initial=0.0) * 1e-12:
+        return np.full((jac.shape[1], jac.shape[1]), np.nan)
+    inner = (vt.T / s**2) @ vt
+    return np.asarray(inner / np.outer(norms, norms), dtype=float)

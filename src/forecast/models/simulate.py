@@ -1,15 +1,21 @@
 """Prediction intervals for fitted growth curves by parametric bootstrap.
 
-Two layers of uncertainty are combined draw by draw:
+Each draw combines the two layers of uncertainty of the fit:
 
-* **parameter (fit) uncertainty**: free parameters drawn from the normal approximation of their
-  sampling distribution (estimate, Gauss-Newton covariance), clipped to the fit's bounds;
-* **residual noise**: Student-t noise with the fit's degrees of freedom, scaled by the residual
-  standard deviation, on the log scale for multiplicative errors (so paths stay positive).
+* a **noise scale** ``sigma_d^2 = sigma^2 * dof / chi2(dof)``, the sampling distribution of the
+  residual variance; using one per draw for both layers below makes the draws multivariate-t,
+  which gives exact prediction intervals in the linear case (plain plug-in draws are too narrow
+  when few degrees of freedom are left);
+* **parameter (fit) uncertainty**: free parameters from the normal approximation of their
+  sampling distribution (Gauss-Newton covariance, scaled by ``sigma_d / sigma``); positive
+  parameters (levels, saturation, rates) are drawn on the log scale so a wide standard error does
+  not produce negative or piled-up values; draws outside the bounds are redrawn, not clipped;
+* **residual noise**: normal with standard deviation ``sigma_d``, on the log scale for
+  multiplicative errors (so paths stay positive).
 
-With hard anchors the covariance is (numerically) singular in the anchor's direction, so every
-drawn curve still passes through the anchor; the noise layer says how far an actual year may fall
-from the trend. Every draw comes from ``numpy.random.default_rng(seed)``.
+The first hard anchor is re-imposed on every draw (the level parameter is solved again, as in the
+fit), so every drawn curve passes through it; the noise says how far an actual year may fall
+from that trend. Every draw comes from ``numpy.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import FitError
+from ..types import interval_columns
 from .curves import FloatArray
 
 if TYPE_CHECKING:
@@ -27,43 +34,77 @@ if TYPE_CHECKING:
 
     from .fit import GrowthFit
 
+_REDRAW_ROUNDS = 50
+
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def draw_params(fit: GrowthFit, draws: int, seed: int | np.random.Generator) -> FloatArray:
-    """Parameter vectors (``draws`` x P), fixed parameters held, free ones clipped to bounds."""
+def _log_scale(fit: GrowthFit) -> np.ndarray:
+    """Free parameters drawn on the log scale: positive estimate and non-negative lower bound."""
+    free = np.array(fit.free)
+    return np.asarray((fit.theta[free] > 0) & (fit.lower[free] >= 0), dtype=bool)
+
+
+def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
+    """Solve the level parameter of every row so the first hard anchor holds (in place)."""
+    hard = next((a for a in fit.anchors if a.kind == "hard"), None)
+    if hard is None or not fit.free[0]:
+        return
+    t_a = np.array([float(hard.year)])
+    zero, one = theta.copy(), theta.copy()
+    zero[:, 0], one[:, 0] = 0.0, 1.0
+    a0 = fit.family(t_a, zero, fit.t_ref)[:, 0]
+    b0 = fit.family(t_a, one, fit.t_ref)[:, 0] - a0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        level = (hard.value - a0) / b0
+    theta[:, 0] = np.where(np.isfinite(level), level, np.inf)
+
+
+def draw_params(
+    fit: GrowthFit, draws: int, seed: int | np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Parameter vectors (``draws`` x P) and the noise scale of each draw (``draws``,).
+
+    Fixed parameters are held; free ones follow the module docstring. Draws that leave the
+    bounds are redrawn (up to 50 rounds, then clipped).
+    """
     if draws < 1:
         raise FitError(f"draws: must be a positive whole number; got {draws!r}")
     fit.require_identified()
     rng = _rng(seed)
     free = np.array(fit.free)
-    out = np.tile(fit.theta, (draws, 1))
-    if not fit.intervals_available or not free.any():
-        return out
-    cov = 0.5 * (fit.cov + fit.cov.T)
+    theta = np.tile(fit.theta, (draws, 1))
+    if not fit.intervals_available:
+        return theta, np.zeros(draws)
+    k = int(free.sum())
+    logs = _log_scale(fit)
+    centre = fit.theta[free]
+    scale = np.where(logs, centre, 1.0)  # delta method: cov of log(theta) = cov / (theta theta')
+    cov = fit.cov / np.outer(scale, scale)
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
     # eigen-decomposition tolerates the near-singular directions that hard anchors create
-    vals, vecs = np.linalg.eigh(cov)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    z = rng.standard_normal((draws, int(free.sum())))
-    sample = fit.theta[free] + z @ root.T
-    out[:, free] = sample
-    hard = next((a for a in fit.anchors if a.kind == "hard"), None)
-    if hard is not None and free[0]:
-        # Back onto the constraint: the fit met the first hard anchor by solving the level
-        # parameter (the curve is affine in it, f = A + B theta0); do the same for every draw
-        # so that nonlinearity does not move drawn curves off the anchor.
-        t_a = np.array([float(hard.year)])
-        zero, one = out.copy(), out.copy()
-        zero[:, 0], one[:, 0] = 0.0, 1.0
-        a0 = fit.family(t_a, zero, fit.t_ref)[:, 0]
-        b0 = fit.family(t_a, one, fit.t_ref)[:, 0] - a0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            level = (hard.value - a0) / b0
-        out[:, 0] = np.where(np.isfinite(level), level, out[:, 0])
-    out[:, free] = np.clip(out[:, free], fit.lower[free], fit.upper[free])
-    return out
+    lo, hi = fit.lower[free], fit.upper[free]
+
+    def sample(n: int) -> tuple[FloatArray, FloatArray]:
+        ratio = np.sqrt(fit.dof / rng.chisquare(fit.dof, size=n))  # sigma_d / sigma
+        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None]
+        rows = np.tile(fit.theta, (n, 1))
+        with np.errstate(over="ignore"):
+            rows[:, free] = np.where(logs, centre * np.exp(z), centre + z)
+        _reimpose_anchor(fit, rows)
+        return rows, fit.sigma * ratio
+
+    theta, sigma_d = sample(draws)
+    for _ in range(_REDRAW_ROUNDS):
+        bad = np.any((theta[:, free] < lo) | (theta[:, free] > hi), axis=1)
+        if not bad.any():
+            break
+        theta[bad], sigma_d[bad] = sample(int(bad.sum()))
+    theta[:, free] = np.clip(theta[:, free], lo, hi)
+    return theta, sigma_d
 
 
 def simulate_paths(
@@ -76,26 +117,15 @@ def simulate_paths(
 ) -> FloatArray:
     """Simulated values at ``years`` (``draws`` x T). See the module docstring."""
     rng = _rng(seed)
-    theta = draw_params(fit, draws, rng)
+    theta, sigma_d = draw_params(fit, draws, rng)
     paths = np.asarray(fit.family(years, theta, fit.t_ref), dtype=float)
     if noise and fit.intervals_available:
-        eps = fit.sigma * rng.standard_t(fit.dof, size=paths.shape)
+        eps = sigma_d[:, None] * rng.standard_normal(paths.shape)
         if fit.model.error == "multiplicative":
             paths = paths * np.exp(np.clip(eps, -700, 700))
         else:
             paths = paths + eps
     return paths
-
-
-def quantile_columns(levels: Sequence[float]) -> list[tuple[str, float]]:
-    """``[("lo-80", 0.10), ("hi-80", 0.90), ...]`` for levels in (0, 100), sorted."""
-    cols: list[tuple[str, float]] = []
-    for level in sorted({float(v) for v in levels}):
-        if not 0 < level < 100:
-            raise FitError(f"levels: every level must be between 0 and 100; got {level!r}")
-        alpha = (100 - level) / 200
-        cols += [(f"lo-{level:g}", alpha), (f"hi-{level:g}", 1 - alpha)]
-    return cols
 
 
 def paths_frame(
@@ -104,19 +134,22 @@ def paths_frame(
     paths: FloatArray | None,
     levels: Sequence[float],
 ) -> pd.DataFrame:
-    """One row per year: ``year``, ``point``, then ``mean``, ``median`` and the interval
-    columns computed from ``paths`` (draws x years); NaN intervals when ``paths`` is None."""
+    """One row per year: ``year``, ``mean`` (the point forecast), ``median`` of the draws and
+    the interval columns; ``median`` and intervals are NaN when ``paths`` is None.
+
+    ``mean`` follows statsforecast's naming: it is the point forecast (the fitted, calibrated
+    curve). With multiplicative errors that curve is the median of the predictive distribution;
+    its arithmetic mean is not reported because it is unbounded (a log-t tail).
+    """
     import pandas as pd
 
-    cols = quantile_columns(levels)
-    frame = pd.DataFrame({"year": np.asarray(years).astype(int), "point": point})
+    cols = interval_columns(levels)
+    frame = pd.DataFrame({"year": np.asarray(years).astype(int), "mean": point})
     if paths is None:
-        frame["mean"] = frame["point"]
-        frame["median"] = frame["point"]
+        frame["median"] = np.nan
         for name, _ in cols:
             frame[name] = np.nan
         return frame
-    frame["mean"] = paths.mean(axis=0)
     frame["median"] = np.median(paths, axis=0)
     qs = np.quantile(paths, [q for _, q in cols], axis=0)
     for (name, _), row in zip(cols, qs, strict=True):
@@ -131,6 +164,6 @@ def forecast_frame(
     draws: int,
     seed: int | np.random.Generator,
 ) -> pd.DataFrame:
-    """Point path, predictive mean/median and intervals in one DataFrame (one row per year)."""
+    """Point path, predictive median and intervals in one DataFrame (one row per year)."""
     paths = simulate_paths(fit, years, draws, seed) if fit.intervals_available else None
     return paths_frame(years, fit.predict(years), paths, levels)
