@@ -809,3 +809,79 @@ def test_copy_helper_keeps_relative_layout(tmp_path: Path) -> None:
     scen = copy_scenarios(tmp_path)
     sc = forecast.load_scenario(scen / "global-ai-2030.toml")
     assert sc.history.path.resolve() == (tmp_path / "data/history/global_ai_gvr.csv").resolve()
+
+
+# ------------------------------------------------------------------------------------------------
+# Found in review
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--from", "2024:1B", "--cagr", "50%", "--to", "99999"], ("--to", "1900-2200", "99999")),
+        (["--from", "-5", "--to", "2030:1B", "--cagr", "10%"], ("--from", "1900-2200", "'-5'")),
+        (["--from", "2024:1B", "--cagr", "5000%", "--to", "2200"], ("--cagr", "trillion")),
+    ],
+)
+def test_implied_year_range_and_overflow(
+    run_cli: Callable[..., Result], argv: list[str], fragments: tuple[str, ...]
+) -> None:
+    assert_user_error(run_cli("implied", *argv), *fragments)
+
+
+def test_implied_negative_rate_with_equals(run_cli: Callable[..., Result]) -> None:
+    res = run_cli("implied", "--from", "2024:100B", "--cagr=-10%", "--to", "2026", "--json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["to_usd_bn"] == pytest.approx(81.0)
+
+
+def test_duplicate_scenario_names_name_both_files(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    scen = copy_scenarios(tmp_path)
+    twin = scen / "twin.toml"
+    twin.write_text('extends = "global-ai-2030.toml"\n', encoding="utf-8")
+    res = run_cli("run", scen / "global-ai-2030.toml", twin, "--out", tmp_path / "out")
+    assert_user_error(res, str(twin), "unique", "'global-ai-2030'", "global-ai-2030.toml")
+    assert not (tmp_path / "out").exists()
+
+
+def test_declining_linear_projection_runs_with_na_growth(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """A curve that reaches zero before the horizon has no growth rate; the run still works."""
+    write_csv(
+        tmp_path / "decl.csv",
+        [(2015, 100), (2016, 90), (2017, 82), (2018, 70), (2019, 61), (2020, 50)],
+        header="year,value",
+    )
+    (tmp_path / "decl.toml").write_text(
+        'name = "decl"\ndescription = "declining"\n[history]\nfile = "decl.csv"\n'
+        'value_column = "value"\n[model]\nfamily = "linear"\nerror = "additive"\n'
+        "[projection]\nhorizon = 2030\ndraws = 500\n",
+        encoding="utf-8",
+    )
+    res = run_cli("run", tmp_path / "decl.toml", "--out", tmp_path / "out", "--json")
+    assert res.code == 0, res.err
+    (summary,) = json.loads(res.out)
+    assert summary["derived"]["cagr_2020_2030"] is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragments"),
+    [
+        ("e1,P,T,d,2030,1500,http://x\ne1,P,T,d,2030,2000,http://x\n", ("row 3", "unique", "'e1'")),
+        ("e1,P,T,d,2030,-5,http://x\n", ("row 2", "positive", "'-5'")),
+        ("e1,P,T,d,2030,NaN,http://x\n", ("row 2", "finite", "'NaN'")),
+    ],
+)
+def test_estimates_file_rows_are_checked(
+    ws: Workspace, run_cli: Callable[..., Result], rows: str, fragments: tuple[str, ...]
+) -> None:
+    est = ws.root / "est.csv"
+    est.write_text("id,publisher,title,definition,year,value_usd_bn,url\n" + rows)
+    doc = ws.doc()
+    doc["estimates"] = "est.csv"
+    path = ws.write(doc)
+    assert_user_error(run_cli("validate", path), str(est), *fragments)

@@ -684,6 +684,41 @@ BAD: list[Bad] = [
         _set("extends", "nope.toml"),
     ),
     Bad("extends-not-string", ("extends", "file path", "5"), _set("extends", 5)),
+    # --- found in review
+    Bad(
+        "segment-dimension-reserved",
+        ("segment_dimension", "column name", "'year'"),
+        _set("segment_dimension", "year"),
+    ),
+    Bad(
+        "horizon-too-far",
+        ("projection.horizon", "at most 200 years", "100000000"),
+        _set("projection.horizon", 100000000),
+    ),
+    Bad(
+        "levels-same-columns",
+        ("projection.levels", "first six significant digits", "80.0000001"),
+        _set("projection.levels", [80, 80.0000001]),
+    ),
+    Bad(
+        "history-decimal-comma",
+        ("row 3", "'value_usd_bn'", "thousands grouped", "'1,2'"),
+        _history(H + '2020,62\n2022,"1,2"\n2024,279\n'),
+        file="bad.csv",
+    ),
+    Bad(
+        "history-underscore-number",
+        ("row 3", "'value_usd_bn'", "'1_000'"),
+        _history(H + "2020,62\n2022,1_000\n2024,279\n"),
+        file="bad.csv",
+    ),
+    Bad(
+        "fixed-outside-bounds",
+        ("fixed.r", "within its bounds", "0.5"),
+        _set(
+            "model", {"family": "logistic", "bounds": {"r": ["10%", "20%"]}, "fixed": {"r": "50%"}}
+        ),
+    ),
 ]
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,7 +22,7 @@ import numpy as np
 
 from ._version import __version__
 from .data import load_series
-from .errors import ForecastError
+from .errors import ForecastError, near_miss
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_rate, parse_year_value
 from .output import check_target, csv_bytes, json_bytes, publish
@@ -88,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--from", dest="start", required=True, metavar="YEAR[:VALUE]")
     imp.add_argument("--to", dest="end", required=True, metavar="YEAR[:VALUE]")
-    imp.add_argument("--cagr", metavar="RATE", help="compound annual growth rate, e.g. 35.9%%")
+    imp.add_argument(
+        "--cagr",
+        metavar="RATE",
+        help="compound annual growth rate, e.g. 35.9%%; write a negative one as --cagr=-5%%",
+    )
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
 
     fit = sub.add_parser(
@@ -144,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "implied": _cmd_implied,
             "fit": _cmd_fit,
         }[args.command]
-        return handler(args, args_list)
+        return handler(args)
     except ForecastError as exc:
         if verbose:
             traceback.print_exc()
@@ -179,17 +185,18 @@ def entry() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     """Files depend only on inputs, seed and versions (no clock, no command line), so a rerun
     with the same inputs finds its results unchanged."""
     scenarios = [load_scenario(p) for p in args.scenarios]  # validate all before running any
-    names = [s.name for s in scenarios]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise ForecastError(
-            f"run: scenario names must be unique within one run (they name the output "
-            f"folders); got {sorted(dupes)[0]!r} more than once"
-        )
+    seen: dict[str, str] = {}
+    for path, sc in zip(args.scenarios, scenarios, strict=True):
+        if sc.name in seen:
+            raise ForecastError(
+                f"{path}: name: scenario names must be unique within one run (they name the "
+                f"output folders); got {sc.name!r}, also the name of {seen[sc.name]}"
+            )
+        seen[sc.name] = path
     results = [run_scenario(s) for s in scenarios]
     planned = []
     for res in results:
@@ -219,7 +226,7 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def _cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
+def _cmd_validate(args: argparse.Namespace) -> int:
     out = []
     for p in args.scenarios:
         sc = load_scenario(p)
@@ -310,11 +317,12 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     )
     lines.append(f"  params      {pstr}")
     sigma = s["fit"]["sigma"]
-    sig = (
-        f"{_pct(float(np.expm1(sigma)))} (log scale)"
-        if sigma is not None and fit.model.error == "multiplicative"
-        else f"{sigma}"
-    )
+    if sigma is None:
+        sig = "n/a (no degrees of freedom)"
+    elif fit.model.error == "multiplicative":
+        sig = f"{_pct(float(np.expm1(sigma)))} (log scale)"
+    else:
+        sig = f"{sigma:.4g}"
     aicc = "n/a" if s["fit"]["aicc"] is None else f"{s['fit']['aicc']:.2f}"
     lines.append(f"  fit         residual sd {sig}, dof {s['fit']['dof']}, AICc {aicc}")
     for w in s["warnings"]:
@@ -389,15 +397,14 @@ def _format_comparison(results: list[ScenarioResult]) -> str:
 def _year_or_point(text: str, flag: str) -> tuple[int, float | None]:
     if ":" in text:
         return parse_year_value(text, where=flag)
-    try:
-        return int(text), None
-    except ValueError:
+    if not re.fullmatch(r"\d{4}", text.strip()) or not 1900 <= int(text) <= 2200:
         raise ForecastError(
-            f"{flag}: must be YEAR or YEAR:VALUE such as 2030:1.57T; got {text!r}"
-        ) from None
+            f"{flag}: must be YEAR (1900-2200) or YEAR:VALUE such as 2030:1.57T; got {text!r}"
+        )
+    return int(text), None
 
 
-def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
+def _cmd_implied(args: argparse.Namespace) -> int:
     y0, v0 = _year_or_point(args.start, "--from")
     y1, v1 = _year_or_point(args.end, "--to")
     if y0 >= y1:
@@ -416,13 +423,23 @@ def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
         assert v0 is not None and v1 is not None
         rate = cagr(v0, v1, span)
         solved = "cagr"
-    elif v1 is None:
-        assert v0 is not None
-        v1 = v0 * (1 + rate) ** span
-        solved = "to"
     else:
-        v0 = v1 / (1 + rate) ** span
-        solved = "from"
+        try:
+            growth = (1 + rate) ** span
+        except OverflowError:
+            growth = math.inf
+        if not 0 < growth < 1e12:
+            raise ForecastError(
+                f"--cagr: {100 * rate:g}% over {span} years multiplies the value by more than "
+                f"a trillion; got {args.cagr!r}"
+            )
+        if v1 is None:
+            assert v0 is not None
+            v1 = v0 * growth
+            solved = "to"
+        else:
+            v0 = v1 / growth
+            solved = "from"
     assert v0 is not None and v1 is not None
     result = {
         "from_year": y0,
@@ -448,7 +465,7 @@ def _cmd_implied(args: argparse.Namespace, argv: list[str]) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
-def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
+def _cmd_fit(args: argparse.Namespace) -> int:
     families = (
         list(FAMILIES)
         if args.model.strip() == "all"
@@ -480,8 +497,6 @@ def _cmd_fit(args: argparse.Namespace, argv: list[str]) -> int:
     failed: list[dict[str, str]] = []
     for fam in families:
         if fam not in FAMILIES:
-            from .errors import near_miss
-
             raise ForecastError(
                 f"--model: must be one of {', '.join(FAMILIES)} or 'all'; got {fam!r}"
                 f"{near_miss(fam, FAMILIES)}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +110,29 @@ def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, index=index, dtype=str)
 
 
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def parse_number(text: str, *, where: str) -> float:
+    """A plain number from a CSV cell: digits with an optional decimal point and exponent,
+    thousands grouped by ``,`` in threes (``1,811.8``). A decimal comma (``1,2``), underscores,
+    empty cells, NaN and infinity are refused, because each would be read as another number."""
+    t = text.strip()
+    if not t:
+        raise DataError(f"{where}: must be a finite number (no empty cells); got {text!r}")
+    if t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise DataError(f"{where}: must be a finite number; got {text!r}")
+    if not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
+        raise DataError(
+            f"{where}: must be a number (thousands grouped by ',' in threes, '.' for decimals); "
+            f"got {text!r}"
+        )
+    value = float(t.replace(",", ""))
+    if not math.isfinite(value):
+        raise DataError(f"{where}: must be a finite number; got {text!r}")
+    return value
+
+
 def _line(i: int) -> int:
     """Line number in the file of data row ``i`` (header is line 1)."""
     return i + 2
@@ -186,12 +211,7 @@ def load_series(
             raise DataError(
                 f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
             )
-        try:
-            value = float(v_txt.replace(",", "")) if v_txt else float("nan")
-        except ValueError:
-            raise DataError(
-                f"{p}: row {line}, column {value_column!r}: must be a number; got {v_txt!r}"
-            ) from None
+        value = parse_number(v_txt, where=f"{p}: row {line}, column {value_column!r}")
         if not np.isfinite(value):
             raise DataError(
                 f"{p}: row {line}, column {value_column!r}: must be a finite number "
@@ -254,7 +274,7 @@ class Estimate:
 
     @property
     def citation(self) -> str:
-        """ "Publisher, title (url)"."""
+        """``Publisher, title (url)``, for anchor sources."""
         return f"{self.publisher}, {self.title} ({self.url})"
 
 
@@ -266,19 +286,29 @@ def load_estimates(path: Path | str) -> dict[str, Estimate]:
         _require_column(frame, p, col, f"{col!r}")
     out: dict[str, Estimate] = {}
     for i, row in frame.iterrows():
-        line = _line(int(str(i)))
+        line = _line(int(i))
+        ident = row["id"].strip()
+        if ident in out:
+            raise DataError(
+                f"{p}: row {line}, column 'id': ids must be unique; got {ident!r} again"
+            )
         if not row["value_usd_bn"].strip():
             continue
+        where = f"{p}: row {line}"
         try:
             year = int(row["year"])
-            value = float(row["value_usd_bn"])
         except ValueError:
             raise DataError(
-                f"{p}: row {line}: year and value_usd_bn must be numbers; got "
-                f"{row['year']!r} and {row['value_usd_bn']!r}"
+                f"{where}, column 'year': must be a whole year; got {row['year']!r}"
             ) from None
-        out[row["id"]] = Estimate(
-            id=row["id"],
+        value = parse_number(row["value_usd_bn"], where=f"{where}, column 'value_usd_bn'")
+        if value <= 0:
+            raise DataError(
+                f"{where}, column 'value_usd_bn': a market value must be positive; got "
+                f"{row['value_usd_bn']!r}"
+            )
+        out[ident] = Estimate(
+            id=ident,
             publisher=row["publisher"],
             title=row["title"],
             definition=row["definition"],

@@ -12,12 +12,14 @@ tab or carriage return) are prefixed with ``'``; numbers are written as numbers.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,7 +61,13 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
 
     Returns ``"written"`` (new folder), ``"unchanged"`` (it already held the same bytes) or
     ``"replaced"`` (``force`` and different content). Raises :class:`OutputError` when the folder
-    holds other results and ``force`` is false, or when another run wrote it meanwhile.
+    holds other results and ``force`` is false.
+
+    The files are written to a temporary folder first; the check and the rename into place
+    happen under an exclusive lock on the parent folder, so two runs writing the same target do
+    not interleave: one wins, the other finds its results (identical: unchanged) or refuses.
+    Replacing swaps the two folders in one ``renameat2(RENAME_EXCHANGE)`` where the system has
+    it (Linux), else in two renames.
     """
     target = Path(target)
     if check_target(target, files, force=force) == "unchanged":
@@ -72,31 +80,54 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
             f"{parent}: output folder must be creatable; got {exc.strerror}"
         ) from None
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    old: Path | None = None
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; results are ordinary folders
         for name, data in files.items():
             _write(tmp / name, data)
         _fsync_dir(tmp)
-        existed = target.exists()
-        if existed:
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.rename(target, old / "results")
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if old is not None:  # put the previous results back
-                os.rename(old / "results", target)
-            raise OutputError(
-                f"{target}: output folder must not be written by two runs at once; got results "
-                "from another run written meanwhile (nothing of this run was kept)"
-            ) from None
-        _fsync_dir(parent)
-        return "replaced" if existed else "written"
+        with _locked(parent):
+            outcome = check_target(target, files, force=force)  # again, under the lock
+            if outcome == "written":
+                os.rename(tmp, target)
+            elif outcome == "replaced":
+                _swap(tmp, target)  # tmp now holds the previous results, removed below
+            _fsync_dir(parent)
+        return outcome
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Exclusive advisory lock on a folder (no-op where flock is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _swap(a: Path, b: Path) -> None:
+    """Exchange two folders atomically where possible."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+    # fallback: two renames (a crash in between leaves the new results in place of the old)
+    old = Path(tempfile.mkdtemp(prefix=f".{b.name}.old-", dir=b.parent))
+    os.rename(b, old / "results")
+    os.rename(a, b)
+    os.rename(old / "results", a)
+    old.rmdir()
 
 
 def check_target(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> Outcome:

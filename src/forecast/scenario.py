@@ -30,9 +30,10 @@ from .data import Estimate, Series, load_estimates, load_series, sha256_file
 from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
 from .money import parse_money, parse_rate
-from .types import Anchor
+from .types import Anchor, check_levels
 
 MAX_EXTENDS_DEPTH = 32
+MAX_HORIZON = 200  # years past the last history year
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 Number = float | int
 Bound = Annotated[list[str | Number], Field(min_length=2, max_length=2)]
@@ -103,6 +104,17 @@ class ScenarioDoc(_Strict):
     segment_dimension: str = "segment"
     segments: list[SegmentDoc] = []
     assumptions: dict[str, Any] = {}
+
+    @field_validator("segment_dimension")
+    @classmethod
+    def _dimension_is_free(cls, v: str) -> str:
+        reserved = {"scenario", "year", "share", "mean", "median"}
+        if v in reserved or v.startswith(("lo-", "hi-")) or not v.strip():
+            raise ValueError(
+                "must not be empty or a column name the projection already uses "
+                f"({', '.join(sorted(reserved))}, lo-*, hi-*)"
+            )
+        return v
 
     @field_validator("name")
     @classmethod
@@ -470,19 +482,20 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
     model = _model(doc.model, at)
     proj = doc.projection
     last = int(history.years[-1]) if history is not None else min(a.year for a in anchors)
+    if proj.horizon > last + MAX_HORIZON:
+        raise ScenarioError(
+            f"{at('projection', 'horizon')}: projection.horizon must be at most {MAX_HORIZON} "
+            f"years after the last history year ({last}); got {proj.horizon}"
+        )
     if proj.horizon <= last:
         raise ScenarioError(
             f"{at('projection', 'horizon')}: projection.horizon must come after the last history "
             f"year ({last}); got {proj.horizon}"
         )
-    levels = []
-    for lv in proj.levels:
-        if not 0 < float(lv) < 100:
-            raise ScenarioError(
-                f"{at('projection', 'levels')}: projection.levels: every level must be between 0 "
-                f"and 100; got {lv!r}"
-            )
-        levels.append(float(lv))
+    try:
+        levels = check_levels(proj.levels, "projection.levels")
+    except ForecastError as exc:
+        raise ScenarioError(f"{at('projection', 'levels')}: {exc}") from None
     for y in proj.report_years:
         if not last <= y <= proj.horizon:
             raise ScenarioError(
@@ -502,7 +515,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
         anchors=anchors,
         model=model,
         horizon=proj.horizon,
-        levels=tuple(sorted(set(levels))),
+        levels=levels,
         draws=proj.draws,
         seed=proj.seed,
         report_years=tuple(proj.report_years),
