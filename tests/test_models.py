@@ -119,18 +119,30 @@ def test_exponential_is_constant_cagr() -> None:
     assert np.allclose(y[1:] / y[:-1], 1.25)
 
 
+TYPICAL_THETA = {
+    "exponential": [300.0, 0.3],
+    "linear": [300.0, 40.0],
+    "logistic": [3000.0, 0.4, 2029.0],
+    "gompertz": [3000.0, 0.2, 2032.0],
+    "bass": [3000.0, 0.01, 0.5, 2008.0],
+    "bass_sales": [3000.0, 0.01, 0.5, 2008.0],
+}
+# multipliers that make every curve steep enough to overflow a naive exp() far from 2025
+STEEPER = {
+    "exponential": [1.0, 2.0],
+    "linear": [1.0, 1.0],
+    "logistic": [1.0, 8.0, 1.0],
+    "gompertz": [1.0, 15.0, 1.0],
+    "bass": [1.0, 1.0, 2.0, 1.0],
+    "bass_sales": [1.0, 1.0, 2.0, 1.0],
+}
+
+
 def test_curves_stay_finite_on_far_horizons() -> None:
     t = np.array([1000.0, 2030.0, 5000.0])
     for fam in FAMILIES.values():
-        fit_theta = {
-            "exponential": [100.0, 0.5],
-            "linear": [100.0, 5.0],
-            "logistic": [3000.0, 3.0, 2030.0],
-            "gompertz": [3000.0, 3.0, 2030.0],
-            "bass": [3000.0, 0.01, 0.9, 2010.0],
-            "bass_sales": [3000.0, 0.01, 0.9, 2010.0],
-        }[fam.name]
-        y = fam(t, np.array(fit_theta), 2025.0)
+        steep = np.array(TYPICAL_THETA[fam.name]) * np.array(STEEPER[fam.name])
+        y = fam(t, steep, 2025.0)
         assert np.all(np.isfinite(y)), fam.name
 
 
@@ -138,14 +150,7 @@ def test_vectorised_curves_match_a_plain_loop() -> None:
     """Fast path (one call over many parameter vectors) against its slow twin."""
     rng = np.random.default_rng(7)
     t = np.arange(2015, 2041, dtype=float)
-    base = {
-        "exponential": [300.0, 0.3],
-        "linear": [300.0, 40.0],
-        "logistic": [3000.0, 0.4, 2029.0],
-        "gompertz": [3000.0, 0.2, 2032.0],
-        "bass": [3000.0, 0.01, 0.5, 2008.0],
-        "bass_sales": [3000.0, 0.01, 0.5, 2008.0],
-    }
+    base = TYPICAL_THETA
     for name, fam in FAMILIES.items():
         theta = np.array(base[name]) * (1 + 0.05 * rng.standard_normal((50, len(base[name]))))
         fast = fam(t, theta, 2025.0)
@@ -410,3 +415,37 @@ def test_unidentified_parameters_refuse_intervals() -> None:
         fit.forecast([2030, 2035])
     identified = GrowthModel("logistic").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
     assert identified.unidentified == ()
+
+
+def test_intervals_stay_calibrated_with_few_degrees_of_freedom() -> None:
+    """Five points, two parameters: plug-in draws would cover about 74%/89%; the
+    multivariate-t draws should be close to nominal."""
+    rng = np.random.default_rng(99)
+    hits = {80: 0, 95: 0}
+    reps = 400
+    for rep in range(reps):
+        t = np.arange(2000, 2006, dtype=float)
+        y = 100 * 1.2 ** (t - 2000) * np.exp(0.1 * rng.standard_normal(len(t)))
+        fit = GrowthModel("exponential").fit(t[:5], y[:5])
+        frame = fit.forecast([2005.0], levels=(80, 95), draws=2000, seed=rep)
+        for level in (80, 95):
+            hits[level] += int(frame[f"lo-{level}"][0] <= y[5] <= frame[f"hi-{level}"][0])
+    assert 0.74 <= hits[80] / reps <= 0.86, hits
+    assert 0.915 <= hits[95] / reps <= 0.98, hits
+
+
+def test_point_forecast_inside_intervals_for_a_wide_logistic() -> None:
+    """Review case: a logistic whose saturation level is loosely determined used to get
+    intervals below its own point forecast (normal draws of K clipped at the lower bound)."""
+    years = np.arange(2012, 2022, dtype=float)
+    truth = np.array([1000.0, 0.35, 2022.0])
+    rng = np.random.default_rng(8)
+    values = FAMILIES["logistic"](years, truth, 0.0) * np.exp(0.08 * rng.standard_normal(10))
+    fit = GrowthModel("logistic").fit(years, values)
+    assert fit.unidentified == ()
+    assert fit.se["K"] / fit.params["K"] > 0.2  # loosely determined, the case that mattered
+    frame = fit.forecast(np.arange(2021, 2032, dtype=float), levels=(80, 95), draws=4000, seed=1)
+    assert np.all(frame["lo-95"] <= frame["mean"]) and np.all(frame["mean"] <= frame["hi-95"])
+    assert np.all(frame["lo-80"] <= frame["median"]) and np.all(frame["median"] <= frame["hi-80"])
+    # the last history year's interval covers the value observed there
+    assert frame["lo-95"][0] <= values[-1] <= frame["hi-95"][0]
