@@ -185,6 +185,15 @@ def _set(path: str, value: Any) -> Mutate:
     return mutate
 
 
+def _set_many(**values: Any) -> Mutate:
+    """Set several top-level keys at once."""
+
+    def mutate(doc: dict[str, Any], ws: Workspace) -> None:
+        doc.update(values)
+
+    return mutate
+
+
 def _drop(path: str) -> Mutate:
     def mutate(doc: dict[str, Any], ws: Workspace) -> None:
         *parents, last = path.split(".")
@@ -661,9 +670,46 @@ BAD: list[Bad] = [
     ),
     Bad("invalid-toml", ("valid TOML", "line 1"), text='name = "mini\ndescription = "x"\n'),
     Bad(
-        "assumptions-table",
-        ("assumptions", "not supported", "growth"),
+        "assumption-unknown-name",
+        ("assumptions.growth", "unknown assumption", "saturation", "'growth'"),
         _set("assumptions", {"growth": {"dist": "normal", "mean": "30%"}}),
+    ),
+    Bad(
+        "assumption-anchor-year-missing",
+        ("assumptions.anchor_2031", "anchors", "2031"),
+        _set("assumptions", {"anchor_2031": "1 to 2 trillion USD"}),
+    ),
+    Bad(
+        "assumption-pert-misordered",
+        ("assumptions.saturation", "min", "mode"),
+        _set(
+            "assumptions", {"saturation": {"dist": "pert", "min": "3T", "mode": "2T", "max": "8T"}}
+        ),
+    ),
+    Bad(
+        "correlation-not-psd",
+        ("correlation", "semi-definite"),
+        _set_many(
+            assumptions={
+                "saturation": "2 to 6 trillion USD",
+                "anchor_2030": "1.3 to 1.8 trillion USD",
+                "base": "370 to 410 billion USD",
+            },
+            correlation={
+                "inputs": ["saturation", "anchor_2030", "base"],
+                "matrix": [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]],
+            },
+        ),
+    ),
+    Bad(
+        "simulation-sampler-unknown",
+        ("simulation.sampler", "'halton'"),
+        _set("simulation", {"sampler": "halton"}),
+    ),
+    Bad(
+        "simulation-draws-zero",
+        ("simulation.draws", "0"),
+        _set("simulation", {"draws": 0}),
     ),
     # --- extends
     Bad(

@@ -127,7 +127,74 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--year-column", default="year")
     fit.add_argument("--value-column", default="value")
     fit.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    bt = sub.add_parser(
+        "backtest",
+        parents=[common],
+        help="rolling-origin evaluation of the stats models on your history",
+        description="Hide the last years of every series, forecast them from several origins "
+        "with the statistical models and print sMAPE, MASE, MSIS and interval coverage per "
+        "model next to the naive baseline. DATA.csv is either long (unique_id, ds, y) or one "
+        "series (year and value columns).",
+    )
+    bt.add_argument("data", metavar="DATA.csv")
+    bt.add_argument("--h", type=int, default=6, help="forecast horizon in years (default: 6)")
+    bt.add_argument("--windows", type=int, default=3, help="forecast origins (default: 3)")
+    bt.add_argument(
+        "--models",
+        default="default",
+        metavar="MODEL[,MODEL...]",
+        help="stats models to compare (default: naive, drift, ses, holt, damped, theta, "
+        "theta_opt, auto; 'all' adds damped_mult, arima and ets)",
+    )
+    bt.add_argument(
+        "--level", default="80,95", metavar="L[,L...]", help="interval levels (default: 80,95)"
+    )
+    bt.add_argument("--n-jobs", type=int, default=1, help="worker processes (default: 1)")
+    bt.add_argument("--year-column", default="year")
+    bt.add_argument("--value-column", default="value")
+    bt.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    sim = sub.add_parser(
+        "simulate",
+        parents=[common],
+        help="Monte Carlo over a scenario's assumptions",
+        description="Draw the scenario's [assumptions] (with their rank correlation), the fit's "
+        "parameter uncertainty and residual noise; write OUT/<scenario>.simulation/"
+        "quantiles.csv, anchors.csv and summary.json and print a summary.",
+    )
+    sim.add_argument("scenario", metavar="SCENARIO")
+    sim.add_argument("--draws", type=int, help="number of draws (default: the scenario's)")
+    sim.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    sim.add_argument("--sampler", help="mc, lhs or sobol (default: the scenario's)")
+    sim.add_argument(
+        "--layers", help="comma-separated subset of fit,assumptions,noise (default: all)"
+    )
+    _output_options(sim)
+
+    sen = sub.add_parser(
+        "sensitivity",
+        parents=[common],
+        help="which assumptions drive the outcome (tornado, spider, Sobol)",
+        description="Tornado (P10 to P90 swings), spider, rank-correlation importance and Sobol "
+        "indices of the market size in the scenario's metric year; writes "
+        "OUT/<scenario>.sensitivity/tornado.csv, spider.csv, importance.csv, sobol.csv.",
+    )
+    sen.add_argument("scenario", metavar="SCENARIO")
+    sen.add_argument("--draws", type=int, help="draws for the rank correlation")
+    sen.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    sen.add_argument(
+        "--sobol-samples", type=int, default=1024, help="Saltelli base samples (power of two)"
+    )
+    _output_options(sen)
     return parser
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    p.add_argument("--force", action="store_true", help="replace earlier results of other inputs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validate": _cmd_validate,
             "implied": _cmd_implied,
             "fit": _cmd_fit,
+            "backtest": _cmd_backtest,
+            "simulate": _cmd_simulate,
+            "sensitivity": _cmd_sensitivity,
         }[args.command]
         return handler(args)
     except ForecastError as exc:
@@ -548,6 +618,70 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .data import read_csv
+    from .stats import STATS_MODELS, backtest
+    from .stats.backtest import DEFAULT_MODELS
+
+    raw = read_csv(args.data, what="data file")
+    if {"unique_id", "ds", "y"} <= set(raw.columns):
+        frame = pd.DataFrame(
+            {
+                "unique_id": raw["unique_id"],
+                "ds": pd.to_numeric(raw["ds"], errors="coerce"),
+                "y": pd.to_numeric(raw["y"], errors="coerce"),
+            }
+        )
+    else:
+        series = load_series(
+            args.data,
+            year_column=args.year_column,
+            value_column=args.value_column,
+            allow_nonpositive=True,
+        )
+        frame = pd.DataFrame(
+            {"unique_id": Path(args.data).stem, "ds": series.years.astype(int), "y": series.values}
+        )
+    if args.models.strip() in ("default", "all"):
+        models = list(DEFAULT_MODELS if args.models.strip() == "default" else STATS_MODELS)
+    else:
+        models = [m.strip() for m in args.models.split(",") if m.strip()]
+    try:
+        levels = [float(x) for x in args.level.split(",") if x.strip()]
+    except ValueError:
+        raise ForecastError(
+            f"--level: must be numbers separated by commas such as 80,95; got {args.level!r}"
+        ) from None
+    res = backtest(
+        frame, h=args.h, windows=args.windows, models=models, level=levels, n_jobs=args.n_jobs
+    )
+    if args.json:
+        payload = {
+            "data": str(args.data),
+            "h": args.h,
+            "windows": args.windows,
+            "metrics": [
+                {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
+                for r in res.metrics.to_dict(orient="records")
+            ],
+            "skipped": res.skipped.astype({"unique_id": str}).to_dict(orient="records"),
+            "toolkit_version": __version__,
+        }
+        print(json.dumps(payload, indent=2, allow_nan=False))
+        return 0
+    n_series = res.forecasts["unique_id"].nunique()
+    print(
+        f"backtest of {args.data}: {n_series} series, h = {args.h}, {args.windows} window(s); "
+        "lower is better except coverage (nominal in the column name)"
+    )
+    print(res.table())
+    if len(res.skipped):
+        print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
+    return 0
+
+
 def _g(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.6g}"
 
@@ -585,3 +719,141 @@ def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# ------------------------------------------------------------------------------------------------
+# simulate / sensitivity
+# ------------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A tqdm bar on stderr for long runs; silent with --quiet or when stderr is no terminal."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="draw", unit_scale=True, delay=2.0, leave=False)
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]) -> str:
+    outcome = publish(target, files, force=args.force)
+    verb = {
+        "written": "wrote",
+        "unchanged": "unchanged (same results already there)",
+        "replaced": "replaced",
+    }[outcome]
+    return f"  output      {verb}: {target}/ ({', '.join(sorted(files))})"
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulation import simulate_scenario
+
+    sc = load_scenario(args.scenario)
+    layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
+    draws = args.draws if args.draws is not None else sc.simulation.draws
+    bar = _Progress(draws, args.quiet)
+    try:
+        res = simulate_scenario(
+            sc,
+            draws=args.draws,
+            seed=args.seed,
+            sampler=args.sampler,
+            layers=layers,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    summary = res.summary()
+    files = {
+        "quantiles.csv": csv_bytes(res.quantiles),
+        "anchors.csv": csv_bytes(res.anchors),
+        "summary.json": json_bytes(summary),
+    }
+    line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
+    if args.json:
+        print(json.dumps(summary, indent=2, allow_nan=False))
+        return 0
+    r = res.result
+    print(
+        f"{sc.name}: {r.draws:,} draws ({res.spec.sampler}, seed {res.spec.seed}), layers "
+        f"{', '.join(res.spec.layers)}; {100 * r.invalid_share:.1f}% contradictory draws dropped"
+    )
+    for a in r.anchors:
+        print(
+            f"  anchor      P(reach {_money(a['value_usd_bn'])} by {a['year']}) = "
+            f"{100 * a['probability']:.1f}% (MC s.e. {100 * a['mc_se']:.1f} pts)"
+        )
+    qs = list(r.quantiles)
+    for year in sorted({*(a["year"] for a in r.anchors), int(r.years[-1])}):
+        t = int(np.searchsorted(r.years, year))
+        cells = "  ".join(
+            f"P{100 * q:g} {_money(float(r.values[0, i, t]))}" for i, q in enumerate(qs)
+        )
+        print(f"  {year}        {cells}")
+    for span, values in r.cagr.items():
+        mid = values[len(values) // 2]
+        print(
+            f"  CAGR {span} median {_pct(float(mid))}, P{100 * qs[0]:g}-P{100 * qs[-1]:g} "
+            f"{_pct(float(values[0]))} to {_pct(float(values[-1]))}"
+        )
+    for c in r.crossing:
+        when = "never" if c["median_year"] is None else f"median {c['median_year']:.0f}"
+        share = 100 * (c["probability_by_horizon"] or 0)
+        print(
+            f"  crosses {_money(c['threshold_usd_bn'])}: {share:.1f}% by {int(r.years[-1])} "
+            f"({when})"
+        )
+    print(line)
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .simulation import sensitivity_scenario
+
+    sen = sensitivity_scenario(
+        args.scenario, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
+    )
+    files = {
+        "tornado.csv": csv_bytes(sen.tornado),
+        "spider.csv": csv_bytes(sen.spider),
+        "importance.csv": csv_bytes(sen.importance),
+        "sobol.csv": csv_bytes(sen.sobol),
+    }
+    line = _publish_one(args, Path(args.out) / f"{sen.scenario.name}.sensitivity", files)
+    if args.json:
+        payload = {
+            "scenario": sen.scenario.name,
+            "year": sen.year,
+            "tornado": sen.tornado.to_dict(orient="records"),
+            "sobol": sen.sobol.to_dict(orient="records"),
+            "importance": sen.importance.to_dict(orient="records"),
+        }
+        print(json.dumps(payload, indent=2, default=float))
+        return 0
+    print(f"{sen.scenario.name}: sensitivity of the {sen.year} market size")
+    print(
+        f"  {'input':<18} {'P10 -> P90 swing':>18} {'Sobol S1':>10} {'Sobol ST':>10} "
+        f"{'rank corr':>10}"
+    )
+    sob = sen.sobol.set_index("input")
+    imp = sen.importance.set_index("input")
+    for row in sen.tornado.itertuples():
+        name = str(row.input)
+        print(
+            f"  {name:<18} {_money(float(row.output_at_p10)):>8} -> "
+            f"{_money(float(row.output_at_p90)):<8}"
+            f"{sob.loc[name, 'S1']:>10.2f} {sob.loc[name, 'ST']:>10.2f} "
+            f"{imp.loc[name, 'spearman']:>10.2f}"
+        )
+    print(line)
+    return 0

@@ -31,6 +31,8 @@ from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
 from .money import parse_money, parse_rate
 from .types import Anchor, check_levels
+from .uncertainty.propagate import Assumptions, SimulationSpec
+from .uncertainty.spec import parse_assumptions
 
 MAX_EXTENDS_DEPTH = 32
 MAX_HORIZON = 200  # years past the last history year
@@ -84,6 +86,16 @@ class ProjectionDoc(_Strict):
     report_years: list[int] = []
 
 
+class SimulationDoc(_Strict):
+    draws: int = Field(default=10_000, ge=1, le=100_000_000)
+    sampler: Literal["mc", "lhs", "sobol"] = "lhs"
+    seed: int | None = Field(default=None, ge=0)
+    layers: list[Literal["fit", "assumptions", "noise"]] = ["fit", "assumptions", "noise"]
+    quantiles: list[Number] = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
+    cross: list[str] = []
+    metric_year: int | None = None
+
+
 class SegmentDoc(_Strict):
     name: str
     share: Number | dict[str, Number]
@@ -104,6 +116,8 @@ class ScenarioDoc(_Strict):
     segment_dimension: str = "segment"
     segments: list[SegmentDoc] = []
     assumptions: dict[str, Any] = {}
+    correlation: dict[str, Any] | None = None
+    simulation: SimulationDoc = SimulationDoc()
 
     @field_validator("segment_dimension")
     @classmethod
@@ -176,6 +190,8 @@ class Scenario:
     report_years: tuple[int, ...]
     segment_dimension: str
     segments: tuple[Segment, ...]
+    assumptions: Assumptions | None
+    simulation: SimulationSpec
     inputs: tuple[InputFile, ...]
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
@@ -427,11 +443,6 @@ def _relative(path: str | Path, base: Path) -> str:
 
 
 def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any]) -> Scenario:
-    if doc.assumptions:
-        raise ScenarioError(
-            f"{at('assumptions')}: assumptions: distributions over assumptions are not supported "
-            f"by this version (they arrive with Monte Carlo support); got {sorted(doc.assumptions)}"
-        )
     home = path.parent
     inputs = [
         InputFile("scenario" if i == 0 else "extends", _relative(p, home), sha256_file(p))
@@ -504,6 +515,17 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
             )
 
     segments = _segments(doc.segments, at("segments"))
+    assumptions = parse_assumptions(
+        doc.assumptions,
+        doc.correlation,
+        family=model.spec,
+        anchor_years=[a.year for a in anchors],
+        segment_names=[seg.name for seg in segments],
+        has_history=history is not None,
+        estimates=estimates,
+        at=at,
+    )
+    simulation = _simulation(doc.simulation, proj, last, at)
     return Scenario(
         name=doc.name,
         title=doc.title or doc.name,
@@ -521,6 +543,8 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
         report_years=tuple(proj.report_years),
         segment_dimension=doc.segment_dimension,
         segments=segments,
+        assumptions=assumptions,
+        simulation=simulation,
         inputs=tuple(inputs),
         document=dict(raw),
     )
@@ -654,6 +678,28 @@ def _model(m: ModelDoc, at: _Origins) -> GrowthModel:
         return GrowthModel(family=m.family, error=m.error, bounds=bounds, fixed=fixed)
     except ForecastError as exc:
         raise ScenarioError(f"{at('model')}: {exc}") from None
+
+
+def _simulation(sim: SimulationDoc, proj: ProjectionDoc, last: int, at: _Origins) -> SimulationSpec:
+    where = f"{at('simulation')}: simulation"
+    for q in sim.quantiles:
+        if not 0 < float(q) < 1:
+            raise ScenarioError(f"{where}.quantiles: every quantile must be in (0, 1); got {q!r}")
+    if sim.metric_year is not None and not last < sim.metric_year <= proj.horizon:
+        raise ScenarioError(
+            f"{where}.metric_year: must lie after {last} and by the horizon {proj.horizon}; got "
+            f"{sim.metric_year}"
+        )
+    cross = tuple(parse_money(c, where=f"{where}.cross") for c in sim.cross)
+    return SimulationSpec(
+        draws=sim.draws,
+        sampler=sim.sampler,
+        seed=proj.seed if sim.seed is None else sim.seed,
+        layers=tuple(dict.fromkeys(sim.layers)),
+        quantiles=tuple(sorted({float(q) for q in sim.quantiles})),
+        cross=cross,
+        metric_year=sim.metric_year,
+    )
 
 
 def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
