@@ -47,19 +47,25 @@ def _log_scale(fit: GrowthFit) -> np.ndarray:
     return np.asarray((fit.theta[free] > 0) & (fit.lower[free] >= 0), dtype=bool)
 
 
-def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
-    """Solve the level parameter of every row so the first hard anchor holds (in place)."""
-    hard = next((a for a in fit.anchors if a.kind == "hard"), None)
-    if hard is None or not fit.free[0]:
-        return
-    t_a = np.array([float(hard.year)])
+def solve_level(fit: GrowthFit, theta: FloatArray, year: float, value: float | FloatArray) -> None:
+    """Set the level parameter (the first) of every row so the curve passes through
+    ``(year, value)``, in place: every family is affine in it, ``f = A + B * theta0``. Rows where
+    that is impossible get ``inf`` (callers drop or redraw them)."""
+    t_a = np.array([float(year)])
     zero, one = theta.copy(), theta.copy()
     zero[:, 0], one[:, 0] = 0.0, 1.0
     a0 = fit.family(t_a, zero, fit.t_ref)[:, 0]
     b0 = fit.family(t_a, one, fit.t_ref)[:, 0] - a0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        level = (hard.value - a0) / b0
+        level = (value - a0) / b0
     theta[:, 0] = np.where(np.isfinite(level), level, np.inf)
+
+
+def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
+    """Put every row back on the first hard anchor, as the fit did (in place)."""
+    hard = next((a for a in fit.anchors if a.kind == "hard"), None)
+    if hard is not None and fit.free[0]:
+        solve_level(fit, theta, hard.year, hard.value)
 
 
 def draw_params(

@@ -45,7 +45,7 @@ from scipy.special import logit
 
 from ..errors import ScenarioError
 from ..models import GrowthFit
-from ..models.simulate import draw_params
+from ..models.simulate import draw_params, solve_level
 from .dependence import induce_rank_correlation
 from .distributions import Distribution
 from .sampling import uniform_blocks
@@ -191,13 +191,7 @@ def apply_assumptions(
         if va is None and hard is not None and any(name in params for name in drawn):
             va = np.full(n, hard.value)  # drawn shape parameters: keep the hard anchor
         if va is not None:  # re-impose the (drawn) anchor through the affine level parameter
-            t_a = np.array([float(anchor.year)])
-            zero, one = theta.copy(), theta.copy()
-            zero[:, 0], one[:, 0] = 0.0, 1.0
-            a0 = fit.family(t_a, zero, fit.t_ref)[:, 0]
-            b0 = fit.family(t_a, one, fit.t_ref)[:, 0] - a0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                theta[:, 0] = (va - a0) / b0
+            solve_level(fit, theta, anchor.year, va)
     valid &= np.all(np.isfinite(theta), axis=1)
     return valid
 
