@@ -55,8 +55,8 @@ LAYERS: tuple[Layer, ...] = ("fit", "assumptions", "noise")
 Sampler = Literal["mc", "lhs", "sobol"]
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 MAX_INVALID_SHARE = 0.5
-_SATURATION = {"logistic": 0, "gompertz": 0, "bass": 0, "bass_sales": 0}
-_CLOSED_FORM = ("logistic", "gompertz", "exponential")
+SATURATION_INDEX = {"logistic": 0, "gompertz": 0, "bass": 0, "bass_sales": 0}
+CLOSED_FORM_FAMILIES = ("logistic", "gompertz", "exponential")
 _ANCHOR = re.compile(r"^anchor_(\d{4})$")
 
 
@@ -158,9 +158,9 @@ def apply_assumptions(
         if name in params:
             theta[:, params.index(name)] = values
     if "saturation" in drawn:
-        theta[:, _SATURATION[fam]] = drawn["saturation"]
+        theta[:, SATURATION_INDEX[fam]] = drawn["saturation"]
     touched = "base" in drawn or "saturation" in drawn or any(_ANCHOR.match(k) for k in drawn)
-    if fam in _CLOSED_FORM and touched:
+    if fam in CLOSED_FORM_FAMILIES and touched:
         if anchor is not None and va is not None:
             ta = float(anchor.year)
             valid &= (y0 > 0) & (va > 0)
@@ -186,7 +186,11 @@ def apply_assumptions(
                 valid &= y0 < k
                 with np.errstate(divide="ignore", invalid="ignore"):
                     theta[:, 2] = t0 - _link(fam, y0 / k) / theta[:, 1]
-    elif anchor is not None and fit.free[0] and not ("saturation" in drawn and fam in _SATURATION):
+    elif (
+        anchor is not None
+        and fit.free[0]
+        and not ("saturation" in drawn and fam in SATURATION_INDEX)
+    ):
         va = drawn.get(f"anchor_{anchor.year}")
         if va is None and hard is not None and any(name in params for name in drawn):
             va = np.full(n, hard.value)  # drawn shape parameters: keep the hard anchor

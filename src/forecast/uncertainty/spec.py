@@ -29,7 +29,7 @@ from ..errors import ScenarioError
 from ..models.curves import Family
 from .dependence import validate_correlation
 from .distributions import Distribution, Unit, parse_distribution
-from .propagate import _CLOSED_FORM, _SATURATION, Assumptions
+from .propagate import CLOSED_FORM_FAMILIES, SATURATION_INDEX, Assumptions
 
 _ANCHOR = re.compile(r"^anchor_(\d{4})$")
 _SHARE = re.compile(r"^share_(.+)$")
@@ -62,15 +62,15 @@ def check_name(
     fam = family.name
     m, s = _ANCHOR.match(name), _SHARE.match(name)
     if name == "base":
-        if fam not in _CLOSED_FORM:
+        if fam not in CLOSED_FORM_FAMILIES:
             raise ScenarioError(
-                f"{where}: a base value can be drawn for {', '.join(_CLOSED_FORM)} curves; got "
-                f"family {fam!r}"
+                f"{where}: a base value can be drawn for "
+                f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {fam!r}"
             )
         if not has_history:
             raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
     elif name == "saturation":
-        if fam not in _SATURATION:
+        if fam not in SATURATION_INDEX:
             raise ScenarioError(
                 f"{where}: only saturating families (logistic, gompertz, bass, bass_sales) have "
                 f"a saturation level; got family {fam!r}"
@@ -89,11 +89,11 @@ def check_name(
                 f"{s.group(1)!r}"
             )
     elif name in family.params:
-        if name == family.params[0] or name == family.params[_SATURATION.get(fam, 0)]:
+        if name == family.params[0] or name == family.params[SATURATION_INDEX.get(fam, 0)]:
             raise ScenarioError(
                 f"{where}: draw the level through 'base', 'saturation' or an anchor; got {name!r}"
             )
-        if fam in _CLOSED_FORM and name != "cagr" and anchor_years:
+        if fam in CLOSED_FORM_FAMILIES and name != "cagr" and anchor_years:
             raise ScenarioError(
                 f"{where}: with an anchor, {fam} parameters follow from base, saturation and "
                 f"anchor values (draw those instead); got {name!r}"
