@@ -676,7 +676,7 @@ BAD: list[Bad] = [
     ),
     Bad(
         "assumption-anchor-year-missing",
-        ("assumptions.anchor_2031", "anchors", "2031"),
+        ("assumptions.anchor_2031", "anchor the drawn curves go through", "2031"),
         _set("assumptions", {"anchor_2031": "1 to 2 trillion USD"}),
     ),
     Bad(

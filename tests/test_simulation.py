@@ -116,9 +116,7 @@ def test_same_seed_identical_across_chunk_sizes_and_different_seed_differs(
     )
     assert sc.assumptions is not None
     for chunk in (1000, 4099, 65_536):
-        b = simulate(
-            a.fit, years, sc.assumptions, a.spec, segments=seg, metric_year=2035, chunk=chunk
-        )
+        b = simulate(a.fit, years, sc.assumptions, a.spec, segments=seg, chunk=chunk)
         assert np.array_equal(a.result.values, b.values), chunk
         assert np.array_equal(a.result.mean, b.mean), chunk
     c = simulate_scenario(sc, draws=30_000, seed=1)
@@ -196,9 +194,14 @@ def test_cli_simulate_and_sensitivity(tmp_path: Path, run_cli: Callable[..., Res
     scen = "scenarios/global-ai-2030-uncertain.toml"
     res = run_cli("simulate", scen, "--draws", "5000", "--out", out, "--quiet")
     assert res.code == 0, res.err
-    assert "P(reach $1.57T by 2030)" in res.out
+    assert "P(2030 value >= $1.57T)" in res.out
     folder = out / "global-ai-2030-uncertain.simulation"
-    assert {p.name for p in folder.iterdir()} == {"quantiles.csv", "anchors.csv", "summary.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "quantiles.csv",
+        "mean.csv",
+        "anchors.csv",
+        "summary.json",
+    }
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["draws"] == 5000 and summary["provenance"]["seed"] == 20300157
     again = run_cli("simulate", scen, "--draws", "5000", "--out", out, "--quiet")
@@ -242,3 +245,139 @@ def test_cli_contradictory_scenario_is_one_line(
     res = run_cli("simulate", path, "--out", tmp_path / "out")
     assert_user_error(res, "contradictory", "saturation")
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# Found in review: nothing drawn is silently discarded, nothing impossible is written
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragments"),
+    [
+        (
+            {
+                "model": {"family": "exponential"},
+                "assumptions": {"base": "375 to 407 billion USD", "cagr": "10% to 50%"},
+            },
+            ("would be discarded", "cagr"),
+        ),
+        (
+            {
+                "anchors": [],
+                "assumptions": {
+                    "saturation": "2 to 5 trillion USD",
+                    "t_mid": {"dist": "uniform", "min": 2026, "max": 2040},
+                },
+            },
+            ("t_mid", "re-solved", "saturation"),
+        ),
+        (
+            {
+                "model": {"family": "bass", "fixed": {"launch": 2012}},
+                "assumptions": {"saturation": "3 to 6 trillion USD"},
+            },
+            ("hard anchor sets bass's level", "saturation"),
+        ),
+        (
+            {
+                "anchors": [
+                    {"year": 2030, "value": "1.57 trillion USD", "source": "claim"},
+                    {
+                        "year": 2035,
+                        "value": "3 trillion USD",
+                        "kind": "soft",
+                        "tolerance": "20%",
+                        "source": "other",
+                    },
+                ],
+                "assumptions": {"anchor_2035": "2 to 5 trillion USD"},
+            },
+            ("anchor_2035", "anchor the drawn curves go through", "2030"),
+        ),
+    ],
+)
+def test_over_determined_draws_are_refused(
+    tmp_path: Path, changes: dict[str, Any], fragments: tuple[str, ...]
+) -> None:
+    with pytest.raises(ForecastError) as err:
+        load_scenario(_scenario(tmp_path, **changes))
+    for fragment in fragments:
+        assert fragment in str(err.value)
+
+
+def test_negative_market_values_are_refused(tmp_path: Path) -> None:
+    path = _scenario(
+        tmp_path,
+        model={"family": "linear", "error": "additive"},
+        anchors=[],
+        assumptions={"slope": {"dist": "normal", "mean": -20, "sd": 60}},
+        projection={"horizon": 2035, "draws": 200},
+        simulation={"draws": 4000, "layers": ["assumptions"]},
+    )
+    with pytest.raises(ForecastError, match="must stay positive"):
+        simulate_scenario(path)
+
+
+def test_layers_without_assumptions_on_a_segmented_scenario() -> None:
+    sim = simulate_scenario(
+        Path("scenarios/global-ai-2030-uncertain.toml"), draws=2000, layers=("fit",)
+    )
+    assert sim.result.valid == 2000
+    np.testing.assert_allclose(sim.result.mean[1:].sum(axis=0), sim.result.mean[0], rtol=1e-5)
+
+
+def test_cagr_matches_the_run_when_nothing_is_uncertain() -> None:
+    from forecast.projection import run_scenario
+
+    run = run_scenario(Path("scenarios/global-ai-2030.toml"))
+    sim = simulate_scenario(
+        Path("scenarios/global-ai-2030.toml"), draws=100, layers=("assumptions",)
+    )
+    rates = sim.result.cagr["2025-2030"]
+    np.testing.assert_allclose(rates, run.fit.implied_cagr(2025, 2030), rtol=1e-5)
+
+
+def test_crossing_after_the_horizon_is_not_a_year_inside_it() -> None:
+    sc = load_scenario(Path("scenarios/global-ai-2030-uncertain.toml"))
+    from dataclasses import replace
+
+    sc = replace(sc, simulation=replace(sc.simulation, cross=(8000.0,)))
+    (c,) = simulate_scenario(sc, draws=4000).result.crossing
+    assert c["probability_by_horizon"] < 0.5
+    assert c["median_year"] is None  # "after 2035", not 2035
+
+
+def test_drawn_shares_are_kept_and_the_rest_fill_up_to_one() -> None:
+    from forecast.uncertainty.propagate import _segment_shares
+
+    seg = Segments(("A", "B", "C"), np.array([[0.2, 0.2], [0.3, 0.3], [0.5, 0.5]]))
+    shares, ok = _segment_shares(seg, {"share_A": np.array([0.4, 0.9, 1.2])}, 3)
+    np.testing.assert_allclose(shares[:, 0, 0], [0.4, 0.9, 1.2])
+    np.testing.assert_allclose(shares[:2].sum(axis=1), 1.0)
+    np.testing.assert_allclose(shares[0, 1, 0] / shares[0, 2, 0], 0.3 / 0.5)  # rest in proportion
+    assert ok.tolist() == [True, True, False]  # 120% drawn: contradictory
+
+
+def test_absurd_draw_counts_are_refused_before_allocating(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    res = run_cli(
+        "simulate",
+        "scenarios/global-ai-2030-uncertain.toml",
+        "--draws",
+        "100000000",
+        "--out",
+        tmp_path / "out",
+    )
+    assert_user_error(res, "--draws" if "--draws" in res.err else "draws", "GiB", "at most")
+
+
+def test_sensitivity_refuses_a_pinned_year(tmp_path: Path) -> None:
+    path = _scenario(
+        tmp_path,
+        assumptions={"saturation": "2.2 to 6 trillion USD"},
+        simulation={"metric_year": 2030, "draws": 2000},
+    )
+    with pytest.raises(ForecastError, match="does not vary"):
+        sensitivity_scenario(path, sobol_samples=64)

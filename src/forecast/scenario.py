@@ -90,7 +90,9 @@ class SimulationDoc(_Strict):
     draws: int = Field(default=10_000, ge=1, le=100_000_000)
     sampler: Literal["mc", "lhs", "sobol"] = "lhs"
     seed: int | None = Field(default=None, ge=0)
-    layers: list[Literal["fit", "assumptions", "noise"]] = ["fit", "assumptions", "noise"]
+    layers: list[Literal["fit", "assumptions", "noise"]] = Field(
+        default=["fit", "assumptions", "noise"], min_length=1
+    )
     quantiles: list[Number] = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
     cross: list[str] = []
     metric_year: int | None = None
@@ -519,7 +521,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
         doc.assumptions,
         doc.correlation,
         family=model.spec,
-        anchor_years=[a.year for a in anchors],
+        anchors=anchors,
         segment_names=[seg.name for seg in segments],
         has_history=history is not None,
         estimates=estimates,
@@ -689,6 +691,11 @@ def _simulation(sim: SimulationDoc, proj: ProjectionDoc, last: int, at: _Origins
         raise ScenarioError(
             f"{where}.metric_year: must lie after {last} and by the horizon {proj.horizon}; got "
             f"{sim.metric_year}"
+        )
+    if sim.sampler == "sobol" and sim.draws & (sim.draws - 1):
+        raise ScenarioError(
+            f"{where}.draws: Sobol sampling needs a power of two (such as 16384 or 32768); got "
+            f"{sim.draws}"
         )
     cross = tuple(parse_money(c, where=f"{where}.cross") for c in sim.cross)
     return SimulationSpec(

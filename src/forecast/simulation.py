@@ -43,6 +43,7 @@ class ScenarioSimulation:
     spec: SimulationSpec
     result: SimulationResult
     quantiles: pd.DataFrame
+    mean: pd.DataFrame
     anchors: pd.DataFrame
 
     def summary(self) -> dict[str, Any]:
@@ -83,6 +84,11 @@ class ScenarioSimulation:
         }
 
 
+def _f32(value: float) -> float:
+    """A value computed from float32 draws, printed with the 7 digits it has."""
+    return float(f"{float(value):.7g}")
+
+
 def _spec(
     sc: Scenario,
     draws: int | None,
@@ -105,7 +111,7 @@ def _spec(
         spec = replace(spec, sampler=sampler)  # type: ignore[arg-type]
     if layers is not None:
         bad = [x for x in layers if x not in LAYERS]
-        if bad or not layers:
+        if bad or not layers or not all(layers):
             raise ForecastError(
                 f"--layers: must be one or more of {', '.join(LAYERS)}; got {','.join(layers)!r}"
             )
@@ -114,13 +120,9 @@ def _spec(
 
 
 def metric_year(sc: Scenario) -> int:
-    """The year sensitivity looks at: the scenario's choice, else its first anchor year within
-    the projection, else the horizon."""
-    if sc.simulation.metric_year is not None:
-        return sc.simulation.metric_year
-    first = int(sc.projection_years[0])
-    years = [a.year for a in sc.anchors if first < a.year <= sc.horizon]
-    return min(years) if years else sc.horizon
+    """The year sensitivity looks at: the scenario's choice, else the horizon (an anchor year is a
+    poor default: a hard anchor pins the value there, leaving nothing to explain)."""
+    return sc.simulation.metric_year if sc.simulation.metric_year is not None else sc.horizon
 
 
 def simulate_scenario(
@@ -147,7 +149,7 @@ def simulate_scenario(
         Called with the number of draws done after each block (for progress bars).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    spec = _spec(sc, draws, seed, sampler, layers)
+    spec = replace(_spec(sc, draws, seed, sampler, layers), metric_year=metric_year(sc))
     if block is not None:
         spec = replace(spec, block=block)
     hist = sc.history
@@ -168,17 +170,17 @@ def simulate_scenario(
         sc.assumptions or _EMPTY,
         spec,
         segments=segments,
-        metric_year=metric_year(sc),
         progress=progress,
     )
-    rows: list[tuple[str, str, int, float | str, float]] = []
+    rows: list[tuple[str, str, int, float, float]] = []
+    means: list[tuple[str, str, int, float]] = []
     for s_i, series in enumerate(result.series):
-        for q_i, q in enumerate(result.quantiles):
-            for t_i, year in enumerate(result.years):
-                rows.append((sc.name, series, int(year), q, float(result.values[s_i, q_i, t_i])))
         for t_i, year in enumerate(result.years):
-            rows.append((sc.name, series, int(year), "mean", float(result.mean[s_i, t_i])))
+            for q_i, q in enumerate(result.quantiles):
+                rows.append((sc.name, series, int(year), q, _f32(result.values[s_i, q_i, t_i])))
+            means.append((sc.name, series, int(year), _f32(result.mean[s_i, t_i])))
     quantiles = pd.DataFrame(rows, columns=["scenario", "series", "year", "quantile", "value"])
+    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean"])
     anchors = pd.DataFrame(
         [
             {
@@ -190,7 +192,7 @@ def simulate_scenario(
         ],
         columns=["scenario", "year", "value_usd_bn", "probability", "mc_se", "label"],
     )
-    return ScenarioSimulation(sc, fit, spec, result, quantiles, anchors)
+    return ScenarioSimulation(sc, fit, spec, result, quantiles, mean, anchors)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ uncertainty, so the question is purely "which input moves the answer").
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +25,8 @@ from scipy import stats
 from ..errors import ScenarioError
 from ..models import GrowthFit
 from .propagate import Assumptions, SimulationResult, apply_assumptions
+
+MAX_SOBOL_CONTRADICTORY = 0.05
 
 
 def metric_values(
@@ -79,7 +82,11 @@ def tornado(fit: GrowthFit, year: int, assumptions: Assumptions) -> pd.DataFrame
                 "swing": abs(out_hi - out_lo),
             }
         )
-    frame = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
+    frame = pd.DataFrame(rows)
+    # a swing that crosses a contradiction (e.g. a P10 ceiling below the anchor) has no value:
+    # flag it and put it first, since such an input is at least as decisive as any other
+    frame["contradictory"] = frame["swing"].isna()
+    frame = frame.sort_values(["contradictory", "swing"], ascending=[False, False], kind="stable")
     return frame.reset_index(drop=True)
 
 
@@ -113,12 +120,14 @@ def rank_importance(sim: SimulationResult) -> pd.DataFrame:
         raise ScenarioError(
             "assumptions: rank importance needs uncertain inputs and a metric year; got none"
         )
-    rho = np.array(
-        [
-            stats.spearmanr(sim.inputs[:, j], sim.metric).statistic
-            for j in range(len(sim.input_names))
-        ]
-    )
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)  # a constant metric: rho 0
+        rho = np.array(
+            [
+                stats.spearmanr(sim.inputs[:, j], sim.metric).statistic
+                for j in range(len(sim.input_names))
+            ]
+        )
     rho = np.nan_to_num(rho)
     share = rho**2 / (rho**2).sum() if (rho**2).sum() > 0 else np.zeros_like(rho)
     frame = pd.DataFrame(
@@ -162,12 +171,20 @@ def sobol(
         drawn[assumptions.names[i]] = assumptions.distributions[i].ppf(u[:, j])
     y = metric_values(fit, year, drawn)
     bad = ~np.isfinite(y)
-    if bad.mean() > 0.5:
+    if bad.mean() > MAX_SOBOL_CONTRADICTORY:
         raise ScenarioError(
-            "assumptions: most Sobol evaluations describe no possible curve (e.g. anchor above "
-            f"saturation); got {int(bad.sum())} of {len(y)}"
+            "assumptions: Sobol indices need inputs that almost always describe a curve (at "
+            f"most {MAX_SOBOL_CONTRADICTORY:.0%} contradictory, e.g. an anchor above the "
+            f"saturation level; narrow the ranges); got {int(bad.sum())} of {len(y)}"
         )
-    y[bad] = np.nanmedian(y)  # contradictory rows count as the median outcome (reported)
+    y[bad] = np.nanmedian(y)  # the few contradictory rows count as the median (reported)
+    spread = float(np.std(y))
+    if spread <= 1e-9 * max(abs(float(np.mean(y))), 1.0):
+        raise ScenarioError(
+            f"sensitivity: the {year} value does not vary with the assumptions (a hard anchor "
+            "pins it, or every input is fixed); set simulation.metric_year to another year; got "
+            f"a spread of {spread:.3g}"
+        )
     si = sobol_analyze.analyze(
         problem, y, calc_second_order=False, conf_level=level / 100, seed=seed
     )

@@ -18,29 +18,26 @@ any parameter of the family
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..data import Estimate
-from ..errors import ScenarioError
+from ..errors import ScenarioError, near_miss
 from ..models.curves import Family
+from ..types import Anchor
 from .dependence import validate_correlation
 from .distributions import Distribution, Unit, parse_distribution
-from .propagate import CLOSED_FORM_FAMILIES, SATURATION_INDEX, Assumptions
-
-_ANCHOR = re.compile(r"^anchor_(\d{4})$")
-_SHARE = re.compile(r"^share_(.+)$")
+from .propagate import ANCHOR_NAME, CLOSED_FORM_FAMILIES, SHARE_NAME, Assumptions, curve_anchor
 
 
 def unit_of(name: str, family: Family) -> Unit:
     """The unit an assumption's values are written in."""
-    if name in ("base", "saturation") or _ANCHOR.match(name):
+    if name in ("base", "saturation") or ANCHOR_NAME.match(name):
         return "money"
-    if _SHARE.match(name):
-        return "share"
+    if SHARE_NAME.match(name) or name == "p":
+        return "share"  # shares, and Bass's innovation coefficient, live in [0, 1]
     if name in family.params:
         unit = family.units[family.params.index(name)]
         if unit == "money":
@@ -53,14 +50,15 @@ def unit_of(name: str, family: Family) -> Unit:
 def check_name(
     name: str,
     family: Family,
-    anchor_years: Sequence[int],
+    anchors: Sequence[Anchor],
     segment_names: Sequence[str],
     has_history: bool,
     where: str,
 ) -> None:
     """Refuse an assumption name the model cannot use, with the reason."""
     fam = family.name
-    m, s = _ANCHOR.match(name), _SHARE.match(name)
+    m, s = ANCHOR_NAME.match(name), SHARE_NAME.match(name)
+    used = curve_anchor(anchors)
     if name == "base":
         if fam not in CLOSED_FORM_FAMILIES:
             raise ScenarioError(
@@ -70,17 +68,24 @@ def check_name(
         if not has_history:
             raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
     elif name == "saturation":
-        if fam not in SATURATION_INDEX:
+        if family.saturation_param is None:
             raise ScenarioError(
-                f"{where}: only saturating families (logistic, gompertz, bass, bass_sales) have "
-                f"a saturation level; got family {fam!r}"
+                f"{where}: only saturating families (logistic, gompertz, bass) have a "
+                f"saturation level; got family {fam!r}"
+            )
+        if fam not in CLOSED_FORM_FAMILIES and any(a.kind == "hard" for a in anchors):
+            raise ScenarioError(
+                f"{where}: the hard anchor sets {fam}'s level, so a drawn saturation would be "
+                "discarded (draw the anchor's value instead, or make the anchor soft); got "
+                f"{name!r}"
             )
     elif m:
-        if int(m.group(1)) not in anchor_years:
-            years = ", ".join(str(y) for y in sorted(anchor_years)) or "none"
+        year = int(m.group(1))
+        if used is None or year != used.year:
+            want = "none" if used is None else str(used.year)
             raise ScenarioError(
-                f"{where}: must name the year of one of the scenario's anchors ({years}); got "
-                f"{m.group(1)}"
+                f"{where}: must name the anchor the drawn curves go through (the first hard "
+                f"anchor, else the first anchor: {want}); got {year}"
             )
     elif s:
         if s.group(1) not in segment_names:
@@ -89,20 +94,35 @@ def check_name(
                 f"{s.group(1)!r}"
             )
     elif name in family.params:
-        if name == family.params[0] or name == family.params[SATURATION_INDEX.get(fam, 0)]:
+        if name == family.params[0] or name == family.saturation_param:
             raise ScenarioError(
                 f"{where}: draw the level through 'base', 'saturation' or an anchor; got {name!r}"
-            )
-        if fam in CLOSED_FORM_FAMILIES and name != "cagr" and anchor_years:
-            raise ScenarioError(
-                f"{where}: with an anchor, {fam} parameters follow from base, saturation and "
-                f"anchor values (draw those instead); got {name!r}"
             )
     else:
         allowed = ["base", "saturation", "anchor_<year>", "share_<segment>", *family.params]
         raise ScenarioError(
             f"{where}: unknown assumption (allowed: {', '.join(allowed)}); got {name!r}"
         )
+
+
+def check_combination(names: Sequence[str], family: Family, has_anchor: bool, where: str) -> None:
+    """Refuse sets of drawn names that over-determine the curve (one would be discarded)."""
+    points = [n for n in names if n in ("base", "saturation") or ANCHOR_NAME.match(n)]
+    params = [n for n in names if n in family.params]
+    if family.name in CLOSED_FORM_FAMILIES and has_anchor and points and params:
+        raise ScenarioError(
+            f"{where}: with an anchor, drawn {', '.join(points)} determine every {family.name} "
+            f"parameter, so drawn {', '.join(params)} would be discarded; draw one kind; got "
+            f"{', '.join([*points, *params])}"
+        )
+    if family.name in ("logistic", "gompertz") and "t_mid" in names:
+        clash = [n for n in ("base", "saturation") if n in names]
+        if clash:
+            raise ScenarioError(
+                f"{where}: a drawn t_mid is re-solved through the base point when "
+                f"{' and '.join(clash)} {'is' if len(clash) == 1 else 'are'} drawn; draw one of "
+                f"them; got t_mid with {', '.join(clash)}"
+            )
 
 
 def _empirical_from_estimates(
@@ -145,7 +165,7 @@ def parse_assumptions(
     correlation: Mapping[str, Any] | None,
     *,
     family: Family,
-    anchor_years: Sequence[int],
+    anchors: Sequence[Anchor],
     segment_names: Sequence[str],
     has_history: bool,
     estimates: Mapping[str, Estimate],
@@ -162,11 +182,20 @@ def parse_assumptions(
     dists: list[Distribution] = []
     for name, spec in raw.items():
         where = f"{at('assumptions', name)}: assumptions.{name}"
-        check_name(name, family, anchor_years, segment_names, has_history, where)
+        check_name(name, family, anchors, segment_names, has_history, where)
         if isinstance(spec, Mapping) and spec.get("dist") == "empirical" and "estimates" in spec:
             spec = _empirical_from_estimates(spec, estimates, where)
         dists.append(parse_distribution(spec, where=where, unit=unit_of(name, family)))
         names.append(name)
+    check_combination(names, family, bool(anchors), f"{at('assumptions')}: assumptions")
+    shares = [n for n in names if SHARE_NAME.match(n)]
+    if shares:
+        low = sum(float(d.support[0]) for n, d in zip(names, dists, strict=True) if n in shares)
+        if low > 1:
+            raise ScenarioError(
+                f"{at('assumptions')}: assumptions: drawn segment shares must leave room for the "
+                f"others (their minimums sum above 1); got {low:.3g}"
+            )
     matrix = None
     if correlation:
         where = f"{at('correlation')}: correlation"
@@ -185,6 +214,7 @@ def parse_assumptions(
             if name not in names:
                 raise ScenarioError(
                     f"{where}.inputs: must name assumptions ({', '.join(names)}); got {name!r}"
+                    f"{near_miss(name, names)}"
                 )
         if len(set(inputs)) != len(inputs):
             raise ScenarioError(f"{where}.inputs: names must not repeat; got {inputs!r}")
