@@ -20,10 +20,12 @@ from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_money, parse_rate
 from .projection import ScenarioResult, run_scenario
 from .scenario import Scenario, load_scenario
+from .stats import STATS_MODELS, backtest, forecast_frame
 from .types import Anchor
 
 __all__ = [
     "FAMILIES",
+    "STATS_MODELS",
     "Anchor",
     "DataError",
     "FitError",
@@ -37,7 +39,9 @@ __all__ = [
     "ScenarioResult",
     "Series",
     "__version__",
+    "backtest",
     "cagr",
+    "forecast_frame",
     "format_money",
     "load_estimates",
     "load_scenario",

@@ -208,8 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.code or 0)
         if args.command is None:
             raise ForecastError(
-                "command line: a command is required (run, validate, implied or fit; see "
-                "forecast --help); got none"
+                "command line: a command is required (run, validate, implied, fit, backtest, "
+                "simulate or sensitivity; see forecast --help); got none"
             )
         handler = {
             "run": _cmd_run,
@@ -776,6 +776,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     summary = res.summary()
     files = {
         "quantiles.csv": csv_bytes(res.quantiles),
+        "mean.csv": csv_bytes(res.mean),
         "anchors.csv": csv_bytes(res.anchors),
         "summary.json": json_bytes(summary),
     }
@@ -789,9 +790,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         f"{', '.join(res.spec.layers)}; {100 * r.invalid_share:.1f}% contradictory draws dropped"
     )
     for a in r.anchors:
+        se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
         print(
-            f"  anchor      P(reach {_money(a['value_usd_bn'])} by {a['year']}) = "
-            f"{100 * a['probability']:.1f}% (MC s.e. {100 * a['mc_se']:.1f} pts)"
+            f"  anchor      P({a['year']} value >= {_money(a['value_usd_bn'])}) = "
+            f"{100 * a['probability']:.1f}% (MC s.e. {se})"
         )
     qs = list(r.quantiles)
     for year in sorted({*(a["year"] for a in r.anchors), int(r.years[-1])}):
@@ -807,7 +809,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             f"{_pct(float(values[0]))} to {_pct(float(values[-1]))}"
         )
     for c in r.crossing:
-        when = "never" if c["median_year"] is None else f"median {c['median_year']:.0f}"
+        when = (
+            f"median after {int(r.years[-1])}"
+            if c["median_year"] is None
+            else f"median {c['median_year']:.0f}"
+        )
         share = 100 * (c["probability_by_horizon"] or 0)
         print(
             f"  crosses {_money(c['threshold_usd_bn'])}: {share:.1f}% by {int(r.years[-1])} "
@@ -820,6 +826,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from .simulation import sensitivity_scenario
 
+    n = args.sobol_samples
+    if n < 16 or n & (n - 1):
+        raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
     sen = sensitivity_scenario(
         args.scenario, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
     )
@@ -834,11 +843,19 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         payload = {
             "scenario": sen.scenario.name,
             "year": sen.year,
-            "tornado": sen.tornado.to_dict(orient="records"),
-            "sobol": sen.sobol.to_dict(orient="records"),
-            "importance": sen.importance.to_dict(orient="records"),
+            **{
+                name: [
+                    {k: finite_or_none(v) if isinstance(v, float) else v for k, v in rec.items()}
+                    for rec in frame.to_dict(orient="records")
+                ]
+                for name, frame in (
+                    ("tornado", sen.tornado),
+                    ("sobol", sen.sobol),
+                    ("importance", sen.importance),
+                )
+            },
         }
-        print(json.dumps(payload, indent=2, default=float))
+        print(json.dumps(payload, indent=2, allow_nan=False, default=_plain))
         return 0
     print(f"{sen.scenario.name}: sensitivity of the {sen.year} market size")
     print(
@@ -849,11 +866,29 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     imp = sen.importance.set_index("input")
     for row in sen.tornado.itertuples():
         name = str(row.input)
+        if row.contradictory:
+            print(f"  {name:<18} {'contradictory at P10 or P90':>27}")
+            continue
         print(
             f"  {name:<18} {_money(float(row.output_at_p10)):>8} -> "
             f"{_money(float(row.output_at_p90)):<8}"
             f"{sob.loc[name, 'S1']:>10.2f} {sob.loc[name, 'ST']:>10.2f} "
             f"{imp.loc[name, 'spearman']:>10.2f}"
         )
+    bad = int(sen.sobol["contradictory"].iloc[0]) if len(sen.sobol) else 0
+    if bad:
+        print(
+            f"  note        {bad} of {int(sen.sobol['evaluations'].iloc[0])} Sobol evaluations "
+            "were contradictory and counted as the median outcome"
+        )
     print(line)
     return 0
+
+
+def _plain(value: object) -> object:
+    """JSON for numpy scalars (ints and bools) in frames."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

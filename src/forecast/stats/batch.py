@@ -1,0 +1,375 @@
+"""Forecast many yearly series at once from a long DataFrame (statsforecast conventions).
+
+:func:`forecast_frame` takes columns ``unique_id``, ``ds`` (whole years as numbers, or
+timestamps) and ``y``, and returns ``unique_id``, ``ds``, ``mean``, ``lo-<L>``, ``hi-<L>``. One bad
+series never stops the batch:
+
+* **Repairs** (recorded in the series' ``reason``): non-finite ``y`` count as missing; duplicate
+  years are averaged; missing years inside the history (NaN or absent rows) are filled by linear
+  interpolation; leading and trailing missing years are dropped.
+* **Fallbacks** (``fallback`` is True): a series the requested model cannot take (too short,
+  non-positive values for a log model, a statsmodels fit that fails, a non-finite forecast) gets
+  ``auto``, which itself falls back to drift (2 points) or naive (1 point).
+* A series with no finite value at all gets no rows; its ``reason`` says so.
+
+Per-series outcomes are in ``frame.attrs["info"]`` as a list of records (``pd.DataFrame(...)``
+turns it into a frame; :func:`forecast_batch` returns it as :attr:`BatchForecast.info`):
+``unique_id``, ``model`` (asked), ``used``, ``points``, ``fallback``, ``intervals`` (``pooled``
+or ``shipped``) and ``reason``.
+
+Intervals are empirical (:mod:`forecast.stats.conformal`): errors at rolling origins inside the
+batch's own histories, pooled per model, when there are enough; else the shipped table.
+``n_jobs`` splits the series over worker processes; every series is computed the same way in any
+split, so the output does not depend on ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ForecastError
+from .auto import Auto
+from .conformal import interval_scale, level_probs, pooled_or_shipped, rolling_errors
+from .kernels import FloatArray, IntArray
+from .models import StatsModel, forecast_rows
+from .registry import get_model
+
+INFO_COLUMNS = ("unique_id", "model", "used", "points", "fallback", "intervals", "reason")
+
+
+@dataclass(frozen=True)
+class BatchForecast:
+    """Forecasts of a batch and what happened to every series.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        ``unique_id``, ``ds``, ``mean``, ``lo-<L>``, ``hi-<L>``.
+    info : DataFrame
+        One row per input series: ``unique_id``, ``model``, ``used``, ``points``, ``fallback``,
+        ``intervals``, ``reason``.
+    """
+
+    frame: pd.DataFrame
+    info: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Series:
+    uid: Any
+    first_year: int
+    values: FloatArray
+    last_ds: Any
+    notes: tuple[str, ...]
+
+
+def _years(ds: pd.Series, where: str) -> tuple[pd.Series, bool]:
+    if pd.api.types.is_datetime64_any_dtype(ds):
+        return ds.dt.year.astype("int64"), True
+    if pd.api.types.is_numeric_dtype(ds) and not pd.api.types.is_bool_dtype(ds):
+        num = ds.astype(float)
+        if num.notna().all() and np.all(np.isfinite(num)) and np.all(num == np.round(num)):
+            return num.astype("int64"), False
+    bad = ds[ds.notna()].iloc[0] if ds.notna().any() else None
+    raise ForecastError(
+        f"{where}: column ds must hold whole years or timestamps; got dtype {ds.dtype} "
+        f"(e.g. {bad!r})"
+    )
+
+
+def _clean(uid: Any, years: np.ndarray, y: np.ndarray, last_ds: Any) -> _Series | str:
+    """Repair one series (see the module docstring) or say why it has no forecast."""
+    notes: list[str] = []
+    y = np.where(np.isfinite(y), y, np.nan)
+    uniq, inv, counts = np.unique(years, return_inverse=True, return_counts=True)
+    if np.any(counts > 1):
+        dup = uniq[counts > 1]
+        notes.append(f"averaged duplicate years {', '.join(str(int(v)) for v in dup[:3])}")
+        sums = np.zeros(len(uniq))
+        cnt = np.zeros(len(uniq))
+        np.add.at(sums, inv, np.nan_to_num(y))
+        np.add.at(cnt, inv, np.isfinite(y))
+        with np.errstate(invalid="ignore"):
+            y = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
+        years = uniq
+    else:
+        order = np.argsort(years)
+        years, y = years[order], y[order]
+    ok = np.isfinite(y)
+    if not ok.any():
+        return "no finite y values; no forecast"
+    first, last = int(years[ok][0]), int(years[ok][-1])
+    full = np.arange(first, last + 1)
+    fy = years[ok].astype(float)
+    values = np.interp(full.astype(float), fy, y[ok])
+    filled = len(full) - int(ok.sum())
+    dropped = int(np.sum(~ok & ((years < first) | (years > last))))
+    if filled:
+        notes.append(f"filled {filled} missing year(s) by linear interpolation")
+    if dropped:
+        notes.append(f"dropped {dropped} missing year(s) at the ends")
+    return _Series(uid, first, values, last_ds, tuple(notes))
+
+
+def _resolve(spec: StatsModel, values: FloatArray) -> tuple[StatsModel, str, bool]:
+    """The model to use for one series, the reason and whether it is a fallback."""
+    problem = spec.problem(values)
+    if problem is None:
+        if isinstance(spec, Auto):
+            used, why = spec.resolve(values)
+            return used, why, used is not spec
+        return spec, "", False
+    auto = Auto()
+    used, why = auto.resolve(values)
+    reason = f"{spec.name}: {problem}; used {used.name}"
+    return used, reason + (f" ({why.removeprefix('auto: ')})" if why else ""), True
+
+
+def _work(
+    values: list[FloatArray], specs: list[StatsModel], h: int, width: int, pooled: bool
+) -> tuple[FloatArray, list[StatsModel], list[str], dict[StatsModel, FloatArray]]:
+    """Point forecasts (rows in input order), final models, extra reasons and pooled errors."""
+    out = np.full((len(values), h), np.nan)
+    final = list(specs)
+    extra = [""] * len(values)
+    errors: dict[StatsModel, FloatArray] = {}
+    pending = list(range(len(values)))
+    for _ in range(3):  # requested, then auto, then drift/naive
+        groups: dict[StatsModel, list[int]] = {}
+        for i in pending:
+            groups.setdefault(final[i], []).append(i)
+        pending = []
+        for spec, idx in groups.items():
+            y = np.full((len(idx), width), np.nan)
+            n = np.array([len(values[i]) for i in idx], dtype=np.int64)
+            for r, i in enumerate(idx):
+                y[r, : n[r]] = values[i]
+            f, failed = _guarded(spec, y, n, h)
+            for r, i in enumerate(idx):
+                if failed[r]:
+                    nxt = _next_fallback(spec, values[i])
+                    extra[i] = f"{spec.name}: {failed[r]}; used {nxt.name}"
+                    final[i] = nxt
+                    pending.append(i)
+                else:
+                    out[i] = f[r]
+            if pooled and spec.vectorised:
+                keep = np.array([not failed[r] for r in range(len(idx))])
+                if keep.any():
+                    e = _guarded_errors(spec, y[keep], n[keep], h)
+                    errors[spec] = np.vstack([errors[spec], e]) if spec in errors else e
+        if not pending:
+            break
+    return out, final, extra, errors
+
+
+def _guarded(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, list[str]]:
+    """Forecasts and, per row, "" or why the row failed (non-finite output or an error)."""
+    try:
+        with np.errstate(all="ignore"):
+            f, _ = forecast_rows(spec, y, n, h)
+    except Exception as exc:  # a failing batch call is retried row by row
+        if len(n) == 1:
+            return np.full((1, h), np.nan), [f"fit failed ({type(exc).__name__}: {exc})"[:200]]
+        parts = [_guarded(spec, y[r : r + 1], n[r : r + 1], h) for r in range(len(n))]
+        return np.vstack([p[0] for p in parts]), [p[1][0] for p in parts]
+    bad = ~np.all(np.isfinite(f), axis=1)
+    return f, ["forecast not finite" if b else "" for b in bad]
+
+
+def _guarded_errors(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> FloatArray:
+    def point(yy: FloatArray, nn: IntArray, hh: int) -> FloatArray:
+        return forecast_rows(spec, yy, nn, hh)[0]
+
+    with np.errstate(all="ignore"):
+        e = rolling_errors(point, y, n, h)
+    return np.where(np.isfinite(e), e, np.nan)
+
+
+def _next_fallback(spec: StatsModel, values: FloatArray) -> StatsModel:
+    if not isinstance(spec, Auto) and spec.name not in ("drift", "naive"):
+        return Auto().resolve(values)[0]
+    from .models import Drift, Naive
+
+    return Drift() if len(values) >= 2 and spec.name != "drift" else Naive()
+
+
+def _n_workers(n_jobs: int) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ForecastError(
+            f"n_jobs: must be a positive whole number or -1 (all cores); got {n_jobs!r}"
+        )
+    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
+
+
+def forecast_batch(
+    df: pd.DataFrame,
+    h: int,
+    level: Sequence[float] = (80, 95),
+    model: str | StatsModel = "auto",
+    n_jobs: int = 1,
+) -> BatchForecast:
+    """Forecast every series of a long DataFrame; see :func:`forecast_frame`.
+
+    Returns
+    -------
+    BatchForecast
+        The forecasts and the per-series info frame.
+    """
+    spec = get_model(model)
+    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+        raise ForecastError(f"h: must be a positive whole number; got {h!r}")
+    h = int(h)
+    cols = level_probs(level, "level")
+    workers = _n_workers(n_jobs)
+    if not isinstance(df, pd.DataFrame):
+        raise ForecastError(f"df: must be a pandas DataFrame; got {type(df).__name__}")
+    missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
+    if missing:
+        raise ForecastError(
+            f"df: must have columns unique_id, ds and y; got {list(df.columns)} "
+            f"(missing {', '.join(missing)})"
+        )
+    years, is_time = _years(df["ds"], "df")
+    try:
+        y_all = pd.to_numeric(df["y"]).to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        raise ForecastError("df: column y must be numeric; got non-numeric values") from None
+    series: list[_Series] = []
+    info: list[dict[str, Any]] = []
+    year_arr = years.to_numpy()
+    for uid, idx in df.groupby("unique_id", sort=False).indices.items():
+        last_ds = df["ds"].iloc[idx].max() if is_time else None
+        got = _clean(uid, year_arr[idx], y_all[idx], last_ds)
+        if isinstance(got, str):
+            info.append(
+                dict(zip(INFO_COLUMNS, (uid, spec.name, "", 0, True, "", got), strict=True))
+            )
+        else:
+            series.append(got)
+    if not series:
+        raise ForecastError(
+            f"df: needs at least one series with a finite y; got {len(info)} without"
+        )
+    resolved = [_resolve(spec, s.values) for s in series]
+    width = max(len(s.values) for s in series)
+    values = [s.values for s in series]
+    specs = [r[0] for r in resolved]
+    chunks = np.array_split(np.arange(len(series)), min(workers, len(series)))
+    args = [([values[i] for i in c], [specs[i] for i in c], h, width, True) for c in chunks]
+    if len(chunks) == 1:
+        results = [_work(*args[0])]
+    else:
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            results = list(pool.map(_work, *zip(*args, strict=True)))
+    point = np.vstack([r[0] for r in results])
+    final = [m for r in results for m in r[1]]
+    extra = [e for r in results for e in r[2]]
+    errors: dict[StatsModel, list[FloatArray]] = {}
+    for r in results:
+        for m, e in r[3].items():
+            errors.setdefault(m, []).append(e)
+    y_pad = np.full((len(series), width), np.nan)
+    n = np.array([len(v) for v in values], dtype=np.int64)
+    for i, v in enumerate(values):
+        y_pad[i, : len(v)] = v
+    scale = interval_scale(y_pad, n)
+    probs = [p for _, p in cols]
+    bounds = np.full((len(series), h, len(probs)), np.nan)
+    sources: dict[int, str] = {}
+    for m in dict.fromkeys(final):
+        rows = np.array([i for i, f in enumerate(final) if f == m])
+        e = np.vstack(errors[m]) if m in errors else np.empty((0, h))
+        eq = pooled_or_shipped(e, m.name, h)
+        q = eq.at(h, probs)
+        bounds[rows] = point[rows][:, :, None] + scale[rows][:, None, None] * q[None, :, :]
+        for i in rows:
+            sources[int(i)] = eq.source
+    positive = np.array([bool(np.all(v > 0)) for v in values])
+    bounds[positive] = np.maximum(bounds[positive], 0.0)
+    k = np.arange(1, h + 1)
+    last_years = np.array([s.first_year + len(s.values) - 1 for s in series])
+    if is_time:
+        ds: Any = [s.last_ds + pd.DateOffset(years=int(j)) for s in series for j in k]
+        ds = pd.to_datetime(pd.Series(ds)).astype(df["ds"].dtype)
+    else:
+        ds = pd.Series((last_years[:, None] + k[None, :]).ravel()).astype(df["ds"].dtype)
+    frame = pd.DataFrame({"unique_id": np.repeat([s.uid for s in series], h), "ds": ds})
+    frame["mean"] = point.ravel()
+    for j, (name, _) in enumerate(cols):
+        frame[name] = bounds[:, :, j].ravel()
+    for i, s in enumerate(series):
+        _, why, fell = resolved[i]
+        reason = "; ".join(x for x in (*s.notes, why, extra[i]) if x)
+        info.append(
+            dict(
+                zip(
+                    INFO_COLUMNS,
+                    (
+                        s.uid,
+                        spec.name,
+                        final[i].name,
+                        len(s.values),
+                        fell or bool(extra[i]),
+                        sources[i],
+                        reason,
+                    ),
+                    strict=True,
+                )
+            )
+        )
+    order = {s.uid: i for i, s in enumerate(series)}
+    info_frame = pd.DataFrame(info, columns=list(INFO_COLUMNS))
+    info_frame = info_frame.iloc[
+        np.argsort([order.get(u, len(order)) for u in info_frame["unique_id"]], kind="stable")
+    ].reset_index(drop=True)
+    return BatchForecast(frame, info_frame)
+
+
+def forecast_frame(
+    df: pd.DataFrame,
+    h: int,
+    level: Sequence[float] = (80, 95),
+    model: str | StatsModel = "auto",
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Forecast many yearly series with empirical prediction intervals.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long format: ``unique_id``, ``ds`` (whole years as numbers, or timestamps), ``y``.
+    h : int
+        Years to forecast after each series' last year.
+    level : sequence of float
+        Interval levels in percent, each in (0, 99].
+    model : str or StatsModel
+        A name in ``forecast.STATS_MODELS`` (default ``"auto"``) or a model specification.
+    n_jobs : int
+        Worker processes (``-1``: one per core). The output does not depend on it.
+
+    Returns
+    -------
+    DataFrame
+        ``unique_id``, ``ds`` (same type as given), ``mean``, ``lo-<L>``, ``hi-<L>``; series in
+        order of first appearance. ``frame.attrs["info"]`` holds one record per input series with
+        ``model``, ``used``, ``points``, ``fallback``, ``intervals`` and ``reason`` (see the module
+        docstring).
+
+    Raises
+    ------
+    ForecastError
+        For a malformed frame or arguments (missing columns, ``ds`` not years, bad levels);
+        never for one bad series.
+    """
+    out = forecast_batch(df, h, level, model, n_jobs)
+    frame = out.frame
+    frame.attrs["info"] = out.info.to_dict(orient="records")
+    return frame
