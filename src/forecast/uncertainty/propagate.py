@@ -55,11 +55,10 @@ from ..models.simulate import draw_params, solve_level
 from ..types import Anchor
 from .dependence import induce_rank_correlation
 from .distributions import Distribution
-from .sampling import uniform_blocks
+from .sampling import Method, uniform_blocks
 
 Layer = Literal["fit", "assumptions", "noise"]
 LAYERS: tuple[Layer, ...] = ("fit", "assumptions", "noise")
-Sampler = Literal["mc", "lhs", "sobol"]
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 MAX_INVALID_SHARE = 0.5
 MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles
@@ -92,7 +91,7 @@ class SimulationSpec:
     """What to simulate: draws, sampler, seed, layers, statistics, the sensitivity year."""
 
     draws: int = 10_000
-    sampler: Sampler = "lhs"
+    sampler: Method = "lhs"
     seed: int = 0
     layers: tuple[Layer, ...] = LAYERS
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
