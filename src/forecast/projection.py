@@ -75,6 +75,11 @@ class ScenarioResult:
                     f"the {', '.join(f'{lv:g}%' for lv in thin)} interval rests on fewer than 10 "
                     f"draws in each tail; raise projection.draws above {sc.draws}"
                 )
+        if sc.assumptions is not None:
+            out.append(
+                "this run uses the calibrated fit only; the scenario's [assumptions] are drawn by "
+                f"'forecast simulate {sc.path}'"
+            )
         if fit.intervals_available and fit.dof < 3:
             out.append(
                 f"only {fit.dof} degree(s) of freedom for the noise: intervals are wide and "
