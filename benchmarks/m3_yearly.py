@@ -57,7 +57,7 @@ def scores(train: list[np.ndarray], test: np.ndarray, out: Out) -> dict[str, flo
     """sMAPE, MASE, MSIS-95 and coverage (M4 definitions; plain in-sample naive scale)."""
     from forecast.stats import metrics as M
 
-    scale = np.array([np.mean(np.abs(np.diff(x))) for x in train])[:, None]
+    scale = np.array([M.naive_scale(x) for x in train])[:, None]
     f = out["mean"]
     return {
         "sMAPE": float(np.mean(M.smape(test, f))),

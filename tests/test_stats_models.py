@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +39,19 @@ def test_contract(name: str) -> None:
     )
     assert fit.reason == ""
     assert spec == STATS_MODELS[name]()  # specs are values
+    # the batch API: nested intervals with the mean inside, rising and falling series
+    df = pd.concat(
+        [
+            pd.DataFrame({"unique_id": "up", "ds": YEARS, "y": VALUES}),
+            pd.DataFrame({"unique_id": "down", "ds": YEARS, "y": VALUES[::-1] / 10}),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bf = forecast.forecast_frame(df, 6, model=name)
+    assert np.all(bf["lo-95"] <= bf["lo-80"]) and np.all(bf["hi-80"] <= bf["hi-95"])
+    assert np.all(bf["lo-95"] <= bf["mean"]) and np.all(bf["mean"] <= bf["hi-95"])
+    assert np.all(bf["lo-80"] < bf["hi-80"])
 
 
 @pytest.mark.parametrize(

@@ -626,15 +626,39 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from .stats.backtest import DEFAULT_MODELS
 
     raw = read_csv(args.data, what="data file")
-    if {"unique_id", "ds", "y"} <= set(raw.columns):
-        frame = pd.DataFrame(
-            {
-                "unique_id": raw["unique_id"],
-                "ds": pd.to_numeric(raw["ds"], errors="coerce"),
-                "y": pd.to_numeric(raw["y"], errors="coerce"),
-            }
-        )
-    else:
+    cols = set(raw.columns)
+    if {"unique_id", "ds", "y"} <= cols:
+        ds: Any = raw["ds"].str.strip()
+        as_num = pd.to_numeric(ds, errors="coerce")
+        if as_num.notna().all():
+            ds = as_num
+        else:
+            try:
+                ds = pd.to_datetime(ds, format="ISO8601")
+            except (ValueError, TypeError):
+                bad = ds[as_num.isna()].iloc[0]
+                line = int(ds[as_num.isna()].index[0]) + 2
+                raise ForecastError(
+                    f"{args.data}: row {line}: ds must be a whole year or an ISO date such as "
+                    f"2020-12-31; got {bad!r}"
+                ) from None
+        y_text = raw["y"].str.strip()
+        y_num = pd.to_numeric(y_text, errors="coerce")
+        bad_y = y_num.isna() & (y_text != "")
+        if bad_y.any():
+            line = int(y_text[bad_y].index[0]) + 2
+            raise ForecastError(
+                f"{args.data}: row {line}: y must be a number or empty (missing); got "
+                f"{y_text[bad_y].iloc[0]!r}"
+            )
+        no_id = raw["unique_id"].str.strip() == ""
+        if no_id.any():
+            raise ForecastError(
+                f"{args.data}: row {int(raw.index[no_id][0]) + 2}: unique_id must name the "
+                f"series; got an empty cell ({int(no_id.sum())} row(s) in all)"
+            )
+        frame = pd.DataFrame({"unique_id": raw["unique_id"], "ds": ds, "y": y_num})
+    elif {args.year_column, args.value_column} <= cols:
         series = load_series(
             args.data,
             year_column=args.year_column,
@@ -643,6 +667,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         )
         frame = pd.DataFrame(
             {"unique_id": Path(args.data).stem, "ds": series.years.astype(int), "y": series.values}
+        )
+    else:
+        raise ForecastError(
+            f"{args.data}: must have columns unique_id, ds and y (many series) or "
+            f"{args.year_column} and {args.value_column} (one series); got {sorted(cols)}"
         )
     if args.models.strip() in ("default", "all"):
         models = list(DEFAULT_MODELS if args.models.strip() == "default" else STATS_MODELS)

@@ -98,6 +98,15 @@ class Auto(StatsModel):
         return self, ""
 
 
-def fallback_for(values: FloatArray) -> StatsModel:
-    """The simplest model that applies: drift for two or more points, else naive."""
-    return Drift() if len(values) >= 2 else Naive()
+def fallback_for(values: FloatArray, after: StatsModel | None = None) -> StatsModel:
+    """The next model to try for ``values``.
+
+    Without ``after``: the simplest model that applies (drift for two or more points, else
+    naive). After a failed model: auto (resolved) for any other model, drift after auto, naive
+    after drift or naive.
+    """
+    if after is not None and after.name not in ("auto", "drift", "naive"):
+        return Auto().resolve(values)[0]
+    if len(values) >= 2 and (after is None or after.name == "auto"):
+        return Drift()
+    return Naive()

@@ -1,15 +1,18 @@
 """Rolling-origin evaluation of the stats models on the user's own histories.
 
-For window ``w = 1..windows`` every series is cut so that its last ``h + windows - w`` points are
-hidden, the models forecast ``h`` years from the cut (exactly as :func:`forecast_frame` would,
-intervals included) and the forecasts are compared with the hidden values. Windows whose
-training part would have fewer than 3 points are skipped for that series (and listed).
+For window ``w = 1..windows`` every series is cut at the year ``end - (h + windows - w)``
+(``end``: its last year with a finite value): only the raw rows up to the cut are repaired (as
+:func:`forecast_frame` does) and fitted, so nothing after the cut leaks into the training part.
+The models forecast ``h`` years from the last training year (intervals included) and only
+observed later years are scored. Windows whose training part has fewer than 3 years, or is
+constant (naive scale 0), are skipped for that series and listed with the reason.
 
 Measures (M4 definitions, :mod:`forecast.stats.metrics`), averaged over every forecast
-(series x window x horizon): sMAPE, MASE and MSIS (scaled by the training part's mean absolute
-one-step change, floored at 1% of its largest absolute value), and the share of actual values
-inside each interval (``cov-<L>``). MSIS uses the 95% interval when 95 is among the levels, else
-the widest one.
+(series x window x horizon): sMAPE, MASE and MSIS (scaled by the training part's plain mean
+absolute one-step change, :func:`~forecast.stats.metrics.naive_scale`), and the share of actual
+values inside each interval (``cov-<L>``). MSIS uses the 95% interval when 95 is among the
+levels, else the widest one. ``fallback`` is the share (percent) of a model's forecasts that came
+from a fallback model (see ``used`` in the forecasts), not the model asked for.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ import pandas as pd
 
 from ..errors import ForecastError
 from . import metrics as M
-from .batch import _clean, _Series, _years, forecast_batch
-from .conformal import interval_scale, level_probs
-from .kernels import pad
+from .batch import forecast_batch
+from .conformal import level_probs
+from .frames import check_frame, check_h, clean_series
 from .models import StatsModel
 from .registry import get_model
 
@@ -39,10 +42,12 @@ class BacktestResult:
     Attributes
     ----------
     metrics : DataFrame
-        One row per model (naive first): ``model``, ``forecasts``, ``sMAPE``, ``MASE``,
-        ``MSIS-<L>``, ``cov-<L>`` for every level (percent).
+        One row per model (naive first): ``model``, ``forecasts``, ``fallback`` (percent of
+        forecasts from a fallback model), ``sMAPE``, ``MASE``, ``MSIS-<L>``, ``cov-<L>`` for
+        every level (percent).
     forecasts : DataFrame
-        Every forecast: ``unique_id``, ``window``, ``model``, ``ds``, ``y``, ``mean``, bounds.
+        Every scored forecast: ``unique_id``, ``window``, ``model``, ``ds``, ``y``, ``scale``,
+        ``mean``, bounds, ``used`` (the model that made it) and ``fallback``.
     skipped : DataFrame
         ``unique_id``, ``window``, ``reason`` for windows left out.
     """
@@ -58,7 +63,12 @@ class BacktestResult:
         lines = [f"{'model':<12}" + "".join(f"{c:>10}" for c in cols)]
         for _, row in m.iterrows():
             cells = "".join(
-                f"{int(row[c]):>10d}" if c == "forecasts" else f"{row[c]:>10.3f}" for c in cols
+                f"{int(row[c]):>10d}"
+                if c == "forecasts"
+                else f"{row[c]:>9.0f}%"
+                if c == "fallback"
+                else f"{row[c]:>10.3f}"
+                for c in cols
             )
             lines.append(f"{row['model']:<12}{cells}")
         return "\n".join(lines)
@@ -79,7 +89,7 @@ def backtest(
     df : DataFrame
         Long format ``unique_id``, ``ds``, ``y`` (as :func:`forecast_frame`).
     h : int
-        Forecast horizon in years.
+        Forecast horizon in years (a positive whole number, numpy integers too).
     windows : int
         Number of forecast origins per series (one year apart, the last ``h`` years before the
         end of the history).
@@ -94,78 +104,76 @@ def backtest(
     -------
     BacktestResult
     """
-    if isinstance(h, bool) or not isinstance(h, int) or h < 1:
-        raise ForecastError(f"h: must be a positive whole number; got {h!r}")
-    if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
-        raise ForecastError(f"windows: must be a positive whole number; got {windows!r}")
+    h = check_h(h)
+    windows = check_h(windows, "windows")
     cols = level_probs(level, "level")
     naive = get_model("naive")
     specs = [naive] + [
         s for s in dict.fromkeys(get_model(m, "models") for m in models) if s != naive
     ]
-    missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
-    if missing:
-        raise ForecastError(
-            f"df: must have columns unique_id, ds and y; got {list(df.columns)} "
-            f"(missing {', '.join(missing)})"
-        )
-    years, _ = _years(df["ds"], "df")
-    y_all = pd.to_numeric(df["y"], errors="coerce").to_numpy(dtype=float)
-    series: list[_Series] = []
-    for uid, idx in df.groupby("unique_id", sort=False).indices.items():
-        got = _clean(uid, years.to_numpy()[idx], y_all[idx], None)
-        if not isinstance(got, str):
-            series.append(got)
+    long = check_frame(df, "df")
     skipped: list[tuple[object, int, str]] = []
     parts: list[pd.DataFrame] = []
+    longest = 0
     for w in range(1, windows + 1):
         cut_back = h + windows - w
         rows, actual = [], []
-        for s in series:
-            n_train = len(s.values) - cut_back
-            if n_train < MIN_TRAIN:
+        for uid, idx in long.groups.items():
+            years, y = long.years[idx], long.y[idx]
+            seen = np.isfinite(y)
+            if not seen.any():
+                skipped.append((uid, w, "no finite y values"))
+                continue
+            end = int(years[seen].max())
+            longest = max(longest, end - int(years[seen].min()) + 1)
+            cut = end - cut_back  # training rows are the years up to the cut, before cleaning
+            got = clean_series(uid, years[years <= cut], y[years <= cut], None)
+            if isinstance(got, str) or len(got.values) < MIN_TRAIN:
+                n_train = 0 if isinstance(got, str) else len(got.values)
                 skipped.append(
-                    (s.uid, w, f"needs {MIN_TRAIN + cut_back} points; got {len(s.values)}")
+                    (uid, w, f"needs {MIN_TRAIN} training years up to {cut}; got {n_train}")
                 )
                 continue
-            yrs = s.first_year + np.arange(len(s.values))
-            rows.append(
-                pd.DataFrame({"unique_id": s.uid, "ds": yrs[:n_train], "y": s.values[:n_train]})
-            )
-            actual.append(
-                pd.DataFrame(
-                    {
-                        "unique_id": s.uid,
-                        "ds": yrs[n_train : n_train + h],
-                        "y": s.values[n_train : n_train + h],
-                        "scale": _scale(s.values[:n_train]),
-                    }
-                )
-            )
+            scale = M.naive_scale(got.values)
+            if not scale > 0:
+                skipped.append((uid, w, f"training years up to {cut} are constant; naive scale 0"))
+                continue
+            origin = got.first_year + len(got.values) - 1
+            yrs = got.first_year + np.arange(len(got.values))
+            rows.append(pd.DataFrame({"unique_id": uid, "ds": yrs, "y": got.values}))
+            future = seen & (years > origin) & (years <= origin + h)
+            truth = pd.DataFrame({"ds": years[future], "y": y[future]})
+            truth = truth.groupby("ds", as_index=False)["y"].mean()  # duplicate years averaged
+            truth.insert(0, "unique_id", uid)
+            truth["scale"] = scale
+            actual.append(truth)
         if not rows:
             continue
         train, truth = pd.concat(rows, ignore_index=True), pd.concat(actual, ignore_index=True)
         for spec in specs:
-            fc = forecast_batch(train, h, level, spec, n_jobs).frame
-            got = truth.merge(fc, on=["unique_id", "ds"], how="left")
+            out = forecast_batch(train, h, level, spec, n_jobs)
+            used = out.info[["unique_id", "used", "fallback"]]
+            got = truth.merge(out.frame, on=["unique_id", "ds"], how="inner")
+            got = got.merge(used, on="unique_id", how="left")
             got.insert(1, "window", w)
             got.insert(2, "model", spec.name)
             parts.append(got)
     if not parts:
         raise ForecastError(
-            f"backtest: every series needs at least {MIN_TRAIN + h} points for one window with "
-            f"h = {h}; got at most {max((len(s.values) for s in series), default=0)}"
+            f"backtest: every series needs at least {MIN_TRAIN + h} years for one window with "
+            f"h = {h}; got at most {longest}"
         )
     fc_all = pd.concat(parts, ignore_index=True)
     levels = [float(c[0][3:]) for c in cols[::2]]
     msis_level = 95.0 if 95.0 in levels else max(levels)
-    out = []
+    out_rows = []
     for spec in specs:
         g = fc_all[fc_all["model"] == spec.name]
         y, f, sc = (g[c].to_numpy(dtype=float) for c in ("y", "mean", "scale"))
         row: dict[str, object] = {
             "model": spec.name,
             "forecasts": len(g),
+            "fallback": 100 * float(np.mean(g["fallback"].to_numpy(dtype=bool))) if len(g) else 0.0,
             "sMAPE": float(np.mean(M.smape(y, f))),
             "MASE": float(np.mean(M.mase(y, f, sc))),
         }
@@ -174,14 +182,9 @@ def backtest(
         for lv in levels:
             lo, hi = (g[f"{b}-{lv:g}"].to_numpy(dtype=float) for b in ("lo", "hi"))
             row[f"cov-{lv:g}"] = 100 * float(np.mean(M.covered(y, lo, hi)))
-        out.append(row)
+        out_rows.append(row)
     return BacktestResult(
-        pd.DataFrame(out),
+        pd.DataFrame(out_rows),
         fc_all,
         pd.DataFrame(skipped, columns=["unique_id", "window", "reason"]),
     )
-
-
-def _scale(values: np.ndarray) -> float:
-    y, n = pad([values])
-    return float(interval_scale(y, n)[0])

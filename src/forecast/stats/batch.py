@@ -11,6 +11,8 @@ series never stops the batch:
   non-positive values for a log model, a statsmodels fit that fails, a non-finite forecast) gets
   ``auto``, which itself falls back to drift (2 points) or naive (1 point).
 * A series with no finite value at all gets no rows; its ``reason`` says so.
+* A strictly positive series (a market size) gets bounds and mean clipped at 0; the ``reason``
+  says when the mean was clipped.
 
 Per-series outcomes are in ``frame.attrs["info"]`` as a list of records (``pd.DataFrame(...)``
 turns it into a frame; :func:`forecast_batch` returns it as :attr:`BatchForecast.info`):
@@ -18,7 +20,8 @@ turns it into a frame; :func:`forecast_batch` returns it as :attr:`BatchForecast
 or ``shipped``) and ``reason``.
 
 Intervals are empirical (:mod:`forecast.stats.conformal`): errors at rolling origins inside the
-batch's own histories, pooled per model, when there are enough; else the shipped table.
+batch's own histories, pooled per model, when every horizon has enough; else the shipped table
+(one source per model for all horizons).
 ``n_jobs`` splits the series over worker processes; every series is computed the same way in any
 split, so the output does not depend on ``n_jobs``.
 """
@@ -35,8 +38,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ForecastError
-from .auto import Auto
+from .auto import Auto, fallback_for
 from .conformal import interval_scale, level_probs, pooled_or_shipped, rolling_errors
+from .frames import Series, check_frame, check_h, clean_series
 from .kernels import FloatArray, IntArray
 from .models import StatsModel, forecast_rows
 from .registry import get_model
@@ -61,75 +65,17 @@ class BatchForecast:
     info: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class _Series:
-    uid: Any
-    first_year: int
-    values: FloatArray
-    last_ds: Any
-    notes: tuple[str, ...]
-
-
-def _years(ds: pd.Series, where: str) -> tuple[pd.Series, bool]:
-    if pd.api.types.is_datetime64_any_dtype(ds):
-        return ds.dt.year.astype("int64"), True
-    if pd.api.types.is_numeric_dtype(ds) and not pd.api.types.is_bool_dtype(ds):
-        num = ds.astype(float)
-        if num.notna().all() and np.all(np.isfinite(num)) and np.all(num == np.round(num)):
-            return num.astype("int64"), False
-    bad = ds[ds.notna()].iloc[0] if ds.notna().any() else None
-    raise ForecastError(
-        f"{where}: column ds must hold whole years or timestamps; got dtype {ds.dtype} "
-        f"(e.g. {bad!r})"
-    )
-
-
-def _clean(uid: Any, years: np.ndarray, y: np.ndarray, last_ds: Any) -> _Series | str:
-    """Repair one series (see the module docstring) or say why it has no forecast."""
-    notes: list[str] = []
-    y = np.where(np.isfinite(y), y, np.nan)
-    uniq, inv, counts = np.unique(years, return_inverse=True, return_counts=True)
-    if np.any(counts > 1):
-        dup = uniq[counts > 1]
-        notes.append(f"averaged duplicate years {', '.join(str(int(v)) for v in dup[:3])}")
-        sums = np.zeros(len(uniq))
-        cnt = np.zeros(len(uniq))
-        np.add.at(sums, inv, np.nan_to_num(y))
-        np.add.at(cnt, inv, np.isfinite(y))
-        with np.errstate(invalid="ignore"):
-            y = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
-        years = uniq
-    else:
-        order = np.argsort(years)
-        years, y = years[order], y[order]
-    ok = np.isfinite(y)
-    if not ok.any():
-        return "no finite y values; no forecast"
-    first, last = int(years[ok][0]), int(years[ok][-1])
-    full = np.arange(first, last + 1)
-    fy = years[ok].astype(float)
-    values = np.interp(full.astype(float), fy, y[ok])
-    filled = len(full) - int(ok.sum())
-    dropped = int(np.sum(~ok & ((years < first) | (years > last))))
-    if filled:
-        notes.append(f"filled {filled} missing year(s) by linear interpolation")
-    if dropped:
-        notes.append(f"dropped {dropped} missing year(s) at the ends")
-    return _Series(uid, first, values, last_ds, tuple(notes))
-
-
 def _resolve(spec: StatsModel, values: FloatArray) -> tuple[StatsModel, str, bool]:
-    """The model to use for one series, the reason and whether it is a fallback."""
+    """The model to use for one series, the reason (stated once) and whether it is a fallback."""
     problem = spec.problem(values)
     if problem is None:
-        if isinstance(spec, Auto):
-            used, why = spec.resolve(values)
-            return used, why, used is not spec
-        return spec, "", False
-    auto = Auto()
-    used, why = auto.resolve(values)
+        used, why = spec.resolve(values)
+        return used, why, used is not spec
+    used, why = Auto().resolve(values)
     reason = f"{spec.name}: {problem}; used {used.name}"
-    return used, reason + (f" ({why.removeprefix('auto: ')})" if why else ""), True
+    if why and isinstance(used, Auto) and not isinstance(spec, Auto):
+        reason += f" ({why.removeprefix('auto: ')})"
+    return used, reason, True
 
 
 def _work(
@@ -154,7 +100,7 @@ def _work(
             f, failed = _guarded(spec, y, n, h)
             for r, i in enumerate(idx):
                 if failed[r]:
-                    nxt = _next_fallback(spec, values[i])
+                    nxt = fallback_for(values[i], after=spec)
                     extra[i] = f"{spec.name}: {failed[r]}; used {nxt.name}"
                     final[i] = nxt
                     pending.append(i)
@@ -193,14 +139,6 @@ def _guarded_errors(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> Flo
     return np.where(np.isfinite(e), e, np.nan)
 
 
-def _next_fallback(spec: StatsModel, values: FloatArray) -> StatsModel:
-    if not isinstance(spec, Auto) and spec.name not in ("drift", "naive"):
-        return Auto().resolve(values)[0]
-    from .models import Drift, Naive
-
-    return Drift() if len(values) >= 2 and spec.name != "drift" else Naive()
-
-
 def _n_workers(n_jobs: int) -> int:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ForecastError(
@@ -224,30 +162,16 @@ def forecast_batch(
         The forecasts and the per-series info frame.
     """
     spec = get_model(model)
-    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-        raise ForecastError(f"h: must be a positive whole number; got {h!r}")
-    h = int(h)
+    h = check_h(h)
     cols = level_probs(level, "level")
     workers = _n_workers(n_jobs)
-    if not isinstance(df, pd.DataFrame):
-        raise ForecastError(f"df: must be a pandas DataFrame; got {type(df).__name__}")
-    missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
-    if missing:
-        raise ForecastError(
-            f"df: must have columns unique_id, ds and y; got {list(df.columns)} "
-            f"(missing {', '.join(missing)})"
-        )
-    years, is_time = _years(df["ds"], "df")
-    try:
-        y_all = pd.to_numeric(df["y"]).to_numpy(dtype=float)
-    except (ValueError, TypeError):
-        raise ForecastError("df: column y must be numeric; got non-numeric values") from None
-    series: list[_Series] = []
+    long = check_frame(df, "df")
+    series: list[Series] = []
     info: list[dict[str, Any]] = []
-    year_arr = years.to_numpy()
-    for uid, idx in df.groupby("unique_id", sort=False).indices.items():
-        last_ds = df["ds"].iloc[idx].max() if is_time else None
-        got = _clean(uid, year_arr[idx], y_all[idx], last_ds)
+    for uid, idx in long.groups.items():
+        finite = np.isfinite(long.y[idx])
+        last_ds = df["ds"].iloc[idx[finite]].max() if long.is_time and finite.any() else None
+        got = clean_series(uid, long.years[idx], long.y[idx], last_ds)
         if isinstance(got, str):
             info.append(
                 dict(zip(INFO_COLUMNS, (uid, spec.name, "", 0, True, "", got), strict=True))
@@ -293,21 +217,25 @@ def forecast_batch(
         for i in rows:
             sources[int(i)] = eq.source
     positive = np.array([bool(np.all(v > 0)) for v in values])
+    clipped = positive & np.any(point < 0, axis=1)
     bounds[positive] = np.maximum(bounds[positive], 0.0)
+    point[positive] = np.maximum(point[positive], 0.0)
     k = np.arange(1, h + 1)
     last_years = np.array([s.first_year + len(s.values) - 1 for s in series])
-    if is_time:
+    if long.is_time:
         ds: Any = [s.last_ds + pd.DateOffset(years=int(j)) for s in series for j in k]
         ds = pd.to_datetime(pd.Series(ds)).astype(df["ds"].dtype)
     else:
         ds = pd.Series((last_years[:, None] + k[None, :]).ravel()).astype(df["ds"].dtype)
-    frame = pd.DataFrame({"unique_id": np.repeat([s.uid for s in series], h), "ds": ds})
+    uids = pd.Index([s.uid for s in series], dtype=df["unique_id"].dtype).repeat(h)
+    frame = pd.DataFrame({"unique_id": uids, "ds": ds})
     frame["mean"] = point.ravel()
     for j, (name, _) in enumerate(cols):
         frame[name] = bounds[:, :, j].ravel()
     for i, s in enumerate(series):
         _, why, fell = resolved[i]
-        reason = "; ".join(x for x in (*s.notes, why, extra[i]) if x)
+        clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
+        reason = "; ".join(x for x in (*s.notes, why, extra[i], clip if clipped[i] else "") if x)
         info.append(
             dict(
                 zip(
@@ -348,8 +276,8 @@ def forecast_frame(
         Long format: ``unique_id``, ``ds`` (whole years as numbers, or timestamps), ``y``.
     h : int
         Years to forecast after each series' last year.
-    level : sequence of float
-        Interval levels in percent, each in (0, 99].
+    level : float or sequence of float
+        Interval levels in percent, each in (0, 99]; one number for one level.
     model : str or StatsModel
         A name in ``forecast.STATS_MODELS`` (default ``"auto"``) or a model specification.
     n_jobs : int

@@ -49,9 +49,17 @@ TABLE_FILE = "scaled_errors.npz"
 PointFn = Callable[[FloatArray, IntArray, int], FloatArray]
 
 
-def level_probs(levels: Sequence[float], where: str = "level") -> list[tuple[str, float]]:
-    """``[("lo-80", 0.1), ("hi-80", 0.9), ...]`` for valid levels; refuses levels above 99."""
-    checked = check_levels(levels, where)
+def level_probs(levels: Sequence[float] | float, where: str = "level") -> list[tuple[str, float]]:
+    """``[("lo-80", 0.1), ("hi-80", 0.9), ...]`` for valid levels (a list or one number);
+    refuses levels above 99."""
+    if isinstance(levels, str | bytes):
+        raise ForecastError(
+            f"{where}: must be numbers such as (80, 95) or one number such as 80; got {levels!r}"
+        )
+    if isinstance(levels, int | float | np.integer | np.floating):
+        checked = check_levels([float(levels)], where)
+    else:
+        checked = check_levels(levels, where)
     too_high = [lv for lv in checked if lv > MAX_LEVEL]
     if too_high:
         raise ForecastError(
@@ -85,8 +93,7 @@ class ErrorQuantiles:
     counts : ndarray of int, shape (H,)
         Errors behind every horizon.
     source : str
-        ``"pooled"`` (the batch's own errors) or ``"shipped"`` (the offline table), per horizon
-        joined by commas when mixed.
+        ``"pooled"`` (the batch's own errors) or ``"shipped"`` (the offline table).
     """
 
     values: FloatArray
@@ -173,21 +180,11 @@ def shipped(model: str) -> ErrorQuantiles:
 
 
 def pooled_or_shipped(errors: FloatArray, model: str, h: int) -> ErrorQuantiles:
-    """Quantiles from a batch's pooled errors where a horizon has at least :data:`MIN_POOLED` of
-    them, else from the shipped table (per horizon)."""
-    ref = shipped(model)
-    ref_q = ref.at(h, PROBS.tolist())
-    values, counts = quantiles_from_errors(errors) if len(errors) else (None, None)
-    out = np.array(ref_q)
-    used = np.zeros(h, dtype=np.int64)
-    sources = []
-    for k in range(h):
-        if values is not None and counts is not None and counts[k] >= MIN_POOLED:
-            out[k] = values[k]
-            used[k] = counts[k]
-            sources.append("pooled")
-        else:
-            used[k] = ref.counts[min(k, len(ref.counts) - 1)]
-            sources.append("shipped")
-    source = sources[0] if len(set(sources)) == 1 else ",".join(sources)
-    return ErrorQuantiles(out, used, source)
+    """Quantiles from a batch's pooled errors when every horizon 1..h has at least
+    :data:`MIN_POOLED` of them, else the shipped table for all horizons (one source per model,
+    so the interval width does not jump where the source would change)."""
+    if len(errors):
+        values, counts = quantiles_from_errors(errors)
+        if len(counts) >= h and np.all(counts[:h] >= MIN_POOLED):
+            return ErrorQuantiles(values[:h], counts[:h], "pooled")
+    return shipped(model)

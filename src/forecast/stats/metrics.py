@@ -12,6 +12,13 @@ import numpy as np
 from .kernels import FloatArray
 
 
+def naive_scale(y: FloatArray) -> float:
+    """M4's in-sample naive-1 scale of one training series: ``mean |diff(y)|`` (no floor; NaN
+    for fewer than two points, 0 for a constant series)."""
+    d = np.diff(np.asarray(y, dtype=float))
+    return float(np.mean(np.abs(d))) if len(d) else float("nan")
+
+
 def smape(actual: FloatArray, point: FloatArray) -> FloatArray:
     """Symmetric MAPE in percent: ``200 |y - f| / (|y| + |f|)`` (0 when both are 0)."""
     den = np.abs(actual) + np.abs(point)

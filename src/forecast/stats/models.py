@@ -197,7 +197,8 @@ class StatsFit:
         -------
         DataFrame
             ``year``, ``mean`` (point forecast), ``median`` (predictive median), and
-            ``lo-<L>``/``hi-<L>`` for every level.
+            ``lo-<L>``/``hi-<L>`` for every level; for a strictly positive history all are
+            clipped at 0.
         """
         import pandas as pd
 
@@ -225,7 +226,8 @@ class StatsFit:
         s = float(interval_scale(y, n)[0])
         q = self.errors().at(h, [0.5, *(p for _, p in cols)])
         positive = bool(np.all(self.values > 0))
-        frame = pd.DataFrame({"year": target.astype(int), "mean": point[steps_i - 1]})
+        mean = np.maximum(point, 0.0) if positive else point  # a size cannot be negative
+        frame = pd.DataFrame({"year": target.astype(int), "mean": mean[steps_i - 1]})
         for j, name in enumerate(["median", *(c for c, _ in cols)]):
             v = point + s * q[:, j]
             frame[name] = np.maximum(v, 0.0)[steps_i - 1] if positive else v[steps_i - 1]
