@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from ._textfmt import g, money, pct
 from ._version import __version__
+from .cli_simulate import cmd_sensitivity, cmd_simulate
 from .data import load_series
 from .errors import ForecastError, near_miss
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
@@ -217,8 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "implied": _cmd_implied,
             "fit": _cmd_fit,
             "backtest": _cmd_backtest,
-            "simulate": _cmd_simulate,
-            "sensitivity": _cmd_sensitivity,
+            "simulate": cmd_simulate,
+            "sensitivity": cmd_sensitivity,
         }[args.command]
         return handler(args)
     except ForecastError as exc:
@@ -324,19 +326,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pct(x: float | None, digits: int = 1) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
-
-
-def _money(x: float | None) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else format_money(x)
-
-
 def _interval(row: dict[str, Any], level: float) -> str:
     lo, hi = row.get(f"lo-{level:g}"), row.get(f"hi-{level:g}")
     if lo is None or hi is None:
         return f"{level:g}% n/a"
-    return f"{level:g}% {_money(lo)}-{_money(hi)}"
+    return f"{level:g}% {money(lo)}-{money(hi)}"
 
 
 def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
@@ -354,30 +348,28 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     )
     for a in s["anchors"]:
         need = a.get("implied_cagr_from_last_history")
-        needs = f"; implies {_pct(need)}/yr from {h['last_year']}" if h and need is not None else ""
-        kind = a["kind"] + (f" ±{_pct(a['tolerance'], 0)}" if a["tolerance"] else "")
+        needs = f"; implies {pct(need)}/yr from {h['last_year']}" if h and need is not None else ""
+        kind = a["kind"] + (f" ±{pct(a['tolerance'], 0)}" if a["tolerance"] else "")
         lines.append(
-            f"  anchor      {a['year']} {_money(a['value_usd_bn'])} ({kind}): fitted "
-            f"{_money(a['fitted_usd_bn'])}, miss {a['miss_pct']:+.2f}%{needs}"
+            f"  anchor      {a['year']} {money(a['value_usd_bn'])} ({kind}): fitted "
+            f"{money(a['fitted_usd_bn'])}, miss {a['miss_pct']:+.2f}%{needs}"
         )
         lines.append(f"              source: {a['source']}")
     params = s["fit"]["params"]
     if fit.saturation is not None:
         name = fit.family.saturation_param or ""
         p = params[name]
-        ci = (
-            f" (95% CI {_money(p['lo-95'])}-{_money(p['hi-95'])})" if p["lo-95"] is not None else ""
-        )
-        lines.append(f"  saturation  {_money(fit.saturation)}{ci}")
+        ci = f" (95% CI {money(p['lo-95'])}-{money(p['hi-95'])})" if p["lo-95"] is not None else ""
+        lines.append(f"  saturation  {money(fit.saturation)}{ci}")
     if fit.inflection_year is not None:
         lines.append(f"  inflection  {fit.inflection_year:.1f} ({fit.family.inflection_label})")
     spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
     lines.append(
-        "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {_pct(v)}/yr" for k, v in spans)
+        "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {pct(v)}/yr" for k, v in spans)
     )
     for row in s["report_years"]:
         ints = "  ".join(_interval(row, lv) for lv in sc.levels)
-        lines.append(f"  {row['year']}        {_money(row['mean'])}  {ints}")
+        lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")
@@ -390,7 +382,7 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     if sigma is None:
         sig = "n/a (no degrees of freedom)"
     elif fit.model.error == "multiplicative":
-        sig = f"{_pct(float(np.expm1(sigma)))} (log scale)"
+        sig = f"{pct(float(np.expm1(sigma)))} (log scale)"
     else:
         sig = f"{sigma:.4g}"
     aicc = "n/a" if s["fit"]["aicc"] is None else f"{s['fit']['aicc']:.2f}"
@@ -412,7 +404,7 @@ def _fmt_param(v: float | None, unit: str) -> str:
     if v is None:
         return "n/a"
     if unit == "money":
-        return _money(v) if v > 0 else f"{v:.4g}"
+        return money(v) if v > 0 else f"{v:.4g}"
     if unit == "year":
         return f"{v:.2f}"
     return f"{v:.4g}"
@@ -441,10 +433,10 @@ def _format_comparison(results: list[ScenarioResult]) -> str:
             [
                 r.scenario.name,
                 r.fit.model.family,
-                _money(v.get("mean")),
+                money(v.get("mean")),
                 _interval(v, 80).removeprefix("80% ") if v else "n/a",
-                _pct(r.fit.implied_cagr(start, year)) + f" from {start}" if year > start else "n/a",
-                _money(r.fit.saturation),
+                pct(r.fit.implied_cagr(start, year)) + f" from {start}" if year > start else "n/a",
+                money(r.fit.saturation),
                 "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}",
             ]
         )
@@ -594,19 +586,19 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     for rec in out:
         print(
             f"{rec['family']} ({rec['error']} errors) on {rec['points']} points "
-            f"{rec['first_year']}-{rec['last_year']}: residual sd {_g(rec['sigma'])}, "
-            f"dof {rec['dof']}, AICc {_g(rec['aicc'])}"
+            f"{rec['first_year']}-{rec['last_year']}: residual sd {g(rec['sigma'])}, "
+            f"dof {rec['dof']}, AICc {g(rec['aicc'])}"
         )
         print(f"  {'param':<8} {'estimate':>14} {'std error':>12} {'95% CI':>30}")
         for name, p in rec["params"].items():
-            se = "fixed" if p["fixed"] else _g(p["se"])
-            ci = "" if p["fixed"] else f"[{_g(p['lo-95'])}, {_g(p['hi-95'])}]"
+            se = "fixed" if p["fixed"] else g(p["se"])
+            ci = "" if p["fixed"] else f"[{g(p['lo-95'])}, {g(p['hi-95'])}]"
             flag = ("  at bound" if p["at_bound"] else "") + (
                 "  not identified" if not p["identified"] else ""
             )
-            print(f"  {name:<8} {_g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
+            print(f"  {name:<8} {g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
         if rec["saturation"] is not None:
-            print(f"  saturation {_g(rec['saturation'])}")
+            print(f"  saturation {g(rec['saturation'])}")
         if rec["inflection_year"] is not None:
             print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
     for f in failed:
@@ -711,10 +703,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _g(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.6g}"
-
-
 def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
     se, ci, hits, loose = fit.se, fit.conf_int(95), set(fit.at_bounds), set(fit.unidentified)
     return {
@@ -748,176 +736,3 @@ def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-
-# ------------------------------------------------------------------------------------------------
-# simulate / sensitivity
-# ------------------------------------------------------------------------------------------------
-
-
-class _Progress:
-    """A tqdm bar on stderr for long runs; silent with --quiet or when stderr is no terminal."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.bar: Any = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="draw", unit_scale=True, delay=2.0, leave=False)
-
-    def __call__(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]) -> str:
-    outcome = publish(target, files, force=args.force)
-    verb = {
-        "written": "wrote",
-        "unchanged": "unchanged (same results already there)",
-        "replaced": "replaced",
-    }[outcome]
-    return f"  output      {verb}: {target}/ ({', '.join(sorted(files))})"
-
-
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulation import simulate_scenario
-
-    sc = load_scenario(args.scenario)
-    layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
-    draws = args.draws if args.draws is not None else sc.simulation.draws
-    bar = _Progress(draws, args.quiet)
-    try:
-        res = simulate_scenario(
-            sc,
-            draws=args.draws,
-            seed=args.seed,
-            sampler=args.sampler,
-            layers=layers,
-            progress=bar,
-        )
-    finally:
-        bar.close()
-    summary = res.summary()
-    files = {
-        "quantiles.csv": csv_bytes(res.quantiles),
-        "mean.csv": csv_bytes(res.mean),
-        "anchors.csv": csv_bytes(res.anchors),
-        "summary.json": json_bytes(summary),
-    }
-    line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
-    if args.json:
-        print(json.dumps(summary, indent=2, allow_nan=False))
-        return 0
-    r = res.result
-    print(
-        f"{sc.name}: {r.draws:,} draws ({res.spec.sampler}, seed {res.spec.seed}), layers "
-        f"{', '.join(res.spec.layers)}; {100 * r.invalid_share:.1f}% contradictory draws dropped"
-    )
-    for a in r.anchors:
-        se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
-        print(
-            f"  anchor      P({a['year']} value >= {_money(a['value_usd_bn'])}) = "
-            f"{100 * a['probability']:.1f}% (MC s.e. {se})"
-        )
-    qs = list(r.quantiles)
-    for year in sorted({*(a["year"] for a in r.anchors), int(r.years[-1])}):
-        t = int(np.searchsorted(r.years, year))
-        cells = "  ".join(
-            f"P{100 * q:g} {_money(float(r.values[0, i, t]))}" for i, q in enumerate(qs)
-        )
-        print(f"  {year}        {cells}")
-    for span, values in r.cagr.items():
-        mid = values[len(values) // 2]
-        print(
-            f"  CAGR {span} median {_pct(float(mid))}, P{100 * qs[0]:g}-P{100 * qs[-1]:g} "
-            f"{_pct(float(values[0]))} to {_pct(float(values[-1]))}"
-        )
-    for c in r.crossing:
-        when = (
-            f"median after {int(r.years[-1])}"
-            if c["median_year"] is None
-            else f"median {c['median_year']:.0f}"
-        )
-        share = 100 * (c["probability_by_horizon"] or 0)
-        print(
-            f"  crosses {_money(c['threshold_usd_bn'])}: {share:.1f}% by {int(r.years[-1])} "
-            f"({when})"
-        )
-    print(line)
-    return 0
-
-
-def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .simulation import sensitivity_scenario
-
-    n = args.sobol_samples
-    if n < 16 or n & (n - 1):
-        raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
-    sen = sensitivity_scenario(
-        args.scenario, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
-    )
-    files = {
-        "tornado.csv": csv_bytes(sen.tornado),
-        "spider.csv": csv_bytes(sen.spider),
-        "importance.csv": csv_bytes(sen.importance),
-        "sobol.csv": csv_bytes(sen.sobol),
-    }
-    line = _publish_one(args, Path(args.out) / f"{sen.scenario.name}.sensitivity", files)
-    if args.json:
-        payload = {
-            "scenario": sen.scenario.name,
-            "year": sen.year,
-            **{
-                name: [
-                    {k: finite_or_none(v) if isinstance(v, float) else v for k, v in rec.items()}
-                    for rec in frame.to_dict(orient="records")
-                ]
-                for name, frame in (
-                    ("tornado", sen.tornado),
-                    ("sobol", sen.sobol),
-                    ("importance", sen.importance),
-                )
-            },
-        }
-        print(json.dumps(payload, indent=2, allow_nan=False, default=_plain))
-        return 0
-    print(f"{sen.scenario.name}: sensitivity of the {sen.year} market size")
-    print(
-        f"  {'input':<18} {'P10 -> P90 swing':>18} {'Sobol S1':>10} {'Sobol ST':>10} "
-        f"{'rank corr':>10}"
-    )
-    sob = sen.sobol.set_index("input")
-    imp = sen.importance.set_index("input")
-    for row in sen.tornado.itertuples():
-        name = str(row.input)
-        if row.contradictory:
-            print(f"  {name:<18} {'contradictory at P10 or P90':>27}")
-            continue
-        print(
-            f"  {name:<18} {_money(float(row.output_at_p10)):>8} -> "
-            f"{_money(float(row.output_at_p90)):<8}"
-            f"{sob.loc[name, 'S1']:>10.2f} {sob.loc[name, 'ST']:>10.2f} "
-            f"{imp.loc[name, 'spearman']:>10.2f}"
-        )
-    bad = int(sen.sobol["contradictory"].iloc[0]) if len(sen.sobol) else 0
-    if bad:
-        print(
-            f"  note        {bad} of {int(sen.sobol['evaluations'].iloc[0])} Sobol evaluations "
-            "were contradictory and counted as the median outcome"
-        )
-    print(line)
-    return 0
-
-
-def _plain(value: object) -> object:
-    """JSON for numpy scalars (ints and bools) in frames."""
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,22 @@
+"""Number formatting for people, shared by the command-line modules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .money import format_money
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """A rate as a percentage, or n/a."""
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
+
+
+def money(x: float | None) -> str:
+    """USD billion as $279B / $1.57T, or n/a."""
+    return "n/a" if x is None or not np.isfinite(x) else format_money(x)
+
+
+def g(v: float | None) -> str:
+    """Six significant digits, or n/a."""
+    return "n/a" if v is None else f"{v:.6g}"

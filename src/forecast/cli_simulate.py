@@ -1,0 +1,191 @@
+"""The ``simulate`` and ``sensitivity`` commands (Monte Carlo over a scenario's assumptions).
+
+Handlers only: the parser and the error boundary are :func:`forecast.cli.main`'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._textfmt import money, pct
+from .errors import ForecastError
+from .output import csv_bytes, json_bytes, publish
+from .scenario import load_scenario
+from .types import finite_or_none
+
+# ------------------------------------------------------------------------------------------------
+# simulate / sensitivity
+# ------------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A tqdm bar on stderr for long runs; silent with --quiet or when stderr is no terminal."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="draw", unit_scale=True, delay=2.0, leave=False)
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]) -> str:
+    outcome = publish(target, files, force=args.force)
+    verb = {
+        "written": "wrote",
+        "unchanged": "unchanged (same results already there)",
+        "replaced": "replaced",
+    }[outcome]
+    return f"  output      {verb}: {target}/ ({', '.join(sorted(files))})"
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulation import simulate_scenario
+
+    sc = load_scenario(args.scenario)
+    layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
+    draws = args.draws if args.draws is not None else sc.simulation.draws
+    bar = _Progress(draws, args.quiet)
+    try:
+        res = simulate_scenario(
+            sc,
+            draws=args.draws,
+            seed=args.seed,
+            sampler=args.sampler,
+            layers=layers,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    summary = res.summary()
+    files = {
+        "quantiles.csv": csv_bytes(res.quantiles),
+        "mean.csv": csv_bytes(res.mean),
+        "anchors.csv": csv_bytes(res.anchors),
+        "summary.json": json_bytes(summary),
+    }
+    line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
+    if args.json:
+        print(json.dumps(summary, indent=2, allow_nan=False))
+        return 0
+    r = res.result
+    print(
+        f"{sc.name}: {r.draws:,} draws ({res.spec.sampler}, seed {res.spec.seed}), layers "
+        f"{', '.join(res.spec.layers)}; {100 * r.invalid_share:.1f}% contradictory draws dropped"
+    )
+    for a in r.anchors:
+        se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
+        print(
+            f"  anchor      P({a['year']} value >= {money(a['value_usd_bn'])}) = "
+            f"{100 * a['probability']:.1f}% (MC s.e. {se})"
+        )
+    qs = list(r.quantiles)
+    for year in sorted({*(a["year"] for a in r.anchors), int(r.years[-1])}):
+        t = int(np.searchsorted(r.years, year))
+        cells = "  ".join(
+            f"P{100 * q:g} {money(float(r.values[0, i, t]))}" for i, q in enumerate(qs)
+        )
+        print(f"  {year}        {cells}")
+    for span, values in r.cagr.items():
+        mid = values[len(values) // 2]
+        print(
+            f"  CAGR {span} median {pct(float(mid))}, P{100 * qs[0]:g}-P{100 * qs[-1]:g} "
+            f"{pct(float(values[0]))} to {pct(float(values[-1]))}"
+        )
+    for c in r.crossing:
+        when = (
+            f"median after {int(r.years[-1])}"
+            if c["median_year"] is None
+            else f"median {c['median_year']:.0f}"
+        )
+        share = 100 * (c["probability_by_horizon"] or 0)
+        print(
+            f"  crosses {money(c['threshold_usd_bn'])}: {share:.1f}% by {int(r.years[-1])} ({when})"
+        )
+    print(line)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .simulation import sensitivity_scenario
+
+    n = args.sobol_samples
+    if n < 16 or n & (n - 1):
+        raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
+    sen = sensitivity_scenario(
+        args.scenario, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
+    )
+    files = {
+        "tornado.csv": csv_bytes(sen.tornado),
+        "spider.csv": csv_bytes(sen.spider),
+        "importance.csv": csv_bytes(sen.importance),
+        "sobol.csv": csv_bytes(sen.sobol),
+    }
+    line = _publish_one(args, Path(args.out) / f"{sen.scenario.name}.sensitivity", files)
+    if args.json:
+        payload = {
+            "scenario": sen.scenario.name,
+            "year": sen.year,
+            **{
+                name: [
+                    {k: finite_or_none(v) if isinstance(v, float) else v for k, v in rec.items()}
+                    for rec in frame.to_dict(orient="records")
+                ]
+                for name, frame in (
+                    ("tornado", sen.tornado),
+                    ("sobol", sen.sobol),
+                    ("importance", sen.importance),
+                )
+            },
+        }
+        print(json.dumps(payload, indent=2, allow_nan=False, default=_plain))
+        return 0
+    print(f"{sen.scenario.name}: sensitivity of the {sen.year} market size")
+    print(
+        f"  {'input':<18} {'P10 -> P90 swing':>18} {'Sobol S1':>10} {'Sobol ST':>10} "
+        f"{'rank corr':>10}"
+    )
+    sob = sen.sobol.set_index("input")
+    imp = sen.importance.set_index("input")
+    for row in sen.tornado.itertuples():
+        name = str(row.input)
+        if row.contradictory:
+            print(f"  {name:<18} {'contradictory at P10 or P90':>27}")
+            continue
+        print(
+            f"  {name:<18} {money(float(row.output_at_p10)):>8} -> "
+            f"{money(float(row.output_at_p90)):<8}"
+            f"{sob.loc[name, 'S1']:>10.2f} {sob.loc[name, 'ST']:>10.2f} "
+            f"{imp.loc[name, 'spearman']:>10.2f}"
+        )
+    bad = int(sen.sobol["contradictory"].iloc[0]) if len(sen.sobol) else 0
+    if bad:
+        print(
+            f"  note        {bad} of {int(sen.sobol['evaluations'].iloc[0])} Sobol evaluations "
+            "were contradictory and counted as the median outcome"
+        )
+    print(line)
+    return 0
+
+
+def _plain(value: object) -> object:
+    """JSON for numpy scalars (ints and bools) in frames."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
