@@ -30,13 +30,27 @@ def _scenario(tmp_path: Path, **changes: Any) -> Path:
     return path
 
 
-def _exponential(tmp_path: Path, mean: str = "30%", sd: str = "5%", draws: int = 40_000) -> Path:
-    """Growth drawn from a normal, from the fitted base, no anchor, no saturation."""
+def _exponential(tmp_path: Path, draws: int = 40_000, *, anchored: bool = False) -> Path:
+    """Growth drawn from N(30%, 5%), from the fitted base, no saturation; ``anchored`` adds a
+    soft 2030 anchor at $1.5T, only to have its probability reported."""
+    anchors = (
+        [
+            {
+                "year": 2030,
+                "value": "1500 billion USD",
+                "kind": "soft",
+                "tolerance": "50%",
+                "source": "test",
+            }
+        ]
+        if anchored
+        else []
+    )
     return _scenario(
         tmp_path,
         model={"family": "exponential"},
-        anchors=[],
-        assumptions={"cagr": {"dist": "normal", "mean": mean, "sd": sd}},
+        anchors=anchors,
+        assumptions={"cagr": {"dist": "normal", "mean": "30%", "sd": "5%"}},
         simulation={"draws": draws, "sampler": "mc", "layers": ["assumptions"]},
     )
 
@@ -54,24 +68,7 @@ def test_closed_form_quantiles_and_probability(tmp_path: Path) -> None:
         # MC error of a quantile: sqrt(q(1-q)/n)/density, here well under 1%
         assert r.values[0, i, t] == pytest.approx(expected, rel=0.01), q
     level = 1500.0
-    p_closed = 1 - g.cdf((level / y0) ** (1 / (2030 - fit.t_ref)) - 1)
-    sim2 = simulate_scenario(
-        _scenario(
-            tmp_path,
-            model={"family": "exponential"},
-            anchors=[
-                {
-                    "year": 2030,
-                    "value": "1500 billion USD",
-                    "kind": "soft",
-                    "tolerance": "50%",
-                    "source": "test",
-                }
-            ],
-            assumptions={"cagr": {"dist": "normal", "mean": "30%", "sd": "5%"}},
-            simulation={"draws": 40_000, "sampler": "mc", "layers": ["assumptions"]},
-        )
-    )
+    sim2 = simulate_scenario(_exponential(tmp_path, draws=40_000, anchored=True))
     (anchor,) = sim2.result.anchors
     y0b = float(sim2.fit.predict([sim2.fit.t_ref])[0])
     p_closed = 1 - g.cdf((level / y0b) ** (1 / (2030 - sim2.fit.t_ref)) - 1)
@@ -80,22 +77,7 @@ def test_closed_form_quantiles_and_probability(tmp_path: Path) -> None:
 
 def test_reported_standard_error_is_honest(tmp_path: Path) -> None:
     """Over repeated seeds the spread of the probability estimate matches the reported s.e."""
-    path = _scenario(
-        tmp_path,
-        model={"family": "exponential"},
-        anchors=[
-            {
-                "year": 2030,
-                "value": "1500 billion USD",
-                "kind": "soft",
-                "tolerance": "50%",
-                "source": "test",
-            }
-        ],
-        assumptions={"cagr": {"dist": "normal", "mean": "30%", "sd": "5%"}},
-        simulation={"draws": 2_000, "sampler": "mc", "layers": ["assumptions"]},
-    )
-    sc = load_scenario(path)
+    sc = load_scenario(_exponential(tmp_path, draws=2_000, anchored=True))
     estimates, ses = [], []
     for seed in range(40):
         (a,) = simulate_scenario(sc, seed=seed).result.anchors
