@@ -28,7 +28,7 @@ from .errors import ForecastError, near_miss
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_rate, parse_year_value
 from .output import check_target, csv_bytes, json_bytes, publish
-from .projection import ScenarioResult, run_scenario
+from .projection import ScenarioResult, StatsScenarioResult, run_scenario
 from .scenario import load_scenario
 from .types import finite_or_none
 
@@ -289,7 +289,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
         if not args.json:
-            print(_format_summary(res, summary))
+            print(
+                _format_summary(res, summary)
+                if isinstance(res, ScenarioResult)
+                else _format_stats_summary(res, summary)
+            )
             print()
     if args.json:
         print(json.dumps(summaries, indent=2, allow_nan=False))
@@ -310,7 +314,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 "history_points": 0 if sc.history is None else len(sc.history),
                 "anchors": len(sc.anchors),
                 "segments": len(sc.segments),
-                "family": sc.model.family,
+                "family": sc.model.family if isinstance(sc.model, GrowthModel) else sc.model.name,
                 "horizon": sc.horizon,
             }
         )
@@ -400,6 +404,48 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
+    sc = res.scenario
+    h = s["history"]
+    model = s["model"]
+    used = (
+        f" (used {model['used']})" if model.get("used") and model["used"] != model["model"] else ""
+    )
+    lines = [
+        f"{sc.name}: {sc.title}",
+        f"  model       {model['model']}{used}, statistical, fitted to {h['points']} history "
+        f"points {h['first_year']}-{h['last_year']}; intervals from {model.get('intervals')} "
+        "rolling-origin errors",
+    ]
+    for a in s["anchors"]:
+        need = a.get("implied_cagr_from_last_history")
+        needs = f"; implies {pct(need)}/yr from {h['last_year']}" if need is not None else ""
+        lines.append(
+            f"  anchor      {a['year']} {money(a['value_usd_bn'])}: {a['position']} "
+            f"(a check, not a calibration){needs}"
+        )
+        lines.append(f"              source: {a['source']}")
+    spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
+    if spans:
+        lines.append(
+            "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {pct(v)}/yr" for k, v in spans)
+        )
+    for row in s["report_years"]:
+        ints = "  ".join(_interval(row, lv) for lv in sc.levels)
+        lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
+    for w in s["warnings"]:
+        lines.append(f"  warning     {w}")
+    o = s.get("output")
+    if o:
+        verb = {
+            "written": "wrote",
+            "unchanged": "unchanged (same results already there)",
+            "replaced": "replaced",
+        }[o["outcome"]]
+        lines.append(f"  output      {verb}: {o['folder']}/ ({', '.join(o['files'])})")
+    return "\n".join(lines)
+
+
 def _fmt_param(v: float | None, unit: str) -> str:
     if v is None:
         return "n/a"
@@ -410,15 +456,15 @@ def _fmt_param(v: float | None, unit: str) -> str:
     return f"{v:.4g}"
 
 
-def _format_comparison(results: list[ScenarioResult]) -> str:
+def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> str:
     years = sorted({y for r in results for y in r.report_years})
     year = 2030 if 2030 in years else years[0]
     header = [
         "scenario",
-        "family",
+        "model",
         f"{year}",
         "80% interval",
-        "CAGR to " + str(year),
+        f"CAGR to {year}",
         "saturation",
         "inflection",
     ]
@@ -428,16 +474,27 @@ def _format_comparison(results: list[ScenarioResult]) -> str:
             v = r.value_at(year)
         except KeyError:
             v = {}
-        start = int(r.projection["year"].iloc[0])
+        hist = r.scenario.history
+        if isinstance(r, ScenarioResult):
+            start = int(r.projection["year"].iloc[0])
+            growth = r.fit.implied_cagr(start, year) if year > start else float("nan")
+            name, sat = r.fit.model.family, r.fit.saturation
+            infl = "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}"
+        else:  # statistical model: growth of its mean forecast from the last actual value
+            assert hist is not None
+            start = int(hist.years[-1])
+            mean = v.get("mean", float("nan"))
+            growth = cagr(float(hist.values[-1]), mean, year - start) if mean > 0 else float("nan")
+            name, sat, infl = r.model_name, None, "n/a"
         rows.append(
             [
                 r.scenario.name,
-                r.fit.model.family,
+                name,
                 money(v.get("mean")),
                 _interval(v, 80).removeprefix("80% ") if v else "n/a",
-                pct(r.fit.implied_cagr(start, year)) + f" from {start}" if year > start else "n/a",
-                money(r.fit.saturation),
-                "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}",
+                f"{pct(growth)} from {start}" if year > start else "n/a",
+                money(sat),
+                infl,
             ]
         )
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]

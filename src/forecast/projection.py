@@ -21,6 +21,8 @@ from .errors import FitError
 from .models import GrowthFit, cagr
 from .models.simulate import paths_frame
 from .scenario import Scenario, load_scenario
+from .stats.batch import forecast_batch
+from .stats.models import StatsModel
 from .types import finite_or_none
 
 
@@ -204,7 +206,7 @@ def provenance(sc: Scenario) -> dict[str, Any]:
     }
 
 
-def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
+def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult | StatsScenarioResult:
     """Fit, calibrate and project a scenario.
 
     Parameters
@@ -214,9 +216,12 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
 
     Returns
     -------
-    ScenarioResult
+    ScenarioResult or StatsScenarioResult
+        The second for scenarios whose model is a statistical one (``auto``, ``theta``, ...).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(sc.model, StatsModel):
+        return _run_stats(sc, sc.model)
     hist = sc.history
     years = hist.years if hist is not None else np.array([], dtype=float)
     values = hist.values if hist is not None else np.array([], dtype=float)
@@ -231,20 +236,166 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult:
         raise FitError(f"{sc.path}: model: {exc}") from None
     projection = paths_frame(proj_years, fit.predict(proj_years), paths, sc.levels)
     projection.insert(0, "scenario", sc.name)
+    segments = _segment_frame(sc, projection)
+    params = fit.params_frame()
+    params.insert(0, "scenario", sc.name)
+    return ScenarioResult(sc, fit, projection, segments, params)
 
-    seg_frames = []
+
+def _segment_frame(sc: Scenario, projection: pd.DataFrame) -> pd.DataFrame:
+    """Segment rows: every value column of the projection times the segment's share (shares are
+    deterministic here, so quantiles scale with them)."""
+    frames = []
+    value_cols = [c for c in projection.columns if c not in ("scenario", "year")]
+    years = projection["year"].to_numpy(dtype=float)
     for seg in sc.segments:
-        share = seg.share(proj_years)
-        seg_paths = None if paths is None else paths * share
-        f = paths_frame(proj_years, fit.predict(proj_years) * share, seg_paths, sc.levels)
+        share = seg.share(years)
+        f = projection[["year"]].copy()
+        for col in value_cols:
+            f[col] = projection[col].to_numpy() * share
         f.insert(0, "share", share)
         f.insert(
             0, sc.segment_dimension if sc.segment_dimension != "scenario" else "segment", seg.name
         )
         f.insert(0, "scenario", sc.name)
-        seg_frames.append(f)
-    segments = pd.concat(seg_frames, ignore_index=True) if seg_frames else pd.DataFrame()
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    params = fit.params_frame()
-    params.insert(0, "scenario", sc.name)
-    return ScenarioResult(sc, fit, projection, segments, params)
+
+@dataclass(frozen=True)
+class StatsScenarioResult:
+    """A scenario projected by a statistical model (fitted to the history alone; anchors are
+    checked against its intervals, not used to calibrate)."""
+
+    scenario: Scenario
+    info: dict[str, Any]
+    projection: pd.DataFrame
+    segments: pd.DataFrame
+    params: pd.DataFrame
+
+    @property
+    def model_name(self) -> str:
+        return str(self.info["model"])
+
+    def value_at(self, year: int) -> dict[str, float]:
+        """Mean and interval columns of the projection in ``year``."""
+        row = self.projection.loc[self.projection["year"] == year]
+        if row.empty:
+            raise KeyError(f"year {year} is outside the projection")
+        return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
+
+    @property
+    def report_years(self) -> tuple[int, ...]:
+        sc = self.scenario
+        if sc.report_years:
+            return tuple(y for y in sc.report_years if y in set(self.projection["year"]))
+        first = int(self.projection["year"].iloc[0])
+        return tuple(
+            sorted({a.year for a in sc.anchors if first <= a.year <= sc.horizon} | {sc.horizon})
+        )
+
+    def anchor_position(self, year: int, value: float) -> str:
+        """Where a cited value falls in the projection's intervals, in words."""
+        try:
+            row = self.value_at(year)
+        except KeyError:
+            return "outside the projection years"
+        for level in self.scenario.levels:
+            if row[f"lo-{level:g}"] <= value <= row[f"hi-{level:g}"]:
+                return f"inside the {level:g}% interval"
+        widest = max(self.scenario.levels)
+        side = "above" if value > row[f"hi-{widest:g}"] else "below"
+        return f"{side} the {widest:g}% interval"
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.scenario.anchors:
+            out.append(
+                f"anchors are checked against {self.model_name}'s intervals, not used to "
+                "calibrate it (use a growth-curve family to calibrate)"
+            )
+        if self.info.get("reason"):
+            out.append(str(self.info["reason"]))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary in the shape of :meth:`ScenarioResult.summary`'s main keys."""
+        sc = self.scenario
+        hist = sc.history
+        assert hist is not None
+        last_year, last_value = int(hist.years[-1]), float(hist.values[-1])
+        first = int(self.projection["year"].iloc[0])
+        mean = self.projection.set_index("year")["mean"]
+        derived: dict[str, Any] = {}
+        for y in self.report_years:
+            if y > last_year and mean[y] > 0:
+                derived[f"cagr_{last_year}_{y}"] = cagr(last_value, float(mean[y]), y - last_year)
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            "description": sc.description,
+            "unit": sc.unit,
+            "model": {
+                k: finite_or_none(v) if isinstance(v, float) else v
+                for k, v in self.info.items()
+                if k != "unique_id"
+            },
+            "history": {
+                "file": next((f.path for f in sc.inputs if f.role == "history"), str(hist.path)),
+                "first_year": int(hist.years[0]),
+                "last_year": last_year,
+                "points": len(hist),
+                "last_value_usd_bn": last_value,
+                "source": sc.history_source,
+                "source_ids": list(hist.source_ids),
+            },
+            "anchors": [
+                {
+                    "year": a.year,
+                    "value_usd_bn": a.value,
+                    "kind": a.kind,
+                    "label": a.label,
+                    "source": a.source,
+                    "position": self.anchor_position(a.year, a.value),
+                    "implied_cagr_from_last_history": cagr(last_value, a.value, a.year - last_year)
+                    if a.year > last_year
+                    else None,
+                }
+                for a in sc.anchors
+            ],
+            "derived": derived,
+            "report_years": [
+                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
+                for y in self.report_years
+            ],
+            "projection": {
+                "first_year": first,
+                "horizon": sc.horizon,
+                "levels": list(sc.levels),
+                "method": "statistical model fitted to the history; empirical intervals from "
+                "scaled rolling-origin errors (see forecast.stats)",
+            },
+            "segments": [
+                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
+                for s in sc.segments
+            ],
+            "warnings": self.warnings(),
+            "provenance": provenance(sc),
+        }
+
+
+def _run_stats(sc: Scenario, model: StatsModel) -> StatsScenarioResult:
+    hist = sc.history
+    assert hist is not None  # the scenario parser requires one for statistical models
+    last = int(hist.years[-1])
+    frame = pd.DataFrame({"unique_id": sc.name, "ds": hist.years.astype(int), "y": hist.values})
+    batch = forecast_batch(frame, h=sc.horizon - last, level=sc.levels, model=model.name)
+    info = {k: (v.item() if hasattr(v, "item") else v) for k, v in batch.info.iloc[0].items()}
+    if batch.frame.empty:
+        raise FitError(f"{sc.path}: model: {model.name}: {info.get('reason') or 'no forecast'}")
+    projection = batch.frame.drop(columns=["unique_id"]).rename(columns={"ds": "year"})
+    projection.insert(0, "scenario", sc.name)
+    params = pd.DataFrame(
+        [{"scenario": sc.name, **{k: v for k, v in info.items() if k != "unique_id"}}]
+    )
+    return StatsScenarioResult(sc, info, projection, _segment_frame(sc, projection), params)

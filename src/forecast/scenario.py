@@ -30,6 +30,8 @@ from .data import Estimate, Series, load_estimates, load_series, sha256_file
 from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
 from .money import parse_money, parse_rate
+from .stats.models import StatsModel
+from .stats.registry import STATS_MODELS
 from .types import Anchor, check_levels
 from .uncertainty.propagate import Assumptions, SimulationSpec
 from .uncertainty.spec import parse_assumptions
@@ -184,7 +186,7 @@ class Scenario:
     history: Series | None
     history_source: str
     anchors: tuple[Anchor, ...]
-    model: GrowthModel
+    model: GrowthModel | StatsModel
     horizon: int
     levels: tuple[float, ...]
     draws: int
@@ -517,16 +519,29 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
             )
 
     segments = _segments(doc.segments, at("segments"))
-    assumptions = parse_assumptions(
-        doc.assumptions,
-        doc.correlation,
-        family=model.spec,
-        anchors=anchors,
-        segment_names=[seg.name for seg in segments],
-        has_history=history is not None,
-        estimates=estimates,
-        at=at,
-    )
+    if isinstance(model, StatsModel):
+        if doc.assumptions or doc.correlation:
+            raise ScenarioError(
+                f"{at('assumptions')}: assumptions: drawing assumptions needs a growth-curve "
+                f"family (logistic, gompertz, ...); got the statistical model {model.name!r}"
+            )
+        if history is None:
+            raise ScenarioError(
+                f"{at('model', 'family')}: model.family: a statistical model forecasts a history; "
+                f"got {model.name!r} with no [history]"
+            )
+        assumptions = None
+    else:
+        assumptions = parse_assumptions(
+            doc.assumptions,
+            doc.correlation,
+            family=model.spec,
+            anchors=anchors,
+            segment_names=[seg.name for seg in segments],
+            has_history=history is not None,
+            estimates=estimates,
+            at=at,
+        )
     simulation = _simulation(doc.simulation, proj, last, at)
     return Scenario(
         name=doc.name,
@@ -649,11 +664,22 @@ def _param_value(raw: str | float | int, unit: str, key: str) -> float:
     return float(raw)
 
 
-def _model(m: ModelDoc, at: _Origins) -> GrowthModel:
+def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
+    if m.family in STATS_MODELS:  # a statistical model: fitted to the history alone
+        for table, value in (("bounds", m.bounds), ("fixed", m.fixed)):
+            # growth-curve settings inherited through extends do not apply and are left out;
+            # written in the scenario's own file, they are a mistake worth saying
+            if value and at("model", table) == str(at.chain[0]):
+                raise ScenarioError(
+                    f"{at('model', table)}: model.{table}: applies to growth curves, not to the "
+                    f"statistical model {m.family!r}; got {sorted(value)}"
+                )
+        return STATS_MODELS[m.family]()
     if m.family not in FAMILIES:
+        known = [*FAMILIES, *STATS_MODELS]
         raise ScenarioError(
-            f"{at('model', 'family')}: model.family: must be one of {', '.join(FAMILIES)}; got "
-            f"{m.family!r}{near_miss(m.family, FAMILIES)}"
+            f"{at('model', 'family')}: model.family: must be one of {', '.join(known)}; got "
+            f"{m.family!r}{near_miss(m.family, known)}"
         )
     fam = FAMILIES[m.family]
     units = dict(zip(fam.params, fam.units, strict=True))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ForecastError
-from .models import GrowthFit
+from .models import GrowthFit, GrowthModel
 from .projection import provenance
 from .scenario import Scenario, load_scenario
 from .types import finite_or_none
@@ -149,6 +149,11 @@ def simulate_scenario(
         Called with the number of draws done after each block (for progress bars).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if not isinstance(sc.model, GrowthModel):
+        raise ForecastError(
+            f"{sc.path}: model.family: Monte Carlo over assumptions needs a growth-curve family "
+            f"(logistic, gompertz, ...); got the statistical model {sc.model.name!r}"
+        )
     spec = replace(_spec(sc, draws, seed, sampler, layers), metric_year=metric_year(sc))
     if block is not None:
         spec = replace(spec, block=block)
