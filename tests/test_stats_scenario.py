@@ -49,7 +49,7 @@ def test_run_prints_auto_next_to_growth_curves(
     path = _write(tmp_path, AUTO)
     res = run_cli("run", path, SCENARIOS / "global-ai-2030.toml", "--out", tmp_path / "out")
     assert res.code == 0, res.err
-    assert "a check, not a calibration" in res.out
+    assert "not used to calibrate" in res.out
     table = res.out.split("scenario ", 1)[1]
     assert "global-ai-auto" in table and "auto" in table and "logistic" in table
 
@@ -79,3 +79,47 @@ def test_simulate_refuses_a_statistical_model(
     res = run_cli("simulate", path, "--out", tmp_path / "out")
     assert_user_error(res, "growth-curve family", "'auto'")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        (
+            AUTO + "[projection]\nreport_years = [2025]\n",
+            ("report_years", "after the last", "2025"),
+        ),
+        (AUTO + "[projection]\nlevels = [99.5]\n", ("projection.levels", "99%", "99.5")),
+        (AUTO + "[projection]\nhorizon = 2100\n", ("projection.horizon", "at most 30", "2100")),
+        (AUTO + "[history]\nstart = 2025\n", ("at least 3 history points", "got 1")),
+    ],
+)
+def test_statistical_scenario_limits(
+    tmp_path: Path, run_cli: Callable[..., Result], body: str, fragments: tuple[str, ...]
+) -> None:
+    path = _write(tmp_path, body)
+    assert_user_error(run_cli("validate", path), str(path), *fragments)
+
+
+@pytest.mark.parametrize(
+    "family", ["naive", "drift", "ses", "holt", "damped", "theta", "theta_opt", "auto"]
+)
+def test_every_fast_statistical_model_runs(
+    tmp_path: Path, run_cli: Callable[..., Result], family: str
+) -> None:
+    body = f'name = "s-{family.replace("_", "-")}"\n[model]\nfamily = "{family}"\n'
+    path = _write(tmp_path, body)
+    res = run_cli("run", path, "--out", tmp_path / "out", "--json")
+    assert res.code == 0, res.err
+    (summary,) = json.loads(res.out)
+    assert summary["report_years"][-1]["year"] == 2035
+
+
+def test_anchor_inside_the_history_is_compared_with_it(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    body = AUTO + ('[[anchors]]\nyear = 2024\nvalue = "300 billion USD"\nsource = "test"\n')
+    res = run_cli("run", _write(tmp_path, body), "--out", tmp_path / "out", "--json")
+    assert res.code == 0, res.err
+    (summary,) = json.loads(res.out)
+    (anchor,) = summary["anchors"]
+    assert anchor["position"] == "+7.4% against the history's 2024 value"

@@ -9,7 +9,10 @@ from .money import format_money
 
 def pct(x: float | None, digits: int = 1) -> str:
     """A rate as a percentage, or n/a."""
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    text = f"{100 * x:.{digits}f}%"
+    return text[1:] if text.startswith("-") and float(text[:-1]) == 0 else text  # no "-0.0%"
 
 
 def money(x: float | None) -> str:

@@ -411,18 +411,21 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     used = (
         f" (used {model['used']})" if model.get("used") and model["used"] != model["model"] else ""
     )
+    source = {
+        "shipped": "the package's table of rolling-origin errors (not this history's own)",
+        "pooled": "this batch's own rolling-origin errors",
+    }.get(str(model["intervals"]), str(model["intervals"]))
     lines = [
         f"{sc.name}: {sc.title}",
-        f"  model       {model['model']}{used}, statistical, fitted to {h['points']} history "
-        f"points {h['first_year']}-{h['last_year']}; intervals from {model.get('intervals')} "
-        "rolling-origin errors",
+        f"  model       {model['model']}{used}, statistical, fitted to {model['points']} yearly "
+        f"values {h['first_year']}-{h['last_year']} ({h['points']} reported); intervals from "
+        f"{source}",
     ]
     for a in s["anchors"]:
         need = a.get("implied_cagr_from_last_history")
         needs = f"; implies {pct(need)}/yr from {h['last_year']}" if need is not None else ""
         lines.append(
-            f"  anchor      {a['year']} {money(a['value_usd_bn'])}: {a['position']} "
-            f"(a check, not a calibration){needs}"
+            f"  anchor      {a['year']} {money(a['value_usd_bn'])}: {a['position']}{needs}"
         )
         lines.append(f"              source: {a['source']}")
     spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]

@@ -296,10 +296,16 @@ class StatsScenarioResult:
 
     def anchor_position(self, year: int, value: float) -> str:
         """Where a cited value falls in the projection's intervals, in words."""
+        hist = self.scenario.history
+        if hist is not None and year <= hist.years[-1]:
+            known = dict(zip(hist.years.astype(int).tolist(), hist.values.tolist(), strict=True))
+            if year in known:
+                return f"{100 * (value / known[year] - 1):+.1f}% against the history's {year} value"
+            return "within the history span, where the history has no value"
         try:
             row = self.value_at(year)
         except KeyError:
-            return "outside the projection years"
+            return "after the horizon"
         for level in self.scenario.levels:
             if row[f"lo-{level:g}"] <= value <= row[f"hi-{level:g}"]:
                 return f"inside the {level:g}% interval"
@@ -311,8 +317,8 @@ class StatsScenarioResult:
         out = []
         if self.scenario.anchors:
             out.append(
-                f"anchors are checked against {self.model_name}'s intervals, not used to "
-                "calibrate it (use a growth-curve family to calibrate)"
+                f"anchors are checked against {self.info.get('used') or self.model_name}'s "
+                "intervals, not used to calibrate it (use a growth-curve family to calibrate)"
             )
         if self.info.get("reason"):
             out.append(str(self.info["reason"]))

@@ -525,11 +525,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
                 f"{at('assumptions')}: assumptions: drawing assumptions needs a growth-curve "
                 f"family (logistic, gompertz, ...); got the statistical model {model.name!r}"
             )
-        if history is None:
-            raise ScenarioError(
-                f"{at('model', 'family')}: model.family: a statistical model forecasts a history; "
-                f"got {model.name!r} with no [history]"
-            )
+        _check_stats_scenario(model, history, proj, levels, at)
         assumptions = None
     else:
         assumptions = parse_assumptions(
@@ -706,6 +702,47 @@ def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
         return GrowthModel(family=m.family, error=m.error, bounds=bounds, fixed=fixed)
     except ForecastError as exc:
         raise ScenarioError(f"{at('model')}: {exc}") from None
+
+
+STATS_MIN_POINTS = 3
+STATS_MAX_HORIZON = 30
+
+
+def _check_stats_scenario(
+    model: StatsModel,
+    history: Series | None,
+    proj: ProjectionDoc,
+    levels: tuple[float, ...],
+    at: _Origins,
+) -> None:
+    """Rules for scenarios forecast by a statistical model (it extrapolates the history alone,
+    one year after the last history year onwards)."""
+    name = model.name
+    if history is None or len(history) < STATS_MIN_POINTS:
+        got = 0 if history is None else len(history)
+        raise ScenarioError(
+            f"{at('model', 'family')}: model.family: a statistical model needs at least "
+            f"{STATS_MIN_POINTS} history points to estimate a trend and its errors; got {got} "
+            f"for {name!r}"
+        )
+    last = int(history.years[-1])
+    if proj.horizon > last + STATS_MAX_HORIZON:
+        raise ScenarioError(
+            f"{at('projection', 'horizon')}: projection.horizon: a statistical model "
+            f"extrapolates at most {STATS_MAX_HORIZON} years past the history ({last}); got "
+            f"{proj.horizon}"
+        )
+    if max(levels) > 99:
+        raise ScenarioError(
+            f"{at('projection', 'levels')}: projection.levels: empirical intervals of "
+            f"statistical models go up to 99%; got {max(levels):g}"
+        )
+    for y in proj.report_years:
+        if y <= last:
+            raise ScenarioError(
+                f"{at('projection', 'report_years')}: projection.report_years: a statistical "
+                f"model's projection starts after the last history year ({last}); got {y}"
+            )
 
 
 def _simulation(sim: SimulationDoc, proj: ProjectionDoc, last: int, at: _Origins) -> SimulationSpec:

@@ -119,6 +119,16 @@ def _spec(
     return spec
 
 
+def _require_growth_model(sc: Scenario) -> GrowthModel:
+    """The scenario's growth model; statistical models have no assumptions to draw."""
+    if not isinstance(sc.model, GrowthModel):
+        raise ForecastError(
+            f"{sc.path}: model.family: Monte Carlo over assumptions needs a growth-curve family "
+            f"(logistic, gompertz, ...); got the statistical model {sc.model.name!r}"
+        )
+    return sc.model
+
+
 def metric_year(sc: Scenario) -> int:
     """The year sensitivity looks at: the scenario's choice, else the horizon (an anchor year is a
     poor default: a hard anchor pins the value there, leaving nothing to explain)."""
@@ -149,16 +159,12 @@ def simulate_scenario(
         Called with the number of draws done after each block (for progress bars).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if not isinstance(sc.model, GrowthModel):
-        raise ForecastError(
-            f"{sc.path}: model.family: Monte Carlo over assumptions needs a growth-curve family "
-            f"(logistic, gompertz, ...); got the statistical model {sc.model.name!r}"
-        )
+    model = _require_growth_model(sc)
     spec = replace(_spec(sc, draws, seed, sampler, layers), metric_year=metric_year(sc))
     if block is not None:
         spec = replace(spec, block=block)
     hist = sc.history
-    fit = sc.model.fit(
+    fit = model.fit(
         hist.years if hist is not None else np.array([]),
         hist.values if hist is not None else np.array([]),
         sc.anchors,
@@ -221,6 +227,7 @@ def sensitivity_scenario(
 ) -> ScenarioSensitivity:
     """Sensitivity of the metric year's market size to each uncertain assumption."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    _require_growth_model(sc)
     if sc.assumptions is None or not sc.assumptions.uncertain():
         raise ForecastError(
             f"{sc.path}: assumptions: sensitivity needs at least one uncertain assumption in "
