@@ -18,7 +18,7 @@ from .data import Series, load_estimates, load_series
 from .errors import DataError, FitError, ForecastError, MoneyError, OutputError, ScenarioError
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_money, parse_rate
-from .projection import ScenarioResult, run_scenario
+from .projection import ScenarioResult, StatsScenarioResult, run_scenario
 from .scenario import Scenario, load_scenario
 from .stats import STATS_MODELS, backtest, forecast_frame
 from .types import Anchor
@@ -38,6 +38,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "Series",
+    "StatsScenarioResult",
     "__version__",
     "backtest",
     "cagr",

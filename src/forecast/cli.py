@@ -460,7 +460,7 @@ def _fmt_param(v: float | None, unit: str) -> str:
 
 
 def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> str:
-    years = sorted({y for r in results for y in r.report_years})
+    years = sorted({y for r in results for y in r.report_years}) or [results[0].scenario.horizon]
     year = 2030 if 2030 in years else years[0]
     header = [
         "scenario",
