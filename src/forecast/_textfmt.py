@@ -23,3 +23,15 @@ def money(x: float | None) -> str:
 def g(v: float | None) -> str:
     """Six significant digits, or n/a."""
     return "n/a" if v is None else f"{v:.6g}"
+
+
+_OUTCOME = {
+    "written": "wrote",
+    "unchanged": "unchanged (same results already there)",
+    "replaced": "replaced",
+}
+
+
+def output_line(outcome: str, folder: object, files: list[str]) -> str:
+    """The summary line saying what happened to an output folder."""
+    return f"  output      {_OUTCOME[outcome]}: {folder}/ ({', '.join(files)})"

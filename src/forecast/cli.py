@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._textfmt import g, money, pct
+from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from .cli_simulate import cmd_sensitivity, cmd_simulate
 from .data import load_series
@@ -395,12 +395,7 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
         lines.append(f"  warning     {w}")
     o = s.get("output")
     if o:
-        verb = {
-            "written": "wrote",
-            "unchanged": "unchanged (same results already there)",
-            "replaced": "replaced",
-        }[o["outcome"]]
-        lines.append(f"  output      {verb}: {o['folder']}/ ({', '.join(o['files'])})")
+        lines.append(output_line(o["outcome"], o["folder"], o["files"]))
     return "\n".join(lines)
 
 
@@ -440,12 +435,7 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
         lines.append(f"  warning     {w}")
     o = s.get("output")
     if o:
-        verb = {
-            "written": "wrote",
-            "unchanged": "unchanged (same results already there)",
-            "replaced": "replaced",
-        }[o["outcome"]]
-        lines.append(f"  output      {verb}: {o['folder']}/ ({', '.join(o['files'])})")
+        lines.append(output_line(o["outcome"], o["folder"], o["files"]))
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._textfmt import money, pct
+from ._textfmt import money, output_line, pct
 from .errors import ForecastError
 from .output import csv_bytes, json_bytes, publish
 from .scenario import load_scenario
@@ -45,12 +45,7 @@ class _Progress:
 
 def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]) -> str:
     outcome = publish(target, files, force=args.force)
-    verb = {
-        "written": "wrote",
-        "unchanged": "unchanged (same results already there)",
-        "replaced": "replaced",
-    }[outcome]
-    return f"  output      {verb}: {target}/ ({', '.join(sorted(files))})"
+    return output_line(outcome, target, sorted(files))
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

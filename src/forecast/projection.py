@@ -38,10 +38,7 @@ class ScenarioResult:
 
     def value_at(self, year: int) -> dict[str, float]:
         """Point, mean and interval columns of the projection in ``year``."""
-        row = self.projection.loc[self.projection["year"] == year]
-        if row.empty:
-            raise KeyError(f"year {year} is outside the projection")
-        return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
+        return _value_at(self.projection, year)
 
     @property
     def report_years(self) -> tuple[int, ...]:
@@ -147,17 +144,7 @@ class ScenarioResult:
                 "error": fit.model.error,
                 "curve": fit.family.description,
             },
-            "history": None
-            if hist is None
-            else {
-                "file": next((f.path for f in sc.inputs if f.role == "history"), str(hist.path)),
-                "first_year": int(hist.years[0]),
-                "last_year": int(hist.years[-1]),
-                "points": len(hist),
-                "last_value_usd_bn": last_value,
-                "source": sc.history_source,
-                "source_ids": list(hist.source_ids),
-            },
+            "history": _history_summary(sc),
             "anchors": anchors,
             "fit": {
                 "params": params,
@@ -189,6 +176,29 @@ class ScenarioResult:
             "warnings": self.warnings(),
             "provenance": provenance(sc),
         }
+
+
+def _value_at(projection: pd.DataFrame, year: int) -> dict[str, float]:
+    row = projection.loc[projection["year"] == year]
+    if row.empty:
+        raise KeyError(f"year {year} is outside the projection")
+    return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
+
+
+def _history_summary(sc: Scenario) -> dict[str, Any] | None:
+    """The history block of a summary: file (relative to the scenario), span, source."""
+    hist = sc.history
+    if hist is None:
+        return None
+    return {
+        "file": next((f.path for f in sc.inputs if f.role == "history"), str(hist.path)),
+        "first_year": int(hist.years[0]),
+        "last_year": int(hist.years[-1]),
+        "points": len(hist),
+        "last_value_usd_bn": float(hist.values[-1]),
+        "source": sc.history_source,
+        "source_ids": list(hist.source_ids),
+    }
 
 
 def provenance(sc: Scenario) -> dict[str, Any]:
@@ -279,10 +289,7 @@ class StatsScenarioResult:
 
     def value_at(self, year: int) -> dict[str, float]:
         """Mean and interval columns of the projection in ``year``."""
-        row = self.projection.loc[self.projection["year"] == year]
-        if row.empty:
-            raise KeyError(f"year {year} is outside the projection")
-        return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
+        return _value_at(self.projection, year)
 
     @property
     def report_years(self) -> tuple[int, ...]:
@@ -346,15 +353,7 @@ class StatsScenarioResult:
                 for k, v in self.info.items()
                 if k != "unique_id"
             },
-            "history": {
-                "file": next((f.path for f in sc.inputs if f.role == "history"), str(hist.path)),
-                "first_year": int(hist.years[0]),
-                "last_year": last_year,
-                "points": len(hist),
-                "last_value_usd_bn": last_value,
-                "source": sc.history_source,
-                "source_ids": list(hist.source_ids),
-            },
+            "history": _history_summary(sc),
             "anchors": [
                 {
                     "year": a.year,
