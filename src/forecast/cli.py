@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import cli_claims, cli_report
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from .cli_simulate import cmd_sensitivity, cmd_simulate
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace earlier results of other inputs in OUT/<scenario>",
     )
     run.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    run.add_argument(
+        "--no-report",
+        action="store_true",
+        help="skip report.html, report.md, workbook.xlsx and the charts",
+    )
 
     val = sub.add_parser(
         "validate",
@@ -189,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--sobol-samples", type=int, default=1024, help="Saltelli base samples (power of two)"
     )
     _output_options(sen)
+
+    cli_report.add_parsers(sub, common)
+    cli_claims.add_parsers(sub, common)
     return parser
 
 
@@ -211,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             raise ForecastError(
                 "command line: a command is required (run, validate, implied, fit, backtest, "
-                "simulate or sensitivity; see forecast --help); got none"
+                "simulate, sensitivity, report, claims or audit; see forecast --help); got none"
             )
         handler = {
             "run": _cmd_run,
@@ -221,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backtest": _cmd_backtest,
             "simulate": cmd_simulate,
             "sensitivity": cmd_sensitivity,
+            "report": cli_report.cmd_report,
+            "claims": cli_claims.cmd_claims,
+            "audit": cli_claims.cmd_audit,
         }[args.command]
         return handler(args)
     except ForecastError as exc:
