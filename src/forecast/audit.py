@@ -1,0 +1,599 @@
+"""Checking a claimed figure against the published record and history-fitted models.
+
+The computations only; :mod:`forecast.audit_report` turns them into a verdict, a table and a
+report section, and :mod:`forecast.cli_claims` into the ``audit`` command.
+
+* :func:`published_position`: where a value sits among published forecasts of one definition
+  and year (rank, percentile, nearest rows, spread across a publisher's editions) and which
+  definitions present for that year it must not be compared with.
+* :func:`implied_cagrs`: the growth rate the value implies from each recent published base of the
+  same definition, beside the rate that publisher states.
+* :func:`history_probability`: the probability that models fitted to a history alone give to
+  reaching the value by its year.
+* :func:`near_matches`: published figures the value could be a slip of (decimal point, unit,
+  rounding, digit), each labelled a hypothesis.
+
+Percentile convention: the share of published values strictly below the claim plus half the
+share equal to it (mid-rank for ties), in percent. Rank 1 is the highest published value; a claim
+ties with a value it equals and ranks after every value above it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .data import read_csv
+from .errors import DataError, ForecastError, near_miss
+from .models import GrowthModel, cagr
+
+__all__ = [
+    "DEFINITION_LABELS",
+    "MARKETS",
+    "Market",
+    "default_data_dir",
+    "history_probability",
+    "implied_cagrs",
+    "load_estimates_frame",
+    "published_position",
+    "resolve_market",
+]
+
+DEFINITION_LABELS: Final[Mapping[str, str]] = {
+    "research_firm_market_size": "research-firm market size",
+    "statista_market_insights": "Statista Market Insights revenue",
+    "statista_chart": "Statista chart readings",
+    "publisher_own_market": "publisher-specific market definitions",
+    "idc_spending_guide": "IDC end-user spending",
+    "idc_ai_tracker": "IDC AI Tracker revenue",
+    "gartner_ai_spending": "Gartner AI spending",
+    "generative_ai": "generative-AI-only figures",
+    "gdp_impact": "GDP impact (not a market size)",
+    "china_core_industry": "China core AI industry scale",
+    "china_spending": "China AI spending",
+    "sector_market": "sector sub-markets",
+    "not_ai": "non-AI figures",
+}
+"""Plain words for the definition keys of ``data/ai_market_estimates.csv`` (see data/README)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# markets
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Market:
+    """A market name a user may write, the definition it maps to and the row filters."""
+
+    name: str
+    definition: str
+    filters: Mapping[str, str]
+    aliases: tuple[str, ...] = ()
+
+
+_GLOBAL_TOTAL = {"region": "Global", "segment": "Total AI"}
+MARKETS: Final[tuple[Market, ...]] = (
+    Market(
+        "global AI",
+        "research_firm_market_size",
+        _GLOBAL_TOTAL,
+        (
+            "global ai market",
+            "ai",
+            "ai market",
+            "global artificial intelligence",
+            "artificial intelligence",
+            "artificial intelligence market",
+            "global artificial intelligence market",
+            "worldwide ai",
+            "world ai",
+        ),
+    ),
+    Market(
+        "global AI spending (IDC)",
+        "idc_spending_guide",
+        {"region": "Global"},
+        ("ai spending", "global ai spending", "idc ai spending", "worldwide ai spending"),
+    ),
+    Market(
+        "global AI spending (Gartner)",
+        "gartner_ai_spending",
+        {"region": "Global"},
+        ("gartner ai spending",),
+    ),
+    Market(
+        "generative AI",
+        "generative_ai",
+        {"region": "Global", "segment": "Generative AI"},
+        ("genai", "gen ai", "global generative ai", "generative ai market"),
+    ),
+    Market(
+        "AI GDP impact",
+        "gdp_impact",
+        {"region": "Global", "segment": "GDP impact"},
+        ("ai gdp", "gdp impact", "economic impact of ai"),
+    ),
+    Market(
+        "China AI",
+        "research_firm_market_size",
+        {"region": "China", "segment": "Total AI"},
+        ("china ai market", "chinese ai"),
+    ),
+    Market(
+        "China core AI industry",
+        "china_core_industry",
+        {"region": "China", "segment": "Core AI industry"},
+        ("china core ai", "china ai core industry"),
+    ),
+    Market(
+        "AI in healthcare",
+        "sector_market",
+        {"region": "Global", "segment": "Healthcare"},
+        ("healthcare ai", "ai healthcare", "global ai in healthcare"),
+    ),
+    Market(
+        "AI in retail",
+        "sector_market",
+        {"region": "Global", "segment": "Retail"},
+        ("retail ai", "ai retail"),
+    ),
+)
+"""Markets the audit knows, with aliases (matched case-insensitively, spaces collapsed)."""
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.replace("-", " ").lower().split()).removesuffix(" market size")
+
+
+def resolve_market(name: str) -> Market:
+    """The :class:`Market` a name or alias refers to.
+
+    Raises
+    ------
+    ForecastError
+        For an unknown name; the message lists the markets that exist.
+    """
+    key = _norm(name)
+    for m in MARKETS:
+        if key == _norm(m.name) or key in {_norm(a) for a in m.aliases}:
+            return m
+    names = [m.name for m in MARKETS]
+    raise ForecastError(
+        f"--market: must name a market with published estimates ({'; '.join(names)}); got "
+        f"{name!r}{near_miss(name, names)}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# estimates
+# ------------------------------------------------------------------------------------------------
+
+_ESTIMATES_FILE = "ai_market_estimates.csv"
+_HISTORY_FILE = Path("history") / "global_ai_gvr.csv"
+
+
+def default_data_dir() -> Path:
+    """``data/`` of this checkout (beside ``src/``), else ``./data``."""
+    here = Path(__file__).resolve().parents[2] / "data"
+    for d in (here, Path.cwd() / "data"):
+        if (d / _ESTIMATES_FILE).is_file():
+            return d
+    raise DataError(
+        f"{here / _ESTIMATES_FILE}: the published estimates must exist; got no such file "
+        "(pass --estimates PATH)"
+    )
+
+
+def default_history_file() -> Path:
+    """The Grand View global history series in :func:`default_data_dir`."""
+    return default_data_dir() / _HISTORY_FILE
+
+
+_NUMERIC = ("year", "value_usd_bn", "cagr_pct", "cagr_start", "cagr_end")
+
+
+@cache
+def _load_cached(path: str, mtime_ns: int) -> pd.DataFrame:
+    raw = read_csv(path, what="estimates file")
+    missing = [c for c in ("id", "publisher", "definition", *_NUMERIC[:2]) if c not in raw]
+    if missing:
+        raise DataError(f"{path}: the estimates file must have column {missing[0]!r}; got none")
+    frame = raw.copy()
+    for col in _NUMERIC:
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col].str.replace(",", ""), errors="coerce")
+    for col in ("attributed", "approximate"):
+        if col in frame:
+            frame[col] = frame[col].str.strip().str.lower() == "true"
+    frame = frame[frame["value_usd_bn"].notna() & frame["year"].notna()].copy()
+    frame["year"] = frame["year"].astype(int)
+    return frame.reset_index(drop=True)
+
+
+def load_estimates_frame(path: Path | str | None = None) -> pd.DataFrame:
+    """Published estimates with a USD value as a DataFrame (numbers parsed, booleans as bool).
+
+    Rows without ``value_usd_bn`` (CNY-only sources) are left out: no currency is converted.
+    """
+    p = Path(path) if path is not None else default_data_dir() / _ESTIMATES_FILE
+    if not p.is_file():
+        raise DataError(f"{p}: the estimates file must exist; got no such file")
+    return _load_cached(str(p), p.stat().st_mtime_ns).copy()
+
+
+def _select(
+    estimates: pd.DataFrame, definition: str, filters: Mapping[str, str] | None
+) -> pd.DataFrame:
+    if definition not in set(estimates["definition"]):
+        known = sorted(set(estimates["definition"]))
+        raise ForecastError(
+            f"definition: must be a key of the estimates file ({', '.join(known)}); got "
+            f"{definition!r}{near_miss(definition, known)}"
+        )
+    mask = estimates["definition"] == definition
+    for col, want in (filters or {}).items():
+        if col in estimates:
+            mask &= estimates[col].astype(str).str.strip() == want
+    return estimates[mask]
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None or not np.isfinite(float(x)) else float(x)
+
+
+def _row_ref(row: Mapping[str, Any], claim: float) -> dict[str, Any]:
+    value = float(row["value_usd_bn"])
+    return {
+        "id": str(row["id"]),
+        "publisher": str(row["publisher"]),
+        "vintage": str(row.get("vintage", "")),
+        "value_usd_bn": value,
+        "pct_diff": 100.0 * (value / claim - 1.0),
+        "attributed": bool(row.get("attributed", True)),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# published position
+# ------------------------------------------------------------------------------------------------
+
+
+def published_position(
+    value_usd_bn: float,
+    year: int,
+    definition: str,
+    estimates: pd.DataFrame | None = None,
+    *,
+    filters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Where a value sits among published estimates of one definition and year.
+
+    Parameters
+    ----------
+    value_usd_bn : float
+        The claimed value, USD billion.
+    year : int
+        The year it refers to.
+    definition : str
+        A definition key of the estimates file (e.g. ``"research_firm_market_size"``).
+    estimates : DataFrame, optional
+        As :func:`load_estimates_frame` returns (the default file when omitted).
+    filters : mapping, optional
+        Column -> value filters (``{"region": "Global", "segment": "Total AI"}``).
+
+    Returns
+    -------
+    dict
+        ``n``; ``rank`` (1 = highest; ``n + 1`` below every value); ``percentile`` (share of
+        published values below, ties counted half, in percent); ``min``, ``median``, ``max``;
+        ``inside_range``; ``nearest``: the three rows closest in ratio, each with ``id``,
+        ``publisher``, ``vintage``, ``value_usd_bn``, ``pct_diff`` (row / claim - 1, percent),
+        ``attributed``; ``editions``: per publisher, its vintages and values for the year and
+        the spread (max / min - 1, percent); ``excluded_definitions``: other definitions with
+        values for the year, with counts and the value range, never to be compared.
+        With ``n == 0`` the statistics are None.
+    """
+    if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
+        raise ForecastError(f"value_usd_bn: must be a positive number; got {value_usd_bn!r}")
+    est = load_estimates_frame() if estimates is None else estimates
+    same = _select(est, definition, filters)
+    rows = same[same["year"] == int(year)]
+    values = rows["value_usd_bn"].to_numpy(dtype=float)
+    n = len(values)
+    tol = 1e-9 * value_usd_bn
+    below = int(np.sum(values < value_usd_bn - tol))
+    equal = int(np.sum(np.abs(values - value_usd_bn) <= tol))
+    above = n - below - equal
+    out: dict[str, Any] = {
+        "value_usd_bn": float(value_usd_bn),
+        "year": int(year),
+        "definition": definition,
+        "filters": dict(filters or {}),
+        "n": n,
+        "n_attributed": int(rows["attributed"].sum()) if "attributed" in rows else n,
+        "rank": above + 1 if n else None,
+        "percentile": 100.0 * (below + 0.5 * equal) / n if n else None,
+        "min": float(values.min()) if n else None,
+        "median": float(np.median(values)) if n else None,
+        "max": float(values.max()) if n else None,
+        "inside_range": bool(values.min() <= value_usd_bn <= values.max()) if n else False,
+    }
+    order = np.argsort(np.abs(np.log(values / value_usd_bn)), kind="stable")
+    out["nearest"] = [_row_ref(rows.iloc[int(i)], value_usd_bn) for i in order[:3]]
+    editions = []
+    for publisher, grp in rows.groupby("publisher", sort=True):
+        vals = grp["value_usd_bn"].to_numpy(dtype=float)
+        editions.append(
+            {
+                "publisher": str(publisher),
+                "editions": [
+                    {
+                        "vintage": str(r.get("vintage", "")),
+                        "id": str(r["id"]),
+                        "value_usd_bn": float(r["value_usd_bn"]),
+                    }
+                    for _, r in grp.iterrows()
+                ],
+                "min": float(vals.min()),
+                "max": float(vals.max()),
+                "spread_pct": 100.0 * (vals.max() / vals.min() - 1.0),
+            }
+        )
+    out["editions"] = editions
+    others = est[(est["year"] == int(year)) & (est["definition"] != definition)]
+    excluded: list[dict[str, Any]] = [
+        {
+            "definition": str(d),
+            "label": DEFINITION_LABELS.get(str(d), str(d)),
+            "count": len(grp),
+            "min": float(grp["value_usd_bn"].min()),
+            "max": float(grp["value_usd_bn"].max()),
+        }
+        for d, grp in others.groupby("definition", sort=True)
+    ]
+    excluded.sort(key=lambda r: (-int(r["count"]), str(r["definition"])))
+    out["excluded_definitions"] = excluded
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# implied CAGRs
+# ------------------------------------------------------------------------------------------------
+
+
+def implied_cagrs(
+    value_usd_bn: float,
+    year: int,
+    definition: str,
+    estimates: pd.DataFrame | None = None,
+    *,
+    filters: Mapping[str, str] | None = None,
+    recent: int = 3,
+) -> list[dict[str, Any]]:
+    """The CAGR the claim implies from each recent published base of the same definition.
+
+    A base is the latest row of each edition (vintage) that is an actual or an estimate for a
+    year before ``year``; "recent" keeps bases within ``recent`` years of the latest base. Each
+    row: ``id``, ``publisher``, ``vintage``, ``base_year``, ``base_usd_bn``, ``implied_cagr``
+    (fraction), the publisher's ``stated_cagr`` and its period (``stated_start``,
+    ``stated_end``) when given, ``own_target`` (the edition's own value for ``year``, if any)
+    and ``gap`` (implied minus stated, in percentage points). Most recent bases first.
+    """
+    est = load_estimates_frame() if estimates is None else estimates
+    same = _select(est, definition, filters)
+    kind = same["kind"] if "kind" in same else pd.Series("actual", index=same.index)
+    bases = same[(same["year"] < int(year)) & kind.isin(["actual", "estimate"])]
+    if bases.empty:
+        return []
+    key = "vintage" if "vintage" in bases else "id"
+    latest = bases.sort_values("year").groupby([key, "publisher"], sort=False).tail(1)
+    newest = int(latest["year"].max())
+    latest = latest[latest["year"] >= newest - recent]
+    rows: list[dict[str, Any]] = []
+    for _, b in latest.iterrows():
+        edition = same[(same[key] == b[key]) & (same["publisher"] == b["publisher"])]
+        target = edition[edition["year"] == int(year)]
+        stated = _f(b.get("cagr_pct"))
+        implied = cagr(float(b["value_usd_bn"]), value_usd_bn, int(year) - int(b["year"]))
+        rows.append(
+            {
+                "id": str(b["id"]),
+                "publisher": str(b["publisher"]),
+                "vintage": str(b.get("vintage", "")),
+                "attributed": bool(b.get("attributed", True)),
+                "base_year": int(b["year"]),
+                "base_usd_bn": float(b["value_usd_bn"]),
+                "implied_cagr": implied,
+                "stated_cagr": None if stated is None else stated / 100.0,
+                "stated_start": None if _f(b.get("cagr_start")) is None else int(b["cagr_start"]),
+                "stated_end": None if _f(b.get("cagr_end")) is None else int(b["cagr_end"]),
+                "own_target": float(target["value_usd_bn"].iloc[0]) if len(target) else None,
+                "gap_pp": None if stated is None else 100.0 * implied - stated,
+            }
+        )
+    rows.sort(key=lambda r: (-int(r["base_year"]), str(r["publisher"]), str(r["vintage"])))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# probability from history-fitted models
+# ------------------------------------------------------------------------------------------------
+
+CURVE_FAMILIES: Final = ("logistic", "gompertz", "exponential")
+_AUTO_LEVELS: Final = tuple(float(lv) for lv in range(1, 100))  # quantiles 0.005 .. 0.995
+
+
+def _prob_text(p: float | None, bound: str = "") -> str:
+    if p is None:
+        return "n/a"
+    if bound:
+        return f"{bound}{100 * p:.1f}%"
+    return f"{100 * p:.1f}%"
+
+
+def _curve_row(
+    family: str,
+    years: np.ndarray,
+    values: np.ndarray,
+    year: int,
+    claim: float,
+    seed: int,
+    draws: int,
+) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "model": family,
+        "kind": "growth curve",
+        "method": f"{family} curve fitted to the history alone (multiplicative errors, no "
+        f"anchors); parametric bootstrap, {draws} draws of parameters and residual noise",
+        "probability": None,
+        "probability_text": "n/a",
+        "median": None,
+        "lo-80": None,
+        "hi-80": None,
+        "point": None,
+        "note": "",
+    }
+    try:
+        fit = GrowthModel(family=family).fit(years, values)
+    except ForecastError as exc:
+        return {**base, "note": f"not fitted: {exc}"}
+    if fit.unidentified:
+        return {
+            **base,
+            "note": "skipped: the history does not identify "
+            f"{', '.join(fit.unidentified)} (the fit's standard errors are unbounded)",
+        }
+    point = float(fit.predict([year])[0])
+    if not fit.intervals_available:
+        return {
+            **base,
+            "point": point,
+            "note": f"no probability: the fit leaves {fit.dof} degrees of freedom, so the noise "
+            "scale cannot be estimated",
+        }
+    paths = fit.simulate([year], draws=draws, seed=np.random.default_rng(seed))[:, 0]
+    prob = float(np.mean(paths >= claim))
+    lo, med, hi = (float(x) for x in np.quantile(paths, [0.1, 0.5, 0.9]))
+    notes = [f"{fit.dof} degree(s) of freedom: indicative"]
+    if fit.saturation is not None:
+        notes.append(f"saturation {fit.saturation:,.0f} bn")
+    if fit.at_bounds:
+        notes.append(f"at bound: {', '.join(fit.at_bounds)}")
+    text = _prob_text(prob)
+    if prob == 0.0:
+        text = f"<{100 / draws:.2g}%"
+    elif prob == 1.0:
+        text = f">{100 - 100 / draws:.4g}%"
+    return {
+        **base,
+        "probability": prob,
+        "probability_text": text,
+        "median": med,
+        "lo-80": lo,
+        "hi-80": hi,
+        "point": point,
+        "note": "; ".join(notes),
+    }
+
+
+def _auto_row(years: np.ndarray, values: np.ndarray, year: int, claim: float) -> dict[str, Any]:
+    from .stats import forecast_batch
+
+    last = int(years[-1])
+    frame = pd.DataFrame({"unique_id": "history", "ds": years.astype(int), "y": values})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        batch = forecast_batch(frame, h=int(year) - last, level=_AUTO_LEVELS, model="auto")
+    info = batch.info.iloc[0]
+    row = batch.frame[batch.frame["ds"] == int(year)].iloc[0]
+    probs, qs = [], []
+    for lv in _AUTO_LEVELS:
+        a = (100 - lv) / 200
+        probs += [a, 1 - a]
+        qs += [float(row[f"lo-{lv:g}"]), float(row[f"hi-{lv:g}"])]
+    order = np.argsort(probs)
+    p_arr = np.asarray(probs)[order]
+    q_arr = np.maximum.accumulate(np.asarray(qs)[order])
+    if claim > q_arr[-1]:
+        prob, text = float(1 - p_arr[-1]), f"<{100 * (1 - p_arr[-1]):g}%"
+    elif claim < q_arr[0]:
+        prob, text = float(1 - p_arr[0]), f">{100 * (1 - p_arr[0]):g}%"
+    else:
+        prob = float(1 - np.interp(claim, q_arr, p_arr))
+        text = _prob_text(prob)
+    median = float(np.interp(0.5, p_arr, q_arr))
+    reason = str(info["reason"] or "")
+    return {
+        "model": str(info["used"]),
+        "kind": "statistical",
+        "method": "automatic method (median of log-Theta, drift, damped and log-damped trend); "
+        f"predictive quantiles from its empirical intervals ({info['intervals']} error table) at "
+        "levels 1-99%, P(value >= claim) read off the quantile function by linear "
+        "interpolation",
+        "probability": prob,
+        "probability_text": text,
+        "median": median,
+        "lo-80": float(row["lo-80"]),
+        "hi-80": float(row["hi-80"]),
+        "point": float(row["mean"]),
+        "note": reason,
+    }
+
+
+def history_probability(
+    years: Sequence[float] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    year: int,
+    value_usd_bn: float,
+    *,
+    seed: int = 20300157,
+    draws: int = 4000,
+) -> list[dict[str, Any]]:
+    """The probability that models fitted to a history alone give to reaching a value by a year.
+
+    One row per model:
+
+    * **growth curves** (logistic, Gompertz, exponential), fitted as ``forecast fit`` /
+      :class:`~forecast.models.GrowthModel` would with no anchors. Paths come from the fit's
+      parametric bootstrap (parameter uncertainty and residual noise, ``draws`` draws from
+      ``numpy.random.default_rng(seed)``, the same for every family) and the probability is the
+      share of draws at or above the value. A family whose parameters the history does not
+      identify, or whose fit leaves no degree of freedom for the noise, is kept with
+      ``probability`` None and the reason in ``note``.
+    * **the automatic statistical method** (:mod:`forecast.stats.auto`): its empirical predictive
+      quantiles at the year for the probabilities 0.005, 0.01, ..., 0.995 (interval levels 1 to
+      99), made monotone; P(value >= claim) is one minus the quantile function's inverse at the
+      value, by linear interpolation. Beyond the outermost quantiles the result is a bound,
+      written ``<0.5%`` or ``>99.5%`` in ``probability_text`` (``probability`` holds the bound).
+
+    Returns
+    -------
+    list of dict
+        ``model``, ``kind``, ``probability`` (fraction or None), ``probability_text``,
+        ``median`` and ``lo-80``/``hi-80`` at the year (USD bn), ``point`` (the fitted curve or
+        the method's point forecast), ``method``, ``note``.
+    """
+    y = np.asarray(years, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if y.ndim != 1 or y.shape != v.shape or len(y) < 2:
+        raise ForecastError(
+            f"history: must be two equal-length 1-D arrays of at least 2 points; got {len(y)}"
+        )
+    if int(year) <= int(y[-1]):
+        raise ForecastError(
+            f"year: must come after the history's last year {int(y[-1])}; got {year}"
+        )
+    if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
+        raise ForecastError(f"value_usd_bn: must be a positive number; got {value_usd_bn!r}")
+    rows = [_curve_row(f, y, v, int(year), value_usd_bn, seed, draws) for f in CURVE_FAMILIES]
+    rows.append(_auto_row(y, v, int(year), value_usd_bn))
+    return rows

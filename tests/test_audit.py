@@ -1,0 +1,220 @@
+"""The claim audit: published position, implied CAGRs, history probabilities, slips, verdict."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ESTIMATES, GVR_HISTORY
+from forecast.audit import (
+    history_probability,
+    implied_cagrs,
+    load_estimates_frame,
+    published_position,
+    resolve_market,
+)
+from forecast.data import load_series
+from forecast.errors import ForecastError
+
+GLOBAL = {"region": "Global", "segment": "Total AI"}
+
+
+def _frame(rows: list[tuple[str, str, str, int, float, str]]) -> pd.DataFrame:
+    """id, publisher, definition, year, value, kind -> an estimates frame as the loader gives."""
+    out = pd.DataFrame(
+        rows, columns=["id", "publisher", "definition", "year", "value_usd_bn", "kind"]
+    )
+    out["vintage"] = out["id"].str.split("-").str[1]
+    out["attributed"] = ~out["publisher"].str.startswith("Unattributed")
+    out["cagr_pct"] = np.nan
+    out["cagr_start"] = np.nan
+    out["cagr_end"] = np.nan
+    out["region"], out["segment"] = "Global", "Total AI"
+    return out
+
+
+SMALL = _frame(
+    [
+        ("a-1ed-2030", "A", "size", 2030, 100.0, "forecast"),
+        ("b-1ed-2030", "B", "size", 2030, 200.0, "forecast"),
+        ("b-2ed-2030", "B", "size", 2030, 220.0, "forecast"),
+        ("c-1ed-2030", "Unattributed (c)", "size", 2030, 300.0, "forecast"),
+        ("d-1ed-2030", "D", "gdp", 2030, 2000.0, "forecast"),
+        ("e-1ed-2030", "E", "gdp", 2030, 3000.0, "forecast"),
+        ("f-1ed-2030", "F", "spend", 2030, 150.0, "forecast"),
+        ("a-1ed-2025", "A", "size", 2025, 50.0, "actual"),
+        ("b-2ed-2024", "B", "size", 2024, 80.0, "actual"),
+        ("b-2ed-2025", "B", "size", 2025, 100.0, "estimate"),
+    ]
+)
+
+
+# --- published position --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "rank", "percentile"),
+    [
+        (50.0, 5, 0.0),  # below every value
+        (100.0, 4, 12.5),  # ties with the lowest: half of it counts as below
+        (150.0, 4, 25.0),
+        (200.0, 3, 37.5),
+        (250.0, 2, 75.0),
+        (300.0, 1, 87.5),
+        (400.0, 1, 100.0),
+    ],
+)
+def test_rank_and_mid_rank_percentile(value: float, rank: int, percentile: float) -> None:
+    pos = published_position(value, 2030, "size", SMALL)
+    assert pos["n"] == 4
+    assert (pos["rank"], pos["percentile"]) == (rank, percentile)
+    assert (pos["min"], pos["median"], pos["max"]) == (100.0, 210.0, 300.0)
+    assert pos["inside_range"] is (100.0 <= value <= 300.0)
+
+
+def test_nearest_rows_by_ratio_with_percent_difference() -> None:
+    pos = published_position(190.0, 2030, "size", SMALL)
+    near = pos["nearest"]
+    assert [r["id"] for r in near] == ["b-1ed-2030", "b-2ed-2030", "c-1ed-2030"]
+    assert near[0]["pct_diff"] == pytest.approx(100 * (200 / 190 - 1))
+    assert near[2]["attributed"] is False
+
+
+def test_editions_spread_and_excluded_definitions() -> None:
+    pos = published_position(190.0, 2030, "size", SMALL)
+    b = next(e for e in pos["editions"] if e["publisher"] == "B")
+    assert [x["value_usd_bn"] for x in b["editions"]] == [200.0, 220.0]
+    assert b["spread_pct"] == pytest.approx(10.0)
+    assert [(d["definition"], d["count"]) for d in pos["excluded_definitions"]] == [
+        ("gdp", 2),
+        ("spend", 1),
+    ]
+    assert pos["excluded_definitions"][0]["max"] == 3000.0
+
+
+def test_no_published_value_for_the_year() -> None:
+    pos = published_position(190.0, 2031, "size", SMALL)
+    assert pos["n"] == 0 and pos["rank"] is None and pos["percentile"] is None
+
+
+def test_unknown_definition_is_a_one_line_error() -> None:
+    with pytest.raises(ForecastError, match=r"definition: .*got 'sise'; did you mean 'size'"):
+        published_position(190.0, 2030, "sise", SMALL)
+
+
+def test_the_157t_claim_among_2030_research_firm_forecasts() -> None:
+    pos = published_position(1570.0, 2030, "research_firm_market_size", filters=GLOBAL)
+    # 826 (yourai) and 1,345.2 (MarketsandMarkets) are below; eight values are above.
+    assert (pos["n"], pos["rank"], pos["percentile"]) == (10, 9, 20.0)
+    assert (pos["min"], pos["max"]) == (826.0, 2030.0)
+    assert [r["value_usd_bn"] for r in pos["nearest"]] == [1591.03, 1591.03, 1597.1]
+    gvr = next(e for e in pos["editions"] if e["publisher"] == "Grand View Research")
+    assert gvr["spread_pct"] == pytest.approx(100 * (1811.8 / 1810 - 1))
+    excluded = {d["definition"]: d["count"] for d in pos["excluded_definitions"]}
+    assert excluded["gdp_impact"] == 4 and "research_firm_market_size" not in excluded
+
+
+# --- implied CAGR ----------------------------------------------------------------------------
+
+
+def test_implied_cagr_from_the_latest_base_of_each_edition() -> None:
+    rows = implied_cagrs(100 * 1.1**5, 2030, "size", SMALL)
+    assert [(r["id"], r["base_year"]) for r in rows] == [
+        ("a-1ed-2025", 2025),
+        ("b-2ed-2025", 2025),  # the 2024 base of the same edition is not repeated
+    ]
+    assert rows[1]["implied_cagr"] == pytest.approx(0.10)
+    assert rows[0]["implied_cagr"] == pytest.approx(math.pow(161.051 / 50, 1 / 5) - 1)
+    assert rows[1]["own_target"] == 220.0 and rows[0]["own_target"] == 100.0
+
+
+def test_implied_cagr_against_grand_views_stated_rate() -> None:
+    rows = implied_cagrs(1570.0, 2030, "research_firm_market_size", filters=GLOBAL)
+    gvr = next(r for r in rows if r["id"] == "gvr-2025ed-2025")
+    assert gvr["implied_cagr"] == pytest.approx((1570 / 390.9) ** 0.2 - 1)
+    assert gvr["stated_cagr"] == pytest.approx(0.359)
+    assert (gvr["stated_start"], gvr["stated_end"]) == (2025, 2030)
+    assert gvr["gap_pp"] == pytest.approx(100 * gvr["implied_cagr"] - 35.9)
+    assert min(r["base_year"] for r in rows) >= 2022  # recent bases only
+
+
+# --- probability from history-fitted models ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gvr_rows() -> list[dict]:
+    s = load_series(GVR_HISTORY, value_column="value_usd_bn")
+    return history_probability(s.years, s.values, 2030, 1570.0)
+
+
+def test_history_probability_rows(gvr_rows: list[dict]) -> None:
+    assert [r["model"] for r in gvr_rows] == ["logistic", "gompertz", "exponential", "auto"]
+    for r in gvr_rows:
+        assert 0.0 <= r["probability"] <= 1.0
+        assert r["lo-80"] <= r["median"] <= r["hi-80"]
+        assert r["method"] and r["probability_text"].endswith("%")
+    logistic = gvr_rows[0]
+    assert logistic["probability"] < 0.2  # saturates near 1.6T, so 1.57T in 2030 is a stretch
+    assert "saturation" in logistic["note"]
+
+
+def test_history_probability_is_reproducible(gvr_rows: list[dict]) -> None:
+    s = load_series(GVR_HISTORY, value_column="value_usd_bn")
+    again = history_probability(s.years, s.values, 2030, 1570.0)
+    assert again == gvr_rows
+
+
+def test_auto_probability_is_read_off_its_own_quantiles() -> None:
+    s = load_series(GVR_HISTORY, value_column="value_usd_bn")
+    auto = history_probability(s.years, s.values, 2030, 1570.0)[-1]
+    at_hi = history_probability(s.years, s.values, 2030, auto["hi-80"])[-1]
+    at_lo = history_probability(s.years, s.values, 2030, auto["lo-80"])[-1]
+    at_median = history_probability(s.years, s.values, 2030, auto["median"])[-1]
+    assert at_hi["probability"] == pytest.approx(0.10)
+    assert at_lo["probability"] == pytest.approx(0.90)
+    assert at_median["probability"] == pytest.approx(0.50)
+    beyond = history_probability(s.years, s.values, 2030, 1e6)[-1]
+    assert beyond["probability_text"] == "<0.5%"
+
+
+def test_curve_probability_falls_as_the_claim_rises() -> None:
+    years = np.arange(2015, 2026, dtype=float)
+    rng = np.random.default_rng(1)
+    values = 10 * 1.3 ** (years - 2015) * np.exp(rng.normal(0, 0.03, len(years)))
+    rows_lo = history_probability(years, values, 2030, 100.0)
+    rows_hi = history_probability(years, values, 2030, 1000.0)
+    for lo, hi in zip(rows_lo, rows_hi, strict=True):
+        if lo["probability"] is not None:
+            assert lo["probability"] >= hi["probability"], lo["model"]
+    expo = rows_lo[2]
+    assert expo["probability"] == 1.0 and expo["probability_text"].startswith(">")
+
+
+def test_history_probability_refuses_a_year_inside_the_history() -> None:
+    with pytest.raises(ForecastError, match="year: must come after the history's last year"):
+        history_probability([2020, 2021, 2022], [1.0, 2.0, 3.0], 2022, 5.0)
+
+
+# --- markets --------------------------------------------------------------------------------
+
+
+def test_market_aliases_map_to_a_definition() -> None:
+    for name in ("global AI", "Global AI market", "artificial intelligence", "AI"):
+        m = resolve_market(name)
+        assert (m.definition, m.filters) == ("research_firm_market_size", GLOBAL)
+
+
+def test_unknown_market_lists_the_markets_that_exist() -> None:
+    with pytest.raises(ForecastError) as info:
+        resolve_market("global quantum")
+    msg = str(info.value)
+    assert "\n" not in msg and "global AI;" in msg and "got 'global quantum'" in msg
+
+
+def test_estimates_frame_keeps_usd_rows_only() -> None:
+    frame = load_estimates_frame(ESTIMATES)
+    assert frame["value_usd_bn"].notna().all()
+    assert frame["attributed"].dtype == bool
