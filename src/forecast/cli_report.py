@@ -1,4 +1,5 @@
-"""The ``report`` command: one report comparing several scenarios.
+"""The ``report`` command (one report comparing several scenarios) and the report files
+``forecast run`` writes beside its CSVs.
 
 Handlers only: the error boundary is :func:`forecast.cli.main`'s.
 """
@@ -6,9 +7,16 @@ Handlers only: the error boundary is :func:`forecast.cli.main`'s.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+from pathlib import Path
 from typing import Any
 
+from ._textfmt import output_line
 from .errors import ForecastError
+from .output import publish
+from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+from .scenario import load_scenario
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -22,10 +30,58 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     rep.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    rep.add_argument("--name", help="report folder name (default: comparison-<names>)")
+    rep.add_argument("--name", help="report folder name (default: compare-<first>-and-<n>)")
     rep.add_argument("--force", action="store_true", help="replace earlier results")
     rep.add_argument("--json", action="store_true", help="print the output record as JSON")
 
 
+def command_line(verb: str, paths: list[str]) -> str:
+    """The command that reproduces a report, with paths relative to the working folder (not
+    the clock or the output folder: identical inputs give identical report bytes)."""
+    rel = [Path(os.path.relpath(p)).as_posix() for p in paths]
+    return " ".join(["forecast", verb, *rel])
+
+
+def scenario_report_files(res: ScenarioResult | StatsScenarioResult) -> dict[str, bytes]:
+    """The report files of one scenario run (``report.html``, ``report.md``, ``charts/``,
+    ``workbook.xlsx``)."""
+    from .evidence import gather_evidence
+    from .report.files import report_files
+
+    ev = gather_evidence(res)
+    return report_files(res, ev, command=command_line("run", [str(res.scenario.path)]))
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    raise ForecastError("report: not available in this build yet; got a request for it")
+    from .evidence import gather_evidence
+    from .report.files import comparison_files
+
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    names = [s.name for s in scenarios]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ForecastError(
+            f"report: scenario names must be unique within one report; got {dupes[0]!r} twice"
+        )
+    name = args.name or (
+        f"compare-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
+    )
+    if not name or "/" in name or name.startswith("."):
+        raise ForecastError(
+            f"report: --name must be a plain folder name (no '/', not starting with '.'); got "
+            f"{name!r}"
+        )
+    results = [run_scenario(s) for s in scenarios]
+    evidences = [gather_evidence(r) for r in results]
+    files = comparison_files(
+        results, evidences, command=command_line("report", list(args.scenarios))
+    )
+    target = Path(args.out) / name
+    outcome = publish(target, files, force=args.force)
+    if args.json:
+        record = {"folder": str(target), "files": sorted(files), "outcome": outcome}
+        print(json.dumps(record, indent=2))
+    else:
+        print(f"report on {len(results)} scenarios: {', '.join(names)}")
+        print(output_line(outcome, target, [*sorted(f for f in files if "/" not in f), "charts/"]))
+    return 0

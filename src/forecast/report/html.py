@@ -47,7 +47,7 @@ def render_html(doc: Document) -> bytes:
     template = env.from_string(_template_text("report.html.j2"))
     style = _template_text("report.css")
     script = _template_text("sort.js")
-    html = template.render(
+    html: str = template.render(
         doc=doc,
         version=__version__,
         style=style,

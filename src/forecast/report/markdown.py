@@ -74,9 +74,10 @@ def render_markdown(doc: Document, *, charts_dir: str = "charts") -> dict[str, b
             "<details><summary>Provenance (JSON)</summary>",
             "",
             "```json",
-            json.dumps(doc.provenance, indent=2, sort_keys=True, ensure_ascii=False).replace(
-                "```", "`\u200b``"
-            ),
+            json.dumps(doc.provenance, indent=2, sort_keys=True, ensure_ascii=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("`", "\\u0060"),
             "```",
             "",
             "</details>",

@@ -1,0 +1,173 @@
+"""What a report shows beyond the run itself, computed by the core modules.
+
+:func:`gather_evidence` collects, for one scenario result: the Monte Carlo simulation and the
+sensitivity tables (when the scenario has uncertain ``[assumptions]``), each growth family fitted
+to the history alone (for the model comparison), the published estimates of the scenario's
+market definition, where the headline anchor sits among them, and the probability models fitted
+to the history alone give to reaching it. Reports consume an :class:`Evidence`; they compute
+nothing themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data import Estimate, load_estimates
+from .errors import ForecastError
+from .models import FAMILIES, GrowthFit, GrowthModel
+from .projection import ScenarioResult, StatsScenarioResult
+from .scenario import Scenario
+from .simulation import ScenarioSensitivity, ScenarioSimulation
+from .types import Anchor
+
+Result = ScenarioResult | StatsScenarioResult
+
+#: Families tried on the history alone for the model comparison (those the data identify).
+COMPARISON_FAMILIES = ("exponential", "linear", "logistic", "gompertz")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a scenario report shows besides the result itself."""
+
+    anchor: Anchor | None
+    definition: str | None
+    estimates: pd.DataFrame
+    simulation: ScenarioSimulation | None = None
+    sensitivity: ScenarioSensitivity | None = None
+    family_fits: tuple[GrowthFit, ...] = ()
+    skipped_families: tuple[tuple[str, str], ...] = ()
+    published: dict[str, Any] | None = None
+    history_probability: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def headline_anchor(sc: Scenario) -> Anchor | None:
+    """The anchor a report leads with: the first hard anchor after the history, else the first
+    anchor after it, else None."""
+    last = sc.last_history_year
+    later = [a for a in sc.anchors if last is None or a.year > last]
+    hard = [a for a in later if a.kind == "hard"]
+    pick = hard or later
+    return pick[0] if pick else None
+
+
+def scenario_estimates(sc: Scenario) -> dict[str, Estimate]:
+    """The published estimates of the scenario's ``estimates`` file (empty when it has none)."""
+    for f in sc.inputs:
+        if f.role == "estimates":
+            return load_estimates(sc.path.parent / f.path)
+    return {}
+
+
+def market_definition(sc: Scenario, estimates: dict[str, Estimate]) -> str | None:
+    """The market definition the scenario measures: that of its history's cited sources, else
+    of the estimates its anchors cite, else None."""
+    hist = sc.history
+    ids = list(hist.source_ids) if hist is not None else []
+    defs = sorted({estimates[i].definition for i in ids if i in estimates})
+    if len(defs) == 1:
+        return defs[0]
+    cited = sorted(
+        {e.definition for e in estimates.values() for a in sc.anchors if a.source == e.citation}
+    )
+    if len(cited) == 1:
+        return cited[0]
+    return None
+
+
+def estimates_frame(estimates: dict[str, Estimate]) -> pd.DataFrame:
+    """Published estimates as a frame, one row per estimate."""
+    cols = [
+        "id",
+        "publisher",
+        "title",
+        "definition",
+        "year",
+        "value_usd_bn",
+        "kind",
+        "confidence",
+        "url",
+    ]
+    rows = [
+        (e.id, e.publisher, e.title, e.definition, e.year, e.value, e.kind, e.confidence, e.url)
+        for e in estimates.values()
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def family_fits(sc: Scenario) -> tuple[tuple[GrowthFit, ...], tuple[tuple[str, str], ...]]:
+    """Each comparison family fitted to the history alone (no anchors), and the families the
+    history cannot identify, with the reason."""
+    hist = sc.history
+    if hist is None:
+        return (), ()
+    fits, skipped = [], []
+    for name in COMPARISON_FAMILIES:
+        if name not in FAMILIES:
+            continue
+        try:
+            fits.append(GrowthModel(family=name).fit(hist.years, hist.values, ()))
+        except ForecastError as exc:
+            skipped.append((name, str(exc).split("; ")[0]))
+    return tuple(fits), tuple(skipped)
+
+
+def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
+    """Collect the evidence for ``result``'s report (see the module docstring).
+
+    ``simulate=False`` skips the Monte Carlo simulation and the sensitivity analysis.
+    """
+    from .audit import history_probability, published_position
+    from .simulation import sensitivity_scenario, simulate_scenario
+
+    sc = result.scenario
+    anchor = headline_anchor(sc)
+    known = scenario_estimates(sc)
+    definition = market_definition(sc, known)
+    estimates = estimates_frame(known)
+    notes: list[str] = []
+    simulation = sensitivity = None
+    growth = isinstance(result, ScenarioResult)
+    if simulate and growth and sc.assumptions is not None:
+        simulation = simulate_scenario(sc)
+        if sc.assumptions.uncertain():
+            sensitivity = sensitivity_scenario(sc)
+    fits, skipped = family_fits(sc)
+    published = None
+    probability: list[dict[str, Any]] = []
+    if anchor is not None and definition is not None and not estimates.empty:
+        try:
+            published = published_position(anchor.value, anchor.year, definition, estimates)
+        except ForecastError as exc:
+            notes.append(str(exc))
+    hist = sc.history
+    if anchor is not None and hist is not None and len(hist) >= 3:
+        try:
+            probability = list(
+                history_probability(
+                    np.asarray(hist.years),
+                    np.asarray(hist.values),
+                    anchor.year,
+                    anchor.value,
+                    seed=sc.seed,
+                )
+            )
+        except ForecastError as exc:
+            notes.append(str(exc))
+    return Evidence(
+        anchor=anchor,
+        definition=definition,
+        estimates=estimates,
+        simulation=simulation,
+        sensitivity=sensitivity,
+        family_fits=fits,
+        skipped_families=skipped,
+        published=published,
+        history_probability=tuple(probability),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,99 @@
+"""The charts of a scenario report, drawn by :mod:`forecast.plotting` and turned into
+:class:`~forecast.report.document.Figure` blocks (PNG and SVG bytes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evidence import Evidence
+from ..projection import ScenarioResult, StatsScenarioResult
+from .document import Figure
+
+Result = ScenarioResult | StatsScenarioResult
+
+
+def figure(name: str, fig: Any, caption: str, alt: str) -> Figure:
+    """A Figure block from a matplotlib figure (rendered to PNG and SVG, then released)."""
+    from ..plotting import figure_bytes
+
+    return Figure(name, figure_bytes(fig, "png"), caption, alt, svg=figure_bytes(fig, "svg"))
+
+
+def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
+    """Every chart that applies to this scenario, by short name."""
+    from ..plotting import (
+        distribution_chart,
+        estimates_chart,
+        fan_chart,
+        model_comparison_chart,
+        segments_chart,
+        shares_chart,
+        spider_chart,
+        tornado_chart,
+    )
+
+    sc = result.scenario
+    out: dict[str, Figure] = {}
+    bands = "Monte Carlo quantiles" if ev.simulation is not None else "fit intervals"
+    out["fan"] = figure(
+        "fan",
+        fan_chart(result, simulation=ev.simulation),
+        f"Projection with {', '.join(f'{x:g}%' for x in sc.levels)} bands ({bands}), history "
+        "points and anchors.",
+        f"Fan chart of the {sc.name} projection to {sc.horizon}",
+    )
+    if ev.definition is not None and not ev.estimates.empty:
+        claim = (ev.anchor.year, ev.anchor.value, ev.anchor.label) if ev.anchor else None
+        out["estimates"] = figure(
+            "estimates",
+            estimates_chart(ev.estimates, definition=ev.definition, result=result, claim=claim),
+            "Published estimates of the same market definition, by publisher and edition, "
+            "against this projection.",
+            "Published estimates and the projection",
+        )
+    if not result.segments.empty:
+        out["segments"] = figure(
+            "segments",
+            segments_chart(result),
+            "Segment paths, stacked to the total.",
+            "Stacked area chart of the segments",
+        )
+        out["shares"] = figure(
+            "shares",
+            shares_chart(result),
+            "Segment shares over time.",
+            "Segment shares by year",
+        )
+    if ev.simulation is not None:
+        out["distribution"] = figure(
+            "distribution",
+            distribution_chart(ev.simulation),
+            "Distribution of the simulated market size, with the anchor and its probability.",
+            "Histogram of simulated values",
+        )
+    if ev.sensitivity is not None:
+        out["tornado"] = figure(
+            "tornado",
+            tornado_chart(ev.sensitivity),
+            f"Swing of the {ev.sensitivity.year} value as each input moves from P10 to P90.",
+            "Tornado chart",
+        )
+        out["spider"] = figure(
+            "spider",
+            spider_chart(ev.sensitivity),
+            f"The {ev.sensitivity.year} value as each input moves through its percentiles.",
+            "Spider chart",
+        )
+    hist = sc.history
+    if hist is not None and ev.family_fits:
+        fits = list(ev.family_fits)
+        if isinstance(result, ScenarioResult):
+            fits.append(result.fit)
+        out["models"] = figure(
+            "models",
+            model_comparison_chart(hist.years, hist.values, fits),
+            "Growth families fitted to the history alone, and the scenario's calibrated fit; "
+            "AICc in the legend.",
+            "Model comparison chart",
+        )
+    return out

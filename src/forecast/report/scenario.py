@@ -1,0 +1,533 @@
+"""The report of one scenario run: a :class:`~forecast.report.document.Document` in the order a
+reader needs it (headline, assumptions with sources, fit, projection, charts, sensitivity,
+provenance), built from a result and its :class:`~forecast.evidence.Evidence`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._textfmt import money, pct
+from ..evidence import Evidence
+from ..projection import ScenarioResult, StatsScenarioResult
+from .charts import scenario_figures
+from .document import Document, Facts, Figure, Paragraph, Section, Table, section
+
+Result = ScenarioResult | StatsScenarioResult
+
+
+def _money(v: Any) -> str:
+    return money(float(v)) if v is not None else "n/a"
+
+
+def _pct100(v: Any) -> str:
+    """A probability or share in [0, 1] as a percentage."""
+    return pct(float(v)) if v is not None else "n/a"
+
+
+def _definition_words(definition: str | None) -> str:
+    return (definition or "unknown definition").replace("_", " ")
+
+
+# ------------------------------------------------------------------------------------------------
+# Headline
+# ------------------------------------------------------------------------------------------------
+
+
+def _sim_anchor_row(ev: Evidence) -> dict[str, Any] | None:
+    if ev.simulation is None or ev.anchor is None:
+        return None
+    a = ev.simulation.anchors
+    rows = a.loc[(a["year"] == ev.anchor.year) & np.isclose(a["value_usd_bn"], ev.anchor.value)]
+    return None if rows.empty else dict(rows.iloc[0])
+
+
+def headline(result: Result, ev: Evidence) -> Section:
+    """What the scenario says about its anchor, in words and figures."""
+    s = result.summary()
+    sc = result.scenario
+    anchor = ev.anchor
+    facts: list[tuple[str, str]] = []
+    sentences: list[str] = []
+    if anchor is not None:
+        entry: dict[str, Any] = next(
+            (a for a in s["anchors"] if a["year"] == anchor.year and a["label"] == anchor.label),
+            {},
+        )
+        facts.append(("Claim checked", f"{_money(anchor.value)} in {anchor.year} ({anchor.kind})"))
+        implied = entry.get("implied_cagr_from_last_history")
+        hist = s.get("history")
+        if implied is not None and hist:
+            words = (
+                f"{pct(implied)} a year from {hist['last_year']}'s "
+                f"{_money(hist['last_value_usd_bn'])}"
+            )
+            facts.append(("Implied growth", words))
+            sentences.append(f"Reaching {_money(anchor.value)} in {anchor.year} takes {words}.")
+        sim = _sim_anchor_row(ev)
+        if sim is not None and sim.get("probability") is not None:
+            p = f"{_pct100(sim['probability'])} (Monte Carlo s.e. {_pct100(sim['mc_se'])})"
+            facts.append(("Probability over the assumptions", p))
+            sentences.append(
+                f"Over the scenario's uncertain assumptions the market reaches it with "
+                f"probability {_pct100(sim['probability'])}."
+            )
+        probs = [r for r in ev.history_probability if r.get("probability") is not None]
+        if probs:
+            text = ", ".join(f"{r['model']} {_pct100(r['probability'])}" for r in probs)
+            facts.append(("Probability from the history alone", text))
+            lo = min(float(r["probability"]) for r in probs)
+            hi = max(float(r["probability"]) for r in probs)
+            span = _pct100(lo) if lo == hi else f"{_pct100(lo)} to {_pct100(hi)}"
+            sentences.append(f"Models fitted to the history alone, with no anchor, give it {span}.")
+        pub = ev.published
+        if pub and pub.get("n"):
+            where = (
+                f"rank {pub['rank']} of {pub['n']} published {anchor.year} forecasts of "
+                f"{_definition_words(ev.definition)} (percentile {pub['percentile']:.0f})"
+            )
+            facts.append(("Among published forecasts", where))
+            nearest = pub.get("nearest") or []
+            if nearest:
+                facts.append(
+                    (
+                        "Nearest published figures",
+                        "; ".join(
+                            f"{n['publisher']} {_money(n['value_usd_bn'])}" for n in nearest[:3]
+                        ),
+                    )
+                )
+            sentences.append(
+                f"Among published forecasts it is {where.split(' published')[0]}, between "
+                f"{_money(pub['min'])} and {_money(pub['max'])} (median {_money(pub['median'])})."
+            )
+    derived = s.get("derived", {})
+    if derived.get("saturation_usd_bn") is not None:
+        facts.append(("Saturation level", _money(derived["saturation_usd_bn"])))
+    if derived.get("inflection_year") is not None:
+        facts.append(
+            (
+                derived.get("inflection_label") or "Inflection year",
+                f"{derived['inflection_year']:.1f}",
+            )
+        )
+    levels = list(sc.levels)
+    for row in s.get("report_years", []):
+        lv = f"{min(levels):g}"
+        lo, hi = row.get(f"lo-{lv}"), row.get(f"hi-{lv}")
+        band = f" ({lv}% {_money(lo)}-{_money(hi)})" if lo is not None and hi is not None else ""
+        facts.append((f"Projection {row['year']}", f"{_money(row['mean'])}{band}"))
+    lead = " ".join(sentences) or (
+        f"{sc.title}: projection to {sc.horizon} with {', '.join(f'{x:g}%' for x in levels)} "
+        "intervals."
+    )
+    blocks: list[Any] = [Paragraph(lead, "lead"), Facts(tuple(facts))]
+    if sc.description:
+        blocks.append(Paragraph(" ".join(sc.description.split())))
+    blocks += [Paragraph(w, "warning") for w in s.get("warnings", [])]
+    blocks += [Paragraph(n, "note") for n in ev.notes]
+    return section("Headline", blocks)
+
+
+# ------------------------------------------------------------------------------------------------
+# Assumptions, fit, projection
+# ------------------------------------------------------------------------------------------------
+
+
+def assumptions_table(result: Result) -> pd.DataFrame:
+    """Every input the numbers rest on, with its source: history, anchors, model, projection
+    settings, drawn assumptions and segments."""
+    sc = result.scenario
+    rows: list[tuple[str, str, str]] = []
+    hist = sc.history
+    if hist is not None:
+        rows.append(
+            (
+                "history",
+                f"{len(hist)} points {int(hist.years[0])}-{int(hist.years[-1])}, last "
+                f"{_money(hist.values[-1])}",
+                sc.history_source,
+            )
+        )
+    for a in sc.anchors:
+        tol = f", tolerance {pct(a.tolerance)}" if a.tolerance is not None else ""
+        rows.append(
+            (f"anchor: {a.label}", f"{_money(a.value)} in {a.year} ({a.kind}{tol})", a.source)
+        )
+    model = result.summary()["model"]
+    family = model.get("family") or model.get("model") or ""
+    rows.append(("model", str(family), str(model.get("curve") or model.get("description") or "")))
+    rows.append(
+        (
+            "projection",
+            f"to {sc.horizon}, {', '.join(f'{x:g}%' for x in sc.levels)} intervals, seed {sc.seed}",
+            "scenario file",
+        )
+    )
+    if sc.assumptions is not None:
+        for name, dist in zip(sc.assumptions.names, sc.assumptions.distributions, strict=True):
+            rows.append((f"assumption: {name}", dist.describe(), getattr(dist, "source", "") or ""))
+    for seg in sc.segments:
+        knots = ", ".join(f"{int(y)} {pct(v)}" for y, v in seg.knots)
+        rows.append((f"segment: {seg.name}", f"share {knots}", seg.source))
+    return pd.DataFrame(rows, columns=["input", "value", "source"])
+
+
+def _source_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a ``url`` column with the first http(s) link found in each source."""
+    import re
+
+    out = frame.copy()
+    out["url"] = [
+        (m.group(0).rstrip(").,;") if (m := re.search(r"https?://\S+", str(s))) else "")
+        for s in out["source"]
+    ]
+    return out
+
+
+def fit_section(result: Result, ev: Evidence, figures: dict[str, Figure]) -> Section:
+    s = result.summary()
+    blocks: list[Any] = []
+    if isinstance(result, ScenarioResult):
+        fit = s["fit"]
+        blocks.append(
+            Facts(
+                (
+                    ("Family", f"{s['model']['family']} ({s['model']['curve']})"),
+                    ("Errors", str(s["model"]["error"])),
+                    (
+                        "Residual sigma",
+                        f"{fit['sigma']:.4g} ({fit['sigma_scale']} scale)"
+                        if fit["sigma"] is not None
+                        else "n/a",
+                    ),
+                    ("Degrees of freedom", str(fit["dof"])),
+                    ("AICc", f"{fit['aicc']:.2f}" if fit["aicc"] is not None else "n/a"),
+                    ("Optimiser starts", str(fit["starts_tried"])),
+                )
+            )
+        )
+        blocks.append(
+            Table.from_frame(
+                _param_display(result.params),
+                caption="Parameters with standard errors and 95% confidence intervals",
+            )
+        )
+    else:
+        model = {k: v for k, v in s["model"].items() if v is not None}
+        blocks.append(Facts(tuple((str(k), str(v)) for k, v in model.items())))
+        blocks.append(
+            Paragraph(
+                "A statistical model fitted to the history alone; its intervals are empirical "
+                "(scaled rolling-origin errors), and anchors are compared with them, not used "
+                "to calibrate.",
+                "note",
+            )
+        )
+    if ev.family_fits:
+        comp = pd.DataFrame(
+            [
+                {
+                    "family": f.model.family,
+                    "parameters": int(sum(f.free)),
+                    "dof": f.dof,
+                    "AICc": f.aicc,
+                    f"value {ev.anchor.year}" if ev.anchor else "value": float(
+                        f.predict([ev.anchor.year if ev.anchor else result.scenario.horizon])[0]
+                    ),
+                }
+                for f in ev.family_fits
+            ]
+        )
+        val_col = comp.columns[-1]
+        blocks.append(
+            Table.from_frame(
+                comp,
+                caption="Growth families fitted to the history alone (no anchors)",
+                formats={val_col: _money, "AICc": lambda v: f"{v:.2f}"},
+            )
+        )
+    for name, reason in ev.skipped_families:
+        blocks.append(Paragraph(f"{name}: not fitted ({reason})", "note"))
+    if "models" in figures:
+        blocks.append(figures["models"])
+    return section("Fit and diagnostics", blocks)
+
+
+def _param_display(params: pd.DataFrame) -> pd.DataFrame:
+    """The parameters table with each number written in its parameter's unit (money as $1.57T,
+    rates as percentages, years with two decimals)."""
+    out = params.drop(columns=["scenario"]).copy()
+    cols = [c for c in ("estimate", "se", "lo-95", "hi-95") if c in out]
+
+    def fmt(v: Any, unit: str) -> str:
+        if v is None or not np.isfinite(float(v)):
+            return "n/a"
+        if unit == "money":
+            return _money(v)
+        if unit == "rate":
+            return pct(float(v), 2)
+        return f"{float(v):.2f}" if unit == "year" else f"{float(v):.4g}"
+
+    for c in cols:
+        out[c] = [fmt(v, str(u)) for v, u in zip(out[c], out.get("unit", ""), strict=True)]
+    return out
+
+
+def projection_table(result: Result) -> Table:
+    frame = result.projection.drop(columns=["scenario"])
+    cols = [c for c in frame.columns if c != "year"]
+    return Table.from_frame(
+        frame,
+        caption="Projection by year (USD); mean is the point forecast, lo-/hi- the interval "
+        "bounds at each level",
+        formats={**{c: _money for c in cols}, "year": str},
+    )
+
+
+def sensitivity_section(ev: Evidence, figures: dict[str, Figure], command: str) -> Section:
+    sens = ev.sensitivity
+    if sens is None:
+        return section(
+            "Sensitivity",
+            [
+                Paragraph(
+                    "This scenario has no uncertain [assumptions], so there is no sensitivity "
+                    "analysis; the growth scenario global-ai-2030-uncertain shows one.",
+                    "note",
+                )
+            ],
+        )
+    tornado = sens.tornado.drop(columns=["scenario"])
+    sobol = sens.sobol.drop(columns=["scenario"])
+    blocks: list[Any] = [
+        Paragraph(
+            f"How much each uncertain assumption moves the {sens.year} market size: each input "
+            "from its 10th to its 90th percentile with the others at their medians (tornado), "
+            "and its share of the variance (Sobol indices, first order S1 and total ST)."
+        ),
+        figures.get("tornado"),
+        Table.from_frame(
+            tornado,
+            caption=f"Tornado: {sens.year} value with each input at its P10 and P90",
+            formats={
+                "output_at_p10": _money,
+                "output_at_p90": _money,
+                "output_at_medians": _money,
+                "swing": _money,
+                "year": str,
+            },
+        ),
+        figures.get("spider"),
+        Table.from_frame(
+            sobol,
+            caption="Sobol indices with 95% confidence half-widths",
+            formats={c: (lambda v: f"{float(v):.3f}") for c in ("S1", "S1_conf", "ST", "ST_conf")}
+            | {"year": str},
+        ),
+    ]
+    return section("Sensitivity", blocks)
+
+
+def provenance_section(result: Result, command: str, extra: dict[str, Any]) -> Section:
+    prov = result.summary()["provenance"]
+    packages = {**prov.get("packages", {}), **extra}
+    facts = [
+        ("Toolkit", f"forecast {prov['toolkit_version']}"),
+        ("Python", str(prov.get("python", ""))),
+        ("Packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items()))),
+        ("Seed", str(prov.get("seed"))),
+        ("Command", command),
+    ]
+    inputs = pd.DataFrame(prov["inputs"], columns=["role", "path", "sha256"])
+    return section(
+        "Provenance",
+        [
+            Facts(tuple(facts)),
+            Table.from_frame(inputs, caption="Input files (paths relative to the scenario file)"),
+        ],
+    )
+
+
+def published_table(ev: Evidence) -> Table | None:
+    if ev.anchor is None or ev.estimates.empty or ev.definition is None:
+        return None
+    e = ev.estimates
+    same = e.loc[(e["definition"] == ev.definition) & (e["year"] == ev.anchor.year)]
+    if same.empty:
+        return None
+    same = same.sort_values(["value_usd_bn", "id"], ascending=[False, True])
+    frame = same[["publisher", "title", "value_usd_bn", "kind", "confidence", "url", "id"]]
+    return Table.from_frame(
+        frame.rename(columns={"value_usd_bn": f"value {ev.anchor.year}"}),
+        caption=f"Published {ev.anchor.year} forecasts of {_definition_words(ev.definition)} "
+        "(click a column to sort)",
+        formats={f"value {ev.anchor.year}": _money},
+        links={"publisher": "url"},
+    )
+
+
+def scenario_document(
+    result: Result, ev: Evidence, *, command: str, figures: dict[str, Figure] | None = None
+) -> Document:
+    """The report of one scenario run."""
+    figs = scenario_figures(result, ev) if figures is None else figures
+    sc = result.scenario
+    charts = [
+        figs[k] for k in ("fan", "estimates", "segments", "shares", "distribution") if k in figs
+    ]
+    pub = published_table(ev)
+    sections: list[Section] = [
+        headline(result, ev),
+        section(
+            "Assumptions and sources",
+            [
+                Table.from_frame(
+                    _source_links(assumptions_table(result)),
+                    caption="What the numbers rest on, each with its source",
+                    links={"source": "url"},
+                )
+            ],
+        ),
+        fit_section(result, ev, figs),
+        section("Projection", [projection_table(result)]),
+        section("Charts", [*charts, pub]),
+        sensitivity_section(ev, figs, command),
+        provenance_section(result, command, _plot_versions()),
+    ]
+    prov = dict(result.summary()["provenance"])
+    prov["command"] = command
+    return Document(
+        title=sc.title,
+        subtitle=f"Scenario {sc.name} - forecast report",
+        sections=tuple(sections),
+        provenance=prov,
+    )
+
+
+def _plot_versions() -> dict[str, str]:
+    import jinja2
+    import matplotlib
+    import openpyxl
+
+    return {
+        "matplotlib": matplotlib.__version__,
+        "jinja2": jinja2.__version__,
+        "openpyxl": openpyxl.__version__,
+    }
+
+
+def comparison_document(
+    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+) -> Document:
+    """One report comparing several scenarios: the comparison chart and table first, then each
+    scenario's headline and fan chart, then provenance."""
+    from ..plotting import comparison_chart, fan_chart
+    from .charts import figure
+
+    year = _comparison_year(results)
+    rows = []
+    for res in results:
+        s = res.summary()
+        row: dict[str, Any] = {"scenario": res.scenario.name, "model": _model_name(s)}
+        try:
+            v = res.value_at(year)
+        except KeyError:
+            v = {}
+        row[f"{year} point"] = v.get("mean")
+        for lv in res.scenario.levels:
+            row[f"{year} lo-{lv:g}"] = v.get(f"lo-{lv:g}")
+            row[f"{year} hi-{lv:g}"] = v.get(f"hi-{lv:g}")
+        hist = s.get("history")
+        if hist and v.get("mean") and year > hist["last_year"]:
+            growth = (v["mean"] / hist["last_value_usd_bn"]) ** (1 / (year - hist["last_year"]))
+            row[f"CAGR {hist['last_year']}-{year}"] = growth - 1
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    money_cols = [c for c in table.columns if str(c).startswith(f"{year} ")]
+    cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
+    comp = figure(
+        "comparison",
+        comparison_chart(list(results), year=year),
+        f"Scenarios compared, values in {year}",
+        f"Projections of {len(results)} scenarios with their intervals",
+    )
+    sections: list[Section] = [
+        section(
+            "Scenarios compared",
+            [
+                Paragraph(
+                    f"{len(results)} scenarios side by side; values in {year} with their "
+                    "intervals and the growth rate from each scenario's last actual value.",
+                    "lead",
+                ),
+                comp,
+                Table.from_frame(
+                    table,
+                    caption=f"Values in {year}",
+                    formats={**{c: _money for c in money_cols}, **{c: pct for c in cagr_cols}},
+                ),
+            ],
+        )
+    ]
+    for res, ev in zip(results, evidences, strict=True):
+        head = headline(res, ev)
+        fan = figure(
+            f"fan-{res.scenario.name}",
+            fan_chart(res, simulation=ev.simulation),
+            f"{res.scenario.title}: projection with intervals",
+            f"Fan chart of scenario {res.scenario.name}",
+        )
+        sections.append(section(res.scenario.title, [*head.blocks, fan]))
+    inputs = []
+    for res in results:
+        for f in res.summary()["provenance"]["inputs"]:
+            inputs.append({"scenario": res.scenario.name, **f})
+    prov0 = results[0].summary()["provenance"]
+    sections.append(
+        section(
+            "Provenance",
+            [
+                Facts(
+                    (
+                        ("Toolkit", f"forecast {prov0['toolkit_version']}"),
+                        ("Command", command),
+                        (
+                            "Seeds",
+                            ", ".join(f"{r.scenario.name} {r.scenario.seed}" for r in results),
+                        ),
+                    )
+                ),
+                Table.from_frame(pd.DataFrame(inputs), caption="Input files of each scenario"),
+            ],
+        )
+    )
+    return Document(
+        title=f"{len(results)} scenarios compared",
+        subtitle=", ".join(r.scenario.name for r in results),
+        sections=tuple(sections),
+        provenance={"command": command, "scenarios": [r.summary()["provenance"] for r in results]},
+    )
+
+
+def _model_name(s: dict[str, Any]) -> str:
+    m = s.get("model", {})
+    return str(m.get("family") or m.get("model") or "")
+
+
+def _comparison_year(results: Sequence[Result]) -> int:
+    """The year to compare in: an anchor year all scenarios project, else the earliest horizon."""
+    common: set[int] | None = None
+    for r in results:
+        years = set(int(y) for y in r.projection["year"])
+        anchor_years = {a.year for a in r.scenario.anchors} & years
+        common = anchor_years if common is None else common & anchor_years
+    if common:
+        return min(common)
+    horizons = [r.scenario.horizon for r in results]
+    if all(2030 in set(int(y) for y in r.projection["year"]) for r in results):
+        return 2030
+    return min(horizons)

@@ -1,0 +1,198 @@
+"""Reports: the document model, HTML and Markdown rendering, escaping, the workbook's formula
+guard and byte-identical output, and the report files of a scenario run."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from forecast.report import (
+    Document,
+    Facts,
+    Figure,
+    Paragraph,
+    Table,
+    md_escape,
+    render_html,
+    render_markdown,
+    safe_url,
+    section,
+)
+from forecast.report.workbook import sheet_name, workbook_bytes
+
+HOSTILE = "<script>alert(1)</script>"
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _doc(name: str = HOSTILE, url: str = "javascript:alert(1)") -> Document:
+    frame = pd.DataFrame(
+        {
+            "publisher": [name, "Grand View Research", "=HYPERLINK(1)"],
+            "value": [1570.0, -12.5, 1811.75],
+            "url": [url, "https://www.grandviewresearch.com/a?b=1&c=2", ""],
+        }
+    )
+    return Document(
+        title=f"Scenario {name}",
+        subtitle=name,
+        sections=(
+            section(
+                f"Head {name}",
+                [
+                    Paragraph(f"lead {name}", "lead"),
+                    Facts(((name, name),)),
+                    Paragraph(name, "warning"),
+                    None,
+                ],
+            ),
+            section(
+                "Data",
+                [
+                    Table.from_frame(frame, caption=name, links={"publisher": "url"}),
+                    Figure("fan", PNG_1PX, f"caption {name}", f"alt {name}", svg=b"<svg/>"),
+                ],
+            ),
+        ),
+        provenance={"scenario": name, "note": "</script><script>alert(2)</script>"},
+    )
+
+
+class TestSafeUrl:
+    @pytest.mark.parametrize(
+        "url",
+        ["https://example.com/x?a=1&b=2", "http://example.com", "HTTPS://EXAMPLE.COM/path"],
+    )
+    def test_http_links_are_kept(self, url: str) -> None:
+        assert safe_url(url) == url
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<b>x</b>",
+            "vbscript:msgbox",
+            "//example.com/x",
+            "example.com",
+            "https://exa mple.com",
+            'https://example.com/"onmouseover="x',
+            "file:///etc/passwd",
+            "",
+            None,
+        ],
+    )
+    def test_anything_else_is_dropped(self, url: str | None) -> None:
+        assert safe_url(url) is None
+
+
+class TestHtml:
+    def test_text_from_files_is_escaped_everywhere(self) -> None:
+        html = render_html(_doc()).decode()
+        assert HOSTILE not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        # the only script elements are the JSON provenance block and our own sort script
+        assert len(re.findall(r"<script", html)) == 2
+        # the provenance JSON cannot close its script element
+        block = html.split('id="provenance">', 1)[1].split("</script>", 1)[0]
+        assert "<" not in block and "alert(2)" in block
+
+    def test_only_http_links_become_links(self) -> None:
+        html = render_html(_doc()).decode()
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        assert "javascript:alert(1)" not in html
+        assert "https://www.grandviewresearch.com/a?b=1&amp;c=2" in hrefs
+        assert all(h.startswith(("#", "https://")) for h in hrefs), hrefs
+
+    def test_self_contained_with_a_strict_policy(self) -> None:
+        html = render_html(_doc()).decode()
+        assert 'src="data:image/png;base64,' in html
+        assert re.findall(r'src="([^"]*)"', html) == [re.findall(r'src="([^"]*)"', html)[0]]
+        assert re.findall(r'src="([^"]*)"', html)[0].startswith("data:image/png;base64,")
+        assert "<link" not in html and "@import" not in html and "url(" not in html
+        csp = re.search(r'Content-Security-Policy" content="([^"]*)"', html)
+        assert csp is not None and "default-src 'none'" in csp.group(1)
+        assert "'unsafe-inline'" not in csp.group(1)
+        assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'", csp.group(1))
+
+    def test_numbers_sort_by_value_not_text(self) -> None:
+        html = render_html(_doc()).decode()
+        assert 'data-sort="-12.5"' in html and 'data-sort="1811.75"' in html
+        assert html.count('<th scope="col"') == 2  # the url column is a link, not shown
+
+    def test_deterministic(self) -> None:
+        assert render_html(_doc()) == render_html(_doc())
+
+
+class TestMarkdown:
+    def test_escapes_html_and_markdown(self) -> None:
+        files = render_markdown(_doc())
+        md = files["report.md"].decode()
+        assert HOSTILE not in md
+        assert "&lt;script&gt;" in md
+        assert "javascript:" not in md
+        assert "[Grand View Research](<https://www.grandviewresearch.com/a?b=1&c=2>)" in md
+        assert "![alt &lt;script&gt;" in md
+
+    def test_charts_are_files_beside_it(self) -> None:
+        files = render_markdown(_doc())
+        assert files["charts/fan.png"] == PNG_1PX
+        assert files["charts/fan.svg"] == b"<svg/>"
+        assert "(charts/fan.png)" in files["report.md"].decode()
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("a|b", "a\\|b"),
+            ("*bold* _it_", "\\*bold\\* \\_it\\_"),
+            ("[x](y)", "\\[x\\](y)"),
+            ("two\nlines", "two lines"),
+            ("$1.57T & <b>", "$1.57T &amp; &lt;b&gt;"),
+        ],
+    )
+    def test_md_escape(self, text: str, expected: str) -> None:
+        assert md_escape(text) == expected
+
+
+class TestWorkbook:
+    def _book(self) -> bytes:
+        frame = pd.DataFrame(
+            {
+                "name": ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "ok", "-"],
+                "value": [-1.5, 2.0, float("nan"), 3, -0.0, 1e15, -7],
+            }
+        )
+        return workbook_bytes(
+            [("data", frame), ("a/b:c*?[x]" * 5, frame)], number_formats={"value": "#,##0.00"}
+        )
+
+    def test_formula_cells_are_neutralised_numbers_stay_numbers(self) -> None:
+        wb = openpyxl.load_workbook(io.BytesIO(self._book()))
+        ws = wb["data"]
+        names = [c.value for c in ws["A"][1:]]
+        assert names == ["'=1+1", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "ok", "'-"]
+        assert all(c.data_type == "s" for c in ws["A"])
+        values = [c.value for c in ws["B"][1:]]
+        assert values[0] == -1.5 and values[2] is None and values[6] == -7
+        assert all(isinstance(v, int | float) for v in values if v is not None)
+        assert ws["B2"].number_format == "#,##0.00"
+        raw = zipfile.ZipFile(io.BytesIO(self._book())).read("xl/worksheets/sheet1.xml")
+        assert b"<f>" not in raw  # no formula element anywhere
+
+    def test_byte_identical_across_runs(self) -> None:
+        first = self._book()
+        time.sleep(1.1)  # openpyxl stamps the save time; the writer must fix it
+        assert self._book() == first
+
+    def test_sheet_names_are_valid(self) -> None:
+        wb = openpyxl.load_workbook(io.BytesIO(self._book()))
+        assert len(wb.sheetnames[1]) <= 31 and not re.search(r"[\[\]:*?/\\]", wb.sheetnames[1])
+        assert sheet_name("") == "sheet"
