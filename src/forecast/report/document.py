@@ -106,8 +106,12 @@ class Table:
         return cls(tuple(header.get(c, str(c)) for c in cols), tuple(rows), caption, numeric)
 
 
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
 def _text(v: Any, fmt: Callable[[Any], str] | None) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+    if _missing(v) or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
     if fmt is not None:
         return fmt(v)
@@ -121,7 +125,7 @@ def _text(v: Any, fmt: Callable[[Any], str] | None) -> str:
 
 
 def _sort_key(v: Any) -> float | None:
-    if isinstance(v, bool) or v is None:
+    if isinstance(v, bool) or _missing(v):
         return None
     if isinstance(v, int | float):
         return float(v) if math.isfinite(float(v)) else None

@@ -11,7 +11,13 @@ from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .html import render_html
 from .markdown import render_markdown
-from .scenario import assumptions_table, comparison_document, scenario_document
+from .scenario import (
+    assumptions_table,
+    comparison_document,
+    comparison_table,
+    comparison_year,
+    scenario_document,
+)
 from .workbook import workbook_bytes
 
 Result = ScenarioResult | StatsScenarioResult
@@ -115,8 +121,18 @@ def comparison_files(
     """The files of one report comparing several scenarios."""
     doc = comparison_document(results, evidences, command=command)
     files = {"report.html": render_html(doc), **render_markdown(doc)}
-    frames = [r.projection for r in results]
-    sheets = [("projection", pd.concat(frames, ignore_index=True))]
-    sheets.append(("parameters", pd.concat([r.params for r in results], ignore_index=True)))
-    files["workbook.xlsx"] = workbook_bytes(sheets)
+    year = comparison_year(results)
+    provenance = [
+        (f"{r.scenario.name}.{k}", v)
+        for r in results
+        for k, v in _flatten(r.summary()["provenance"])
+    ]
+    sheets = [
+        (f"values {year}", comparison_table(results, year)),
+        ("projection", pd.concat([r.projection for r in results], ignore_index=True)),
+        ("parameters", pd.concat([r.params for r in results], ignore_index=True)),
+        ("provenance", pd.DataFrame([("command", command), *provenance], columns=["key", "value"])),
+    ]
+    money = {c: MONEY_FORMAT for c in sheets[0][1].columns if str(c).startswith(f"{year} ")}
+    files["workbook.xlsx"] = workbook_bytes(sheets, number_formats=money)
     return files

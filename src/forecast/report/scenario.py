@@ -12,6 +12,7 @@ import pandas as pd
 
 from .._textfmt import money, pct
 from ..evidence import Evidence
+from ..models import cagr
 from ..projection import ScenarioResult, StatsScenarioResult
 from .charts import scenario_figures
 from .document import Document, Facts, Figure, Paragraph, Section, Table, section
@@ -26,6 +27,11 @@ def _money(v: Any) -> str:
 def _pct100(v: Any) -> str:
     """A probability or share in [0, 1] as a percentage."""
     return pct(float(v)) if v is not None else "n/a"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _definition_words(definition: str | None) -> str:
@@ -82,12 +88,20 @@ def headline(result: Result, ev: Evidence) -> Section:
             lo = min(float(r["probability"]) for r in probs)
             hi = max(float(r["probability"]) for r in probs)
             span = _pct100(lo) if lo == hi else f"{_pct100(lo)} to {_pct100(hi)}"
-            sentences.append(f"Models fitted to the history alone, with no anchor, give it {span}.")
+            disagree = (
+                " (they disagree: the history alone cannot tell these curves apart)"
+                if hi - lo > 0.5
+                else ""
+            )
+            sentences.append(
+                f"Models fitted to the history alone, with no anchor, give it {span}{disagree}."
+            )
         pub = ev.published
         if pub and pub.get("n"):
+            kind = _definition_words(ev.definition)
             where = (
-                f"rank {pub['rank']} of {pub['n']} published {anchor.year} forecasts of "
-                f"{_definition_words(ev.definition)} (percentile {pub['percentile']:.0f})"
+                f"{_ordinal(int(pub['rank']))} highest of {pub['n']} published {anchor.year} "
+                f"forecasts of {kind} (percentile {pub['percentile']:.0f})"
             )
             facts.append(("Among published forecasts", where))
             nearest = pub.get("nearest") or []
@@ -101,8 +115,9 @@ def headline(result: Result, ev: Evidence) -> Section:
                     )
                 )
             sentences.append(
-                f"Among published forecasts it is {where.split(' published')[0]}, between "
-                f"{_money(pub['min'])} and {_money(pub['max'])} (median {_money(pub['median'])})."
+                f"Among the {pub['n']} published {anchor.year} forecasts of {kind} it is the "
+                f"{_ordinal(int(pub['rank']))} highest, within their range {_money(pub['min'])} "
+                f"to {_money(pub['max'])} (median {_money(pub['median'])})."
             )
     derived = s.get("derived", {})
     if derived.get("saturation_usd_bn") is not None:
@@ -127,7 +142,19 @@ def headline(result: Result, ev: Evidence) -> Section:
     blocks: list[Any] = [Paragraph(lead, "lead"), Facts(tuple(facts))]
     if sc.description:
         blocks.append(Paragraph(" ".join(sc.description.split())))
-    blocks += [Paragraph(w, "warning") for w in s.get("warnings", [])]
+    warnings = list(s.get("warnings", []))
+    if ev.simulation is not None:  # this report does draw them: the run's caveat does not apply
+        warnings = [w for w in warnings if "[assumptions] are drawn by" not in w]
+        blocks.append(
+            Paragraph(
+                f"Probabilities and Monte Carlo bands come from {ev.simulation.result.valid:,} "
+                f"draws over the scenario's [assumptions] (layers: "
+                f"{', '.join(ev.simulation.spec.layers)}; sampler {ev.simulation.spec.sampler}, "
+                f"seed {ev.simulation.spec.seed}).",
+                "note",
+            )
+        )
+    blocks += [Paragraph(w, "warning") for w in warnings]
     blocks += [Paragraph(n, "note") for n in ev.notes]
     return section("Headline", blocks)
 
@@ -420,15 +447,9 @@ def _plot_versions() -> dict[str, str]:
     }
 
 
-def comparison_document(
-    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
-) -> Document:
-    """One report comparing several scenarios: the comparison chart and table first, then each
-    scenario's headline and fan chart, then provenance."""
-    from ..plotting import comparison_chart, fan_chart
-    from .charts import figure
-
-    year = _comparison_year(results)
+def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
+    """One row per scenario: model, point and interval bounds in ``year`` and the growth rate
+    from the scenario's last actual value (one basis for every kind of model)."""
     rows = []
     for res in results:
         s = res.summary()
@@ -442,13 +463,29 @@ def comparison_document(
             row[f"{year} lo-{lv:g}"] = v.get(f"lo-{lv:g}")
             row[f"{year} hi-{lv:g}"] = v.get(f"hi-{lv:g}")
         hist = s.get("history")
-        if hist and v.get("mean") and year > hist["last_year"]:
-            growth = (v["mean"] / hist["last_value_usd_bn"]) ** (1 / (year - hist["last_year"]))
-            row[f"CAGR {hist['last_year']}-{year}"] = growth - 1
+        row["last actual year"] = hist["last_year"] if hist else None
+        row[f"CAGR to {year}"] = (
+            cagr(hist["last_value_usd_bn"], v["mean"], year - hist["last_year"])
+            if hist and v.get("mean") and year > hist["last_year"]
+            else None
+        )
         rows.append(row)
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def comparison_document(
+    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+) -> Document:
+    """One report comparing several scenarios: the comparison chart and table first, then each
+    scenario's headline and fan chart, then provenance."""
+    from ..plotting import comparison_chart, fan_chart
+    from .charts import figure
+
+    year = comparison_year(results)
+    table = comparison_table(results, year)
     money_cols = [c for c in table.columns if str(c).startswith(f"{year} ")]
     cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
+    table["last actual year"] = table["last actual year"].astype("Int64")
     comp = figure(
         "comparison",
         comparison_chart(list(results), year=year),
@@ -518,7 +555,7 @@ def _model_name(s: dict[str, Any]) -> str:
     return str(m.get("family") or m.get("model") or "")
 
 
-def _comparison_year(results: Sequence[Result]) -> int:
+def comparison_year(results: Sequence[Result]) -> int:
     """The year to compare in: an anchor year all scenarios project, else the earliest horizon."""
     common: set[int] | None = None
     for r in results:
