@@ -102,7 +102,7 @@ class TestHtml:
         # the only script elements are the JSON provenance block and our own sort script
         assert len(re.findall(r"<script", html)) == 2
         # the provenance JSON cannot close its script element
-        block = html.split('id="provenance">', 1)[1].split("</script>", 1)[0]
+        block = html.split('id="provenance-data">', 1)[1].split("</script>", 1)[0]
         assert "<" not in block and "alert(2)" in block
 
     def test_only_http_links_become_links(self) -> None:

@@ -66,17 +66,13 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
         columns=["key", "value"],
     )
     projection = result.projection
-    if ev.simulation is not None:
+    if ev.simulation is not None:  # Monte Carlo percentiles of the total beside the fit's
         q = ev.simulation.quantiles
-        wide = q.pivot_table(index=["series", "year"], columns="quantile", values="value")
-        wide.columns = [f"mc_q{c:g}" for c in wide.columns]
-        projection = projection.merge(
-            wide.xs("total", level="series").reset_index()
-            if "total" in wide.index.get_level_values(0)
-            else wide.reset_index(level=0, drop=True).reset_index(),
-            on="year",
-            how="left",
+        wide = q.loc[q["series"] == "total"].pivot_table(
+            index="year", columns="quantile", values="value"
         )
+        wide.columns = [f"mc_p{100 * c:g}" for c in wide.columns]
+        projection = projection.merge(wide.reset_index(), on="year", how="left")
     sheets: list[tuple[str, pd.DataFrame]] = [
         ("summary", summary),
         ("assumptions", assumptions_table(result)),
