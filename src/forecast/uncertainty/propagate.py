@@ -126,6 +126,9 @@ class SimulationResult:
     input_names: tuple[str, ...] = ()
     metric: NDArray[np.float32] = field(repr=False, default_factory=lambda: np.zeros(0, "f4"))
     metric_year: int = 0
+    # draws of the total in each anchor year within the projection (what the anchor
+    # probabilities are computed from), for charts of their distribution
+    anchor_draws: dict[int, NDArray[np.float32]] = field(repr=False, default_factory=dict)
 
     @property
     def invalid_share(self) -> float:
@@ -432,6 +435,11 @@ def simulate(
         input_names=tuple(assumptions.names[i] for i in unc),
         metric=metric[:filled] if metric_idx >= 0 else np.zeros(0, np.float32),
         metric_year=int(spec.metric_year) if spec.metric_year is not None else 0,
+        anchor_draws={
+            a.year: store[0, int(np.searchsorted(years, a.year)), :filled].copy()
+            for a in fit.anchors
+            if years[0] <= a.year <= years[-1]
+        },
     )
 
 
