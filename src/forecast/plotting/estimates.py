@@ -1,0 +1,323 @@
+"""Where a claim sits among the published estimates: every figure of one definition by publisher
+and edition, against a scenario's projection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .._textfmt import money
+from ..errors import ForecastError
+from ..projection import ScenarioResult, StatsScenarioResult
+from ..uncertainty.propagate import curve_anchor
+from .style import (
+    ANCHOR,
+    FAINT,
+    INK,
+    MARKERS,
+    PROJECTION,
+    chart_style,
+    color,
+    figure_and_axes,
+    footnote,
+    money_axis,
+    plain,
+    shorten,
+    titles,
+    year_axis,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["estimates_chart"]
+
+REQUIRED = ("publisher", "year", "value_usd_bn")
+REPORTED_KINDS = frozenset({"actual", "estimate"})
+DISTINCT_PUBLISHERS = 7  # publishers with a colour of their own; the rest share grey
+
+
+def _attributed(frame: pd.DataFrame) -> pd.Series:
+    if "attributed" in frame.columns:
+        col = frame["attributed"]
+        if col.dtype == bool:
+            return col
+        return col.astype(str).str.strip().str.lower().isin({"true", "1", "yes"})
+    return ~frame["publisher"].astype(str).str.lower().str.startswith("unattributed")
+
+
+def _select(estimates: pd.DataFrame, definition: str | None, region: str | None) -> pd.DataFrame:
+    missing = [c for c in REQUIRED if c not in estimates.columns]
+    if missing:
+        raise ForecastError(
+            f"estimates_chart: estimates must have the columns {', '.join(REQUIRED)}; got no "
+            f"{', '.join(repr(c) for c in missing)}"
+        )
+    frame = estimates.copy()
+    for col, want in (("definition", definition), ("region", region)):
+        if want is None:
+            continue
+        if col not in frame.columns:
+            raise ForecastError(
+                f"estimates_chart: {col}= needs a {col!r} column in the estimates; got none"
+            )
+        known = sorted(frame[col].dropna().astype(str).unique())
+        if want not in known:
+            raise ForecastError(
+                f"estimates_chart: {col} must be one in the estimates ({', '.join(known)}); got "
+                f"{want!r}"
+            )
+        frame = frame[frame[col].astype(str) == want]
+    frame["value_usd_bn"] = pd.to_numeric(frame["value_usd_bn"], errors="coerce")
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
+    frame = frame[np.isfinite(frame["value_usd_bn"]) & (frame["value_usd_bn"] > 0)]
+    frame = frame[np.isfinite(frame["year"])]
+    if frame.empty:
+        raise ForecastError(
+            f"estimates_chart: needs at least one estimate with a positive USD value"
+            f"{f' for definition {definition!r}' if definition else ''}; got none"
+        )
+    frame["attributed_"] = _attributed(frame).to_numpy()
+    if "vintage" not in frame.columns:
+        frame["vintage"] = ""
+    frame["vintage"] = frame["vintage"].fillna("").astype(str)
+    return frame
+
+
+def _projection_layer(ax: Axes, result: ScenarioResult | StatsScenarioResult) -> None:
+    proj = result.projection
+    x = proj["year"].to_numpy(dtype=float)
+    levels = sorted(float(c[3:]) for c in proj.columns if c.startswith("lo-"))
+    if levels:
+        w = levels[-1]
+        ax.fill_between(
+            x,
+            proj[f"lo-{w:g}"],
+            proj[f"hi-{w:g}"],
+            color=PROJECTION,
+            alpha=0.13,
+            linewidth=0,
+            label=plain(f"{w:g}% interval"),
+            gid="band",
+        )
+    ax.plot(
+        x,
+        proj["mean"],
+        color=PROJECTION,
+        linewidth=2.8,
+        label=plain(f"Scenario: {shorten(result.scenario.name, 34)}"),
+        gid="projection",
+    )
+    hist = result.scenario.history
+    if hist is not None:
+        ax.plot(
+            hist.years,
+            hist.values,
+            color=PROJECTION,
+            linewidth=1.4,
+            linestyle="--",
+            label="Scenario history",
+            gid="history",
+        )
+
+
+def _claim_text(frame: pd.DataFrame, year: int, value: float, label: str) -> str:
+    same = frame.loc[frame["year"] == year, "value_usd_bn"].to_numpy(dtype=float)
+    if same.size == 0:
+        return f"No published figure for {year} to compare {money(value)} with"
+    above = int(np.sum(same > value))
+    below = int(np.sum(same < value))
+    return (
+        f"{same.size} published figure{'s' if same.size != 1 else ''} for {year}: "
+        f"{money(float(same.min()))} to {money(float(same.max()))}, median "
+        f"{money(float(np.median(same)))}\n{label}: {above} above it, {below} below"
+    )
+
+
+def estimates_chart(
+    estimates: pd.DataFrame,
+    *,
+    definition: str | None = None,
+    result: ScenarioResult | StatsScenarioResult | None = None,
+    claim: tuple[int, float, str] | None = None,
+    region: str | None = None,
+    source: str = "published estimates in data/ai_market_estimates.csv (each row cites its URL)",
+    ax: Axes | None = None,
+) -> Figure:
+    """Every published estimate of one definition, by publisher and edition, against a
+    scenario's projection, with the claim marked and ranked among the figures for its year.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Rows with at least ``publisher``, ``year`` and ``value_usd_bn``; ``definition``,
+        ``region``, ``vintage`` (the edition), ``kind`` (actual/estimate/forecast) and
+        ``attributed`` are used where present.
+    definition : str, optional
+        Keep the rows of this definition only (estimates of different definitions are not
+        comparable).
+    result : ScenarioResult or StatsScenarioResult, optional
+        A scenario run whose point projection and widest interval are drawn.
+    claim : (year, value_usd_bn, label), optional
+        The figure to place among the others; by default the result's curve anchor (the first
+        hard anchor, else the first anchor), if any.
+    region : str, optional
+        Keep the rows of this region only (e.g. ``"Global"``).
+    source : str, optional
+        The source line under the chart.
+    ax : matplotlib Axes, optional
+    """
+    frame = _select(estimates, definition, region)
+    if claim is None and result is not None:
+        anchor = curve_anchor(result.scenario.anchors)
+        if anchor is not None:
+            claim = (anchor.year, anchor.value, anchor.label or f"{money(anchor.value)} claim")
+    named = frame[frame["attributed_"]]
+    counts = named.groupby("publisher").size().sort_values(ascending=False, kind="stable")
+    order = sorted(counts.index, key=lambda p: (-counts[p], str(p)))
+    styled = {p: i for i, p in enumerate(order[:DISTINCT_PUBLISHERS])}
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        if result is not None:
+            _projection_layer(ax, result)
+        keys = ["publisher", "vintage"] + [c for c in ("region", "segment") if c in frame.columns]
+        editions = frame.fillna({c: "" for c in keys}).groupby(keys, sort=False)
+        for key, rows in editions:
+            publisher = key[0]
+            rows = rows.sort_values("year")
+            i = styled.get(publisher)
+            tint = color(i) if i is not None else FAINT
+            marker = MARKERS[i % len(MARKERS)] if i is not None else "o"
+            if len(rows) > 1:
+                ax.plot(
+                    rows["year"],
+                    rows["value_usd_bn"],
+                    color=tint,
+                    linewidth=1.0,
+                    alpha=0.7,
+                    zorder=3,
+                )
+            kinds = (
+                rows["kind"].astype(str)
+                if "kind" in rows.columns
+                else pd.Series("forecast", index=rows.index)
+            )
+            reported = kinds.isin(REPORTED_KINDS).to_numpy()
+            for mask, face in ((reported, "white"), (~reported, tint)):
+                if mask.any():
+                    ax.plot(
+                        rows["year"][mask],
+                        rows["value_usd_bn"][mask],
+                        linestyle="none",
+                        marker=marker,
+                        markersize=8.5,
+                        color=tint,
+                        markerfacecolor=face,
+                        markeredgewidth=1.8,
+                        zorder=4,
+                        gid="estimate",
+                    )
+        # legend: one entry per styled publisher, one for the rest, two for the marker fill
+        for p, i in styled.items():
+            n = int(counts[p])
+            ax.plot(
+                [],
+                [],
+                linestyle="-",
+                linewidth=1.0,
+                marker=MARKERS[i % len(MARKERS)],
+                markersize=8.5,
+                color=color(i),
+                label=plain(f"{shorten(str(p), 30)} ({n})"),
+            )
+        rest = frame[~frame["publisher"].isin(list(styled))]
+        if not rest.empty:
+            unattributed = int((~rest["attributed_"]).sum())
+            what = "unattributed pages" if unattributed == len(rest) else "other publishers"
+            ax.plot(
+                [],
+                [],
+                "o",
+                color=FAINT,
+                markersize=8.5,
+                label=plain(f"{what.capitalize()} ({len(rest)})"),
+            )
+        if "kind" in frame.columns:
+            ax.plot(
+                [],
+                [],
+                "o",
+                color=INK,
+                markerfacecolor="white",
+                markeredgewidth=1.8,
+                label="Hollow: reported (actual/estimate)",
+            )
+            ax.plot([], [], "o", color=INK, label="Filled: forecast")
+        if claim is not None:
+            cy, cv, clabel = int(claim[0]), float(claim[1]), str(claim[2])
+            ax.plot(
+                [cy],
+                [cv],
+                "*",
+                markersize=24,
+                color=ANCHOR,
+                markeredgecolor="white",
+                markeredgewidth=1.2,
+                zorder=8,
+                label=plain(f"Claim: {clabel}"),
+                gid="claim",
+            )
+            ax.annotate(
+                plain(clabel),
+                xy=(cy, cv),
+                xytext=(-16, 14),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=12.5,
+                fontweight="bold",
+                color=ANCHOR,
+                zorder=9,
+            )
+            ax.text(
+                0.01,
+                0.98,
+                plain(_claim_text(frame, cy, cv, clabel)),
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=12,
+                color=INK,
+                linespacing=1.5,
+                gid="claim-rank",
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#DDDDDD"},
+            )
+        what = definition or "all definitions"
+        if definition and "definition_text" in frame.columns:
+            texts = frame["definition_text"].dropna().astype(str).unique()
+            if len(texts) == 1:
+                what = texts[0]
+        n_pub = frame["publisher"].nunique()
+        n_ed = frame.groupby(["publisher", "vintage"]).ngroups
+        titles(
+            ax,
+            f"Published estimates: {shorten(what, 80)}",
+            f"{len(frame)} figures from {n_pub} publishers/pages and {n_ed} editions"
+            f"{f' ({region})' if region else ''}; lines join the figures of one edition; "
+            "log scale",
+        )
+        money_axis(ax, log=True, label="Market size (USD, log scale)")
+        year_axis(ax)
+        ax.grid(axis="y", which="major")
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            title="Publisher (figures)",
+            alignment="left",
+        )
+        footnote(ax, f"Source: {source}.")
+    return fig

@@ -1,0 +1,729 @@
+"""Charts of projections: the fan chart, scenario comparison, segments, shares and the
+comparison of fitted growth-curve families.
+
+Each function takes results (and an optional ``ax``), returns the Figure and never shows it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._textfmt import money, pct
+from ..errors import ForecastError
+from ..models import cagr
+from ..projection import ScenarioResult, StatsScenarioResult
+from .style import (
+    ANCHOR,
+    INK,
+    MARKERS,
+    MUTED,
+    PROJECTION,
+    chart_style,
+    color,
+    figure_and_axes,
+    footnote,
+    interval_pairs,
+    legend,
+    money_axis,
+    new_figure,
+    percent_axis,
+    plain,
+    segment_colors,
+    shorten,
+    text_on,
+    titles,
+    year_axis,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..models import GrowthFit
+    from ..scenario import Scenario
+    from ..simulation import ScenarioSimulation
+
+Result = ScenarioResult | StatsScenarioResult
+
+__all__ = [
+    "comparison_chart",
+    "comparison_table",
+    "fan_chart",
+    "model_comparison_chart",
+    "model_name",
+    "segments_chart",
+    "shares_chart",
+]
+
+MONEY_LABEL = "Market size (USD)"
+
+
+# ------------------------------------------------------------------------------------------------
+# Pieces shared by the charts
+# ------------------------------------------------------------------------------------------------
+
+
+def model_name(result: Result) -> str:
+    """The model in words: ``logistic`` or the statistical model used."""
+    if isinstance(result, ScenarioResult):
+        return result.fit.model.family
+    return str(result.info.get("used") or result.model_name)
+
+
+def _history(ax: Axes, sc: Scenario, label: str = "Reported") -> None:
+    hist = sc.history
+    if hist is None:
+        return
+    ax.plot(
+        hist.years,
+        hist.values,
+        "o",
+        color=INK,
+        markersize=7,
+        zorder=5,
+        label=plain(f"{label} ({int(hist.years[0])}–{int(hist.years[-1])})"),
+        gid="history",
+    )
+
+
+def _anchors(ax: Axes, sc: Scenario, tint: str = ANCHOR, *, labels: bool = True) -> None:
+    """Anchors as diamonds (hard filled, soft hollow with +/- one tolerance) and their labels."""
+    for i, a in enumerate(sc.anchors):
+        hard = a.kind == "hard"
+        text = a.label or f"{money(a.value)}, {a.year}"
+        yerr = None if hard or a.tolerance is None else [[a.value * a.tolerance]] * 2
+        ax.errorbar(
+            [a.year],
+            [a.value],
+            yerr=yerr,
+            fmt="D",
+            markersize=10,
+            color=tint,
+            markerfacecolor=tint if hard else "white",
+            markeredgewidth=2,
+            capsize=5,
+            zorder=7,
+            label=plain(f"{'Anchor' if hard else 'Soft anchor'}: {text}") if i == 0 else None,
+            gid=f"anchor-{a.year}",
+        )
+        if labels:
+            ax.annotate(
+                plain(text),
+                xy=(a.year, a.value),
+                xytext=(-14, 14 if i % 2 == 0 else -22),
+                textcoords="offset points",
+                ha="right",
+                va="bottom" if i % 2 == 0 else "top",
+                fontsize=12,
+                fontweight="bold",
+                color=tint,
+                zorder=8,
+            )
+
+
+def _band(
+    ax: Axes,
+    x: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    alpha: float,
+    label: str,
+    tint: str = PROJECTION,
+) -> None:
+    ax.fill_between(x, lo, hi, color=tint, alpha=alpha, linewidth=0, label=plain(label), gid="band")
+
+
+def _level_alphas(n: int) -> list[float]:
+    """Band opacities, widest band lightest."""
+    return [0.14 + 0.14 * i for i in range(n)]
+
+
+def _projection_shade(ax: Axes, start: float, horizon: float) -> None:
+    """A light background over the projected years and the horizon line."""
+    ax.axvspan(start, horizon, color="#F4F6F8", zorder=0, linewidth=0)
+    ax.axvline(horizon, color=MUTED, linestyle=":", linewidth=1.4, zorder=1)
+    ax.annotate(
+        plain(f"Horizon {int(horizon)}"),
+        xy=(horizon, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(-4, -4),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=11,
+        color=MUTED,
+    )
+    ax.annotate(
+        "Projection",
+        xy=(start, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -4),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=11,
+        color=MUTED,
+    )
+
+
+def _end_label(ax: Axes, year: float, value: float, tint: str, text: str = "") -> None:
+    ax.annotate(
+        plain(text or money(value)),
+        xy=(year, value),
+        xytext=(8, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        color=tint,
+    )
+
+
+def _source_line(sc: Scenario) -> str:
+    parts = []
+    if sc.history is not None and sc.history_source:
+        parts.append(f"History: {shorten(sc.history_source, 120)}")
+    for a in sc.anchors:
+        if a.source:
+            parts.append(f"{a.label or money(a.value)}: {shorten(a.source, 110)}")
+    return ". ".join(parts)
+
+
+def _finish_money_chart(ax: Axes, *, log: bool = False) -> None:
+    money_axis(ax, log=log, label=MONEY_LABEL)
+    if not log:
+        ax.set_ylim(bottom=0)
+    year_axis(ax)
+
+
+# ------------------------------------------------------------------------------------------------
+# Fan chart
+# ------------------------------------------------------------------------------------------------
+
+
+def fan_chart(
+    result: Result, *, simulation: ScenarioSimulation | None = None, ax: Axes | None = None
+) -> Figure:
+    """History, fitted curve, projection with shaded interval bands, anchors and the horizon.
+
+    Parameters
+    ----------
+    result : ScenarioResult or StatsScenarioResult
+        A scenario run (:func:`forecast.projection.run_scenario`).
+    simulation : ScenarioSimulation, optional
+        A Monte Carlo run of the same scenario; when given, the bands are its quantile ranges of
+        the total (50/80/90% for the default quantiles) and the line its median.
+    ax : matplotlib Axes, optional
+        Where to draw; a new 16:9 figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        sc = result.scenario
+        proj = result.projection
+        years = proj["year"].to_numpy(dtype=float)
+        last = sc.last_history_year
+        start = float(last) if last is not None else float(years[0])
+        _projection_shade(ax, start, float(sc.horizon))
+        model = model_name(result)
+        if simulation is not None:
+            q = simulation.quantiles
+            q = q[q["series"] == "total"].pivot(index="year", columns="quantile", values="value")
+            x = q.index.to_numpy(dtype=float)
+            pairs = interval_pairs(list(q.columns))
+            for (level, lo, hi), alpha in zip(pairs, _level_alphas(len(pairs)), strict=True):
+                _band(ax, x, q[lo].to_numpy(), q[hi].to_numpy(), alpha, f"{level:g}% of draws")
+            centre = q[0.5].to_numpy() if 0.5 in q.columns else None
+            if centre is None:
+                m = simulation.mean
+                centre = m[m["series"] == "total"].set_index("year").loc[q.index, "mean"].to_numpy()
+            line_label = "Monte Carlo median" if 0.5 in q.columns else "Monte Carlo mean"
+            r = simulation.result
+            sub = (
+                f"Monte Carlo: {r.valid:,} draws of {', '.join(simulation.spec.layers)}; bands "
+                f"hold {', '.join(f'{lv:g}%' for lv, _, _ in reversed(pairs))} of the draws"
+            )
+        else:
+            x = years
+            levels = sorted(
+                {float(c[3:]) for c in proj.columns if c.startswith("lo-")}, reverse=True
+            )
+            for level, alpha in zip(levels, _level_alphas(len(levels)), strict=True):
+                lo, hi = proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy()
+                _band(ax, x, lo, hi, alpha, f"{level:g}% prediction interval")
+            centre = proj["mean"].to_numpy()
+            line_label = "Projection"
+            shown = ", ".join(f"{lv:g}%" for lv in reversed(levels))
+            if isinstance(result, ScenarioResult):
+                how = (
+                    f"{shown} intervals from {sc.draws:,} parametric-bootstrap draws"
+                    if levels
+                    else "no intervals (no degrees of freedom left for the noise)"
+                )
+                sub = f"{model.capitalize()} curve calibrated to the history and anchors; {how}"
+            else:
+                sub = (
+                    f"Statistical model ({model}) fitted to the history alone; {shown} intervals "
+                    "from rolling-origin errors; anchors are not used to calibrate it"
+                )
+        if isinstance(result, ScenarioResult):
+            fit = simulation.fit if simulation is not None else result.fit
+            if sc.history is not None:
+                hx = np.linspace(float(sc.history.years[0]), start, 60)
+                ax.plot(
+                    hx,
+                    fit.predict(hx),
+                    color=PROJECTION,
+                    linestyle="--",
+                    linewidth=1.6,
+                    label=plain(f"Fitted {fit.model.family} curve"),
+                    gid="fitted",
+                )
+        elif sc.history is not None:  # join the last reported value to the first forecast
+            x = np.concatenate([[start], x])
+            centre = np.concatenate([[float(sc.history.values[-1])], centre])
+        ax.plot(x, centre, color=PROJECTION, linewidth=2.8, label=line_label, gid="projection")
+        _end_label(ax, x[-1], float(centre[-1]), PROJECTION)
+        _history(ax, sc)
+        _anchors(ax, sc)
+        titles(ax, sc.title, sub)
+        _finish_money_chart(ax)
+        ax.set_xlim(right=float(sc.horizon) + 0.9)
+        legend(ax)
+        footnote(ax, _source_line(sc))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenario comparison
+# ------------------------------------------------------------------------------------------------
+
+
+def _default_year(results: Sequence[Result]) -> int:
+    """The anchor year every scenario shares (the latest), else the earliest horizon."""
+    common = set.intersection(*({a.year for a in r.scenario.anchors} for r in results))
+    horizon = min(r.scenario.horizon for r in results)
+    common = {y for y in common if y <= horizon}
+    return max(common) if common else horizon
+
+
+def _narrowest_level(proj: pd.DataFrame) -> float | None:
+    levels = sorted(float(c[3:]) for c in proj.columns if c.startswith("lo-"))
+    return levels[0] if levels else None
+
+
+def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
+    """One row per scenario: model, point value in ``year``, the narrowest interval and the CAGR
+    from the last reported value (the numbers the comparison chart prints)."""
+    rows = []
+    for r in results:
+        sc = r.scenario
+        row: dict[str, Any] = {"scenario": sc.name, "model": model_name(r), "year": year}
+        try:
+            v = r.value_at(year)
+        except KeyError:
+            v = {}
+        row["value_usd_bn"] = v.get("mean", math.nan)
+        level = _narrowest_level(r.projection)
+        row["level"] = level
+        row["lo"] = v.get(f"lo-{level:g}", math.nan) if level is not None else math.nan
+        row["hi"] = v.get(f"hi-{level:g}", math.nan) if level is not None else math.nan
+        hist = sc.history
+        growth = math.nan
+        if hist is not None and year > hist.years[-1] and row["value_usd_bn"] > 0:
+            growth = cagr(float(hist.values[-1]), row["value_usd_bn"], year - hist.years[-1])
+        row["cagr"] = growth
+        row["from_year"] = int(hist.years[-1]) if hist is not None else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    level = next((lv for lv in table["level"] if lv is not None and not pd.isna(lv)), None)
+    from_years = {y for y in table["from_year"] if y is not None and not pd.isna(y)}
+    head = ["Scenario", "Projection", f"{level:g}% interval" if level else "Interval"]
+    head.append(f"CAGR from {int(min(from_years))}" if len(from_years) == 1 else "CAGR")
+    body = []
+    for row in table.itertuples():
+        interval = (
+            f"{money(row.lo)} – {money(row.hi)}"
+            if math.isfinite(row.lo) and math.isfinite(row.hi)
+            else "n/a"
+        )
+        body.append(
+            [
+                shorten(str(row.scenario), 28),
+                money(row.value_usd_bn),
+                interval,
+                pct(row.cagr),
+            ]
+        )
+    return [plain(h) for h in head], [[plain(c) for c in r] for r in body]
+
+
+def comparison_chart(
+    results: Sequence[Result], *, year: int | None = None, ax: Axes | None = None
+) -> Figure:
+    """Several scenarios on one chart (point projection and narrowest interval band each), with a
+    table of their values in ``year``.
+
+    Parameters
+    ----------
+    results : sequence of ScenarioResult or StatsScenarioResult
+        One or more scenario runs, in the order they should appear (bear, base, bull).
+    year : int, optional
+        The year of the table; by default the latest anchor year all scenarios share, else the
+        earliest horizon.
+    ax : matplotlib Axes, optional
+        Where to draw the chart; the table then goes under it. A new 16:9 figure (chart left,
+        table right) when None.
+    """
+    if not results:
+        raise ForecastError("comparison_chart: results must hold at least one scenario; got none")
+    year = _default_year(results) if year is None else int(year)
+    table = comparison_table(results, year)
+    from matplotlib.transforms import Bbox
+
+    with chart_style():
+        if ax is None:
+            fig = new_figure()
+            grid = fig.add_gridspec(2, 1, height_ratios=(5.0, 0.3 * (len(results) + 1)))
+            ax = fig.add_subplot(grid[0, 0])
+            table_ax: Axes | None = fig.add_subplot(grid[1, 0])
+        else:
+            fig, ax = figure_and_axes(ax)
+            table_ax = None
+        seen: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+        horizon = max(r.scenario.horizon for r in results)
+        for i, r in enumerate(results):
+            sc, proj, tint = r.scenario, r.projection, color(i)
+            x = proj["year"].to_numpy(dtype=float)
+            y = proj["mean"].to_numpy()
+            hist = sc.history
+            if hist is not None:
+                key = (tuple(hist.years.tolist()), tuple(hist.values.tolist()))
+                if key not in seen:
+                    seen.append(key)
+                    _history(ax, sc, "Reported" if len(seen) == 1 else f"Reported ({sc.name})")
+                if x[0] > hist.years[-1]:
+                    x = np.concatenate([[hist.years[-1]], x])
+                    y = np.concatenate([[hist.values[-1]], y])
+            level = _narrowest_level(proj)
+            if level is not None:
+                ax.fill_between(
+                    proj["year"].to_numpy(dtype=float),
+                    proj[f"lo-{level:g}"].to_numpy(),
+                    proj[f"hi-{level:g}"].to_numpy(),
+                    color=tint,
+                    alpha=0.12,
+                    linewidth=0,
+                    gid="band",
+                )
+            ax.plot(
+                x,
+                y,
+                color=tint,
+                linewidth=2.6,
+                marker=MARKERS[i % len(MARKERS)],
+                markevery=[len(x) - 1],
+                markersize=8,
+                label=plain(f"{sc.name} ({model_name(r)})"),
+                gid="scenario",
+            )
+            _end_label(ax, x[-1], float(y[-1]), tint)
+            for a in sc.anchors:
+                ax.plot(
+                    [a.year],
+                    [a.value],
+                    "D",
+                    markersize=9,
+                    color=tint,
+                    markerfacecolor=tint if a.kind == "hard" else "white",
+                    markeredgewidth=2,
+                    zorder=7,
+                    gid=f"anchor-{a.year}",
+                )
+        ax.axvline(year, color=MUTED, linestyle=":", linewidth=1.4, zorder=1)
+        levels = {lv for r in results if (lv := _narrowest_level(r.projection)) is not None}
+        band = (
+            f"; shaded: {', '.join(f'{lv:g}%' for lv in sorted(levels))} intervals"
+            if levels
+            else ""
+        )
+        titles(
+            ax,
+            f"{len(results)} scenarios compared: market size to {horizon}",
+            f"Point projections{band}; diamonds mark each scenario's anchors (hollow: soft)",
+        )
+        _finish_money_chart(ax)
+        ax.set_xlim(right=horizon + 0.9)
+        legend(ax)
+        head, body = _table_cells(table)
+        widths = [0.4, 0.16, 0.26, 0.18]
+        host = table_ax if table_ax is not None else ax
+        bbox = Bbox.from_bounds(*((0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3)))
+        if table_ax is not None:
+            table_ax.axis("off")
+            table_ax.set_title(plain(f"Values in {year}"), loc="left", fontsize=14, pad=6)
+        tab = host.table(
+            cellText=body,
+            colLabels=head,
+            colWidths=widths,
+            cellLoc="left",
+            colLoc="left",
+            bbox=bbox,
+        )
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(12)
+        tab.set_gid("values-table")
+        for (row, col), cell in tab.get_celld().items():
+            cell.set_edgecolor("#DDDDDD")
+            cell.visible_edges = "B"
+            cell.PAD = 0.03
+            if row == 0:
+                cell.get_text().set_fontweight("bold")
+            elif col == 0:
+                cell.get_text().set_color(color(row - 1))
+                cell.get_text().set_fontweight("bold")
+        footnote(
+            table_ax if table_ax is not None else ax,
+            "Each scenario's history and anchors are cited in its scenario file.",
+        )
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Segments and shares
+# ------------------------------------------------------------------------------------------------
+
+
+def _segment_frame(result: Result) -> tuple[pd.DataFrame, str]:
+    seg = result.segments
+    if seg is None or seg.empty:
+        raise ForecastError(
+            f"{result.scenario.name}: segments: the segment charts need a scenario with "
+            "[[segments]]; got none"
+        )
+    name_col = next(c for c in seg.columns if c not in ("scenario", "share", "year"))
+    return seg, name_col
+
+
+def _segment_paths(result: Result) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, str]:
+    """Years, segment names (scenario order), values (S x T) and shares (S x T)."""
+    seg, name_col = _segment_frame(result)
+    names = list(dict.fromkeys(seg[name_col]))
+    values = seg.pivot(index=name_col, columns="year", values="mean").loc[names]
+    shares = seg.pivot(index=name_col, columns="year", values="share").loc[names]
+    years = values.columns.to_numpy(dtype=float)
+    return years, names, values.to_numpy(), shares.to_numpy(), name_col
+
+
+def _shares_note(sc: Scenario) -> str:
+    cited = sum(1 for s in sc.segments if s.source)
+    return (
+        f"Shares are scenario assumptions, not data; {cited} of {len(sc.segments)} cite their "
+        f"derivation in {sc.path.name}."
+    )
+
+
+def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Stacked area of the segments' point projections, which sum to the total."""
+    years, names, values, _shares, dim = _segment_paths(result)
+    sc = result.scenario
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        h = int(years[-1])
+        labels = [
+            plain(f"{n}: {money(v)} in {h}") for n, v in zip(names, values[:, -1], strict=True)
+        ]
+        polys = ax.stackplot(
+            years,
+            values,
+            labels=labels,
+            colors=segment_colors(names),
+            alpha=0.85,
+            edgecolor="white",
+            linewidth=0.8,
+        )
+        for p in polys:
+            p.set_gid("segment")
+        total = values.sum(axis=0)
+        ax.plot(years, total, color=INK, linewidth=1.6, linestyle="--", label="Total", gid="total")
+        _end_label(ax, years[-1], float(total[-1]), INK)
+        titles(
+            ax,
+            f"{sc.title}",
+            f"Market size by {dim} (point projection, {int(years[0])}–{h}); segments sum to the "
+            "total",
+        )
+        _finish_money_chart(ax)
+        ax.set_xlim(years[0], years[-1] + 0.9)
+        handles, texts = ax.get_legend_handles_labels()
+        # legend top to bottom in the order of the stack, the total first
+        ax.legend(
+            handles[::-1],
+            texts[::-1],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0,
+        )
+        footnote(ax, _shares_note(sc), width=125)
+    return fig
+
+
+def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
+    """Each segment's share of the total over time (stacked to 100%)."""
+    years, names, _values, shares, dim = _segment_paths(result)
+    sc = result.scenario
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        y0, y1 = int(years[0]), int(years[-1])
+        labels = [
+            plain(f"{n}: {pct(s[0])} → {pct(s[-1])}") for n, s in zip(names, shares, strict=True)
+        ]
+        polys = ax.stackplot(
+            years,
+            shares,
+            labels=labels,
+            colors=segment_colors(names),
+            alpha=0.85,
+            edgecolor="white",
+            linewidth=0.8,
+        )
+        for p in polys:
+            p.set_gid("share")
+        bottom = np.zeros(len(years))
+        for s, tint in zip(
+            shares, segment_colors(names), strict=True
+        ):  # the share printed inside each band where it is tall enough
+            for j in (0, len(years) - 1):
+                if s[j] >= 0.04:
+                    ax.text(
+                        years[j] + (0.15 if j == 0 else -0.15),
+                        bottom[j] + s[j] / 2,
+                        pct(s[j]),
+                        ha="left" if j == 0 else "right",
+                        va="center",
+                        fontsize=11,
+                        color=text_on(tint),
+                        fontweight="bold",
+                    )
+            bottom += s
+        titles(
+            ax,
+            f"Share of each {dim} in the total, {y0}–{y1}",
+            shorten(sc.title, 120),
+        )
+        percent_axis(ax, label="Share of the total market")
+        ax.set_ylim(0, 1)
+        ax.set_xlim(years[0], years[-1])
+        year_axis(ax)
+        handles, texts = ax.get_legend_handles_labels()
+        ax.legend(
+            handles[::-1],
+            texts[::-1],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0,
+        )
+        footnote(ax, _shares_note(sc), width=125)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Model comparison
+# ------------------------------------------------------------------------------------------------
+
+
+def model_comparison_chart(
+    history_years: Sequence[float] | np.ndarray,
+    history_values: Sequence[float] | np.ndarray,
+    fits: Sequence[GrowthFit],
+    *,
+    horizon: int | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Each fitted growth-curve family against the history, AICc in the legend (best first).
+
+    Parameters
+    ----------
+    history_years, history_values : array-like
+        The history the families were fitted to.
+    fits : sequence of GrowthFit
+        One fit per family (:meth:`forecast.models.GrowthModel.fit`).
+    horizon : int, optional
+        Extend the curves (dashed) to this year to show where the families part ways.
+    ax : matplotlib Axes, optional
+    """
+    if not fits:
+        raise ForecastError("model_comparison_chart: fits must hold at least one fit; got none")
+    hy = np.asarray(history_years, dtype=float)
+    hv = np.asarray(history_values, dtype=float)
+    order = sorted(range(len(fits)), key=lambda i: (not math.isfinite(fits[i].aicc), fits[i].aicc))
+    best = fits[order[0]].aicc
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        lo = float(hy[0]) if hy.size else min(float(a.year) for f in fits for a in f.anchors)
+        hi = float(hy[-1]) if hy.size else lo
+        anchors = {(a.year, a.value, a.label) for f in fits for a in f.anchors}
+        end = max([hi, *(y for y, _, _ in anchors)] + ([float(horizon)] if horizon else []))
+        for rank, i in enumerate(order):
+            f = fits[i]
+            aicc = f.aicc
+            if math.isfinite(aicc):
+                delta = aicc - best
+                note = "best" if rank == 0 else f"Δ {delta:.1f}"
+                text = f"{f.model.family}: AICc {aicc:.1f} ({note})"
+            else:
+                text = f"{f.model.family}: AICc n/a"
+            tint = color(rank)
+            x_fit = np.linspace(lo, hi, 80)
+            ax.plot(
+                x_fit, f.predict(x_fit), color=tint, linewidth=2.4, label=plain(text), gid="fit"
+            )
+            if end > hi:
+                x_ext = np.linspace(hi, end, 80)
+                ax.plot(x_ext, f.predict(x_ext), color=tint, linewidth=1.6, linestyle="--")
+        if hy.size:
+            ax.plot(hy, hv, "o", color=INK, markersize=8, zorder=6, label="Reported", gid="history")
+        for k, (y, v, lab) in enumerate(sorted(anchors)):
+            ax.plot([y], [v], "D", color=ANCHOR, markersize=10, zorder=7, gid=f"anchor-{y}")
+            ax.annotate(
+                plain(lab or f"{money(v)}, {y}"),
+                xy=(y, v),
+                xytext=(-12, 12 + 16 * k),
+                textcoords="offset points",
+                ha="right",
+                fontsize=12,
+                fontweight="bold",
+                color=ANCHOR,
+            )
+        if end > hi:
+            ax.axvspan(hi, end, color="#F4F6F8", zorder=0, linewidth=0)
+        error = {f.model.error for f in fits}
+        sub = (
+            f"Curves fitted to {hy.size} reported values ({', '.join(sorted(error))} errors); "
+            "lower AICc is better"
+        )
+        if end > hi:
+            sub += f"; dashed: the curves carried on to {int(end)}"
+        titles(ax, f"Which growth curve fits the history? {len(fits)} families compared", sub)
+        _finish_money_chart(ax)
+        ax.set_xlim(lo - 0.5, end + 0.5)
+        legend(ax, title=plain("Family (AICc)"))
+        notes = []
+        if any(not math.isfinite(f.aicc) for f in fits):
+            notes.append("AICc n/a: too few points for the family's parameters.")
+        if 0 < hy.size < 8:
+            notes.append(f"Only {hy.size} points: AICc differences are indicative.")
+        footnote(ax, " ".join(notes))
+    return fig

@@ -1,0 +1,294 @@
+"""The house chart style: palette, slide-size figures, money axes, titles and footnotes.
+
+Everything here is applied locally: :func:`chart_style` is a context manager around
+``matplotlib.rc_context``, so importing or using the charts never changes the caller's global
+``rcParams``. matplotlib is imported inside the functions (the plotting package is a leaf that
+must not make ``import forecast`` pull in matplotlib).
+
+Text taken from scenario and data files is plain text: :func:`plain` escapes ``$`` so that
+"$1.57T and $1.35T" is not read as mathtext.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from .._textfmt import money, pct
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import Formatter
+
+# Okabe & Ito (2008), the colour-blind safe palette, in the order series take them (yellow last:
+# it is faint on white).
+OKABE_ITO: Final = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "black": "#000000",
+    "yellow": "#F0E442",
+}
+SERIES: Final = tuple(OKABE_ITO.values())
+MARKERS: Final = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
+INK: Final = "#222222"  # text and history points
+MUTED: Final = "#6B6B6B"  # subtitles, footnotes, reference lines
+FAINT: Final = "#B0B0B0"  # unattributed figures, grid
+PROJECTION: Final = OKABE_ITO["blue"]
+ANCHOR: Final = OKABE_ITO["vermillion"]
+
+SLIDE: Final = (40 / 3, 7.5)  # inches: 16:9, the size of a widescreen slide (2000 x 1125 px)
+DPI: Final = 150
+
+RC: Final[dict[str, Any]] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],  # bundled with matplotlib: same glyphs everywhere
+    "font.size": 13,
+    "axes.titlesize": 18,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 13,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#888888",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.prop_cycle": None,  # set below (cycler is imported lazily)
+    "grid.color": "#E3E3E3",
+    "grid.linewidth": 0.8,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "legend.fontsize": 12,
+    "legend.frameon": False,
+    "lines.linewidth": 2.2,
+    "text.color": INK,
+    "text.usetex": False,
+    "svg.hashsalt": "forecast",  # fixed ids in SVG output: identical bytes on rerun
+    "svg.fonttype": "path",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+}
+
+
+def _rc() -> dict[str, Any]:
+    from cycler import cycler
+
+    return {**RC, "axes.prop_cycle": cycler(color=list(SERIES))}
+
+
+@contextlib.contextmanager
+def chart_style() -> Iterator[None]:
+    """Apply the house style for the duration of a ``with`` block (never globally)."""
+    import matplotlib as mpl
+
+    with mpl.rc_context(_rc()):  # type: ignore[arg-type]
+        yield
+
+
+def color(i: int) -> str:
+    """The ``i``-th series colour (cycling)."""
+    return SERIES[i % len(SERIES)]
+
+
+OTHER: Final = "#BBBBBB"  # a catch-all segment ("Other AI")
+
+
+def segment_colors(names: Sequence[str]) -> list[str]:
+    """Series colours for segments, a neutral grey for a catch-all named "Other ..."."""
+    out, i = [], 0
+    for name in names:
+        if str(name).strip().lower().startswith(("other", "rest")):
+            out.append(OTHER)
+        else:
+            out.append(color(i))
+            i += 1
+    return out
+
+
+def text_on(background: str) -> str:
+    """White or ink, whichever reads better on ``background`` (a hex colour)."""
+    r, g, b = (int(background.lstrip("#")[k : k + 2], 16) / 255 for k in (0, 2, 4))
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return INK if lum > 0.45 else "white"
+
+
+def plain(text: object) -> str:
+    """Text shown literally: dollar signs escaped so matplotlib does not parse mathtext."""
+    return str(text).replace("\\$", "$").replace("$", r"\$")
+
+
+def money_label(value_bn: float) -> str:
+    """``$1.57T`` as chart text (escaped)."""
+    return plain(money(value_bn))
+
+
+def pct_label(x: float, digits: int = 1) -> str:
+    """``72.8%`` as chart text."""
+    return pct(x, digits)
+
+
+def new_figure(size: tuple[float, float] = SLIDE, **kwargs: Any) -> Figure:
+    """A slide-size figure outside pyplot's registry (nothing to close, nothing leaks)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, dpi=DPI, layout="constrained", **kwargs)
+
+
+def figure_and_axes(ax: Axes | None) -> tuple[Figure, Axes]:
+    """The caller's axes and its figure, or a new slide-size figure with one axes."""
+    if ax is not None:
+        return root_figure(ax), ax
+    fig = new_figure()
+    return fig, fig.add_subplot()
+
+
+def root_figure(ax: Axes) -> Figure:
+    """The top-level figure holding ``ax`` (through any subfigures)."""
+    from matplotlib.figure import Figure
+
+    fig: Any = ax.figure
+    while not isinstance(fig, Figure):
+        fig = fig.figure
+    return fig
+
+
+def _money_tick(value: float, _pos: object = None) -> str:
+    if not math.isfinite(value):
+        return ""
+    if abs(value) < 1e-9:
+        return plain("$0")
+    return money_label(value)
+
+
+def money_formatter() -> Formatter:
+    """Tick labels as analysts write money: $200B, $1.5T (values in USD billion)."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(_money_tick)
+
+
+def money_axis(ax: Axes, axis: str = "y", *, log: bool = False, label: str = "") -> None:
+    """Format an axis in USD billion as $200B / $1.5T, linear from zero or logarithmic."""
+    from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if log:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        target.set_minor_formatter(NullFormatter())
+    else:
+        target.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    target.set_major_formatter(money_formatter())
+    if label:
+        (ax.set_ylabel if axis == "y" else ax.set_xlabel)(plain(label))
+
+
+def percent_axis(ax: Axes, axis: str = "y", *, label: str = "") -> None:
+    """Format an axis holding fractions (0.25) as percentages (25%)."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if label:
+        (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
+
+
+def year_axis(ax: Axes, label: str = "Year") -> None:
+    """Whole years on the x axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    ax.set_xlabel(label)
+
+
+def titles(ax: Axes, title: str, subtitle: str = "") -> None:
+    """A bold title saying what the chart shows and a grey subtitle saying how, left-aligned
+    above the axes (both plain text)."""
+    ax.set_title(plain(wrap(title, 80)), loc="left", pad=30 if subtitle else 12)
+    if subtitle:
+        ax.annotate(
+            plain(subtitle),
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, 10),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=12.5,
+            color=MUTED,
+            gid="subtitle",
+        )
+
+
+def footnote(ax: Axes, text: str, *, width: int = 150) -> None:
+    """A small grey source line under the x-axis label, left-aligned with the axes, wrapped at
+    ``width`` characters (shrink it for charts narrower than the slide)."""
+    if not text:
+        return
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    lines = [wrap(part, width) for part in text.split("\n")]
+    # a fixed offset below the axes (tick labels, x label, gaps), not one read off the drawn
+    # x label: the layout then does not depend on an earlier draw and output bytes are stable
+    drop = 8.0
+    if ax.axison:
+        rc = mpl.rcParams
+        tick = FontProperties(size=rc["xtick.labelsize"]).get_size_in_points()
+        label = FontProperties(size=rc["axes.labelsize"]).get_size_in_points()
+        drop += rc["xtick.major.size"] + rc["xtick.major.pad"] + 1.25 * tick
+        if ax.get_xlabel():
+            drop += rc["axes.labelpad"] + 1.25 * label
+    ax.annotate(
+        plain("\n".join(lines)),
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -drop),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=10,
+        color=MUTED,
+        gid="footnote",
+    )
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def wrap(text: str, width: int = 150) -> str:
+    """``text`` broken into lines of at most ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width))
+
+
+def legend(ax: Axes, *, outside: bool = False, **kwargs: Any) -> None:
+    """A frameless legend, inside the best corner or outside on the right."""
+    if outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+    else:
+        ax.legend(loc=kwargs.pop("loc", "upper left"), **kwargs)
+
+
+def interval_pairs(quantiles: Sequence[float]) -> list[tuple[float, float, float]]:
+    """``[(level, lo, hi), ...]`` for symmetric quantile pairs, widest first: 0.05/0.95 -> 90."""
+    qs = sorted(set(quantiles))
+    out = []
+    for q in qs:
+        if q < 0.5 and any(math.isclose(1 - q, other) for other in qs):
+            out.append((round(100 * (1 - 2 * q), 6), q, 1 - q))
+    return out
