@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ESTIMATES, GVR_HISTORY
+from conftest import ESTIMATES, GVR_HISTORY, REPO, Result, assert_user_error
 from forecast.audit import (
     history_probability,
     implied_cagrs,
     load_estimates_frame,
+    near_matches,
     published_position,
     resolve_market,
+    stated_tolerance,
 )
+from forecast.audit_report import AuditResult, audit_claim, audit_files, audit_section
 from forecast.data import load_series
 from forecast.errors import ForecastError
 
@@ -218,3 +224,163 @@ def test_estimates_frame_keeps_usd_rows_only() -> None:
     frame = load_estimates_frame(ESTIMATES)
     assert frame["value_usd_bn"].notna().all()
     assert frame["attributed"].dtype == bool
+
+
+# --- slips, verdict, table, report section, CLI ------------------------------------------------
+
+
+def test_stated_tolerance_is_half_the_last_digit() -> None:
+    assert stated_tolerance(1570.0, "1.57", "trillion") == pytest.approx(5.0)
+    assert stated_tolerance(1811.8, "1,811.8", "billion") == pytest.approx(0.05)
+    assert stated_tolerance(1400.0, "1.3-1.5", "trillion") == pytest.approx(50.0)
+    assert stated_tolerance(200.0) == pytest.approx(1.0)  # unknown: 0.5%
+
+
+def test_slip_detection_on_a_small_table() -> None:
+    frame = _frame(
+        [
+            ("x-1ed-2030", "X", "size", 2030, 15.7, "forecast"),  # claim x 10
+            ("y-1ed-2030", "Y", "gdp", 2030, 1570.0, "forecast"),  # claim x 1000
+            ("z-1ed-2030", "Z", "size", 2030, 1.61, "forecast"),  # near: +2.5%
+            ("w-1ed-2026", "W", "other", 2026, 1.57, "forecast"),  # same digits, other year
+            ("v-1ed-2030", "V", "size", 2030, 157.0, "forecast"),  # x100
+        ]
+    )
+    got = {m["id"]: m for m in near_matches(1.57, 2030, frame, tolerance=0.005)}
+    assert got["w-1ed-2026"]["kind"] == "exact" and "coincidence" in got["w-1ed-2026"]["note"]
+    assert got["x-1ed-2030"]["kind"] == "decimal slip x10"
+    assert got["x-1ed-2030"]["factor"] == 10.0
+    assert got["v-1ed-2030"]["kind"] == "decimal slip x100"
+    assert got["y-1ed-2030"]["kind"] == "unit slip x1000 (billion vs trillion)"
+    assert got["z-1ed-2030"]["kind"] == "near figure"
+    assert all(m["label"] == "hypothesis" for m in got.values())
+
+
+def test_the_157t_slips_and_near_figures() -> None:
+    found = near_matches(1570.0, 2030, tolerance=stated_tolerance(1570.0, "1.57", "trillion"))
+    kinds = {m["id"]: m["kind"] for m in found}
+    assert kinds["pwc-2017-2030-gdp"] == "decimal slip x10"
+    assert kinds["gartner-2026-07-2026-itservices"] == "exact"  # 2026 IT services: coincidence
+    assert kinds["unattributed-firevy-2030"] == "near figure"
+    assert kinds["unattributed-learnbay-2030"] == "near figure"
+    firevy = next(m for m in found if m["id"] == "unattributed-firevy-2030")
+    assert "reads $1.59T, not $1.57T" in firevy["note"]
+
+
+@pytest.fixture(scope="module")
+def audit_157t() -> AuditResult:
+    return audit_claim(1570.0, 2030, "global AI", number="1.57", scale="trillion")
+
+
+def test_audit_verdict_for_the_157t_claim(audit_157t: AuditResult) -> None:
+    assert audit_157t.verdict == (
+        "plausible but unsourced: within the range of 2030 forecasts of research-firm market "
+        "size ($826B-$2.03T, 10 figures), no publisher found"
+    )
+    text = "\n".join(audit_157t.evidence)
+    assert "rank 9 of 10" in text and "20th percentile" in text
+    assert "needs 32.1%/yr from Grand View Research's 2025 base $391B" in text
+    assert "pwc-2017-2030-gdp" in text and "hypothesis" in text
+    summary = json.loads(json.dumps(audit_157t.summary(), allow_nan=False))
+    assert summary["claim"]["definition"] == "research_firm_market_size"
+    assert len(summary["history_probability"]) == 4
+
+
+def test_audit_table_ranks_the_claim_among_comparable_rows(audit_157t: AuditResult) -> None:
+    table = audit_157t.table()
+    comparable = table[table["comparable"]]
+    claim = comparable[comparable["id"] == "claim"].iloc[0]
+    assert claim["rank"] == 9 and len(comparable) == 11
+    assert table.loc[~table["comparable"], "rank"].isna().all()
+    pwc = table[table["id"] == "pwc-2017-2030-gdp"].iloc[0]
+    assert pwc["note"] == "decimal slip x10 (hypothesis)" and not pwc["comparable"]
+
+
+@pytest.mark.parametrize(
+    ("value", "start"),
+    [
+        (1811.8, "sourced: Grand View Research gives $1.81T for 2030 (gvr-2023ed-2030)"),
+        (500.0, "unsourced and below every 2030 forecast"),
+        (3000.0, "unsourced and above every 2030 forecast"),
+        (1591.03, "repeated but unsourced: only unattributed pages"),
+    ],
+)
+def test_verdict_wording(value: float, start: str) -> None:
+    r = audit_claim(value, 2030, "global AI", history=None, number="", scale="")
+    assert r.verdict.startswith(start), r.verdict
+
+
+def test_audit_refuses_a_claim_without_a_year_or_with_an_unknown_year() -> None:
+    with pytest.raises(ForecastError, match="must state a year"):
+        audit_claim(1570.0, None)
+    with pytest.raises(ForecastError, match="none for the year; got 2099"):
+        audit_claim(1570.0, 2099)
+
+
+def test_audit_section_renders(audit_157t: AuditResult) -> None:
+    from forecast.report.document import Facts, Paragraph, Table
+    from forecast.report.markdown import render_markdown
+
+    sec = audit_section(audit_157t, chart=False)
+    assert isinstance(sec.blocks[0], Paragraph) and "plausible but unsourced" in sec.blocks[0].text
+    assert isinstance(sec.blocks[1], Facts)
+    assert sum(isinstance(b, Table) for b in sec.blocks) == 3
+    files = audit_files(audit_157t, chart=False)
+    md = files["report.md"].decode()
+    assert "plausible but unsourced" in md and "pwc-2017-2030-gdp" in md
+    assert json.loads(files["audit.json"])["verdict"] == audit_157t.verdict
+    assert render_markdown  # the renderer the files come from
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+SEEDS = REPO / "seeds"
+
+
+def test_cli_audit_of_the_seed_claims_file(run_cli: Callable[..., Result]) -> None:
+    res = run_cli("audit", SEEDS / "global-ai-1.57t-2030.claims.json")
+    assert res.code == 0, res.err
+    assert "verdict     plausible but unsourced" in res.out
+    assert "9     $1.57T  claim     <- the claim" in res.out
+    toml = run_cli("audit", SEEDS / "global-ai-1.57t-2030.toml")
+    assert toml.code == 0 and toml.out.splitlines()[2] == res.out.splitlines()[2]
+
+
+def test_cli_audit_writes_files_once(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    args = ("audit", "--value", "1.57T", "--year", "2030", "--market", "global AI")
+    res = run_cli(*args, "--out", tmp_path)
+    assert res.code == 0, res.err
+    folder = tmp_path / "audit-global-ai-1.57t-2030"
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {"audit.json", "audit.csv", "report.html", "report.md", "charts/audit.png"} <= names
+    again = run_cli(*args, "--out", tmp_path)
+    assert "unchanged" in again.out
+    other = run_cli("audit", "--value", "1.6T", "--year", "2030", "--out", tmp_path)
+    assert other.code == 0  # another folder
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("--value", "1.57T", "--market", "global AI"), "must state a year"),
+        (("--value", "1.57T", "--year", "2030", "--market", "quantum"), "global AI;"),
+        (("--value", "200bn EUR", "--year", "2030"), "'eur' marks another currency"),
+        ((), "needs a claims file or --value"),
+    ],
+)
+def test_cli_audit_bad_input(
+    run_cli: Callable[..., Result], argv: tuple[str, ...], fragment: str
+) -> None:
+    assert_user_error(run_cli("audit", *argv), fragment)
+
+
+def test_cli_audit_bad_claims_files(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert_user_error(run_cli("audit", empty), "got an empty file")
+    eur = tmp_path / "eur.json"
+    eur.write_text(json.dumps({"claims": [{"value_usd_bn": None, "currency": "EUR"}]}))
+    assert_user_error(run_cli("audit", eur), "cannot convert", "--rate EUR=")
+    noyear = tmp_path / "noyear.json"
+    noyear.write_text(json.dumps({"claims": [{"value_usd_bn": 2000.0, "year": None}]}))
+    assert_user_error(run_cli("audit", noyear), "must state a year")

@@ -597,3 +597,115 @@ def history_probability(
     rows = [_curve_row(f, y, v, int(year), value_usd_bn, seed, draws) for f in CURVE_FAMILIES]
     rows.append(_auto_row(y, v, int(year), value_usd_bn))
     return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# near matches: what published figure could the claim be a slip of?
+# ------------------------------------------------------------------------------------------------
+
+_SLIPS: Final = (
+    (10.0, "decimal slip x10"),
+    (100.0, "decimal slip x100"),
+    (1000.0, "unit slip x1000 (billion vs trillion)"),
+    (1e6, "unit slip x1,000,000 (million vs trillion)"),
+)
+
+
+def stated_tolerance(value_usd_bn: float, number: str = "", scale: str = "") -> float:
+    """Half a unit of the last digit the claim states, in USD bn (``1.57`` trillion: 5 bn);
+    0.5% of the value when the written number is unknown."""
+    digits = number.split("-")[-1].replace(",", "")
+    exp = {"trillion": 3, "billion": 0, "million": -3, "thousand": -6}.get(scale)
+    if not digits or exp is None:
+        return 0.005 * value_usd_bn
+    decimals = len(digits.partition(".")[2])
+    return 0.5 * 10.0 ** (exp - decimals)
+
+
+def near_matches(
+    value_usd_bn: float,
+    year: int,
+    estimates: pd.DataFrame | None = None,
+    *,
+    tolerance: float | None = None,
+    near_pct: float = 3.0,
+) -> list[dict[str, Any]]:
+    """Published figures the claim matches or could be a slip of; every row is a hypothesis.
+
+    * ``exact``: a value within ``tolerance`` of the claim (the claim's rounding), any year or
+      definition; a different year or definition is labelled a coincidence.
+    * ``decimal slip x10``/``x100`` and ``unit slip x1000``/``x1,000,000``: a value of the same
+      year equal to the claim times or divided by that factor (within the tolerance scaled).
+    * ``near figure``: a value of the same year within ``near_pct`` percent; the note says what
+      it rounds to at the claim's precision, so "1.59T is not a rounding of 1.57T" is explicit.
+
+    Returns
+    -------
+    list of dict
+        ``kind``, ``id``, ``publisher``, ``definition``, ``year``, ``value_usd_bn``, ``factor``,
+        ``pct_diff``, ``attributed``, ``label`` (always "hypothesis") and ``note``.
+    """
+    est = load_estimates_frame() if estimates is None else estimates
+    tol = 0.005 * value_usd_bn if tolerance is None else tolerance
+    out: list[dict[str, Any]] = []
+    for _, r in est.iterrows():
+        v = float(r["value_usd_bn"])
+        same_year = int(r["year"]) == int(year)
+        ref = {
+            "id": str(r["id"]),
+            "publisher": str(r["publisher"]),
+            "definition": str(r["definition"]),
+            "year": int(r["year"]),
+            "value_usd_bn": v,
+            "pct_diff": 100.0 * (v / value_usd_bn - 1.0),
+            "attributed": bool(r.get("attributed", True)),
+            "label": "hypothesis",
+        }
+        what = DEFINITION_LABELS.get(str(r["definition"]), str(r["definition"]))
+        if abs(v - value_usd_bn) <= tol:
+            note = (
+                f"the same figure for the same year ({what})"
+                if same_year
+                else f"the same figure but for {ref['year']} and {what}: a coincidence, not "
+                "a source"
+            )
+            out.append({**ref, "kind": "exact", "factor": 1.0, "note": note})
+            continue
+        if not same_year:
+            continue
+        for factor, kind in _SLIPS:
+            for f in (factor, 1 / factor):
+                if abs(v / f - value_usd_bn) <= tol:
+                    out.append(
+                        {
+                            **ref,
+                            "kind": kind,
+                            "factor": f,
+                            "note": f"{_fmt_bn(v)} is the claim x{f:g}: same digits, the "
+                            f"decimal point or unit moved ({what})",
+                        }
+                    )
+        if abs(v / value_usd_bn - 1.0) * 100 <= near_pct:
+            note = (
+                f"{_fmt_bn(v)} is {ref['pct_diff']:+.1f}% from the claim ({what}); at the "
+                f"claim's precision it reads {_fmt_bn(round(v / (2 * tol)) * 2 * tol)}, not "
+                f"{_fmt_bn(value_usd_bn)}: a mistyped or mis-rounded copy at most"
+            )
+            out.append({**ref, "kind": "near figure", "factor": 1.0, "note": note})
+    order = {"exact": 0, "near figure": 2}
+    out.sort(key=lambda m: (order.get(str(m["kind"]), 1), abs(float(m["pct_diff"]))))
+    return out
+
+
+def _fmt_bn(v: float) -> str:
+    from .money import format_money
+
+    return format_money(v, digits=4)
+
+
+def __getattr__(name: str) -> Any:  # audit_claim and AuditResult live in audit_report
+    if name in ("audit_claim", "AuditResult"):
+        from . import audit_report
+
+        return getattr(audit_report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,9 +7,17 @@ Handlers only: the error boundary is :func:`forecast.cli.main`'s.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
 from typing import Any
 
+from ._textfmt import money, output_line, pct
+from ._version import __version__
 from .errors import ForecastError
+from .money import parse_money
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -24,6 +32,18 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     cl.add_argument("text", metavar="FILE.txt")
     cl.add_argument("--json", action="store_true", help="print the claims as JSON")
     cl.add_argument("--to-scenario", metavar="FILE.toml", help="write a scenario stub")
+    cl.add_argument(
+        "--encoding", help="text encoding of FILE.txt (default UTF-8; e.g. latin-1, cp1252)"
+    )
+    cl.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="CUR=USD",
+        help="USD per unit of a currency, e.g. EUR=1.08 (repeatable); without one, non-USD "
+        "claims are kept but not converted",
+    )
+    cl.add_argument("--force", action="store_true", help="overwrite an existing --to-scenario")
 
     au = sub.add_parser(
         "audit",
@@ -38,11 +58,333 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     au.add_argument("--year", type=int, help="claimed year")
     au.add_argument("--market", help='market, e.g. "global AI"')
     au.add_argument("--json", action="store_true", help="print the audit as JSON")
+    au.add_argument("--estimates", help="published estimates CSV (default: data/ of the checkout)")
+    au.add_argument("--history", help="history CSV with year,value_usd_bn (default: GVR series)")
+    au.add_argument("--out", help="write audit.json, audit.csv, report.html, report.md here")
+    au.add_argument("--force", action="store_true", help="replace different results in --out")
+
+
+# ------------------------------------------------------------------------------------------------
+# claims
+# ------------------------------------------------------------------------------------------------
+
+
+def _rates(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        code, sep, raw = item.partition("=")
+        try:
+            value = float(raw)
+            if not sep or not code.strip() or not value > 0:
+                raise ValueError
+        except ValueError:
+            raise ForecastError(
+                f"--rate: must be CODE=USD_PER_UNIT such as EUR=1.08; got {item!r}"
+            ) from None
+        out[code.strip().upper()] = value
+    return out
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    raise ForecastError("claims: not available in this build yet; got a request for it")
+    from .claims import extract, read_text
+
+    text = read_text(args.text, encoding=args.encoding)
+    claims = extract(text, rates=_rates(args.rate))
+    raw = Path(args.text).read_bytes()
+    payload = {
+        "source": {
+            "path": str(args.text),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "encoding": args.encoding or "utf-8",
+        },
+        "claims": [c.to_dict() for c in claims],
+        "toolkit_version": __version__,
+    }
+    if args.to_scenario:
+        target = Path(args.to_scenario)
+        if target.exists() and not args.force:
+            raise ForecastError(
+                f"{target}: --to-scenario must not overwrite a file; got an existing file "
+                "(use --force)"
+            )
+        stub = scenario_stub(claims, source=args.text, target=target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(stub, encoding="utf-8")
+        os.replace(tmp, target)
+    if args.json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print(_claims_table(args.text, claims))
+    if args.to_scenario and not args.json:
+        print(f"  scenario    wrote {args.to_scenario}")
+    return 0
+
+
+def _claims_table(path: str, claims: list[Any]) -> str:
+    if not claims:
+        return f"{path}: no quantitative projection found"
+    rows = [["#", "value", "USD", "year", "CAGR", "subject", "chars", "text"]]
+    for i, c in enumerate(claims, 1):
+        native = f"{c.currency} {c.number} {c.scale}"
+        year = str(c.year) if c.year else ("vague: " + c.year_text if c.vague else "none")
+        rate = "n/a" if c.cagr is None else pct(c.cagr)
+        if c.cagr_start:
+            rate += f" {c.cagr_start}-{c.cagr_end}"
+        rows.append(
+            [str(i), native, money(c.value_usd_bn), year, rate, c.subject, f"{c.start}-{c.end}",
+             repr(c.text)]
+        )  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"{path}: {len(claims)} quantitative projection(s)"]
+    lines += ["  " + "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]  # fmt: skip
+    for i, c in enumerate(claims, 1):
+        if c.flags:
+            lines.append(f"  #{i}: {'; '.join(c.flags)}")
+    return "\n".join(lines)
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _words(value_usd_bn: float, digits: int) -> str:
+    """``1570`` -> ``"1.57 trillion USD"`` (the scenario files' money spelling)."""
+    from .money import format_money
+
+    text = format_money(value_usd_bn, digits=digits).lstrip("$")
+    for letter, word in (("T", "trillion"), ("B", "billion"), ("M", "million")):
+        if text.endswith(letter):
+            return f"{text[:-1]} {word} USD"
+    return f"{text} USD"
+
+
+def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
+    """A scenario file calibrated to the extracted USD claims that have a year (one hard anchor
+    for the first, soft anchors for the rest), on the checkout's global AI history."""
+    from .audit import default_data_dir
+    from .money import format_money
+
+    usable = [c for c in claims if c.value_usd_bn is not None and c.year is not None]
+    if not usable:
+        raise ForecastError(
+            f"--to-scenario: needs at least one USD claim with a year; got {len(claims)} "
+            "claim(s), none usable (give --rate for other currencies)"
+        )
+    data = default_data_dir()
+    rel = Path(os.path.relpath(data, target.resolve().parent)).as_posix()
+    first = usable[0]
+    name = target.stem
+    title = f"{first.subject}: the claim of {format_money(first.value_usd_bn)} in {first.year}"
+    lines = [
+        f"# Generated by: forecast claims {source} --to-scenario {target}",
+        "# A stub: read it, fix the subject's definition and bounds, then run it.",
+        "",
+        f"name = {_toml_str(name)}",
+        f"title = {_toml_str(title)}",
+        'description = """',
+        f"Calibrated to the claim(s) found in {source}. The claims are written as anchors with "
+        "their exact text; none is a published estimate unless its source says so.",
+        '"""',
+        'unit = "USD billion"',
+        f'estimates = "{rel}/ai_market_estimates.csv"',
+        "",
+        "[history]",
+        f'file = "{rel}/history/global_ai_gvr.csv"',
+        'value_column = "value_usd_bn"',
+        'source = "Grand View Research, Artificial Intelligence Market reports (2021, 2023, '
+        '2025 editions), as cited in data/ai_market_estimates.csv"',
+    ]
+    for i, c in enumerate(usable):
+        lines += [
+            "",
+            "[[anchors]]",
+            f"year = {c.year}",
+            f"value = {_toml_str(_words(c.value_usd_bn, 6))}",
+            f'kind = "{"hard" if i == 0 else "soft"}"',
+        ]
+        if i:
+            lines.append("tolerance = 0.1")
+        lines += [
+            f"label = {_toml_str(f'{format_money(c.value_usd_bn)} claim, {c.year}')}",
+            "source = "
+            + _toml_str(
+                f"unsourced: {source} chars {c.start}-{c.end}: {c.text!r} (subject: {c.subject})"
+            ),
+        ]
+    horizon = max(c.year for c in usable) + 5
+    lines += [
+        "",
+        "[model]",
+        'family = "logistic"',
+        'error = "multiplicative"',
+        f'bounds = {{ K = ["{_words(first.value_usd_bn * 1.02, 3)}", "40 trillion USD"] }}',
+        "",
+        "[projection]",
+        f"horizon = {horizon}",
+        "levels = [80, 95]",
+        "draws = 4000",
+        "seed = 20300157",
+        f"report_years = {sorted({c.year for c in usable} | {horizon})}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# audit
+# ------------------------------------------------------------------------------------------------
+
+
+def _claims_from_file(path: Path) -> list[dict[str, Any]]:
+    """Claims of a claims JSON (``forecast claims --json``) or a seed TOML (``[[claims]]``)."""
+    if not path.is_file():
+        raise ForecastError(f"{path}: the claims file must exist; got no such file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ForecastError(f"{path}: the claims file must hold claims; got an empty file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ForecastError(
+            f"{path}: the claims file must be UTF-8 text; got an undecodable byte at offset "
+            f"{exc.start}"
+        ) from None
+    try:
+        doc = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        kind = "TOML" if path.suffix == ".toml" else "JSON"
+        raise ForecastError(f"{path}: must be valid {kind}; got {exc}") from None
+    records = doc.get("claims") if isinstance(doc, dict) else None
+    if not isinstance(records, list) or not records:
+        raise ForecastError(
+            f"{path}: must hold a non-empty 'claims' list (from forecast claims --json or a "
+            "seed file); got none"
+        )
+    return [r for r in records if isinstance(r, dict)]
+
+
+def _claim_args(rec: dict[str, Any], path: Path, i: int) -> dict[str, Any]:
+    where = f"{path}: claim {rec.get('id', i + 1)}"
+    usd = rec.get("value_usd_bn")
+    if usd is None:
+        cur = rec.get("currency", "?")
+        raise ForecastError(
+            f"{where}: must have a USD value; got a {cur} amount the toolkit cannot convert "
+            f"(re-extract with --rate {cur}=USD_PER_UNIT)"
+        )
+    number, scale = str(rec.get("number", "")), str(rec.get("scale", ""))
+    if not number and isinstance(rec.get("value"), str):  # seed files: "1.57 trillion USD"
+        parts = rec["value"].split()
+        number, scale = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
+    text = rec.get("value_text") or rec.get("text") or ""
+    return {
+        "value_usd_bn": float(usd),
+        "year": rec.get("year"),
+        "subject": str(rec.get("subject", "")),
+        "label": f"{money(float(usd))} claim",
+        "source": f"{path}: {text!r}" + (f" ({rec['id']})" if rec.get("id") else ""),
+        "number": number,
+        "scale": scale,
+    }
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    raise ForecastError("audit: not available in this build yet; got a request for it")
+    from .audit_report import audit_claim, audit_text
+
+    jobs: list[dict[str, Any]] = []
+    if args.claim:
+        path = Path(args.claim)
+        jobs = [_claim_args(r, path, i) for i, r in enumerate(_claims_from_file(path))]
+        for j in jobs:
+            if args.year is not None:
+                j["year"] = args.year
+    elif args.value is not None:
+        usd = parse_money(args.value, where="--value")
+        number, scale = _number_scale(args.value)
+        jobs = [
+            {
+                "value_usd_bn": usd,
+                "year": args.year,
+                "subject": args.market or "",
+                "label": f"{money(usd)} claim",
+                "source": f"--value {args.value}",
+                "number": number,
+                "scale": scale,
+            }
+        ]
+    else:
+        raise ForecastError(
+            "audit: needs a claims file or --value (with --year and --market); got neither"
+        )
+    results = []
+    for j in jobs:
+        market = args.market or j["subject"] or "global AI"
+        if j["year"] is None:
+            raise ForecastError(
+                f"claim: must state a year to be audited; got {j['source']} with no year "
+                "(give one with --year)"
+            )
+        results.append(
+            audit_claim(
+                j["value_usd_bn"],
+                int(j["year"]),
+                market,
+                label=j["label"],
+                source=j["source"],
+                number=j["number"],
+                scale=j["scale"],
+                estimates=args.estimates,
+                history=args.history,
+            )
+        )
+    lines = []
+    for r in results:
+        if args.out:
+            from .audit_report import audit_files
+            from .output import publish
+
+            target = Path(args.out) / f"audit-{_slug(r)}"
+            files = audit_files(r)
+            outcome = publish(target, files, force=args.force)
+            lines.append(output_line(outcome, target, sorted(files)))
+    if args.json:
+        payload: Any = [r.summary() for r in results]
+        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, allow_nan=False))
+        return 0
+    print("\n\n".join(audit_text(r) for r in results))
+    for line in lines:
+        print(line)
+    return 0
+
+
+def _number_scale(text: str) -> tuple[str, str]:
+    import re
+
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*([A-Za-z]+)", text)
+    if not m:
+        return "", ""
+    word = m.group(2).lower()
+    for full in ("trillion", "billion", "million", "thousand"):
+        if (
+            word == full
+            or word.rstrip("s") == full
+            or word
+            in {
+                "trillion": ("t", "tn", "trn"),
+                "billion": ("b", "bn", "bln"),
+                "million": ("m", "mn", "mm", "mln"),
+                "thousand": ("k",),
+            }[full]
+        ):
+            return m.group(1), full
+    return m.group(1), ""
+
+
+def _slug(r: Any) -> str:
+    import re
+
+    value = money(r.value_usd_bn).lstrip("$").lower()
+    name = re.sub(r"[^a-z0-9]+", "-", r.market.name.lower()).strip("-")
+    return f"{name}-{value}-{r.year}"

@@ -1,0 +1,537 @@
+"""The audit of one claim: the result object, its verdict in plain words, its table, console
+text and report section.
+
+:func:`audit_claim` runs the computations of :mod:`forecast.audit` for one claimed value and
+returns a frozen :class:`AuditResult`; :func:`audit_section` and :func:`audit_files` turn it into
+a report section and the files ``forecast audit --out`` writes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._textfmt import money, pct
+from ._version import __version__
+from .audit import (
+    DEFINITION_LABELS,
+    Market,
+    default_history_file,
+    history_probability,
+    implied_cagrs,
+    load_estimates_frame,
+    near_matches,
+    published_position,
+    resolve_market,
+    stated_tolerance,
+)
+from .data import load_series
+from .errors import ForecastError
+
+__all__ = ["AuditResult", "audit_claim", "audit_files", "audit_section", "audit_text"]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the audit found about one claim (see :func:`audit_claim`).
+
+    ``verdict`` is one line in plain words; ``evidence`` the lines that support it.
+    """
+
+    value_usd_bn: float
+    year: int
+    market: Market
+    label: str
+    source: str
+    position: dict[str, Any]
+    cagrs: tuple[dict[str, Any], ...]
+    probabilities: tuple[dict[str, Any], ...]
+    matches: tuple[dict[str, Any], ...]
+    verdict: str
+    evidence: tuple[str, ...]
+    history: dict[str, Any] = field(default_factory=dict)
+    estimates_file: str = ""
+
+    @property
+    def definition_label(self) -> str:
+        return DEFINITION_LABELS.get(self.market.definition, self.market.definition)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready dict (no NaN)."""
+        out: dict[str, Any] = _json_safe(
+            {
+                "claim": {
+                    "value_usd_bn": self.value_usd_bn,
+                    "year": self.year,
+                    "market": self.market.name,
+                    "definition": self.market.definition,
+                    "filters": dict(self.market.filters),
+                    "label": self.label,
+                    "source": self.source,
+                },
+                "verdict": self.verdict,
+                "evidence": list(self.evidence),
+                "published_position": self.position,
+                "implied_cagrs": list(self.cagrs),
+                "history_probability": list(self.probabilities),
+                "history": self.history,
+                "provenance_matches": list(self.matches),
+                "estimates_file": self.estimates_file,
+                "toolkit_version": __version__,
+            }
+        )
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """The claim among the published figures for its year, highest first; rows of other
+        definitions follow with ``comparable`` False and no rank."""
+        pos = self.position
+        est = load_estimates_frame(self.estimates_file or None)
+        same_year = est[est["year"] == self.year]
+        hyp = {m["id"]: m["kind"] for m in self.matches}
+        rows = []
+        for _, r in same_year.iterrows():
+            comparable = r["definition"] == self.market.definition and all(
+                str(r.get(k, "")).strip() == v for k, v in self.market.filters.items()
+            )
+            rows.append(
+                {
+                    "id": str(r["id"]),
+                    "publisher": str(r["publisher"]),
+                    "vintage": str(r.get("vintage", "")),
+                    "definition": str(r["definition"]),
+                    "value_usd_bn": float(r["value_usd_bn"]),
+                    "vs_claim_pct": 100.0 * (float(r["value_usd_bn"]) / self.value_usd_bn - 1),
+                    "attributed": bool(r.get("attributed", True)),
+                    "comparable": bool(comparable),
+                    "note": f"{hyp[str(r['id'])]} (hypothesis)" if str(r["id"]) in hyp else "",
+                }
+            )
+        rows.append(
+            {
+                "id": "claim",
+                "publisher": self.source or "the claim",
+                "vintage": "",
+                "definition": self.market.definition,
+                "value_usd_bn": self.value_usd_bn,
+                "vs_claim_pct": 0.0,
+                "attributed": False,
+                "comparable": True,
+                "note": f"the claim: rank {pos['rank']} of {pos['n']} published"
+                if pos["n"]
+                else "the claim",
+            }
+        )
+        frame = pd.DataFrame(rows).sort_values(
+            ["comparable", "value_usd_bn"], ascending=[False, False], kind="stable"
+        )
+        comp = frame["comparable"].to_numpy(dtype=bool)
+        rank = frame["value_usd_bn"].where(comp).rank(method="min", ascending=False)
+        frame.insert(0, "rank", rank.astype("Int64"))
+        return frame.reset_index(drop=True)
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+# ------------------------------------------------------------------------------------------------
+# the audit
+# ------------------------------------------------------------------------------------------------
+
+
+def audit_claim(
+    value_usd_bn: float,
+    year: int | None,
+    market: str | Market = "global AI",
+    *,
+    label: str = "",
+    source: str = "",
+    number: str = "",
+    scale: str = "",
+    estimates: Path | str | None = None,
+    history: Path | str | None = None,
+    seed: int = 20300157,
+    draws: int = 4000,
+) -> AuditResult:
+    """Audit one claimed value: published position, implied CAGRs, history probabilities,
+    provenance hypotheses and a verdict.
+
+    Parameters
+    ----------
+    value_usd_bn : float
+        The claim in USD billion.
+    year : int
+        Its year (a claim without a year cannot be audited: one-line error).
+    market : str or Market
+        A market name or alias of :data:`forecast.audit.MARKETS` (``"global AI"``).
+    label, source : str
+        How the claim is shown (``"$1.57T claim"``) and where it came from.
+    number, scale : str
+        The number and scale word as written (``"1.57"``, ``"trillion"``): the claim's rounding,
+        used to tell an exact match or a rounding from a different figure.
+    estimates, history : path, optional
+        The estimates file and the history series (``year``/``value_usd_bn`` columns); the
+        checkout's ``data/`` by default. The history is used for the probabilities when the
+        market is the global research-firm market size (the only history in ``data/``).
+    seed, draws : int
+        For the growth curves' parametric bootstrap.
+    """
+    if year is None:
+        raise ForecastError(
+            f"claim: must state a year to be audited; got {label or money(value_usd_bn)!r} "
+            "with no year (give one with --year)"
+        )
+    if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
+        raise ForecastError(f"claim value: must be a positive USD amount; got {value_usd_bn!r}")
+    m = market if isinstance(market, Market) else resolve_market(market)
+    est_frame = load_estimates_frame(estimates)
+    available = sorted(set(est_frame.loc[est_frame["definition"] == m.definition, "year"]))
+    if int(year) not in available:
+        raise ForecastError(
+            f"claim year: {m.name} has published estimates for {available[0]}-{available[-1]} "
+            f"({len(available)} years) but none for the year; got {year}"
+        )
+    pos = published_position(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
+    cagrs = implied_cagrs(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
+    tol = stated_tolerance(value_usd_bn, number, scale)
+    matches = near_matches(value_usd_bn, year, est_frame, tolerance=tol)
+    probs: list[dict[str, Any]] = []
+    hist_info: dict[str, Any] = {}
+    if history is not None or m.name == "global AI":
+        series = load_series(history or default_history_file(), value_column="value_usd_bn")
+        hist_info = {
+            "file": str(series.path),
+            "sha256": series.sha256,
+            "years": [int(y) for y in series.years],
+            "values": [float(v) for v in series.values],
+        }
+        if int(year) > int(series.years[-1]):
+            probs = history_probability(
+                series.years, series.values, int(year), value_usd_bn, seed=seed, draws=draws
+            )
+    result = AuditResult(
+        value_usd_bn=float(value_usd_bn),
+        year=int(year),
+        market=m,
+        label=label or f"{money(value_usd_bn)} in {year}",
+        source=source,
+        position=pos,
+        cagrs=tuple(cagrs),
+        probabilities=tuple(probs),
+        matches=tuple(matches),
+        verdict="",
+        evidence=(),
+        history=hist_info,
+        estimates_file=str(estimates or ""),
+    )
+    verdict, evidence = _verdict(result)
+    return AuditResult(**{**result.__dict__, "verdict": verdict, "evidence": tuple(evidence)})
+
+
+def _verdict(r: AuditResult) -> tuple[str, list[str]]:
+    pos, what, y = r.position, r.definition_label, r.year
+    same = [
+        m
+        for m in r.matches
+        if m["kind"] == "exact" and m["year"] == y and m["definition"] == r.market.definition
+    ]
+    backed = [m for m in same if m["attributed"]]
+    if backed:
+        verdict = (
+            f"sourced: {backed[0]['publisher']} gives {money(backed[0]['value_usd_bn'])} for {y} "
+            f"({backed[0]['id']})"
+        )
+    elif same:
+        verdict = (
+            f"repeated but unsourced: only unattributed pages give {money(r.value_usd_bn)} for "
+            f"{y}, no publisher found"
+        )
+    elif not pos["n"]:
+        verdict = f"cannot be placed: no published {y} forecast of {what}; no publisher found"
+    elif pos["inside_range"]:
+        verdict = (
+            f"plausible but unsourced: within the range of {y} forecasts of {what} "
+            f"({money(pos['min'])}-{money(pos['max'])}, {pos['n']} figures), no publisher found"
+        )
+    else:
+        side, edge = ("below", pos["min"]) if r.value_usd_bn < pos["min"] else ("above", pos["max"])
+        verdict = (
+            f"unsourced and {side} every {y} forecast of {what} ({pos['n']} figures, "
+            f"{'lowest' if side == 'below' else 'highest'} {money(edge)}), no publisher found"
+        )
+    ev: list[str] = []
+    if pos["n"]:
+        near = pos["nearest"][0]
+        ev.append(
+            f"rank {pos['rank']} of {pos['n']} published {y} figures ({pos['percentile']:.0f}th "
+            f"percentile, median {money(pos['median'])}); nearest {money(near['value_usd_bn'])} "
+            f"({near['publisher']}, {near['pct_diff']:+.1f}%)"
+        )
+    stated = [c for c in r.cagrs if c["stated_cagr"] is not None and c["attributed"]]
+    if stated:
+        c = (
+            stated[0]
+            if not any(s["stated_start"] for s in stated)
+            else next(s for s in stated if s["stated_start"])
+        )
+        span = f" for {c['stated_start']}-{c['stated_end']}" if c["stated_start"] else ""
+        lo = min(x["implied_cagr"] for x in r.cagrs)
+        hi = max(x["implied_cagr"] for x in r.cagrs)
+        ev.append(
+            f"needs {pct(c['implied_cagr'])}/yr from {c['publisher']}'s {c['base_year']} base "
+            f"{money(c['base_usd_bn'])}, which states {pct(c['stated_cagr'])}{span}; "
+            f"{pct(lo)}-{pct(hi)}/yr from the {len(r.cagrs)} recent bases"
+        )
+    fitted = [p for p in r.probabilities if p["probability"] is not None]
+    if fitted:
+        ev.append(
+            f"history-fitted models ({len(r.history.get('years', []))} points) give P(>= claim "
+            f"in {y}): "
+            + ", ".join(f"{p['model']} {p['probability_text']}" for p in fitted)
+            + ("; they disagree, read as indicative" if _disagree(fitted) else "")
+        )
+    for m in r.matches:
+        if m["kind"] != "near figure" or m is _first_near(r.matches, m):
+            ev.append(f"hypothesis ({m['kind']}): {m['id']}: {m['note']}")
+    if pos["excluded_definitions"]:
+        ev.append(
+            "not comparable: "
+            + ", ".join(f"{d['label']} ({d['count']})" for d in pos["excluded_definitions"])
+        )
+    return verdict, ev
+
+
+def _disagree(rows: Sequence[dict[str, Any]]) -> bool:
+    ps = [float(p["probability"]) for p in rows]
+    return max(ps) - min(ps) > 0.5
+
+
+def _first_near(matches: Sequence[dict[str, Any]], m: dict[str, Any]) -> dict[str, Any]:
+    """The first near-figure row with the same value (duplicates of one figure say it once)."""
+    return next(
+        x for x in matches if x["kind"] == "near figure" and x["value_usd_bn"] == m["value_usd_bn"]
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# console text
+# ------------------------------------------------------------------------------------------------
+
+
+def _cols(rows: Sequence[Sequence[str]], indent: str = "    ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    ]
+
+
+def audit_text(r: AuditResult) -> str:
+    """The audit as a user reads it on the console."""
+    pos = r.position
+    lines = [
+        f"audit: {money(r.value_usd_bn)} in {r.year}, {r.market.name} ({r.definition_label})",
+    ]
+    if r.source:
+        lines.append(f"  claim       {r.source}")
+    lines.append(f"  verdict     {r.verdict}")
+    for e in r.evidence:
+        lines.append(f"  evidence    {e}")
+    if pos["n"]:
+        lines.append(f"  published {r.year} forecasts of {r.definition_label}, highest first:")
+        table = r.table()
+        rows = [["rank", "value", "vs claim", "publisher (edition)", "id"]]
+        for _, t in table[table["comparable"]].iterrows():
+            rows.append(
+                [
+                    str(t["rank"]),
+                    money(t["value_usd_bn"]),
+                    "claim" if t["id"] == "claim" else f"{t['vs_claim_pct']:+.1f}%",
+                    "<- the claim"
+                    if t["id"] == "claim"
+                    else f"{t['publisher']} ({t['vintage']})"
+                    + ("" if t["attributed"] else " [unattributed]"),
+                    "" if t["id"] == "claim" else str(t["id"]),
+                ]
+            )
+        lines += _cols(rows)
+        spread = [e for e in pos["editions"] if len(e["editions"]) > 1]
+        for e in spread:
+            lines.append(
+                f"    editions: {e['publisher']} {', '.join(x['vintage'] for x in e['editions'])} "
+                f"spread {e['spread_pct']:.1f}%"
+            )
+    if r.cagrs:
+        lines.append(f"  implied CAGR to {r.year} from recent published bases:")
+        rows = [["base", "value", "implied", "stated", "publisher (edition)"]]
+        for c in r.cagrs:
+            span = (
+                f" ({c['stated_start']}-{c['stated_end']})"
+                if c["stated_start"]
+                else (" (period n/s)" if c["stated_cagr"] is not None else "")
+            )
+            rows.append(
+                [
+                    str(c["base_year"]),
+                    money(c["base_usd_bn"]),
+                    pct(c["implied_cagr"]),
+                    (pct(c["stated_cagr"]) + span) if c["stated_cagr"] is not None else "n/a",
+                    f"{c['publisher']} ({c['vintage']})"
+                    + ("" if c["attributed"] else " [unattributed]"),
+                ]
+            )
+        lines += _cols(rows)
+    if r.probabilities:
+        h = r.history
+        lines.append(
+            f"  probability of >= {money(r.value_usd_bn)} in {r.year}, models fitted to "
+            f"{Path(h['file']).name} ({len(h['years'])} points {h['years'][0]}-{h['years'][-1]}):"
+        )
+        rows = [["model", "P(>= claim)", "median", "80% interval", "note"]]
+        for p in r.probabilities:
+            interval = (
+                f"{money(p['lo-80'])}-{money(p['hi-80'])}" if p["lo-80"] is not None else "n/a"
+            )
+            rows.append(
+                [p["model"], p["probability_text"], money(p["median"]), interval, p["note"]]
+            )
+        lines += _cols(rows)
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# report section and files
+# ------------------------------------------------------------------------------------------------
+
+
+def audit_chart(r: AuditResult) -> Any:
+    """The published estimates of the claim's definition with the claim marked (a Figure
+    block), or None when the plotting package cannot draw it."""
+    from .plotting import estimates_chart
+    from .report.charts import figure
+
+    est = load_estimates_frame(r.estimates_file or None)
+    fig = estimates_chart(
+        est,
+        definition=r.market.definition,
+        region=r.market.filters.get("region"),
+        claim=(r.year, r.value_usd_bn, r.label),
+    )
+    return figure(
+        "audit",
+        fig,
+        f"Published estimates of {r.definition_label} by publisher and edition, with the claim.",
+        f"Published {r.definition_label} estimates and the {money(r.value_usd_bn)} claim",
+    )
+
+
+def audit_section(r: AuditResult, *, chart: bool = True) -> Any:
+    """The audit as a report :class:`~forecast.report.document.Section`."""
+    from .report.document import Facts, Paragraph, Table, section
+
+    blocks: list[Any] = [
+        Paragraph(f"Verdict: {r.verdict}.", kind="lead"),
+        Facts(
+            tuple(
+                [("claim", f"{money(r.value_usd_bn)} in {r.year}, {r.market.name}")]
+                + ([("source", r.source)] if r.source else [])
+                + [("definition", f"{r.market.definition} ({r.definition_label})")]
+                + [(f"evidence {i}", e) for i, e in enumerate(r.evidence, 1)]
+            )
+        ),
+    ]
+    if chart:
+        blocks.append(audit_chart(r))
+    table = r.table()
+    blocks.append(
+        Table.from_frame(
+            table,
+            caption=f"Published {r.year} figures; only rows marked comparable share the "
+            "claim's definition. Notes are hypotheses, not facts.",
+            formats={"value_usd_bn": money, "vs_claim_pct": lambda v: f"{v:+.1f}%"},
+        )
+    )
+    if r.cagrs:
+        blocks.append(
+            Table.from_frame(
+                pd.DataFrame(r.cagrs)[
+                    [
+                        "publisher",
+                        "vintage",
+                        "base_year",
+                        "base_usd_bn",
+                        "implied_cagr",
+                        "stated_cagr",
+                        "stated_start",
+                        "stated_end",
+                        "own_target",
+                    ]
+                ],
+                caption=f"The CAGR the claim implies from recent published bases to {r.year}.",
+                formats={
+                    "base_usd_bn": money,
+                    "implied_cagr": pct,
+                    "stated_cagr": pct,
+                    "own_target": money,
+                },
+            )
+        )
+    if r.probabilities:
+        blocks.append(
+            Table.from_frame(
+                pd.DataFrame(r.probabilities)[
+                    ["model", "probability_text", "median", "lo-80", "hi-80", "note", "method"]
+                ],
+                caption=f"Probability of reaching the claim by {r.year}, models fitted to the "
+                "history alone.",
+                formats={"median": money, "lo-80": money, "hi-80": money},
+                header={"probability_text": "P(>= claim)"},
+            )
+        )
+    blocks.append(
+        Paragraph(
+            "Near matches are hypotheses about where the figure could come from (a moved "
+            "decimal point, a unit slip, a mis-typed nearby figure); none is established.",
+            kind="note",
+        )
+    )
+    return section(f"Audit of the {money(r.value_usd_bn)} {r.year} claim", blocks, id="audit")
+
+
+def audit_files(r: AuditResult, *, chart: bool = True) -> dict[str, bytes]:
+    """``audit.json``, ``audit.csv``, ``report.html``, ``report.md`` and the chart files."""
+    from .output import csv_bytes, json_bytes
+    from .report.document import Document
+    from .report.html import render_html
+    from .report.markdown import render_markdown
+
+    doc = Document(
+        title=f"Claim audit: {money(r.value_usd_bn)} in {r.year} ({r.market.name})",
+        sections=(audit_section(r, chart=chart),),
+        subtitle=r.verdict,
+        provenance={
+            "estimates": r.estimates_file or "data/ai_market_estimates.csv",
+            "history": r.history.get("file", ""),
+            "history_sha256": r.history.get("sha256", ""),
+            "toolkit_version": __version__,
+        },
+    )
+    files = {
+        "audit.json": json_bytes(r.summary()),
+        "audit.csv": csv_bytes(r.table()),
+        "report.html": render_html(doc),
+    }
+    files.update(render_markdown(doc))
+    return files
