@@ -269,7 +269,12 @@ def fan_chart(
                     if levels
                     else "no intervals (no degrees of freedom left for the noise)"
                 )
-                sub = f"{model.capitalize()} curve calibrated to the history and anchors; {how}"
+                to = " and ".join(
+                    w
+                    for w, present in (("the history", sc.history), ("anchors", sc.anchors))
+                    if present
+                )
+                sub = f"{model.capitalize()} curve fitted to {to}; {how}"
             else:
                 sub = (
                     f"Statistical model ({model}) fitted to the history alone; {shown} intervals "
