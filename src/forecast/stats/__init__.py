@@ -12,7 +12,7 @@ forecasts with empirical intervals, and rolling-origin backtests.
 
 from .auto import Auto
 from .backtest import BacktestResult, backtest
-from .batch import BatchForecast, forecast_batch, forecast_frame
+from .batch import BatchForecast, InfoRecords, forecast_batch, forecast_frame
 from .models import (
     SES,
     Damped,
@@ -40,6 +40,7 @@ __all__ = [
     "DampedMult",
     "Drift",
     "Holt",
+    "InfoRecords",
     "Naive",
     "StatsFit",
     "StatsModel",

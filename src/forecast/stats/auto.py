@@ -49,8 +49,12 @@ def _log_rows(y: FloatArray, n: IntArray) -> FloatArray:
     return np.asarray(out, dtype=float)
 
 
-def combination(y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, Params]:
-    """Median of the four members (three-member rows: see the module docstring)."""
+MEMBERS = ("drift", "damped", "theta_log", "damped_log")
+
+
+def member_forecasts(y: FloatArray, n: IntArray, h: int) -> list[FloatArray]:
+    """Point forecasts ``(N, h)`` of every member, in the order of :data:`MEMBERS`; the log
+    members are NaN for rows that are not strictly positive."""
     grid = K.holt_grid(phis=(AUTO_PHI,))
     logy = _log_rows(y, n)
     positive = np.isfinite(logy[:, 0])
@@ -61,9 +65,28 @@ def combination(y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, Params]
             full = np.full((len(n), h), np.nan)
             full[positive] = np.exp(np.clip(f_log, -700, 700))
             members.append(full)
+    return members
+
+
+def combination(y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, Params]:
+    """Median of the four members (three-member rows: see the module docstring)."""
+    members = member_forecasts(y, n, h)
+    positive = np.isfinite(members[-1][:, 0]) if len(members) > 2 else np.zeros(len(n), bool)
     stack = np.stack(members)
     f = np.nanmedian(stack, axis=0) if len(members) > 2 else np.mean(stack, axis=0)
     return np.asarray(f, dtype=float), {"members": np.where(positive, 4.0, 2.0)}
+
+
+def member_weights(values: FloatArray, h: int) -> dict[str, float]:
+    """Weight of every member in the combination's forecast ``h`` years ahead for one series:
+    1/2 for each of the middle two of four (the median), 1/2 each when only drift and damped
+    trend apply, 0 for the others."""
+    fc = member_forecasts(values[None, :], np.array([len(values)]), h)
+    last = {name: float(f[0, -1]) for name, f in zip(MEMBERS, fc, strict=False)}
+    usable = [m for m in MEMBERS if np.isfinite(last.get(m, np.nan))]
+    if len(usable) == 4:
+        usable = sorted(usable, key=lambda m: last[m])[1:3]
+    return {m: (0.5 if m in usable else 0.0) for m in MEMBERS}
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,15 @@ series never stops the batch:
 * A strictly positive series (a market size) gets bounds and mean clipped at 0; the ``reason``
   says when the mean was clipped.
 
-Per-series outcomes are in ``frame.attrs["info"]`` as a list of records (``pd.DataFrame(...)``
-turns it into a frame; :func:`forecast_batch` returns it as :attr:`BatchForecast.info`):
-``unique_id``, ``model`` (asked), ``used``, ``points``, ``fallback``, ``intervals`` (``pooled``
-or ``shipped``) and ``reason``.
+Per-series outcomes: :func:`forecast_batch` returns them as a frame next to the forecasts
+(:attr:`BatchForecast.info`, the way to use for large batches); :func:`forecast_frame` keeps them
+in ``frame.attrs["info"]`` as :class:`InfoRecords`, a read-only sequence of records
+(``pd.DataFrame(...)`` turns it into a frame): ``unique_id``, ``model`` (asked), ``used``,
+``points``, ``fallback``, ``intervals`` (``pooled`` or ``shipped``) and ``reason``. pandas
+deep-copies ``attrs`` on nearly every operation; ``InfoRecords`` is immutable and copies as
+itself, so an operation no longer copies every series' record. (Earlier it was a plain list of
+dicts; indexing, iteration, ``len``, equality, ``json`` and ``pd.DataFrame(...)`` work as before,
+changing a record does not.)
 
 Intervals are empirical (:mod:`forecast.stats.conformal`): errors at rolling origins inside the
 batch's own histories, pooled per model, when every horizon has enough; else the shipped table
@@ -63,6 +68,40 @@ class BatchForecast:
 
     frame: pd.DataFrame
     info: pd.DataFrame
+
+
+class InfoRecord(dict[str, Any]):
+    """One series' record in :class:`InfoRecords`: a dict that refuses changes (it is shared
+    by every copy of the frame)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("forecast_frame info records are read-only; copy with dict(record)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    update = pop = popitem = clear = setdefault = _refuse
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> InfoRecord:
+        return self
+
+    def __copy__(self) -> InfoRecord:
+        return self
+
+
+class InfoRecords(tuple[InfoRecord, ...]):
+    """``frame.attrs["info"]`` of :func:`forecast_frame`: an immutable tuple of per-series
+    records that pandas' deep copies of ``attrs`` share instead of copying."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> InfoRecords:
+        return self
+
+    def __copy__(self) -> InfoRecords:
+        return self
+
+    def to_frame(self) -> pd.DataFrame:
+        """The records as a DataFrame (as :attr:`BatchForecast.info`)."""
+        return pd.DataFrame(list(self), columns=list(INFO_COLUMNS))
 
 
 def _resolve(spec: StatsModel, values: FloatArray) -> tuple[StatsModel, str, bool]:
@@ -153,8 +192,15 @@ def forecast_batch(
     level: Sequence[float] = (80, 95),
     model: str | StatsModel = "auto",
     n_jobs: int = 1,
+    *,
+    median: bool = False,
 ) -> BatchForecast:
     """Forecast every series of a long DataFrame; see :func:`forecast_frame`.
+
+    ``median=True`` adds a ``median`` column after ``mean``: the predictive median, the point
+    forecast plus the series' scale times the 50% quantile of the scaled errors behind the
+    intervals (empirical errors are skewed, so it differs from ``mean``), clipped at 0 for a
+    positive series as the bounds are.
 
     Returns
     -------
@@ -206,6 +252,9 @@ def forecast_batch(
         y_pad[i, : len(v)] = v
     scale = interval_scale(y_pad, n)
     probs = [p for _, p in cols]
+    if median:
+        cols = [("median", 0.5), *cols]
+        probs = [0.5, *probs]
     bounds = np.full((len(series), h, len(probs)), np.nan)
     sources: dict[int, str] = {}
     for m in dict.fromkeys(final):
@@ -287,9 +336,10 @@ def forecast_frame(
     -------
     DataFrame
         ``unique_id``, ``ds`` (same type as given), ``mean``, ``lo-<L>``, ``hi-<L>``; series in
-        order of first appearance. ``frame.attrs["info"]`` holds one record per input series with
-        ``model``, ``used``, ``points``, ``fallback``, ``intervals`` and ``reason`` (see the module
-        docstring).
+        order of first appearance. ``frame.attrs["info"]`` holds one read-only record per input
+        series with ``model``, ``used``, ``points``, ``fallback``, ``intervals`` and ``reason``
+        (:class:`InfoRecords`; see the module docstring). :func:`forecast_batch` returns the
+        same records as a separate frame.
 
     Raises
     ------
@@ -299,5 +349,5 @@ def forecast_frame(
     """
     out = forecast_batch(df, h, level, model, n_jobs)
     frame = out.frame
-    frame.attrs["info"] = out.info.to_dict(orient="records")
+    frame.attrs["info"] = InfoRecords(InfoRecord(r) for r in out.info.to_dict(orient="records"))
     return frame
