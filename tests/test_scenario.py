@@ -1071,3 +1071,20 @@ def test_bundled_variants_inherit_from_default() -> None:
         "Other AI",
     ]
     assert sectors.segment_dimension == "sector"
+
+
+def test_a_child_clears_inherited_assumptions_with_an_empty_table(tmp_path: Path) -> None:
+    """``assumptions = {}`` (and correlation, simulation) clear the parent's table; other empty
+    tables still merge as nothing (test_chain_of_three)."""
+    parent = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030-uncertain.toml"
+    assert forecast.load_scenario(parent).assumptions is not None
+    child = tmp_path / "child.toml"
+    child.write_text(
+        f'extends = "{parent}"\nname = "plain"\nassumptions = {{}}\ncorrelation = {{}}\n'
+        "simulation = {}\n",
+        encoding="utf-8",
+    )
+    sc = forecast.load_scenario(child)
+    assert sc.assumptions is None
+    assert sc.simulation.draws == 10_000  # the default, not the parent's 20000
+    assert sc.warnings == ()

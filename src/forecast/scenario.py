@@ -4,7 +4,15 @@ A scenario writes down a cited projection: the history it starts from, the ancho
 calibrated to (each with its source), the curve family and bounds, the projection horizon and
 levels, and optional segments (shares of the total that sum to one every year). A scenario can
 ``extends`` another file and override keys: tables merge key by key, everything else (lists
-included) is replaced.
+included) is replaced. An empty table merges as nothing, except ``assumptions = {}``,
+``correlation = {}`` and ``simulation = {}``, which clear the inherited table (a variant without
+the parent's uncertainty, or one forecast by a statistical model).
+
+A scenario whose model is a statistical one (``family = "auto"``, ...) forecasts the history
+alone, so the growth-curve settings (``model.error``, ``model.bounds``, ``model.fixed``,
+``[assumptions]``, ``[correlation]``, ``[simulation]``) do not apply: written in its own file
+they are an error; inherited through ``extends`` from a growth-curve parent they are dropped and
+:attr:`Scenario.warnings` says so.
 
 Parsing is pure and happens in two steps: :func:`load_document` resolves ``extends`` into one
 plain ``dict``; :func:`parse_scenario` validates it (pydantic, unknown keys rejected with a
@@ -198,6 +206,7 @@ class Scenario:
     simulation: SimulationSpec
     inputs: tuple[InputFile, ...]
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @property
     def last_history_year(self) -> int | None:
@@ -235,12 +244,20 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
         raise ScenarioError(f"{path}: must be valid TOML; got {exc}") from None
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge tables; every other value (lists included) in ``over`` replaces ``base``'s."""
+CLEARABLE = ("assumptions", "correlation", "simulation")  # tables a child can clear with {}
+
+
+def _merge(
+    base: dict[str, Any], over: Mapping[str, Any], clearable: Sequence[str] = CLEARABLE
+) -> dict[str, Any]:
+    """Deep-merge tables; every other value (lists included) in ``over`` replaces ``base``'s.
+    An empty table merges as nothing, except for the top-level tables in ``clearable``, where
+    it replaces (clears) the inherited one."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(dict(out[key]), value)
+        cleared = key in clearable and isinstance(value, Mapping) and not value
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not cleared:
+            out[key] = _merge(dict(out[key]), value, ())
         else:
             out[key] = value
     return out
@@ -304,6 +321,13 @@ class _Origins:
     def __call__(self, *keys: str | int) -> str:
         """The path of the nearest file (child first) that sets ``keys``; the scenario's own
         file when none does."""
+        found = self.setter(*keys)
+        if found is not None:
+            return str(found)
+        return str(self.chain[0]) if self.chain else "scenario"
+
+    def setter(self, *keys: str | int) -> Path | None:
+        """The nearest file (child first) that sets ``keys``, or None."""
         for path, doc in zip(self.chain, self.docs, strict=True):
             node: Any = doc
             for key in keys:
@@ -314,8 +338,8 @@ class _Origins:
                 else:
                     break
             else:
-                return str(path)
-        return str(self.chain[0]) if self.chain else "scenario"
+                return path
+        return None
 
 
 def _absolutise(doc: dict[str, Any], base: Path) -> None:
@@ -519,14 +543,12 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
             )
 
     segments = _segments(doc.segments, at("segments"))
+    notes: tuple[str, ...] = ()
     if isinstance(model, StatsModel):
-        if doc.assumptions or doc.correlation:
-            raise ScenarioError(
-                f"{at('assumptions')}: assumptions: drawing assumptions needs a growth-curve "
-                f"family (logistic, gompertz, ...); got the statistical model {model.name!r}"
-            )
+        notes = _growth_settings_for_stats(raw, model, at)
         _check_stats_scenario(model, history, proj, levels, at)
         assumptions = None
+        simulation = _simulation(SimulationDoc(), proj, last, at)
     else:
         assumptions = parse_assumptions(
             doc.assumptions,
@@ -538,7 +560,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
             estimates=estimates,
             at=at,
         )
-    simulation = _simulation(doc.simulation, proj, last, at)
+        simulation = _simulation(doc.simulation, proj, last, at)
     return Scenario(
         name=doc.name,
         title=doc.title or doc.name,
@@ -560,6 +582,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
         simulation=simulation,
         inputs=tuple(inputs),
         document=dict(raw),
+        warnings=notes,
     )
 
 
@@ -662,15 +685,7 @@ def _param_value(raw: str | float | int, unit: str, key: str) -> float:
 
 def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
     if m.family in STATS_MODELS:  # a statistical model: fitted to the history alone
-        for table, value in (("bounds", m.bounds), ("fixed", m.fixed)):
-            # growth-curve settings inherited through extends do not apply and are left out;
-            # written in the scenario's own file, they are a mistake worth saying
-            if value and at("model", table) == str(at.chain[0]):
-                raise ScenarioError(
-                    f"{at('model', table)}: model.{table}: applies to growth curves, not to the "
-                    f"statistical model {m.family!r}; got {sorted(value)}"
-                )
-        return STATS_MODELS[m.family]()
+        return STATS_MODELS[m.family]()  # growth-curve settings: _growth_settings_for_stats
     if m.family not in FAMILIES:
         known = [*FAMILIES, *STATS_MODELS]
         raise ScenarioError(
@@ -706,6 +721,48 @@ def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
 
 STATS_MIN_POINTS = 3
 STATS_MAX_HORIZON = 30
+# settings of growth-curve scenarios a statistical model ignores, with the rule for the message
+_GROWTH_ONLY: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("model", "error"), "model.error", "the error model of a curve fit"),
+    (("model", "bounds"), "model.bounds", "bounds on curve parameters"),
+    (("model", "fixed"), "model.fixed", "fixed curve parameters"),
+    (("assumptions",), "assumptions", "drawing assumptions needs a growth-curve family"),
+    (("correlation",), "correlation", "correlates drawn assumptions"),
+    (("simulation",), "simulation", "Monte Carlo over assumptions drawn through a curve"),
+)
+
+
+def _growth_settings_for_stats(
+    raw: Mapping[str, Any], model: StatsModel, at: _Origins
+) -> tuple[str, ...]:
+    """Refuse growth-curve settings written in a statistical-model scenario's own file; drop
+    those inherited through ``extends`` and return a warning naming them."""
+    inherited: dict[Path, list[str]] = {}
+    for keys, label, rule in _GROWTH_ONLY:
+        node: Any = raw
+        for key in keys:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if node is None or (isinstance(node, Mapping) and not node):
+            continue  # not set, or cleared with an empty table
+        file = at.setter(*keys)
+        if file is None or file == at.chain[0]:
+            got = sorted(node) if isinstance(node, Mapping) else node
+            raise ScenarioError(
+                f"{at(*keys)}: {label}: applies to growth curves ({rule}), not to the statistical "
+                f"model {model.name!r}; remove it from this file; got {got!r}"
+            )
+        inherited.setdefault(file, []).append(label)
+    out = []
+    for file, labels in inherited.items():
+        one = len(labels) == 1
+        clear = [f"{label} = {{}}" for label in labels if label in CLEARABLE]
+        hint = f" ({', '.join(clear)} in this file clears it)" if clear else ""
+        out.append(
+            f"{', '.join(labels)} inherited from {file.name} appl{'ies' if one else 'y'} to "
+            f"growth curves only; the statistical model {model.name!r} ignores "
+            f"{'it' if one else 'them'}{hint}"
+        )
+    return tuple(out)
 
 
 def _check_stats_scenario(
