@@ -292,6 +292,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         }
         if not res.segments.empty:
             files["segments.csv"] = csv_bytes(res.segments)
+        if not args.no_report:
+            files.update(cli_report.scenario_report_files(res))
         target = Path(args.out) / res.scenario.name
         check_target(target, files, force=args.force)  # refuse before writing anything
         planned.append((res, summary, files, target))

@@ -37,6 +37,7 @@ class Evidence:
     anchor: Anchor | None
     definition: str | None
     estimates: pd.DataFrame
+    filters: dict[str, str] = field(default_factory=dict)
     simulation: ScenarioSimulation | None = None
     sensitivity: ScenarioSensitivity | None = None
     family_fits: tuple[GrowthFit, ...] = ()
@@ -80,24 +81,18 @@ def market_definition(sc: Scenario, estimates: dict[str, Estimate]) -> str | Non
     return None
 
 
-def estimates_frame(estimates: dict[str, Estimate]) -> pd.DataFrame:
-    """Published estimates as a frame, one row per estimate."""
-    cols = [
-        "id",
-        "publisher",
-        "title",
-        "definition",
-        "year",
-        "value_usd_bn",
-        "kind",
-        "confidence",
-        "url",
-    ]
-    rows = [
-        (e.id, e.publisher, e.title, e.definition, e.year, e.value, e.kind, e.confidence, e.url)
-        for e in estimates.values()
-    ]
-    return pd.DataFrame(rows, columns=cols)
+def market_filters(sc: Scenario, estimates: pd.DataFrame) -> dict[str, str]:
+    """Region and segment shared by every estimate the history cites (``{"region": "Global",
+    "segment": "Total AI"}`` for the bundled history), so comparisons stay within one market."""
+    hist = sc.history
+    if hist is None or estimates.empty:
+        return {}
+    rows = estimates.loc[estimates["id"].isin(list(hist.source_ids))]
+    out: dict[str, str] = {}
+    for col in ("region", "segment"):
+        if col in rows and not rows.empty and rows[col].nunique() == 1:
+            out[col] = str(rows[col].iloc[0]).strip()
+    return out
 
 
 def family_fits(sc: Scenario) -> tuple[tuple[GrowthFit, ...], tuple[tuple[str, str], ...]]:
@@ -122,14 +117,16 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
 
     ``simulate=False`` skips the Monte Carlo simulation and the sensitivity analysis.
     """
-    from .audit import history_probability, published_position
+    from .audit import history_probability, load_estimates_frame, published_position
     from .simulation import sensitivity_scenario, simulate_scenario
 
     sc = result.scenario
     anchor = headline_anchor(sc)
     known = scenario_estimates(sc)
     definition = market_definition(sc, known)
-    estimates = estimates_frame(known)
+    path = next((sc.path.parent / f.path for f in sc.inputs if f.role == "estimates"), None)
+    estimates = load_estimates_frame(path) if path is not None else pd.DataFrame()
+    filters = market_filters(sc, estimates)
     notes: list[str] = []
     simulation = sensitivity = None
     growth = isinstance(result, ScenarioResult)
@@ -142,7 +139,9 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     probability: list[dict[str, Any]] = []
     if anchor is not None and definition is not None and not estimates.empty:
         try:
-            published = published_position(anchor.value, anchor.year, definition, estimates)
+            published = published_position(
+                anchor.value, anchor.year, definition, estimates, filters=filters
+            )
         except ForecastError as exc:
             notes.append(str(exc))
     hist = sc.history
@@ -163,6 +162,7 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
         anchor=anchor,
         definition=definition,
         estimates=estimates,
+        filters=filters,
         simulation=simulation,
         sensitivity=sensitivity,
         family_fits=fits,

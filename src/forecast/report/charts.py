@@ -46,7 +46,13 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
         claim = (ev.anchor.year, ev.anchor.value, ev.anchor.label) if ev.anchor else None
         out["estimates"] = figure(
             "estimates",
-            estimates_chart(ev.estimates, definition=ev.definition, result=result, claim=claim),
+            estimates_chart(
+                ev.estimates,
+                definition=ev.definition,
+                result=result,
+                claim=claim,
+                region=ev.filters.get("region"),
+            ),
             "Published estimates of the same market definition, by publisher and edition, "
             "against this projection.",
             "Published estimates and the projection",
@@ -86,14 +92,16 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
         )
     hist = sc.history
     if hist is not None and ev.family_fits:
-        fits = list(ev.family_fits)
-        if isinstance(result, ScenarioResult):
-            fits.append(result.fit)
         out["models"] = figure(
             "models",
-            model_comparison_chart(hist.years, hist.values, fits),
-            "Growth families fitted to the history alone, and the scenario's calibrated fit; "
-            "AICc in the legend.",
+            model_comparison_chart(
+                hist.years,
+                hist.values,
+                list(ev.family_fits),
+                horizon=ev.anchor.year if ev.anchor else None,
+            ),
+            "Growth families fitted to the history alone (no anchors), carried on dashed; "
+            "AICc in the legend (n/a when there are too few points).",
             "Model comparison chart",
         )
     return out

@@ -90,7 +90,10 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
         )
     est = ev.estimates
     if ev.definition is not None and not est.empty:
-        est = est.loc[est["definition"] == ev.definition]
+        mask = est["definition"] == ev.definition
+        for col, want in ev.filters.items():
+            mask &= est[col].astype(str).str.strip() == want
+        est = est.loc[mask]
     sheets.append(("published estimates", est))
     prov = dict(s["provenance"])
     prov["command"] = command

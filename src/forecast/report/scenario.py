@@ -383,7 +383,10 @@ def published_table(ev: Evidence) -> Table | None:
     if ev.anchor is None or ev.estimates.empty or ev.definition is None:
         return None
     e = ev.estimates
-    same = e.loc[(e["definition"] == ev.definition) & (e["year"] == ev.anchor.year)]
+    mask = (e["definition"] == ev.definition) & (e["year"] == ev.anchor.year)
+    for col, want in ev.filters.items():
+        mask &= e[col].astype(str).str.strip() == want
+    same = e.loc[mask]
     if same.empty:
         return None
     same = same.sort_values(["value_usd_bn", "id"], ascending=[False, True])
