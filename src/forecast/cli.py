@@ -381,10 +381,7 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
         lines.append(f"  saturation  {money(fit.saturation)}{ci}")
     if fit.inflection_year is not None:
         lines.append(f"  inflection  {fit.inflection_year:.1f} ({fit.family.inflection_label})")
-    spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
-    lines.append(
-        "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {pct(v)}/yr" for k, v in spans)
-    )
+    lines += _cagr_lines(s["derived"])
     for row in s["report_years"]:
         ints = "  ".join(_interval(row, lv) for lv in sc.levels)
         lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
@@ -417,16 +414,14 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     sc = res.scenario
     h = s["history"]
     model = s["model"]
-    used = (
-        f" (used {model['used']})" if model.get("used") and model["used"] != model["model"] else ""
-    )
+    used = f" (used {model['used']})" if model["used"] != model["family"] else ""
     source = {
         "shipped": "the package's table of rolling-origin errors (not this history's own)",
         "pooled": "this batch's own rolling-origin errors",
     }.get(str(model["intervals"]), str(model["intervals"]))
     lines = [
         f"{sc.name}: {sc.title}",
-        f"  model       {model['model']}{used}, statistical, fitted to {model['points']} yearly "
+        f"  model       {model['family']}{used}, statistical, fitted to {model['points']} yearly "
         f"values {h['first_year']}-{h['last_year']} ({h['points']} reported); intervals from "
         f"{source}",
     ]
@@ -437,11 +432,7 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
             f"  anchor      {a['year']} {money(a['value_usd_bn'])}: {a['position']}{needs}"
         )
         lines.append(f"              source: {a['source']}")
-    spans = [(k, v) for k, v in s["derived"].items() if k.startswith("cagr_")]
-    if spans:
-        lines.append(
-            "  CAGR        " + "; ".join(f"{k[5:].replace('_', '-')} {pct(v)}/yr" for k, v in spans)
-        )
+    lines += _cagr_lines(s["derived"])
     for row in s["report_years"]:
         ints = "  ".join(_interval(row, lv) for lv in sc.levels)
         lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
@@ -451,6 +442,25 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     if o:
         lines.append(output_line(o["outcome"], o["folder"], o["files"]))
     return "\n".join(lines)
+
+
+def _cagr_lines(derived: dict[str, Any]) -> list[str]:
+    """CAGR lines of a summary: from the last actual value (every model), and from the fitted
+    curve's own first value (growth curves)."""
+    lines = []
+    for prefix, label, note in (
+        ("cagr_", "CAGR       ", "from the last actual value"),
+        ("fitted_cagr_", "fitted CAGR", "the curve's own value at the start"),
+    ):
+        spans = [
+            (k.removeprefix(prefix), v)
+            for k, v in derived.items()
+            if k.startswith(prefix) and k != "cagr_basis"
+        ]
+        if spans:
+            rates = "; ".join(f"{k.replace('_', '-')} {pct(v)}/yr" for k, v in spans)
+            lines.append(f"  {label} {rates} ({note})")
+    return lines
 
 
 def _fmt_param(v: float | None, unit: str) -> str:
@@ -471,7 +481,7 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
         "model",
         f"{year}",
         "80% interval",
-        f"CAGR to {year}",
+        f"CAGR to {year} (from last actual)",
         "saturation",
         "inflection",
     ]
@@ -481,25 +491,22 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
             v = r.value_at(year)
         except KeyError:
             v = {}
-        hist = r.scenario.history
+        # one basis for every model: the last actual history value to the projection's mean
+        start = r.growth_basis()[0]
+        growth = r.cagr_to(year)
         if isinstance(r, ScenarioResult):
-            start = int(r.projection["year"].iloc[0])
-            growth = r.fit.implied_cagr(start, year) if year > start else float("nan")
             name, sat = r.fit.model.family, r.fit.saturation
             infl = "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}"
-        else:  # statistical model: growth of its mean forecast from the last actual value
-            assert hist is not None
-            start = int(hist.years[-1])
-            mean = v.get("mean", float("nan"))
-            growth = cagr(float(hist.values[-1]), mean, year - start) if mean > 0 else float("nan")
+        else:
             name, sat, infl = r.model_name, None, "n/a"
+        note = "" if r.last_actual is not None else " (fitted)"
         rows.append(
             [
                 r.scenario.name,
                 name,
                 money(v.get("mean")),
                 _interval(v, 80).removeprefix("80% ") if v else "n/a",
-                f"{pct(growth)} from {start}" if year > start else "n/a",
+                f"{pct(growth)} from {start}{note}" if year > start else "n/a",
                 money(sat),
                 infl,
             ]

@@ -1,9 +1,26 @@
 """Running a scenario: fit, calibrate, project, split into segments, summarise.
 
 :func:`run_scenario` takes a parsed :class:`~forecast.scenario.Scenario` and returns a
-:class:`ScenarioResult` holding the fitted model and DataFrames in long format over
-(scenario, year): ``mean`` (the point forecast), ``median``, ``lo-<L>``/``hi-<L>``; plus a
-JSON-ready summary with provenance. Nothing here writes files or prints.
+:class:`ScenarioResult` (a growth curve, fitted and calibrated) or a
+:class:`StatsScenarioResult` (a statistical model fitted to the history alone). Both derive from
+:class:`BaseScenarioResult` and have the same shape:
+
+* ``projection``: long format over (scenario, year): ``mean`` (the point forecast), ``median``
+  and ``lo-<L>``/``hi-<L>``. For a growth curve ``median`` is the median of the bootstrap draws;
+  for a statistical model it is the point forecast plus the series' scale times the 50%
+  quantile of the scaled rolling-origin errors (the errors are skewed, so it is not the mean).
+* ``params``: one row per parameter: ``scenario``, ``param``, ``unit``, ``estimate``, ``se``,
+  ``lo-95``, ``hi-95``, ``fixed``, ``at_bound`` (statistical models give no standard errors:
+  NaN; see :mod:`forecast.stats.params` for what they report).
+* ``summary()``: the same top-level keys (``scenario``, ``title``, ``description``, ``unit``,
+  ``model``, ``history``, ``anchors``, ``fit``, ``derived``, ``report_years``, ``projection``,
+  ``segments``, ``warnings``, ``provenance``) and the same keys inside ``model``, ``fit`` and
+  ``projection``; a key that has no meaning for the kind of model is null. ``derived`` holds
+  ``cagr_<last>_<year>``: growth from the last actual history value to the projection's mean
+  (``cagr_basis`` says so); a growth curve adds ``fitted_cagr_<first>_<year>`` from the fitted
+  curve's own value in the projection's first year.
+
+Nothing here writes files or prints.
 """
 
 from __future__ import annotations
@@ -16,41 +33,208 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._textfmt import money
 from ._version import __version__
 from .errors import FitError
 from .models import GrowthFit, cagr
 from .models.simulate import paths_frame
 from .scenario import Scenario, load_scenario
 from .stats.batch import forecast_batch
+from .stats.frames import clean_series
 from .stats.models import StatsModel
-from .types import finite_or_none
+from .stats.params import param_rows
+from .stats.registry import get_model
+from .types import Anchor, finite_or_none
+
+PARAM_COLUMNS = ("param", "unit", "estimate", "se", "lo-95", "hi-95", "fixed", "at_bound")
+
+
+class BaseScenarioResult:
+    """What every scenario result has: the scenario, the projection, segment and parameter
+    frames, and a summary of one shape (see the module docstring). Subclasses fill in the
+    model-specific blocks."""
+
+    scenario: Scenario
+    projection: pd.DataFrame
+    segments: pd.DataFrame
+    params: pd.DataFrame
+
+    def value_at(self, year: int) -> dict[str, float]:
+        """Mean, median and interval columns of the projection in ``year``."""
+        return _value_at(self.projection, year)
+
+    @property
+    def report_years(self) -> tuple[int, ...]:
+        """Years the summary reports: the scenario's list, else anchor years in the projection
+        and the horizon."""
+        sc = self.scenario
+        years = set(self.projection["year"].astype(int))
+        if sc.report_years:
+            return tuple(y for y in sc.report_years if y in years)
+        return tuple(sorted({a.year for a in sc.anchors if a.year in years} | {sc.horizon}))
+
+    @property
+    def last_actual(self) -> tuple[int, float] | None:
+        """The last history year and value, or None without a history."""
+        hist = self.scenario.history
+        if hist is None:
+            return None
+        return int(hist.years[-1]), float(hist.values[-1])
+
+    def growth_basis(self) -> tuple[int, float, str]:
+        """The year, value and description that growth rates start from: the last actual
+        history value, or (without a history) the projection's first value."""
+        last = self.last_actual
+        if last is not None:
+            return last[0], last[1], f"last actual history value ({last[0]})"
+        first = self.projection.iloc[0]
+        return int(first["year"]), float(first["mean"]), f"projection's value in {first['year']}"
+
+    def cagr_to(self, year: int) -> float | None:
+        """Compound annual growth from :meth:`growth_basis` to the projection's mean in
+        ``year`` (None where it has no meaning: not after the basis, or not positive)."""
+        start, base, _ = self.growth_basis()
+        try:
+            mean = self.value_at(year)["mean"]
+        except KeyError:
+            return None
+        if year <= start or not (base > 0 and mean > 0):
+            return None
+        return cagr(base, mean, year - start)
+
+    def warnings(self) -> list[str]:
+        """Plain-language caveats about this result."""
+        return [*self.scenario.warnings, *self._trend_warning()]
+
+    def _trend_warning(self) -> list[str]:
+        """A warning when the horizon's mean falls below the last actual value although the
+        history grew over its last half (the model reverts instead of extrapolating)."""
+        hist = self.scenario.history
+        if hist is None or len(hist) < 2:
+            return []
+        years, values = hist.years, hist.values
+        mid = (years[0] + years[-1]) / 2
+        at_mid = float(np.interp(mid, years, values))
+        last_year, last = int(years[-1]), float(values[-1])
+        horizon = self.scenario.horizon
+        try:
+            end = self.value_at(horizon)["mean"]
+        except KeyError:
+            return []
+        if not (last > at_mid and end < last):
+            return []
+        return [
+            f"the {self._model_label()} forecast for {horizon} ({money(end)}) is below the last "
+            f"actual value ({money(last)} in {last_year}) although the history grew over its "
+            f"last half ({money(at_mid)} in {mid:g} to {money(last)}); the model falls back "
+            "towards the history's average instead of following its trend, so read this as a "
+            "pessimistic case (auto, theta or drift extrapolate the trend)"
+        ]
+
+    def _model_label(self) -> str:
+        raise NotImplementedError
+
+    def _model_block(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _anchor_entries(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _fit_block(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _extra_derived(self) -> dict[str, Any]:
+        return {}
+
+    def _projection_block(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def anchor_position(self, year: int, value: float) -> str:
+        """Where a cited value falls in the projection's intervals, in words."""
+        hist = self.scenario.history
+        if hist is not None and year <= hist.years[-1]:
+            known = dict(zip(hist.years.astype(int).tolist(), hist.values.tolist(), strict=True))
+            if year in known:
+                return f"{100 * (value / known[year] - 1):+.1f}% against the history's {year} value"
+            return "within the history span, where the history has no value"
+        try:
+            row = self.value_at(year)
+        except KeyError:
+            return "after the horizon"
+        widest = max(self.scenario.levels)
+        if not np.isfinite(row[f"hi-{widest:g}"]):
+            return "no intervals to compare with"
+        for level in self.scenario.levels:
+            if row[f"lo-{level:g}"] <= value <= row[f"hi-{level:g}"]:
+                return f"inside the {level:g}% interval"
+        side = "above" if value > row[f"hi-{widest:g}"] else "below"
+        return f"{side} the {widest:g}% interval"
+
+    def _anchor_common(self, a: Anchor) -> dict[str, Any]:
+        last = self.last_actual
+        return {
+            "year": a.year,
+            "value_usd_bn": a.value,
+            "kind": a.kind,
+            "tolerance": a.tolerance,
+            "label": a.label,
+            "source": a.source,
+            "implied_cagr_from_last_history": cagr(last[1], a.value, a.year - last[0])
+            if last is not None and a.year > last[0]
+            else None,
+            "position": self.anchor_position(a.year, a.value),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary: headline numbers, model, fit, anchors, derived quantities,
+        warnings and provenance (same keys for every kind of result)."""
+        sc = self.scenario
+        start, _, basis = self.growth_basis()
+        derived: dict[str, Any] = {
+            "cagr_basis": f"from the {basis} to the projection's mean",
+            **self._extra_derived(),
+        }
+        for y in sorted({*self.report_years, sc.horizon}):
+            if y > start:
+                derived[f"cagr_{start}_{y}"] = finite_or_none(self.cagr_to(y))
+        return {
+            "scenario": sc.name,
+            "title": sc.title,
+            "description": sc.description,
+            "unit": sc.unit,
+            "model": self._model_block(),
+            "history": _history_summary(sc),
+            "anchors": self._anchor_entries(),
+            "fit": self._fit_block(),
+            "derived": derived,
+            "report_years": [
+                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
+                for y in self.report_years
+            ],
+            "projection": {
+                "first_year": int(self.projection["year"].iloc[0]),
+                "horizon": sc.horizon,
+                "levels": list(sc.levels),
+                **self._projection_block(),
+            },
+            "segments": [
+                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
+                for s in sc.segments
+            ],
+            "warnings": self.warnings(),
+            "provenance": provenance(sc),
+        }
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
-    """Everything a scenario run produced. Frames are in long format, one row per year."""
+class ScenarioResult(BaseScenarioResult):
+    """A scenario projected by a growth curve, fitted and calibrated to its anchors."""
 
     scenario: Scenario
     fit: GrowthFit
     projection: pd.DataFrame
     segments: pd.DataFrame
     params: pd.DataFrame
-
-    def value_at(self, year: int) -> dict[str, float]:
-        """Point, mean and interval columns of the projection in ``year``."""
-        return _value_at(self.projection, year)
-
-    @property
-    def report_years(self) -> tuple[int, ...]:
-        """Years the summary reports: the scenario's list, else anchor years in range and the
-        horizon."""
-        sc = self.scenario
-        if sc.report_years:
-            return sc.report_years
-        first = int(self.projection["year"].iloc[0])
-        years = {a.year for a in sc.anchors if first <= a.year <= sc.horizon}
-        years.add(sc.horizon)
-        return tuple(sorted(years))
 
     def warnings(self) -> list[str]:
         """Plain-language caveats about this fit."""
@@ -84,17 +268,39 @@ class ScenarioResult:
                 f"only {fit.dof} degree(s) of freedom for the noise: intervals are wide and "
                 "rest on few points"
             )
-        return out
+        return [*out, *super().warnings()]
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary: headline numbers, fit, anchors, derived quantities, provenance."""
-        sc, fit = self.scenario, self.fit
-        hist = sc.history
-        last_year = sc.last_history_year
-        last_value = float(hist.values[-1]) if hist is not None else None
-        se = fit.se
-        ci = fit.conf_int(95)
-        hits = set(fit.at_bounds)
+    def _model_label(self) -> str:
+        return self.fit.model.family
+
+    def _model_block(self) -> dict[str, Any]:
+        fit, hist = self.fit, self.scenario.history
+        return {
+            "family": fit.model.family,
+            "kind": "growth_curve",
+            "error": fit.model.error,
+            "curve": fit.family.description,
+            "used": fit.model.family,
+            "points": 0 if hist is None else len(hist),
+            "fallback": False,
+            "intervals": "bootstrap" if fit.intervals_available else None,
+            "reason": "",
+        }
+
+    def _anchor_entries(self) -> list[dict[str, Any]]:
+        fit = self.fit
+        return [
+            {
+                **self._anchor_common(a),
+                "fitted_usd_bn": float(fit.predict([a.year])[0]),
+                "miss_pct": 100 * miss,
+            }
+            for a, miss in zip(self.scenario.anchors, fit.anchor_misses(), strict=True)
+        ]
+
+    def _fit_block(self) -> dict[str, Any]:
+        fit = self.fit
+        se, ci, hits = fit.se, fit.conf_int(95), set(fit.at_bounds)
         params = {
             name: {
                 "estimate": fit.params[name],
@@ -107,74 +313,37 @@ class ScenarioResult:
             }
             for name, unit, free in zip(fit.family.params, fit.family.units, fit.free, strict=True)
         }
-        anchors = []
-        for a, miss in zip(sc.anchors, fit.anchor_misses(), strict=True):
-            entry: dict[str, Any] = {
-                "year": a.year,
-                "value_usd_bn": a.value,
-                "kind": a.kind,
-                "tolerance": a.tolerance,
-                "label": a.label,
-                "source": a.source,
-                "fitted_usd_bn": float(fit.predict([a.year])[0]),
-                "miss_pct": 100 * miss,
-            }
-            if last_year is not None and last_value is not None and a.year != last_year:
-                entry["implied_cagr_from_last_history"] = cagr(
-                    last_value, a.value, a.year - last_year
-                )
-            anchors.append(entry)
-        start = float(self.projection["year"].iloc[0])
-        derived: dict[str, Any] = {
+        return {
+            "params": params,
+            "sigma": finite_or_none(fit.sigma),
+            "sigma_scale": "log" if fit.model.error == "multiplicative" else "level",
+            "dof": fit.dof,
+            "aicc": finite_or_none(fit.aicc),
+            "starts_tried": fit.n_starts,
+            "intervals_available": fit.intervals_available,
+        }
+
+    def _extra_derived(self) -> dict[str, Any]:
+        sc, fit = self.scenario, self.fit
+        start = int(self.projection["year"].iloc[0])
+        out: dict[str, Any] = {
             "saturation_usd_bn": fit.saturation,
             "inflection_year": fit.inflection_year,
             "inflection_label": fit.family.inflection_label,
-            f"cagr_{int(start)}_{sc.horizon}": finite_or_none(fit.implied_cagr(start, sc.horizon)),
         }
-        for y in self.report_years:
+        for y in sorted({*self.report_years, sc.horizon}):
             if y > start:
-                derived[f"cagr_{int(start)}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
+                out[f"fitted_cagr_{start}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
+        return out
+
+    def _projection_block(self) -> dict[str, Any]:
+        sc = self.scenario
         return {
-            "scenario": sc.name,
-            "title": sc.title,
-            "description": sc.description,
-            "unit": sc.unit,
-            "model": {
-                "family": fit.model.family,
-                "error": fit.model.error,
-                "curve": fit.family.description,
-            },
-            "history": _history_summary(sc),
-            "anchors": anchors,
-            "fit": {
-                "params": params,
-                "sigma": finite_or_none(fit.sigma),
-                "sigma_scale": "log" if fit.model.error == "multiplicative" else "level",
-                "dof": fit.dof,
-                "aicc": finite_or_none(fit.aicc),
-                "starts_tried": fit.n_starts,
-                "intervals_available": fit.intervals_available,
-            },
-            "derived": derived,
-            "report_years": [
-                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
-                for y in self.report_years
-            ],
-            "projection": {
-                "first_year": int(start),
-                "horizon": sc.horizon,
-                "levels": list(sc.levels),
-                "draws": sc.draws,
-                "seed": sc.seed,
-                "method": "parametric bootstrap: parameters ~ normal(estimate, covariance), "
-                "clipped to bounds, plus Student-t residual noise",
-            },
-            "segments": [
-                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
-                for s in sc.segments
-            ],
-            "warnings": self.warnings(),
-            "provenance": provenance(sc),
+            "draws": sc.draws,
+            "seed": sc.seed,
+            "method": "parametric bootstrap: parameters ~ normal(estimate, covariance), "
+            "clipped to bounds, plus Student-t residual noise",
+            "median": "median of the bootstrap draws",
         }
 
 
@@ -273,9 +442,13 @@ def _segment_frame(sc: Scenario, projection: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class StatsScenarioResult:
+class StatsScenarioResult(BaseScenarioResult):
     """A scenario projected by a statistical model (fitted to the history alone; anchors are
-    checked against its intervals, not used to calibrate)."""
+    checked against its intervals, not used to calibrate).
+
+    ``info`` is the batch record of the series: ``model`` (asked), ``used``, ``points``
+    (after repairs), ``fallback``, ``intervals`` (``shipped`` or ``pooled``) and ``reason``.
+    """
 
     scenario: Scenario
     info: dict[str, Any]
@@ -285,42 +458,11 @@ class StatsScenarioResult:
 
     @property
     def model_name(self) -> str:
+        """The statistical model the scenario asked for."""
         return str(self.info["model"])
 
-    def value_at(self, year: int) -> dict[str, float]:
-        """Mean and interval columns of the projection in ``year``."""
-        return _value_at(self.projection, year)
-
-    @property
-    def report_years(self) -> tuple[int, ...]:
-        sc = self.scenario
-        if sc.report_years:
-            return tuple(y for y in sc.report_years if y in set(self.projection["year"]))
-        first = int(self.projection["year"].iloc[0])
-        return tuple(
-            sorted({a.year for a in sc.anchors if first <= a.year <= sc.horizon} | {sc.horizon})
-        )
-
-    def anchor_position(self, year: int, value: float) -> str:
-        """Where a cited value falls in the projection's intervals, in words."""
-        hist = self.scenario.history
-        if hist is not None and year <= hist.years[-1]:
-            known = dict(zip(hist.years.astype(int).tolist(), hist.values.tolist(), strict=True))
-            if year in known:
-                return f"{100 * (value / known[year] - 1):+.1f}% against the history's {year} value"
-            return "within the history span, where the history has no value"
-        try:
-            row = self.value_at(year)
-        except KeyError:
-            return "after the horizon"
-        for level in self.scenario.levels:
-            if row[f"lo-{level:g}"] <= value <= row[f"hi-{level:g}"]:
-                return f"inside the {level:g}% interval"
-        widest = max(self.scenario.levels)
-        side = "above" if value > row[f"hi-{widest:g}"] else "below"
-        return f"{side} the {widest:g}% interval"
-
     def warnings(self) -> list[str]:
+        """Plain-language caveats about this forecast."""
         out = []
         if self.scenario.anchors:
             out.append(
@@ -329,63 +471,75 @@ class StatsScenarioResult:
             )
         if self.info.get("reason"):
             out.append(str(self.info["reason"]))
+        return [*out, *super().warnings()]
+
+    def _model_label(self) -> str:
+        return str(self.info.get("used") or self.model_name)
+
+    def _model_block(self) -> dict[str, Any]:
+        used = str(self.info.get("used") or self.model_name)
+        doc = (type(get_model(used)).__doc__ or "").split("\n\n")[0]
+        return {
+            "family": self.model_name,
+            "kind": "statistical",
+            "error": None,
+            "curve": " ".join(doc.split()),
+            "used": used,
+            "points": int(self.info["points"]),
+            "fallback": bool(self.info["fallback"]),
+            "intervals": str(self.info["intervals"]),
+            "reason": str(self.info.get("reason") or ""),
+        }
+
+    def _anchor_entries(self) -> list[dict[str, Any]]:
+        out = []
+        for a in self.scenario.anchors:
+            try:
+                mean: float | None = self.value_at(a.year)["mean"]
+            except KeyError:  # in the history, or after the horizon
+                mean = None
+            out.append(
+                {
+                    **self._anchor_common(a),
+                    "fitted_usd_bn": mean,
+                    "miss_pct": None if mean is None else 100 * (mean / a.value - 1),
+                }
+            )
         return out
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary in the shape of :meth:`ScenarioResult.summary`'s main keys."""
-        sc = self.scenario
-        hist = sc.history
-        assert hist is not None
-        last_year, last_value = int(hist.years[-1]), float(hist.values[-1])
-        first = int(self.projection["year"].iloc[0])
-        mean = self.projection.set_index("year")["mean"]
-        derived: dict[str, Any] = {}
-        for y in self.report_years:
-            if y > last_year and mean[y] > 0:
-                derived[f"cagr_{last_year}_{y}"] = cagr(last_value, float(mean[y]), y - last_year)
+    def _fit_block(self) -> dict[str, Any]:
+        rows = self.params.set_index("param")
+        params = {
+            str(name): {
+                "estimate": finite_or_none(float(r["estimate"])),
+                "se": None,
+                "lo-95": None,
+                "hi-95": None,
+                "unit": str(r["unit"]),
+                "fixed": bool(r["fixed"]),
+                "at_bound": False,
+            }
+            for name, r in rows.iterrows()
+        }
+        aicc = params.get("aicc", {}).get("estimate")
         return {
-            "scenario": sc.name,
-            "title": sc.title,
-            "description": sc.description,
-            "unit": sc.unit,
-            "model": {
-                k: finite_or_none(v) if isinstance(v, float) else v
-                for k, v in self.info.items()
-                if k != "unique_id"
-            },
-            "history": _history_summary(sc),
-            "anchors": [
-                {
-                    "year": a.year,
-                    "value_usd_bn": a.value,
-                    "kind": a.kind,
-                    "label": a.label,
-                    "source": a.source,
-                    "position": self.anchor_position(a.year, a.value),
-                    "implied_cagr_from_last_history": cagr(last_value, a.value, a.year - last_year)
-                    if a.year > last_year
-                    else None,
-                }
-                for a in sc.anchors
-            ],
-            "derived": derived,
-            "report_years": [
-                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
-                for y in self.report_years
-            ],
-            "projection": {
-                "first_year": first,
-                "horizon": sc.horizon,
-                "levels": list(sc.levels),
-                "method": "statistical model fitted to the history; empirical intervals from "
-                "scaled rolling-origin errors (see forecast.stats)",
-            },
-            "segments": [
-                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
-                for s in sc.segments
-            ],
-            "warnings": self.warnings(),
-            "provenance": provenance(sc),
+            "params": params,
+            "sigma": None,
+            "sigma_scale": None,
+            "dof": None,
+            "aicc": aicc,
+            "starts_tried": None,
+            "intervals_available": True,
+        }
+
+    def _projection_block(self) -> dict[str, Any]:
+        return {
+            "draws": None,
+            "seed": None,
+            "method": "statistical model fitted to the history; empirical intervals from "
+            "scaled rolling-origin errors (see forecast.stats)",
+            "median": "point forecast plus the history's scale times the 50% quantile of the "
+            "scaled rolling-origin errors",
         }
 
 
@@ -393,14 +547,32 @@ def _run_stats(sc: Scenario, model: StatsModel) -> StatsScenarioResult:
     hist = sc.history
     assert hist is not None  # the scenario parser requires one for statistical models
     last = int(hist.years[-1])
+    h = sc.horizon - last
     frame = pd.DataFrame({"unique_id": sc.name, "ds": hist.years.astype(int), "y": hist.values})
-    batch = forecast_batch(frame, h=sc.horizon - last, level=sc.levels, model=model.name)
+    batch = forecast_batch(frame, h=h, level=sc.levels, model=model.name, median=True)
     info = {k: (v.item() if hasattr(v, "item") else v) for k, v in batch.info.iloc[0].items()}
     if batch.frame.empty:
         raise FitError(f"{sc.path}: model: {model.name}: {info.get('reason') or 'no forecast'}")
     projection = batch.frame.drop(columns=["unique_id"]).rename(columns={"ds": "year"})
     projection.insert(0, "scenario", sc.name)
+    series = clean_series(sc.name, hist.years.astype(np.int64), hist.values, None)
+    assert not isinstance(series, str)  # the batch forecast it
+    rows = param_rows(get_model(str(info["used"])), series.values, h)
     params = pd.DataFrame(
-        [{"scenario": sc.name, **{k: v for k, v in info.items() if k != "unique_id"}}]
+        [
+            {
+                "scenario": sc.name,
+                "param": r.param,
+                "unit": r.unit,
+                "estimate": r.estimate,
+                "se": np.nan,
+                "lo-95": np.nan,
+                "hi-95": np.nan,
+                "fixed": r.fixed,
+                "at_bound": False,
+            }
+            for r in rows
+        ],
+        columns=["scenario", *PARAM_COLUMNS],
     )
     return StatsScenarioResult(sc, info, projection, _segment_frame(sc, projection), params)
