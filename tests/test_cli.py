@@ -145,10 +145,11 @@ def test_run_default_exit_0_and_files(default_run: dict[str, Any]) -> None:
     first: Result = default_run["first"]
     assert first.code == 0, first.err
     assert first.err == ""
+    report = {"report.html", "report.md", "workbook.xlsx"} | {
+        f"charts/{c}.{ext}" for c in ("fan", "estimates", "models") for ext in ("png", "svg")
+    }
     assert set(default_run["files"]) == {
-        "global-ai-2030/projection.csv",
-        "global-ai-2030/params.csv",
-        "global-ai-2030/summary.json",
+        f"global-ai-2030/{f}" for f in {"projection.csv", "params.csv", "summary.json", *report}
     }
 
 
@@ -250,7 +251,9 @@ def test_rerun_via_equivalent_path_is_unchanged(
 def test_run_json_prints_summaries(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     scen = copy_scenarios(tmp_path)
     _fast_copy(scen / "global-ai-2030.toml")
-    res = run_cli("run", scen / "global-ai-2030.toml", "--out", tmp_path / "out", "--json")
+    res = run_cli(
+        "run", scen / "global-ai-2030.toml", "--out", tmp_path / "out", "--json", "--no-report"
+    )
     assert res.code == 0, res.err
     (summary,) = json.loads(res.out)
     assert summary["scenario"] == "global-ai-2030"

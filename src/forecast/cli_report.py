@@ -36,10 +36,12 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def command_line(verb: str, paths: list[str]) -> str:
-    """The command that reproduces a report, with paths relative to the working folder (not
-    the clock or the output folder: identical inputs give identical report bytes)."""
-    rel = [Path(os.path.relpath(p)).as_posix() for p in paths]
-    return " ".join(["forecast", verb, *rel])
+    """The command that reproduces a report, run from the first scenario's folder (paths
+    relative to it, as all provenance paths are): independent of the working folder, the clock
+    and the output folder, so identical inputs give identical report bytes."""
+    base = Path(paths[0]).resolve().parent
+    rel = [Path(os.path.relpath(Path(p).resolve(), base)).as_posix() for p in paths]
+    return " ".join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
 
 
 def scenario_report_files(res: ScenarioResult | StatsScenarioResult) -> dict[str, bytes]:
