@@ -1,0 +1,147 @@
+"""`forecast claims` and `forecast audit` through the command line: output, the scenario stub,
+currency rates, and bad input as one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from forecast.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_TEXT = next((ROOT.parent / "shared" / "seeds").glob("*.txt"), None)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("forecast: error: ")
+    assert "Traceback" not in err
+    for f in fragments:
+        assert f in err, err
+
+
+@pytest.fixture()
+def article(tmp_path: Path) -> Path:
+    p = tmp_path / "article.txt"
+    p.write_text(
+        "Analysts expect the global AI market to grow from $196.6 billion in 2023 to "
+        "$1.81 trillion by 2030, a CAGR of 37.3% from 2023 to 2030. The company employs "
+        "1,200 people. The European cloud market could reach €200bn by 2027.",
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_claims_table_and_json(article: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "claims", article)
+    assert code == 0 and err == ""
+    assert "2 quantitative projection(s)" in out and "$1.81T" in out and "2030" in out
+    code, out, _ = _run(capsys, "claims", article, "--json")
+    data = json.loads(out)
+    claims = data["claims"]
+    assert [c["year"] for c in claims] == [2030, 2027]
+    usd, eur = claims
+    assert usd["value_usd_bn"] == pytest.approx(1810.0)
+    assert usd["cagr"] == pytest.approx(0.373)
+    assert eur["currency"] == "EUR" and eur["value_usd_bn"] is None  # never EUR as USD
+    text = article.read_text(encoding="utf-8")
+    assert text[usd["start"] : usd["end"]] == usd["text"]
+
+
+def test_claims_rate_converts_other_currencies(
+    article: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, "claims", article, "--json", "--rate", "EUR=1.08")
+    assert code == 0
+    eur = json.loads(out)["claims"][1]
+    assert eur["value_usd_bn"] == pytest.approx(216.0)
+    code, _, err = _run(capsys, "claims", article, "--rate", "EUR=abc")
+    _one_line_error(code, err, "--rate")
+
+
+def test_claims_to_scenario_writes_a_valid_stub(
+    article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub = tmp_path / "stub.toml"
+    code, out, _ = _run(capsys, "claims", article, "--to-scenario", stub)
+    assert "wrote" in out
+    assert code == 0 and stub.exists()
+    assert "1.81" in stub.read_text(encoding="utf-8")
+    before = stub.read_bytes()
+    code, _, err = _run(capsys, "claims", article, "--to-scenario", stub)
+    _one_line_error(code, err, "--force")
+    assert stub.read_bytes() == before  # nothing already on disk is lost
+
+
+@pytest.mark.skipif(SEED_TEXT is None, reason="the seed article is not beside the checkout")
+def test_seed_article_yields_exactly_the_claim(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "claims", SEED_TEXT, "--json")
+    assert code == 0
+    (claim,) = json.loads(out)["claims"]
+    assert claim["text"] == "$1.57 trillion by 2030"
+    assert claim["value_usd_bn"] == pytest.approx(1570.0) and claim["year"] == 2030
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        (b"", ("must hold some text", "empty")),
+        (b"\x00\x01\x02binary\x00", ("binary",)),
+        (
+            "Le marché européen atteindra 1,5 milliard en 2030".encode("latin-1"),
+            ("UTF-8", "--encoding"),
+        ),
+    ],
+    ids=["empty", "binary", "latin-1"],
+)
+def test_claims_bad_files(
+    tmp_path: Path, content: bytes, fragments: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "in.txt"
+    p.write_bytes(content)
+    code, _, err = _run(capsys, "claims", p)
+    _one_line_error(code, err, str(p), *fragments)
+
+
+def test_claims_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "claims", tmp_path / "nope.txt")
+    _one_line_error(code, err, "nope.txt")
+
+
+def test_audit_seed_claims_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = ROOT / "seeds" / "global-ai-1.57t-2030.claims.json"
+    code, out, err = _run(capsys, "audit", seed, "--out", tmp_path)
+    assert code == 0, err
+    assert "plausible but unsourced" in out
+    folder = next(tmp_path.iterdir())
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {"audit.json", "audit.csv", "report.html", "report.md"} <= names
+    summary = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
+    assert summary["verdict"].startswith("plausible but unsourced")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "plausible but unsourced" in html and "<script>alert" not in html
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--value", "1.57T", "--market", "global AI"], ("year",)),
+        (["--value", "€200bn", "--year", "2027", "--market", "global AI"], ("USD",)),
+        (["--value", "1.57T", "--year", "2030", "--market", "mars AI"], ("global AI", "mars AI")),
+        (["--value", "1.57", "--year", "2030", "--market", "global AI"], ("--value",)),
+    ],
+    ids=["no-year", "euro", "unknown-market", "no-unit"],
+)
+def test_audit_bad_claims(
+    argv: list[str], fragments: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(capsys, "audit", *argv)
+    _one_line_error(code, err, *fragments)
