@@ -6,7 +6,7 @@ calibrate them to the cited anchors and project them with prediction intervals::
     import forecast
     sc = forecast.load_scenario("scenarios/global-ai-2030.toml")
     res = forecast.run_scenario(sc)
-    res.projection        # long DataFrame: scenario, year, point, mean, median, lo-80, hi-80, ...
+    res.projection        # long DataFrame: scenario, year, mean, median, lo-80, hi-80, ...
     res.fit.params, res.fit.se, res.fit.saturation, res.fit.inflection_year
 
     fit = forecast.GrowthModel("gompertz").fit(years, values, [forecast.Anchor(2030, 1570.0)])

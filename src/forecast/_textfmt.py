@@ -33,5 +33,13 @@ _OUTCOME = {
 
 
 def output_line(outcome: str, folder: object, files: list[str]) -> str:
-    """The summary line saying what happened to an output folder."""
-    return f"  output      {_OUTCOME[outcome]}: {folder}/ ({', '.join(files)})"
+    """The summary line saying what happened to an output folder (files in sub-folders counted
+    per folder: ``charts/ (6 files)``)."""
+    top = [f for f in files if "/" not in f]
+    subs: dict[str, int] = {}
+    for f in files:
+        if "/" in f:
+            d = f.split("/", 1)[0]
+            subs[d] = subs.get(d, 0) + 1
+    names = top + [f"{d}/ ({n} file{'s' if n != 1 else ''})" for d, n in sorted(subs.items())]
+    return f"  output      {_OUTCOME[outcome]}: {folder}/ ({', '.join(names)})"

@@ -85,5 +85,5 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2))
     else:
         print(f"report on {len(results)} scenarios: {', '.join(names)}")
-        print(output_line(outcome, target, [*sorted(f for f in files if "/" not in f), "charts/"]))
+        print(output_line(outcome, target, sorted(files)))
     return 0
