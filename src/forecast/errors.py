@@ -10,11 +10,28 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# Every character str.splitlines() breaks a line at, with the escape that shows it instead.
+_LINE_BREAKS = {ch: repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_ONE_LINE = str.maketrans(_LINE_BREAKS)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break shown as its escape (``\\n``), so it prints as one line."""
+    return text.translate(_ONE_LINE)
+
 
 class ForecastError(Exception):
-    """Base class of every error the toolkit raises on purpose."""
+    """Base class of every error the toolkit raises on purpose.
+
+    Its text is always one line: a line break that reaches the message from user input (a TOML
+    key such as ``"a\\rb"``, a CSV header) is shown escaped, so the CLI's one stderr line stays
+    one line.
+    """
 
     exit_code = 2
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ScenarioError(ForecastError):
