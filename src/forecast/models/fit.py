@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _HARD_SIGMA = 1e-6  # hard anchors: standard error relative to the residual scale
 _HARD_MISS_TOL = 1e-4  # largest relative miss of a hard anchor accepted as "met"
 _MAX_STARTS = 10  # starts actually optimised (the best by initial cost)
+_POLISH_NFEV = 1000  # per parameter: the one long run when every start ran out of evaluations
 
 
 def _transform(v: FloatArray, error: ErrorMode) -> FloatArray:
@@ -606,6 +607,7 @@ def _solve(
         max_nfev=200 * (len(lo) + 1),
     )
     best: optimize.OptimizeResult | None = None
+    stalled: optimize.OptimizeResult | None = None  # best run that used up its evaluations
     nfev = 0
     tried = 0
     for i in order:
@@ -624,12 +626,32 @@ def _solve(
             break
         res = solve(starts[i])
         nfev += int(res.nfev)
-        if (
-            res.status > 0
-            and np.all(np.isfinite(res.fun))
-            and (best is None or res.cost < best.cost)
-        ):
+        if not np.all(np.isfinite(res.fun)):
+            continue
+        if res.status > 0 and (best is None or res.cost < best.cost):
             best = res
+        elif res.status == 0 and (stalled is None or res.cost < stalled.cost):
+            stalled = res
+    if best is None and stalled is not None:
+        # Every start ran out of evaluations, typically crawling along a ridge towards a bound
+        # (a logistic fitted to exponential growth: K and t_mid grow together). One long run
+        # from the best of them either reaches the bound (reported by GrowthFit.at_bounds) or
+        # shows which parameters keep drifting.
+        budget = _POLISH_NFEV * (len(lo) + 1)
+        res = solve(stalled.x, max_nfev=budget)
+        nfev += int(res.nfev)
+        if res.status > 0 and np.all(np.isfinite(res.fun)):
+            best = res
+        else:
+            names = [fam.params[j] for j in np.flatnonzero(opt)]
+            moved = np.abs(res.x - stalled.x) > 1e-3 * np.maximum(np.abs(stalled.x), 1e-12)
+            drifting = ", ".join(n for n, m in zip(names, moved, strict=True) if m) or "all"
+            raise FitError(
+                f"{fam.name}: the least-squares fit did not converge: parameters {drifting} keep "
+                "drifting, so the data do not pin them down (fix them with 'fixed', narrow their "
+                "bounds or use a family with fewer parameters); got no solution after "
+                f"{nfev} evaluations"
+            )
     if best is None:
         raise FitError(
             f"{fam.name}: the least-squares fit did not converge from any of {tried} starting "
