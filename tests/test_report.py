@@ -155,7 +155,8 @@ class TestMarkdown:
             ("*bold* _it_", "\\*bold\\* \\_it\\_"),
             ("[x](y)", "\\[x\\](y)"),
             ("two\nlines", "two lines"),
-            ("$1.57T & <b>", "$1.57T &amp; &lt;b&gt;"),
+            ("$1.57T & <b>", "\\$1.57T &amp; &lt;b&gt;"),
+            ("$1.2T to $1.9T", "\\$1.2T to \\$1.9T"),  # no Markdown maths between two amounts
         ],
     )
     def test_md_escape(self, text: str, expected: str) -> None:

@@ -58,9 +58,11 @@ def test_headline_comes_first_and_says_what_the_claim_implies(default_run: Path)
         "Sensitivity",
         "Provenance",
     ]
-    head = md.split("## Assumptions")[0]
+    head = md.split("## Assumptions")[0].replace("\\$", "$")
     assert "Reaching $1.57T in 2030 takes 32.1% a year from 2025's $391B" in head
-    assert re.search(r"Among the \d+ published 2030 forecasts of research firm market size", head)
+    assert re.search(
+        r"\d+ of the \d+ published 2030 forecasts of research firm market size are higher", head
+    )
     assert "Probability from the history alone:** logistic" in head
     assert "Saturation level:** $3.09T" in head
     assert "Projection 2030:** $1.57T (80% $1.53T-$1.61T)" in head
@@ -128,9 +130,14 @@ def test_uncertain_report_has_simulation_and_sensitivity(uncertain) -> None:
     files = report_files(res, ev, command="forecast run x")
     for chart in ("fan", "distribution", "tornado", "spider", "segments", "shares"):
         assert f"charts/{chart}.png" in files
-    md = files["report.md"].decode()
+    md = files["report.md"].decode().replace("\\$", "$")
     head = md.split("## Assumptions")[0]
     assert re.search(r"Probability over the assumptions:\*\* 7\d\.\d% \(Monte Carlo s\.e\.", head)
+    # the calibrated fit and the Monte Carlo are both shown, labelled, and reconciled in words
+    assert "Calibrated fit 2030:** $1.57T" in head
+    assert re.search(r"Monte Carlo 2030:\*\* median \$1\.\d+T \(80% ", head)
+    assert "conditional on the anchor being right" in head
+    assert "Monte Carlo percentiles of the total by year" in md
     assert "[assumptions] are drawn by" not in md  # the report does draw them
     sens = md.split("## Sensitivity")[1].split("## Provenance")[0]
     assert "Tornado" in sens and "Sobol" in sens and "anchor\\_2030" in sens
@@ -154,7 +161,7 @@ def test_report_command_compares_scenarios(tmp_path: Path, capsys) -> None:
     paths = [str(SCEN / f"global-ai-2030{v}.toml") for v in ("-bear", "", "-bull")]
     assert main(["report", *paths, "--out", str(tmp_path), "--name", "three"]) == 0
     folder = tmp_path / "three"
-    md = (folder / "report.md").read_text(encoding="utf-8")
+    md = (folder / "report.md").read_text(encoding="utf-8").replace("\\$", "$")
     assert md.startswith("# 3 scenarios compared")
     table = md.split("*Values in 2030*")[1].split("\n\n")[1]
     rows = [r for r in table.splitlines() if r.startswith("| global")]
@@ -209,3 +216,42 @@ def test_ctrl_c_while_writing_the_report_keeps_earlier_results(
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in out.iterdir()] == ["global-ai-2030"]  # no temporary folder left
+
+
+def test_no_report_over_a_run_with_report_is_unchanged(default_run: Path, capsys) -> None:
+    before = {p: p.read_bytes() for p in default_run.rglob("*") if p.is_file()}
+    argv = ["run", str(SCEN / "global-ai-2030.toml"), "--out", str(default_run.parent)]
+    capsys.readouterr()
+    assert main([*argv, "--no-report"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in default_run.rglob("*") if p.is_file()} == before
+
+
+def test_headline_outside_the_published_range(tmp_path: Path) -> None:
+    from forecast.report.scenario import headline
+
+    scen = tmp_path / "far.toml"
+    scen.write_text(
+        f'extends = "{(SCEN / "global-ai-2030.toml").as_posix()}"\nname = "far"\n'
+        '[[anchors]]\nyear = 2030\nvalue = "12 trillion USD"\nlabel = "$12T"\n'
+        'source = "unsourced: test"\n[model]\nfixed = { K = "20 trillion USD" }\n',
+        encoding="utf-8",
+    )
+    res = run_scenario(scen)
+    lead = headline(res, gather_evidence(res, simulate=False)).blocks[0].text
+    assert "above all 10 published 2030 forecasts" in lead
+    assert "within" not in lead and "1st highest" not in lead
+
+
+def test_constant_segment_share_reads_as_such(tmp_path: Path) -> None:
+    from forecast.report.scenario import assumptions_table
+
+    scen = tmp_path / "seg.toml"
+    scen.write_text(
+        f'extends = "{(SCEN / "global-ai-2030.toml").as_posix()}"\nname = "seg"\n'
+        '[[segments]]\nname = "A"\nshare = 0.3\nsource = "s"\n'
+        '[[segments]]\nname = "B"\nshare = 0.7\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    table = assumptions_table(run_scenario(scen))
+    assert "share 30.0% in every year" in set(table["value"])

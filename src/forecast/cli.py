@@ -295,11 +295,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.no_report:
             files.update(cli_report.scenario_report_files(res))
         target = Path(args.out) / res.scenario.name
-        check_target(target, files, force=args.force)  # refuse before writing anything
+        # refuse before writing anything; --no-report over a run that wrote one is unchanged
+        check_target(target, files, force=args.force, subset=args.no_report)
         planned.append((res, summary, files, target))
     summaries = []
     for res, summary, files, target in planned:
-        outcome = publish(target, files, force=args.force)
+        outcome = publish(target, files, force=args.force, subset=args.no_report)
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
         if not args.json:

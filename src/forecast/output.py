@@ -56,7 +56,9 @@ def json_bytes(obj: Mapping[str, Any]) -> bytes:
 Outcome = Literal["written", "unchanged", "replaced"]
 
 
-def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> Outcome:
+def publish(
+    target: Path, files: Mapping[str, bytes], *, force: bool = False, subset: bool = False
+) -> Outcome:
     """Atomically make ``target`` a folder holding exactly ``files``.
 
     Returns ``"written"`` (new folder), ``"unchanged"`` (it already held the same bytes) or
@@ -70,7 +72,7 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
     it (Linux), else in two renames.
     """
     target = Path(target)
-    if check_target(target, files, force=force) == "unchanged":
+    if check_target(target, files, force=force, subset=subset) == "unchanged":
         return "unchanged"
     parent = target.parent
     try:
@@ -86,7 +88,7 @@ def publish(target: Path, files: Mapping[str, bytes], *, force: bool = False) ->
             _write(tmp / name, data)
         _fsync_dir(tmp)
         with _locked(parent):
-            outcome = check_target(target, files, force=force)  # again, under the lock
+            outcome = check_target(target, files, force=force, subset=subset)  # under the lock
             if outcome == "written":
                 os.rename(tmp, target)
             elif outcome == "replaced":
@@ -130,16 +132,22 @@ def _swap(a: Path, b: Path) -> None:
     old.rmdir()
 
 
-def check_target(target: Path, files: Mapping[str, bytes], *, force: bool = False) -> Outcome:
+def check_target(
+    target: Path, files: Mapping[str, bytes], *, force: bool = False, subset: bool = False
+) -> Outcome:
     """What :func:`publish` would do, without writing: ``"written"``, ``"unchanged"`` or
     ``"replaced"``; raises :class:`OutputError` where it would refuse. Lets a caller with several
-    folders to write check them all before writing any."""
+    folders to write check them all before writing any.
+
+    ``subset=True`` also counts a folder as unchanged when it holds every one of ``files`` with
+    the same bytes plus others (a run with ``--no-report`` over an earlier run of the same
+    inputs that wrote the report too)."""
     target = Path(target)
     if not target.exists():
         return "written"
     if not target.is_dir():
         raise OutputError(f"{target}: output must be a folder; got an existing file")
-    if _same_content(target, files):
+    if _same_content(target, files, subset=subset):
         return "unchanged"
     if not force:
         raise OutputError(
@@ -176,8 +184,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _same_content(target: Path, files: Mapping[str, bytes]) -> bool:
+def _same_content(target: Path, files: Mapping[str, bytes], *, subset: bool = False) -> bool:
     present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-    if present != set(files):
+    if present != set(files) and not (subset and set(files) <= present):
         return False
     return all((target / name).read_bytes() == data for name, data in files.items())

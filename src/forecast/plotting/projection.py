@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._textfmt import money, pct
+from ..compare import common_levels, comparison_table, comparison_year, model_name
 from ..errors import ForecastError
-from ..models import cagr
 from ..projection import ScenarioResult, StatsScenarioResult
 from .style import (
     ANCHOR,
@@ -66,13 +66,6 @@ MONEY_LABEL = "Market size (USD)"
 # ------------------------------------------------------------------------------------------------
 # Pieces shared by the charts
 # ------------------------------------------------------------------------------------------------
-
-
-def model_name(result: Result) -> str:
-    """The model in words: ``logistic`` or the statistical model used."""
-    if isinstance(result, ScenarioResult):
-        return result.fit.model.family
-    return str(result.info.get("used") or result.model_name)
 
 
 def _history(ax: Axes, sc: Scenario, label: str = "Reported") -> None:
@@ -313,64 +306,21 @@ def fan_chart(
 # ------------------------------------------------------------------------------------------------
 
 
-def _default_year(results: Sequence[Result]) -> int:
-    """The anchor year every scenario shares (the latest), else the earliest horizon."""
-    common = set.intersection(*({a.year for a in r.scenario.anchors} for r in results))
-    horizon = min(r.scenario.horizon for r in results)
-    common = {y for y in common if y <= horizon}
-    return max(common) if common else horizon
-
-
-def _narrowest_level(proj: pd.DataFrame) -> float | None:
-    levels = sorted(float(c[3:]) for c in proj.columns if c.startswith("lo-"))
-    return levels[0] if levels else None
-
-
-def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
-    """One row per scenario: model, point value in ``year``, the narrowest interval and the CAGR
-    from the last reported value (the numbers the comparison chart prints)."""
-    rows = []
-    for r in results:
-        sc = r.scenario
-        row: dict[str, Any] = {"scenario": sc.name, "model": model_name(r), "year": year}
-        try:
-            v = r.value_at(year)
-        except KeyError:
-            v = {}
-        row["value_usd_bn"] = v.get("mean", math.nan)
-        level = _narrowest_level(r.projection)
-        row["level"] = level
-        row["lo"] = v.get(f"lo-{level:g}", math.nan) if level is not None else math.nan
-        row["hi"] = v.get(f"hi-{level:g}", math.nan) if level is not None else math.nan
-        hist = sc.history
-        growth = math.nan
-        if hist is not None and year > hist.years[-1] and row["value_usd_bn"] > 0:
-            growth = cagr(float(hist.values[-1]), row["value_usd_bn"], year - hist.years[-1])
-        row["cagr"] = growth
-        row["from_year"] = int(hist.years[-1]) if hist is not None else None
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def _table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    level = next((lv for lv in table["level"] if lv is not None and not pd.isna(lv)), None)
+    levels = sorted(float(c[3:]) for c in table.columns if str(c).startswith("lo-"))
+    level = levels[0] if levels else None
     from_years = {y for y in table["from_year"] if y is not None and not pd.isna(y)}
     head = ["Scenario", "Projection", f"{level:g}% interval" if level else "Interval"]
     head.append(f"CAGR from {int(min(from_years))}" if len(from_years) == 1 else "CAGR")
     body = []
-    for row in table.itertuples():
+    for row in table.to_dict("records"):
+        lo = row.get(f"lo-{level:g}", math.nan) if level else math.nan
+        hi = row.get(f"hi-{level:g}", math.nan) if level else math.nan
         interval = (
-            f"{money(row.lo)} – {money(row.hi)}"
-            if math.isfinite(row.lo) and math.isfinite(row.hi)
-            else "n/a"
+            f"{money(lo)} – {money(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "n/a"
         )
         body.append(
-            [
-                shorten(str(row.scenario), 28),
-                money(row.value_usd_bn),
-                interval,
-                pct(row.cagr),
-            ]
+            [shorten(str(row["scenario"]), 28), money(row["mean"]), interval, pct(row["cagr"])]
         )
     return [plain(h) for h in head], [[plain(c) for c in r] for r in body]
 
@@ -394,8 +344,10 @@ def comparison_chart(
     """
     if not results:
         raise ForecastError("comparison_chart: results must hold at least one scenario; got none")
-    year = _default_year(results) if year is None else int(year)
+    year = comparison_year(results) if year is None else int(year)
     table = comparison_table(results, year)
+    shared = common_levels(results)
+    level = shared[0] if shared else None  # one band level for every scenario and the table
     from matplotlib.transforms import Bbox
 
     with chart_style():
@@ -422,7 +374,6 @@ def comparison_chart(
                 if x[0] > hist.years[-1]:
                     x = np.concatenate([[hist.years[-1]], x])
                     y = np.concatenate([[hist.values[-1]], y])
-            level = _narrowest_level(proj)
             if level is not None:
                 ax.fill_between(
                     proj["year"].to_numpy(dtype=float),
@@ -458,12 +409,7 @@ def comparison_chart(
                     gid=f"anchor-{a.year}",
                 )
         ax.axvline(year, color=MUTED, linestyle=":", linewidth=1.4, zorder=1)
-        levels = {lv for r in results if (lv := _narrowest_level(r.projection)) is not None}
-        band = (
-            f"; shaded: {', '.join(f'{lv:g}%' for lv in sorted(levels))} intervals"
-            if levels
-            else ""
-        )
+        band = f"; shaded: {level:g}% intervals" if level is not None else ""
         titles(
             ax,
             f"{len(results)} scenarios compared: market size to {horizon}",

@@ -34,12 +34,10 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
 
     sc = result.scenario
     out: dict[str, Figure] = {}
-    bands = "Monte Carlo quantiles" if ev.simulation is not None else "fit intervals"
     out["fan"] = figure(
         "fan",
         fan_chart(result, simulation=ev.simulation),
-        f"Projection with {', '.join(f'{x:g}%' for x in sc.levels)} bands ({bands}), history "
-        "points and anchors.",
+        _fan_caption(result, ev),
         f"Fan chart of the {sc.name} projection to {sc.horizon}",
     )
     if ev.definition is not None and not ev.estimates.empty:
@@ -105,3 +103,28 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "Model comparison chart",
         )
     return out
+
+
+def _fan_caption(result: Result, ev: Evidence) -> str:
+    """Say what the fan chart draws: which bands, history points, anchors."""
+    from ..plotting.style import interval_pairs
+
+    sc = result.scenario
+    if ev.simulation is not None:
+        pairs = interval_pairs(sorted(set(ev.simulation.quantiles["quantile"])))
+        shown = ", ".join(f"{lv:g}%" for lv, _, _ in sorted(pairs))
+        bands = f"Monte Carlo bands holding {shown} of the draws around their median"
+    else:
+        levels = sorted(float(c[3:]) for c in result.projection.columns if str(c).startswith("lo-"))
+        finite = levels and result.projection[f"lo-{levels[0]:g}"].notna().any()
+        bands = (
+            f"projection with {', '.join(f'{lv:g}%' for lv in levels)} prediction intervals"
+            if finite
+            else "projection without intervals (the fit leaves no degrees of freedom)"
+        )
+    extras = []
+    if sc.history is not None:
+        extras.append("reported history points")
+    if sc.anchors:
+        extras.append("anchors marked")
+    return bands[:1].upper() + bands[1:] + ("; " + " and ".join(extras) if extras else "") + "."

@@ -7,15 +7,15 @@ from typing import Any
 
 import pandas as pd
 
+from ..compare import comparison_year
 from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .html import render_html
 from .markdown import render_markdown
 from .scenario import (
     assumptions_table,
+    comparison_display,
     comparison_document,
-    comparison_table,
-    comparison_year,
     scenario_document,
 )
 from .workbook import workbook_bytes
@@ -127,11 +127,12 @@ def comparison_files(
         for k, v in _flatten(r.summary()["provenance"])
     ]
     sheets = [
-        (f"values {year}", comparison_table(results, year)),
+        (f"values {year}", comparison_display(results, year)),
         ("projection", pd.concat([r.projection for r in results], ignore_index=True)),
         ("parameters", pd.concat([r.params for r in results], ignore_index=True)),
         ("provenance", pd.DataFrame([("command", command), *provenance], columns=["key", "value"])),
     ]
     money = {c: MONEY_FORMAT for c in sheets[0][1].columns if str(c).startswith(f"{year} ")}
+    money[f"CAGR to {year}"] = "0.0%"
     files["workbook.xlsx"] = workbook_bytes(sheets, number_formats=money)
     return files

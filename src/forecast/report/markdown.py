@@ -13,7 +13,7 @@ import re
 from .._version import __version__
 from .document import Cell, Document, Facts, Figure, Paragraph, Table
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#$])")
 
 
 def md_escape(text: str) -> str:

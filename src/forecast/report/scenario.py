@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .._textfmt import money, pct
+from ..compare import comparison_table, comparison_year
 from ..evidence import Evidence
-from ..models import cagr
 from ..projection import ScenarioResult, StatsScenarioResult
 from .charts import scenario_figures
 from .document import Document, Facts, Figure, Paragraph, Section, Table, section
@@ -51,6 +51,50 @@ def _sim_anchor_row(ev: Evidence) -> dict[str, Any] | None:
     return None if rows.empty else dict(rows.iloc[0])
 
 
+def _prob(row: dict[str, Any]) -> str:
+    """A probability as the audit words it (bounds such as "<0.5%" stay bounds)."""
+    return str(row.get("probability_text") or _pct100(row["probability"]))
+
+
+def _history_probs(rows: list[dict[str, Any]]) -> str:
+    parts = []
+    for r in rows:
+        note = "" if r.get("reliable", True) else f" (unreliable: {r.get('reason', 'weak fit')})"
+        parts.append(f"{r['model']} {_prob(r)}{note}")
+    return ", ".join(parts)
+
+
+def _published_words(pub: dict[str, Any], year: int, kind: str) -> str:
+    """Where a value sits among the published figures, in words that stay true outside their
+    range."""
+    n = int(pub["n"])
+    higher = int(pub["rank"]) - 1
+    spread = f"range {_money(pub['min'])} to {_money(pub['max'])}, median {_money(pub['median'])}"
+    what = f"{n} published {year} forecast{'s' if n != 1 else ''} of {kind}"
+    if higher <= 0 and not pub.get("inside_range", True):
+        return f"above all {what} ({spread})"
+    if higher >= n and not pub.get("inside_range", True):
+        return f"below all {what} ({spread})"
+    return f"{higher} of the {what} are higher (percentile {pub['percentile']:.0f}; {spread})"
+
+
+def _mc_row(ev: Evidence, year: int) -> str | None:
+    """The Monte Carlo median and 80% (or nearest) band of the total in ``year``."""
+    if ev.simulation is None:
+        return None
+    q = ev.simulation.quantiles
+    q = q.loc[(q["series"] == "total") & (q["year"] == year)]
+    if q.empty:
+        return None
+    by = dict(zip(q["quantile"].round(6), q["value"], strict=True))
+    med = by.get(0.5)
+    lo, hi = by.get(0.1), by.get(0.9)
+    if med is None:
+        return None
+    band = f" (80% {_money(lo)}-{_money(hi)})" if lo is not None and hi is not None else ""
+    return f"median {_money(med)}{band}"
+
+
 def headline(result: Result, ev: Evidence) -> Section:
     """What the scenario says about its anchor, in words and figures."""
     s = result.summary()
@@ -83,14 +127,18 @@ def headline(result: Result, ev: Evidence) -> Section:
             )
         probs = [r for r in ev.history_probability if r.get("probability") is not None]
         if probs:
-            text = ", ".join(f"{r['model']} {_pct100(r['probability'])}" for r in probs)
-            facts.append(("Probability from the history alone", text))
-            lo = min(float(r["probability"]) for r in probs)
-            hi = max(float(r["probability"]) for r in probs)
-            span = _pct100(lo) if lo == hi else f"{_pct100(lo)} to {_pct100(hi)}"
+            facts.append(("Probability from the history alone", _history_probs(probs)))
+            trusted = [r for r in probs if r.get("reliable", True)] or probs
+            low = min(trusted, key=lambda r: float(r["probability"]))
+            high = max(trusted, key=lambda r: float(r["probability"]))
+            span = (
+                _prob(low)
+                if low is high or _prob(low) == _prob(high)
+                else f"{_prob(low)} ({low['model']}) to {_prob(high)} ({high['model']})"
+            )
             disagree = (
-                " (they disagree: the history alone cannot tell these curves apart)"
-                if hi - lo > 0.5
+                "; they disagree, so the history alone cannot settle it"
+                if float(high["probability"]) - float(low["probability"]) > 0.5
                 else ""
             )
             sentences.append(
@@ -98,11 +146,7 @@ def headline(result: Result, ev: Evidence) -> Section:
             )
         pub = ev.published
         if pub and pub.get("n"):
-            kind = _definition_words(ev.definition)
-            where = (
-                f"{_ordinal(int(pub['rank']))} highest of {pub['n']} published {anchor.year} "
-                f"forecasts of {kind} (percentile {pub['percentile']:.0f})"
-            )
+            where = _published_words(pub, anchor.year, _definition_words(ev.definition))
             facts.append(("Among published forecasts", where))
             nearest = pub.get("nearest") or []
             if nearest:
@@ -114,11 +158,7 @@ def headline(result: Result, ev: Evidence) -> Section:
                         ),
                     )
                 )
-            sentences.append(
-                f"Among the {pub['n']} published {anchor.year} forecasts of {kind} it is the "
-                f"{_ordinal(int(pub['rank']))} highest, within their range {_money(pub['min'])} "
-                f"to {_money(pub['max'])} (median {_money(pub['median'])})."
-            )
+            sentences.append(f"Among published forecasts: {where}.")
     derived = s.get("derived", {})
     if derived.get("saturation_usd_bn") is not None:
         facts.append(("Saturation level", _money(derived["saturation_usd_bn"])))
@@ -130,11 +170,16 @@ def headline(result: Result, ev: Evidence) -> Section:
             )
         )
     levels = list(sc.levels)
+    simulated = ev.simulation is not None
     for row in s.get("report_years", []):
         lv = f"{min(levels):g}"
         lo, hi = row.get(f"lo-{lv}"), row.get(f"hi-{lv}")
         band = f" ({lv}% {_money(lo)}-{_money(hi)})" if lo is not None and hi is not None else ""
-        facts.append((f"Projection {row['year']}", f"{_money(row['mean'])}{band}"))
+        label = f"Calibrated fit {row['year']}" if simulated else f"Projection {row['year']}"
+        facts.append((label, f"{_money(row['mean'])}{band}"))
+        mc = _mc_row(ev, int(row["year"]))
+        if mc is not None:
+            facts.append((f"Monte Carlo {row['year']}", mc))
     lead = " ".join(sentences) or (
         f"{sc.title}: projection to {sc.horizon} with {', '.join(f'{x:g}%' for x in levels)} "
         "intervals."
@@ -147,8 +192,10 @@ def headline(result: Result, ev: Evidence) -> Section:
         warnings = [w for w in warnings if "[assumptions] are drawn by" not in w]
         blocks.append(
             Paragraph(
-                f"Probabilities and Monte Carlo bands come from {ev.simulation.result.valid:,} "
-                f"draws over the scenario's [assumptions] (layers: "
+                "Two sets of numbers: the calibrated fit passes through the anchor, so its "
+                "band is conditional on the anchor being right; the Monte Carlo values draw the "
+                "anchor and the other [assumptions] too, so they are wider and centred "
+                f"elsewhere. The Monte Carlo uses {ev.simulation.result.valid:,} draws (layers: "
                 f"{', '.join(ev.simulation.spec.layers)}; sampler {ev.simulation.spec.sampler}, "
                 f"seed {ev.simulation.spec.seed}).",
                 "note",
@@ -198,8 +245,11 @@ def assumptions_table(result: Result) -> pd.DataFrame:
         for name, dist in zip(sc.assumptions.names, sc.assumptions.distributions, strict=True):
             rows.append((f"assumption: {name}", dist.describe(), getattr(dist, "source", "") or ""))
     for seg in sc.segments:
-        knots = ", ".join(f"{int(y)} {pct(v)}" for y, v in seg.knots)
-        rows.append((f"segment: {seg.name}", f"share {knots}", seg.source))
+        if len(seg.knots) == 1:
+            share = f"share {pct(seg.knots[0][1])} in every year"
+        else:
+            share = "share " + ", ".join(f"{int(y)} {pct(v)}" for y, v in seg.knots)
+        rows.append((f"segment: {seg.name}", share, seg.source))
     return pd.DataFrame(rows, columns=["input", "value", "source"])
 
 
@@ -304,14 +354,35 @@ def _param_display(params: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def projection_table(result: Result) -> Table:
+def projection_table(result: Result, ev: Evidence | None = None) -> Table:
     frame = result.projection.drop(columns=["scenario"])
     cols = [c for c in frame.columns if c != "year"]
+    what = (
+        "Calibrated fit by year (USD), conditional on the anchor"
+        if ev is not None and ev.simulation is not None
+        else "Projection by year (USD)"
+    )
     return Table.from_frame(
         frame,
-        caption="Projection by year (USD); mean is the point forecast, lo-/hi- the interval "
-        "bounds at each level",
+        caption=f"{what}; mean is the point forecast, lo-/hi- the interval bounds at each level",
         formats={**{c: _money for c in cols}, "year": str},
+    )
+
+
+def mc_table(ev: Evidence) -> Table | None:
+    """Monte Carlo percentiles of the total by year (when the scenario draws assumptions)."""
+    if ev.simulation is None:
+        return None
+    q = ev.simulation.quantiles
+    wide = q.loc[q["series"] == "total"].pivot_table(
+        index="year", columns="quantile", values="value"
+    )
+    wide.columns = [f"P{100 * c:g}" for c in wide.columns]
+    frame = wide.reset_index()
+    return Table.from_frame(
+        frame,
+        caption="Monte Carlo percentiles of the total by year (USD), drawing every assumption",
+        formats={**{c: _money for c in frame.columns if c != "year"}, "year": str},
     )
 
 
@@ -423,7 +494,7 @@ def scenario_document(
             ],
         ),
         fit_section(result, ev, figs),
-        section("Projection", [projection_table(result)]),
+        section("Projection", [projection_table(result, ev), mc_table(ev)]),
         section("Charts", [*charts, pub]),
         sensitivity_section(ev, figs, command),
         provenance_section(result, command, _plot_versions()),
@@ -450,30 +521,14 @@ def _plot_versions() -> dict[str, str]:
     }
 
 
-def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
-    """One row per scenario: model, point and interval bounds in ``year`` and the growth rate
-    from the scenario's last actual value (one basis for every kind of model)."""
-    rows = []
-    for res in results:
-        s = res.summary()
-        row: dict[str, Any] = {"scenario": res.scenario.name, "model": _model_name(s)}
-        try:
-            v = res.value_at(year)
-        except KeyError:
-            v = {}
-        row[f"{year} point"] = v.get("mean")
-        for lv in res.scenario.levels:
-            row[f"{year} lo-{lv:g}"] = v.get(f"lo-{lv:g}")
-            row[f"{year} hi-{lv:g}"] = v.get(f"hi-{lv:g}")
-        hist = s.get("history")
-        row["last actual year"] = hist["last_year"] if hist else None
-        row[f"CAGR to {year}"] = (
-            cagr(hist["last_value_usd_bn"], v["mean"], year - hist["last_year"])
-            if hist and v.get("mean") and year > hist["last_year"]
-            else None
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
+def comparison_display(results: Sequence[Result], year: int) -> pd.DataFrame:
+    """:func:`forecast.compare.comparison_table` with column names for readers."""
+    t = comparison_table(results, year).drop(columns=["year"])
+    names = {"mean": f"{year} point", "from_year": "last actual year", "cagr": f"CAGR to {year}"}
+    names |= {c: f"{year} {c}" for c in t.columns if str(c).startswith(("lo-", "hi-"))}
+    t = t.rename(columns=names)
+    t["last actual year"] = t["last actual year"].astype("Int64")
+    return t
 
 
 def comparison_document(
@@ -485,10 +540,9 @@ def comparison_document(
     from .charts import figure
 
     year = comparison_year(results)
-    table = comparison_table(results, year)
+    table = comparison_display(results, year)
     money_cols = [c for c in table.columns if str(c).startswith(f"{year} ")]
     cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
-    table["last actual year"] = table["last actual year"].astype("Int64")
     comp = figure(
         "comparison",
         comparison_chart(list(results), year=year),
@@ -551,23 +605,3 @@ def comparison_document(
         sections=tuple(sections),
         provenance={"command": command, "scenarios": [r.summary()["provenance"] for r in results]},
     )
-
-
-def _model_name(s: dict[str, Any]) -> str:
-    m = s.get("model", {})
-    return str(m.get("family") or m.get("model") or "")
-
-
-def comparison_year(results: Sequence[Result]) -> int:
-    """The year to compare in: an anchor year all scenarios project, else the earliest horizon."""
-    common: set[int] | None = None
-    for r in results:
-        years = set(int(y) for y in r.projection["year"])
-        anchor_years = {a.year for a in r.scenario.anchors} & years
-        common = anchor_years if common is None else common & anchor_years
-    if common:
-        return min(common)
-    horizons = [r.scenario.horizon for r in results]
-    if all(2030 in set(int(y) for y in r.projection["year"]) for r in results):
-        return 2030
-    return min(horizons)
