@@ -416,6 +416,8 @@ def sensitivity_section(ev: Evidence, figures: dict[str, Figure], command: str) 
                 "output_at_p90": _money,
                 "output_at_medians": _money,
                 "swing": _money,
+                "input_p10": lambda v: f"{float(v):,.4g}",
+                "input_p90": lambda v: f"{float(v):,.4g}",
                 "year": str,
             },
         ),
