@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -157,7 +158,14 @@ def gvr_rows() -> list[dict]:
 
 
 def test_history_probability_rows(gvr_rows: list[dict]) -> None:
-    assert [r["model"] for r in gvr_rows] == ["logistic", "gompertz", "exponential", "auto"]
+    # linear joined for consistency with the report's model table (issue 6, item 12)
+    assert [r["model"] for r in gvr_rows] == [
+        "logistic",
+        "gompertz",
+        "exponential",
+        "linear",
+        "auto",
+    ]
     for r in gvr_rows:
         assert 0.0 <= r["probability"] <= 1.0
         assert r["lo-80"] <= r["median"] <= r["hi-80"]
@@ -165,6 +173,19 @@ def test_history_probability_rows(gvr_rows: list[dict]) -> None:
     logistic = gvr_rows[0]
     assert logistic["probability"] < 0.2  # saturates near 1.6T, so 1.57T in 2030 is a stretch
     assert "saturation" in logistic["note"]
+
+
+def test_history_probability_marks_unreliable_fits(gvr_rows: list[dict]) -> None:
+    by_model = {r["model"]: r for r in gvr_rows}
+    # 4 points and 3 parameters: 1 degree of freedom; the Gompertz K runs off to ~$626T
+    gompertz = by_model["gompertz"]
+    assert gompertz["reliable"] is False
+    assert "fewer than 2" in gompertz["unreliable_reason"]
+    assert "the last value, over 20x" in gompertz["unreliable_reason"]
+    assert gompertz["note"].startswith("UNRELIABLE: ")
+    assert by_model["logistic"]["reliable"] is False
+    assert by_model["exponential"]["reliable"] and by_model["linear"]["reliable"]
+    assert by_model["auto"]["reliable"] and by_model["auto"]["unreliable_reason"] == ""
 
 
 def test_history_probability_is_reproducible(gvr_rows: list[dict]) -> None:
@@ -211,6 +232,29 @@ def test_market_aliases_map_to_a_definition() -> None:
     for name in ("global AI", "Global AI market", "artificial intelligence", "AI"):
         m = resolve_market(name)
         assert (m.definition, m.filters) == ("research_firm_market_size", GLOBAL)
+
+
+@pytest.mark.parametrize(
+    ("subject", "market"),
+    [
+        ("AI in healthcare market", "AI in healthcare"),
+        ("The AI in healthcare market size", "AI in healthcare"),
+        ("China's AI market", "China AI"),
+        ("China\u2019s core AI industry", "China core AI industry"),
+        ("U.S. AI market", "US AI"),
+        ("the global artificial intelligence market", "global AI"),
+        ("global generative AI market", "generative AI"),
+        ("worldwide AI spending", "global AI spending (IDC)"),
+        ("healthcare AI sector", "AI in healthcare"),
+    ],
+)
+def test_subjects_that_claims_produces_resolve(subject: str, market: str) -> None:
+    assert resolve_market(subject).name == market
+
+
+def test_unknown_market_error_names_where_it_came_from() -> None:
+    with pytest.raises(ForecastError, match=r"^c\.json: claim 2 subject: must name a market"):
+        resolve_market("quantum market", where="c.json: claim 2 subject")
 
 
 def test_unknown_market_lists_the_markets_that_exist() -> None:
@@ -278,12 +322,68 @@ def test_audit_verdict_for_the_157t_claim(audit_157t: AuditResult) -> None:
         "size ($826B-$2.03T, 10 figures), no publisher found"
     )
     text = "\n".join(audit_157t.evidence)
-    assert "rank 9 of 10" in text and "20th percentile" in text
+    # was "rank 9 of 10 published 2030 figures"; reworded so it cannot read "rank 3 of 2"
+    assert "8 of 10 published 2030 figures are higher (20th percentile" in text
     assert "needs 32.1%/yr from Grand View Research's 2025 base $391B" in text
     assert "pwc-2017-2030-gdp" in text and "hypothesis" in text
+    assert "at the claim's precision it reads $1.60T, not $1.57T" in text  # was "$1.6T"
     summary = json.loads(json.dumps(audit_157t.summary(), allow_nan=False))
     assert summary["claim"]["definition"] == "research_firm_market_size"
-    assert len(summary["history_probability"]) == 4
+    assert len(summary["history_probability"]) == 5
+
+
+def test_unreliable_fits_are_kept_apart_from_the_model_summary(audit_157t: AuditResult) -> None:
+    models = next(e for e in audit_157t.evidence if e.startswith("history-fitted models"))
+    assert "gompertz" not in models and "logistic" not in models
+    assert "exponential" in models and "linear" in models and "auto" in models
+    unreliable = next(e for e in audit_157t.evidence if e.startswith("unreliable fits"))
+    assert "gompertz 99.8%" in unreliable and "fewer than 2" in unreliable
+    rows = audit_157t.summary()["history_probability"]
+    assert [r["reliable"] for r in rows] == [False, False, True, True, True]
+
+
+def test_an_exact_figure_of_another_region_does_not_source_a_claim() -> None:
+    r = audit_claim(851.46, 2034, "global AI", number="851.46", scale="billion", history=None)
+    # unattributed-podcastapp-2034-us gives $851.46B, but for the United States
+    assert not r.verdict.startswith("repeated but unsourced"), r.verdict
+    assert r.verdict.startswith("unsourced and below every 2034 forecast")
+    text = "\n".join(r.evidence)
+    assert "below every published 2034 figure (2 figures, lowest $3.68T)" in text
+    assert "rank 3 of 2" not in text and "percentile" not in text.split(";")[0]
+    us = next(m for m in r.matches if m["id"] == "unattributed-podcastapp-2034-us")
+    assert us["in_market"] is False and "another market, not a source" in us["note"]
+    claim_row = r.table().query("id == 'claim'").iloc[0]
+    assert claim_row["note"] == "the claim: below every published figure (2 figures, lowest $3.68T)"
+    us_market = audit_claim(851.46, 2034, "U.S. AI market", number="851.46", scale="billion")
+    assert us_market.verdict.startswith("repeated but unsourced"), us_market.verdict
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (50.0, "below every published 2030 figure (4 figures, lowest $100B)"),
+        (100.0, "3 of 4 published 2030 figures are higher"),
+        (250.0, "1 of 4 published 2030 figures is higher"),
+        (300.0, "0 of 4 published 2030 figures are higher"),
+        (400.0, "above every published 2030 figure (4 figures, highest $300B)"),
+    ],
+)
+def test_rank_words(value: float, words: str) -> None:
+    from forecast.audit_report import rank_words
+
+    pos = published_position(value, 2030, "size", SMALL)
+    assert rank_words(pos, 2030) == words
+
+
+def test_audit_provenance_is_portable(audit_157t: AuditResult) -> None:
+    summary = audit_157t.summary()
+    assert summary["estimates_file"] == "data/ai_market_estimates.csv"
+    assert summary["estimates_sha256"] == hashlib.sha256(ESTIMATES.read_bytes()).hexdigest()
+    assert summary["history"]["file"] == "data/history/global_ai_gvr.csv"
+    assert len(summary["history"]["sha256"]) == 64
+    files = audit_files(audit_157t, chart=False)
+    for name in ("audit.json", "report.md", "report.html"):
+        assert str(REPO) not in files[name].decode(), name
 
 
 def test_audit_table_ranks_the_claim_among_comparable_rows(audit_157t: AuditResult) -> None:

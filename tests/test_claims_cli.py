@@ -145,3 +145,42 @@ def test_audit_bad_claims(
 ) -> None:
     code, _, err = _run(capsys, "audit", *argv)
     _one_line_error(code, err, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "market"),
+    [
+        ("The AI in healthcare market is expected to reach US$ 187.95 billion by 2030.",
+         "AI in healthcare"),
+        ("China's AI market is expected to reach $100 billion by 2030.", "China AI"),
+        ("The U.S. AI market is projected to reach $594 billion by 2032.", "US AI"),
+    ],
+    ids=["healthcare", "china", "us"],
+)  # fmt: skip
+def test_audit_accepts_the_subjects_claims_produces(
+    tmp_path: Path, sentence: str, market: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "in.txt"
+    text.write_text(sentence, encoding="utf-8")
+    code, out, err = _run(capsys, "claims", text, "--json")
+    assert code == 0, err
+    claims = tmp_path / "in.json"
+    claims.write_text(out, encoding="utf-8")
+    code, out, err = _run(capsys, "audit", claims)
+    assert code == 0, err
+    assert out.splitlines()[0].split(", ", 1)[1].startswith(f"{market} (")
+
+
+def test_audit_market_flag_overrides_a_claims_file_and_errors_name_the_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = tmp_path / "c.json"
+    claims.write_text(
+        json.dumps({"claims": [{"value_usd_bn": 900.0, "year": 2030, "subject": "quantum market"}]})
+    )
+    code, _, err = _run(capsys, "audit", claims)
+    _one_line_error(code, err, f"{claims}: claim 1: subject", "'quantum market'", "--market")
+    assert "--market: must" not in err  # the user never passed --market
+    code, out, err = _run(capsys, "audit", claims, "--market", "global AI")
+    assert code == 0, err
+    assert out.startswith("audit: $900B in 2030, global AI (")

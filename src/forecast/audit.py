@@ -21,6 +21,7 @@ ties with a value it equals and ranks after every value above it.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -123,6 +124,12 @@ MARKETS: Final[tuple[Market, ...]] = (
         ("ai gdp", "gdp impact", "economic impact of ai"),
     ),
     Market(
+        "US AI",
+        "research_firm_market_size",
+        {"region": "United States", "segment": "Total AI"},
+        ("us ai", "u.s. ai", "usa ai", "united states ai", "american ai", "us ai market"),
+    ),
+    Market(
         "China AI",
         "research_firm_market_size",
         {"region": "China", "segment": "Total AI"},
@@ -151,11 +158,23 @@ MARKETS: Final[tuple[Market, ...]] = (
 
 
 def _norm(name: str) -> str:
-    return " ".join(name.replace("-", " ").lower().split()).removesuffix(" market size")
+    """Lower case, hyphens and spaces collapsed, possessives and "the" dropped, and a trailing
+    "market", "industry" or "sector" (with or without "size") removed: "China's AI market" and
+    "The AI in healthcare market size" read as "china ai" and "ai in healthcare"."""
+    s = " ".join(name.replace("-", " ").replace("\u2019", "'").lower().split())
+    s = re.sub(r"'s?(?=\s|$)", "", s)
+    s = re.sub(r"^the\s+", "", s)
+    s = re.sub(r"\s+(?:market|industry|sector)s?(?:\s+size)?$", "", s)
+    return s.removesuffix(" size")
 
 
-def resolve_market(name: str) -> Market:
+def resolve_market(name: str, *, where: str = "--market", hint: str = "") -> Market:
     """The :class:`Market` a name or alias refers to.
+
+    Matching is case-insensitive and ignores possessives, a leading "the" and a trailing
+    "market"/"industry"/"sector" (see :func:`_norm`); a leading "global" or "worldwide" is
+    dropped when the name does not match with it. ``where`` names the input in the error
+    message (the flag, or a claims file's claim); ``hint`` ends it.
 
     Raises
     ------
@@ -163,13 +182,18 @@ def resolve_market(name: str) -> Market:
         For an unknown name; the message lists the markets that exist.
     """
     key = _norm(name)
-    for m in MARKETS:
-        if key == _norm(m.name) or key in {_norm(a) for a in m.aliases}:
-            return m
+    keys = [key]
+    for lead in ("global ", "worldwide "):
+        if key.startswith(lead):
+            keys.append(key.removeprefix(lead))
+    for k in keys:
+        for m in MARKETS:
+            if k == _norm(m.name) or k in {_norm(a) for a in m.aliases}:
+                return m
     names = [m.name for m in MARKETS]
     raise ForecastError(
-        f"--market: must name a market with published estimates ({'; '.join(names)}); got "
-        f"{name!r}{near_miss(name, names)}"
+        f"{where}: must name a market with published estimates ({'; '.join(names)}); got "
+        f"{name!r}{near_miss(name, names)}{hint}"
     )
 
 
@@ -428,7 +452,13 @@ def implied_cagrs(
 # probability from history-fitted models
 # ------------------------------------------------------------------------------------------------
 
-CURVE_FAMILIES: Final = ("logistic", "gompertz", "exponential")
+CURVE_FAMILIES: Final = ("logistic", "gompertz", "exponential", "linear")
+EVIDENCE_SEED: Final = 20300157
+"""The default seed of the growth curves' bootstrap: the audit and its report draw the same
+paths, so a rerun gives the same probabilities."""
+MAX_SATURATION_RATIO: Final = 20.0
+"""A fitted saturation level above this multiple of the history's last value marks a curve
+unreliable: the data do not bound it (e.g. K = $626T on a $391B history)."""
 _AUTO_LEVELS: Final = tuple(float(lv) for lv in range(1, 100))  # quantiles 0.005 .. 0.995
 
 
@@ -461,6 +491,8 @@ def _curve_row(
         "hi-80": None,
         "point": None,
         "note": "",
+        "reliable": False,
+        "unreliable_reason": "no probability",
     }
     try:
         fit = GrowthModel(family=family).fit(years, values)
@@ -488,6 +520,16 @@ def _curve_row(
         notes.append(f"saturation {fit.saturation:,.0f} bn")
     if fit.at_bounds:
         notes.append(f"at bound: {', '.join(fit.at_bounds)}")
+    reasons = []
+    if fit.dof < 2:
+        reasons.append(f"{fit.dof} degree(s) of freedom, fewer than 2")
+    if fit.saturation is not None and fit.saturation > MAX_SATURATION_RATIO * float(values[-1]):
+        reasons.append(
+            f"saturation {fit.saturation / float(values[-1]):,.0f}x the last value, over "
+            f"{MAX_SATURATION_RATIO:g}x"
+        )
+    if reasons:
+        notes.insert(0, "UNRELIABLE: " + "; ".join(reasons))
     text = _prob_text(prob)
     if prob == 0.0:
         text = f"<{100 / draws:.2g}%"
@@ -502,6 +544,8 @@ def _curve_row(
         "hi-80": hi,
         "point": point,
         "note": "; ".join(notes),
+        "reliable": not reasons,
+        "unreliable_reason": "; ".join(reasons),
     }
 
 
@@ -546,6 +590,8 @@ def _auto_row(years: np.ndarray, values: np.ndarray, year: int, claim: float) ->
         "hi-80": float(row["hi-80"]),
         "point": float(row["mean"]),
         "note": reason,
+        "reliable": True,
+        "unreliable_reason": "",
     }
 
 
@@ -555,20 +601,24 @@ def history_probability(
     year: int,
     value_usd_bn: float,
     *,
-    seed: int = 20300157,
+    seed: int = EVIDENCE_SEED,
     draws: int = 4000,
 ) -> list[dict[str, Any]]:
     """The probability that models fitted to a history alone give to reaching a value by a year.
 
     One row per model:
 
-    * **growth curves** (logistic, Gompertz, exponential), fitted as ``forecast fit`` /
+    * **growth curves** (logistic, Gompertz, exponential, linear: the report's model table),
+      fitted as ``forecast fit`` /
       :class:`~forecast.models.GrowthModel` would with no anchors. Paths come from the fit's
       parametric bootstrap (parameter uncertainty and residual noise, ``draws`` draws from
       ``numpy.random.default_rng(seed)``, the same for every family) and the probability is the
       share of draws at or above the value. A family whose parameters the history does not
       identify, or whose fit leaves no degree of freedom for the noise, is kept with
-      ``probability`` None and the reason in ``note``.
+      ``probability`` None and the reason in ``note``. A fitted curve is kept but marked
+      ``reliable: False`` when it leaves fewer than 2 degrees of freedom or its saturation
+      level is more than :data:`MAX_SATURATION_RATIO` times the history's last value; the
+      reason is in ``unreliable_reason`` and leads ``note``.
     * **the automatic statistical method** (:mod:`forecast.stats.auto`): its empirical predictive
       quantiles at the year for the probabilities 0.005, 0.01, ..., 0.995 (interval levels 1 to
       99), made monotone; P(value >= claim) is one minus the quantile function's inverse at the
@@ -580,7 +630,8 @@ def history_probability(
     list of dict
         ``model``, ``kind``, ``probability`` (fraction or None), ``probability_text``,
         ``median`` and ``lo-80``/``hi-80`` at the year (USD bn), ``point`` (the fitted curve or
-        the method's point forecast), ``method``, ``note``.
+        the method's point forecast), ``method``, ``note``, ``reliable`` and
+        ``unreliable_reason``.
     """
     y = np.asarray(years, dtype=float)
     v = np.asarray(values, dtype=float)
@@ -629,11 +680,13 @@ def near_matches(
     *,
     tolerance: float | None = None,
     near_pct: float = 3.0,
+    filters: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Published figures the claim matches or could be a slip of; every row is a hypothesis.
 
     * ``exact``: a value within ``tolerance`` of the claim (the claim's rounding), any year or
-      definition; a different year or definition is labelled a coincidence.
+      definition; a different year or definition is labelled a coincidence, and so is a row
+      outside ``filters`` (the claim's market: another region or segment).
     * ``decimal slip x10``/``x100`` and ``unit slip x1000``/``x1,000,000``: a value of the same
       year equal to the claim times or divided by that factor (within the tolerance scaled).
     * ``near figure``: a value of the same year within ``near_pct`` percent; the note says what
@@ -643,7 +696,8 @@ def near_matches(
     -------
     list of dict
         ``kind``, ``id``, ``publisher``, ``definition``, ``year``, ``value_usd_bn``, ``factor``,
-        ``pct_diff``, ``attributed``, ``label`` (always "hypothesis") and ``note``.
+        ``pct_diff``, ``attributed``, ``region``, ``segment``, ``in_market`` (the row passes
+        ``filters``), ``label`` (always "hypothesis") and ``note``.
     """
     est = load_estimates_frame() if estimates is None else estimates
     tol = 0.005 * value_usd_bn if tolerance is None else tolerance
@@ -651,6 +705,8 @@ def near_matches(
     for _, r in est.iterrows():
         v = float(r["value_usd_bn"])
         same_year = int(r["year"]) == int(year)
+        region, segment = str(r.get("region", "")).strip(), str(r.get("segment", "")).strip()
+        in_market = all(str(r.get(k, "")).strip() == w for k, w in (filters or {}).items())
         ref = {
             "id": str(r["id"]),
             "publisher": str(r["publisher"]),
@@ -659,16 +715,24 @@ def near_matches(
             "value_usd_bn": v,
             "pct_diff": 100.0 * (v / value_usd_bn - 1.0),
             "attributed": bool(r.get("attributed", True)),
+            "region": region,
+            "segment": segment,
+            "in_market": in_market,
             "label": "hypothesis",
         }
         what = DEFINITION_LABELS.get(str(r["definition"]), str(r["definition"]))
         if abs(v - value_usd_bn) <= tol:
-            note = (
-                f"the same figure for the same year ({what})"
-                if same_year
-                else f"the same figure but for {ref['year']} and {what}: a coincidence, not "
-                "a source"
-            )
+            if same_year and in_market:
+                note = f"the same figure for the same year ({what})"
+            elif same_year:
+                note = (
+                    f"the same figure for the same year but for {region or '?'} "
+                    f"{segment or '?'} ({what}): another market, not a source"
+                )
+            else:
+                note = (
+                    f"the same figure but for {ref['year']} and {what}: a coincidence, not a source"
+                )
             out.append({**ref, "kind": "exact", "factor": 1.0, "note": note})
             continue
         if not same_year:
@@ -688,7 +752,7 @@ def near_matches(
         if abs(v / value_usd_bn - 1.0) * 100 <= near_pct:
             note = (
                 f"{_fmt_bn(v)} is {ref['pct_diff']:+.1f}% from the claim ({what}); at the "
-                f"claim's precision it reads {_fmt_bn(round(v / (2 * tol)) * 2 * tol)}, not "
+                f"claim's precision it reads {_fmt_step(v, 2 * tol)}, not "
                 f"{_fmt_bn(value_usd_bn)}: a mistyped or mis-rounded copy at most"
             )
             out.append({**ref, "kind": "near figure", "factor": 1.0, "note": note})
@@ -701,6 +765,17 @@ def _fmt_bn(v: float) -> str:
     from .money import format_money
 
     return format_money(v, digits=4)
+
+
+def _fmt_step(v: float, step: float) -> str:
+    """``v`` rounded to a multiple of ``step`` (USD bn) and written with the digits that step
+    keeps, trailing zeros included: 1595 at a step of 10 reads ``$1.60T``."""
+    rounded = round(v / step) * step
+    unit, letter = next(
+        ((u, c) for u, c in ((1000.0, "T"), (1.0, "B")) if abs(rounded) >= u), (0.001, "M")
+    )
+    decimals = max(0, math.ceil(-math.log10(step / unit) - 1e-9))
+    return f"${rounded / unit:.{decimals}f}{letter}"
 
 
 def __getattr__(name: str) -> Any:  # audit_claim and AuditResult live in audit_report

@@ -20,7 +20,9 @@ from ._textfmt import money, pct
 from ._version import __version__
 from .audit import (
     DEFINITION_LABELS,
+    EVIDENCE_SEED,
     Market,
+    default_data_dir,
     default_history_file,
     history_probability,
     implied_cagrs,
@@ -30,7 +32,7 @@ from .audit import (
     resolve_market,
     stated_tolerance,
 )
-from .data import load_series
+from .data import load_series, sha256_file
 from .errors import ForecastError
 
 __all__ = ["AuditResult", "audit_claim", "audit_files", "audit_section", "audit_text"]
@@ -56,6 +58,7 @@ class AuditResult:
     evidence: tuple[str, ...]
     history: dict[str, Any] = field(default_factory=dict)
     estimates_file: str = ""
+    estimates_sha256: str = ""
 
     @property
     def definition_label(self) -> str:
@@ -81,7 +84,10 @@ class AuditResult:
                 "history_probability": list(self.probabilities),
                 "history": self.history,
                 "provenance_matches": list(self.matches),
-                "estimates_file": self.estimates_file,
+                "estimates_file": portable_path(
+                    self.estimates_file or default_data_dir() / "ai_market_estimates.csv"
+                ),
+                "estimates_sha256": self.estimates_sha256,
                 "toolkit_version": __version__,
             }
         )
@@ -122,9 +128,7 @@ class AuditResult:
                 "vs_claim_pct": 0.0,
                 "attributed": False,
                 "comparable": True,
-                "note": f"the claim: rank {pos['rank']} of {pos['n']} published"
-                if pos["n"]
-                else "the claim",
+                "note": f"the claim: {rank_words(pos)}" if pos["n"] else "the claim",
             }
         )
         frame = pd.DataFrame(rows).sort_values(
@@ -134,6 +138,35 @@ class AuditResult:
         rank = frame["value_usd_bn"].where(comp).rank(method="min", ascending=False)
         frame.insert(0, "rank", rank.astype("Int64"))
         return frame.reset_index(drop=True)
+
+
+def rank_words(pos: dict[str, Any], year: int | None = None) -> str:
+    """Where the claim sits among the published figures, in words: "8 of 10 published 2030
+    figures are higher", "above every published figure (highest $3.68T)", "below every ..."."""
+    n, rank = int(pos["n"]), int(pos["rank"])
+    figures = f"published {year} figure" if year else "published figure"
+    higher = rank - 1
+    if higher == n:
+        return f"below every {figures} ({n} figures, lowest {money(pos['min'])})"
+    if higher == 0 and pos["value_usd_bn"] > pos["max"]:
+        return f"above every {figures} ({n} figures, highest {money(pos['max'])})"
+    return f"{higher} of {n} {figures}s {'is' if higher == 1 else 'are'} higher"
+
+
+def portable_path(path: Path | str) -> str:
+    """A path as the artifacts record it: relative to the data folder's parent when inside it
+    (``data/history/global_ai_gvr.csv``), else relative to the working folder when inside it,
+    else as given; so one audit from two checkouts gives the same bytes."""
+    p = Path(path)
+    try:
+        data = default_data_dir().resolve()
+    except ForecastError:
+        data = None
+    full = p.resolve()
+    for root in ([data.parent] if data is not None else []) + [Path.cwd().resolve()]:
+        if full.is_relative_to(root):
+            return full.relative_to(root).as_posix()
+    return p.as_posix()
 
 
 def _json_safe(obj: Any) -> Any:
@@ -162,7 +195,7 @@ def audit_claim(
     scale: str = "",
     estimates: Path | str | None = None,
     history: Path | str | None = None,
-    seed: int = 20300157,
+    seed: int = EVIDENCE_SEED,
     draws: int = 4000,
 ) -> AuditResult:
     """Audit one claimed value: published position, implied CAGRs, history probabilities,
@@ -186,7 +219,10 @@ def audit_claim(
         checkout's ``data/`` by default. The history is used for the probabilities when the
         market is the global research-firm market size (the only history in ``data/``).
     seed, draws : int
-        For the growth curves' parametric bootstrap.
+        For the growth curves' parametric bootstrap; the fixed default
+        (:data:`forecast.audit.EVIDENCE_SEED`) makes the audit and its report agree.
+
+    Files are recorded with their SHA-256 and a portable path (:func:`portable_path`).
     """
     if year is None:
         raise ForecastError(
@@ -197,6 +233,8 @@ def audit_claim(
         raise ForecastError(f"claim value: must be a positive USD amount; got {value_usd_bn!r}")
     m = market if isinstance(market, Market) else resolve_market(market)
     est_frame = load_estimates_frame(estimates)
+    est_path = Path(estimates) if estimates is not None else None
+    est_sha = sha256_file(est_path or default_data_dir() / "ai_market_estimates.csv")
     available = sorted(set(est_frame.loc[est_frame["definition"] == m.definition, "year"]))
     if int(year) not in available:
         raise ForecastError(
@@ -206,13 +244,13 @@ def audit_claim(
     pos = published_position(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
     cagrs = implied_cagrs(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
     tol = stated_tolerance(value_usd_bn, number, scale)
-    matches = near_matches(value_usd_bn, year, est_frame, tolerance=tol)
+    matches = near_matches(value_usd_bn, year, est_frame, tolerance=tol, filters=m.filters)
     probs: list[dict[str, Any]] = []
     hist_info: dict[str, Any] = {}
     if history is not None or m.name == "global AI":
         series = load_series(history or default_history_file(), value_column="value_usd_bn")
         hist_info = {
-            "file": str(series.path),
+            "file": portable_path(series.path),
             "sha256": series.sha256,
             "years": [int(y) for y in series.years],
             "values": [float(v) for v in series.values],
@@ -235,6 +273,7 @@ def audit_claim(
         evidence=(),
         history=hist_info,
         estimates_file=str(estimates or ""),
+        estimates_sha256=est_sha,
     )
     verdict, evidence = _verdict(result)
     return AuditResult(**{**result.__dict__, "verdict": verdict, "evidence": tuple(evidence)})
@@ -245,7 +284,10 @@ def _verdict(r: AuditResult) -> tuple[str, list[str]]:
     same = [
         m
         for m in r.matches
-        if m["kind"] == "exact" and m["year"] == y and m["definition"] == r.market.definition
+        if m["kind"] == "exact"
+        and m["year"] == y
+        and m["definition"] == r.market.definition
+        and m.get("in_market", True)
     ]
     backed = [m for m in same if m["attributed"]]
     if backed:
@@ -274,9 +316,11 @@ def _verdict(r: AuditResult) -> tuple[str, list[str]]:
     ev: list[str] = []
     if pos["n"]:
         near = pos["nearest"][0]
+        where = rank_words(pos, y)
+        if not where.startswith(("above", "below")):
+            where += f" ({pos['percentile']:.0f}th percentile, median {money(pos['median'])})"
         ev.append(
-            f"rank {pos['rank']} of {pos['n']} published {y} figures ({pos['percentile']:.0f}th "
-            f"percentile, median {money(pos['median'])}); nearest {money(near['value_usd_bn'])} "
+            f"{where}; nearest {money(near['value_usd_bn'])} "
             f"({near['publisher']}, {near['pct_diff']:+.1f}%)"
         )
     stated = [c for c in r.cagrs if c["stated_cagr"] is not None and c["attributed"]]
@@ -295,12 +339,22 @@ def _verdict(r: AuditResult) -> tuple[str, list[str]]:
             f"{pct(lo)}-{pct(hi)}/yr from the {len(r.cagrs)} recent bases"
         )
     fitted = [p for p in r.probabilities if p["probability"] is not None]
-    if fitted:
+    reliable = [p for p in fitted if p.get("reliable", True)]
+    unreliable = [p for p in fitted if not p.get("reliable", True)]
+    if reliable:
         ev.append(
             f"history-fitted models ({len(r.history.get('years', []))} points) give P(>= claim "
             f"in {y}): "
-            + ", ".join(f"{p['model']} {p['probability_text']}" for p in fitted)
-            + ("; they disagree, read as indicative" if _disagree(fitted) else "")
+            + ", ".join(f"{p['model']} {p['probability_text']}" for p in reliable)
+            + ("; they disagree, read as indicative" if _disagree(reliable) else "")
+        )
+    if unreliable:
+        ev.append(
+            "unreliable fits, not evidence: "
+            + ", ".join(
+                f"{p['model']} {p['probability_text']} ({p['unreliable_reason']})"
+                for p in unreliable
+            )
         )
     for m in r.matches:
         if m["kind"] != "near figure" or m is _first_near(r.matches, m):
@@ -522,7 +576,10 @@ def audit_files(r: AuditResult, *, chart: bool = True) -> dict[str, bytes]:
         sections=(audit_section(r, chart=chart),),
         subtitle=r.verdict,
         provenance={
-            "estimates": r.estimates_file or "data/ai_market_estimates.csv",
+            "estimates": portable_path(
+                r.estimates_file or default_data_dir() / "ai_market_estimates.csv"
+            ),
+            "estimates_sha256": r.estimates_sha256,
             "history": r.history.get("file", ""),
             "history_sha256": r.history.get("sha256", ""),
             "toolkit_version": __version__,

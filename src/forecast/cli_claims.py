@@ -280,6 +280,7 @@ def _claim_args(rec: dict[str, Any], path: Path, i: int) -> dict[str, Any]:
         number, scale = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
     text = rec.get("value_text") or rec.get("text") or ""
     return {
+        "where": where,
         "value_usd_bn": float(usd),
         "year": rec.get("year"),
         "subject": str(rec.get("subject", "")),
@@ -291,6 +292,7 @@ def _claim_args(rec: dict[str, Any], path: Path, i: int) -> dict[str, Any]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import resolve_market
     from .audit_report import audit_claim, audit_text
 
     jobs: list[dict[str, Any]] = []
@@ -320,7 +322,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         )
     results = []
     for j in jobs:
-        market = args.market or j["subject"] or "global AI"
+        if args.market:  # --market overrides the subject a claims file gives
+            market = resolve_market(args.market)
+        elif j.get("where") and j["subject"]:
+            market = resolve_market(
+                j["subject"], where=f"{j['where']}: subject", hint="; or pass --market NAME"
+            )
+        else:
+            market = resolve_market("global AI")
         if j["year"] is None:
             raise ForecastError(
                 f"claim: must state a year to be audited; got {j['source']} with no year "
