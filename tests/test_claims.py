@@ -34,6 +34,7 @@ class Want:
     base: tuple[float | None, int | None] = (None, None)
     low_high: tuple[float | None, float | None] = (None, None)
     flags: tuple[str, ...] = ()
+    cagr_range: tuple[float | None, float | None] = (None, None)
 
 
 POSITIVES: list[tuple[str, list[Want]]] = [
@@ -109,7 +110,11 @@ POSITIVES: list[tuple[str, list[Want]]] = [
                 "trillion",
                 currency="CNY",
                 native=1000.0,
-                flags=("unconvertible currency CNY (give a rate to convert)",),
+                # "exceed" states a floor; the lower-bound flag is new (issue 6, item 19)
+                flags=(
+                    "unconvertible currency CNY (give a rate to convert)",
+                    "lower bound ('exceed')",
+                ),
             )
         ],
     ),
@@ -374,7 +379,16 @@ POSITIVES: list[tuple[str, list[Want]]] = [
     (
         "The AI-in-retail market is projected to reach $40.74 billion by 2030, up from $9.36 "
         "billion in 2024.",
-        [Want("$40.74 billion by 2030", 40.74, 2030, "AI-in-retail market")],
+        # was without its base: a base stated after the target was missed (issue 6, item 19)
+        [
+            Want(
+                "$40.74 billion by 2030, up from $9.36 billion in 2024",
+                40.74,
+                2030,
+                "AI-in-retail market",
+                base=(9.36, 2024),
+            )
+        ],
     ),
     (
         "The market for AI chips keeps growing. It could reach $400 billion by 2027.",
@@ -403,6 +417,162 @@ POSITIVES: list[tuple[str, list[Want]]] = [
     ),
 ]
 
+# The reviewer's sentences (issue 6, items 7, 9 and 19), with exact fields.
+POSITIVES += [
+    (
+        "The Artificial Intelligence Market is projected to grow from USD 233.46 Billion in 2024 "
+        "to USD 826.73 Billion by 2030, at a CAGR of 27.67%.",
+        [
+            Want(
+                "USD 233.46 Billion in 2024 to USD 826.73 Billion by 2030",
+                826.73,
+                2030,
+                "Artificial Intelligence Market",
+                cagr=0.2767,
+                base=(233.46, 2024),
+            )
+        ],
+    ),
+    (
+        "The AI market could reach $2 Trillion by 2030.",
+        [Want("$2 Trillion by 2030", 2000.0, 2030, "AI market", "trillion")],
+    ),
+    (
+        "The AI market could reach USD 900 BILLION by 2028.",
+        [Want("USD 900 BILLION by 2028", 900.0, 2028, "AI market")],
+    ),
+    (
+        "India's AI market is set to touch $17 bn by FY27, growing at 25-35% CAGR.",
+        [
+            Want(
+                "$17 bn by FY27",
+                17.0,
+                2027,
+                "India's AI market",
+                cagr=0.30,
+                cagr_range=(0.25, 0.35),
+                flags=("CAGR range 25%-35%; midpoint used",),
+            )
+        ],
+    ),
+    (
+        "By 2030, the AI market, which stands at $200 billion today, will grow to $1.8 trillion.",
+        [
+            Want(
+                "By 2030, the AI market, which stands at $200 billion today, will grow to "
+                "$1.8 trillion",
+                1800.0,
+                2030,
+                "AI market",
+                "trillion",
+                base=(200.0, None),
+                flags=("base stated as the current value (no year)",),
+            )
+        ],
+    ),
+    (
+        "In 2019, analysts had predicted the market would reach $190 billion by 2025; it "
+        "actually hit $300 billion.",
+        [
+            Want(
+                "$190 billion by 2025",
+                190.0,
+                2025,
+                "market",
+                flags=("a past projection ('had predicted')",),
+            )
+        ],
+    ),
+    (
+        "Revenue in the Artificial Intelligence market is projected to amount to US$243.70bn in "
+        "2025. The market size is expected to show an annual growth rate (CAGR 2025-2031) of "
+        "26.60%, resulting in a market volume of US$1.01tn by 2031.",
+        [
+            Want("US$243.70bn in 2025", 243.7, 2025, "Artificial Intelligence market"),
+            Want(
+                "US$1.01tn by 2031",
+                1010.0,
+                2031,
+                "Artificial Intelligence market",
+                "trillion",
+                cagr=0.266,
+                cagr_span=(2025, 2031),
+                flags=("subject from the previous sentence",),
+            ),
+        ],
+    ),
+    (
+        "McKinsey estimates generative AI could add between $2.6 trillion and $4.4 trillion "
+        "annually to the global economy.",
+        [
+            Want(
+                "$2.6 trillion and $4.4 trillion",
+                3500.0,
+                None,
+                "global economy",
+                "trillion",
+                low_high=(2600.0, 4400.0),
+                flags=("range", "no year stated"),
+            )
+        ],
+    ),
+    (
+        "Analysts say the market for AI chips could be worth half a trillion dollars by 2027.",
+        [Want("half a trillion dollars by 2027", 500.0, 2027, "market for AI chips", "trillion")],
+    ),
+    (
+        "The AI in healthcare market is expected to reach US$ 187.95 billion by 2030 from "
+        "US$ 20.65 billion in 2023, at a CAGR of 37.5% (2024-2030).",
+        [
+            Want(
+                "US$ 187.95 billion by 2030 from US$ 20.65 billion in 2023",
+                187.95,
+                2030,
+                "AI in healthcare market",
+                cagr=0.375,
+                cagr_span=(2024, 2030),
+                base=(20.65, 2023),
+            )
+        ],
+    ),
+    (
+        "Global AI revenues are forecast to reach 1.57 trillion U.S. dollars in 2030.",
+        [
+            Want(
+                "1.57 trillion U.S. dollars in 2030", 1570.0, 2030, "global AI revenues", "trillion"
+            )
+        ],
+    ),
+    (
+        "AI could contribute up to $15.7 trillion to the global economy in 2030, according to PwC.",
+        [
+            Want(
+                "$15.7 trillion to the global economy in 2030",
+                15700.0,
+                2030,
+                "global economy",
+                "trillion",
+                flags=("upper bound ('up to')",),
+            )
+        ],
+    ),
+    (
+        "The AI market will be worth more than $1 trillion by 2028, up from around $300 billion "
+        "today.",
+        [
+            Want(
+                "$1 trillion by 2028, up from around $300 billion",
+                1000.0,
+                2028,
+                "AI market",
+                "trillion",
+                base=(300.0, None),
+                flags=("base stated as the current value (no year)", "lower bound ('more than')"),
+            )
+        ],
+    ),
+]
+
 NEGATIVES: list[str] = [
     "The iPhone 15 costs $799 in 2024.",  # a price: no scale word
     "A ChatGPT Plus subscription costs $20 per month.",
@@ -421,6 +591,9 @@ NEGATIVES: list[str] = [
     "expatriates.",
     "The GPT-4 model reportedly has 1.8 trillion parameters.",
     "Sales reached $5 billion last year.",
+    "The AI market actually hit $300 billion in 2025.",  # an outcome (issue 6, item 9)
+    "The AI market, which stands at $200 billion today, keeps growing.",  # a current value
+    "Analysts say half a billion people will use AI assistants by 2027.",  # a count
 ]
 
 
@@ -438,6 +611,7 @@ def _check(text: str, claim: Claim, want: Want) -> None:
     )
     assert claim.cagr == (None if want.cagr is None else pytest.approx(want.cagr))
     assert (claim.cagr_start, claim.cagr_end) == want.cagr_span
+    assert (claim.cagr_low, claim.cagr_high) == want.cagr_range
     assert (claim.base_native, claim.base_year) == want.base
     assert (claim.low_native, claim.high_native) == want.low_high
     assert claim.subject == want.subject

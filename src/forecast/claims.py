@@ -9,30 +9,52 @@ What counts as a projection
 A sentence yields a claim for a money amount when all of these hold:
 
 1. **An amount with a scale word**: ``$1.57 trillion``, ``USD 1.8 tn``, ``1,811.8 billion``,
-   ``€200bn``, ``US$950M``, ranges ``$1.3-1.5 trillion`` / ``$900 billion to $1.2 trillion``
-   (value = midpoint, ``low``/``high`` kept). Amounts without a scale word (prices such as
-   ``$999``) never count; without a currency the amount is read as USD and flagged, unless a
-   count noun follows (``1.4 billion people``).
+   ``€200bn``, ``US$950M``, ``USD 826.73 Billion`` (long scale words in any case; a single
+   letter ``T``/``B``/``M`` only after a currency), ``half a trillion dollars``, ranges
+   ``$1.3-1.5 trillion`` / ``$900 billion to $1.2 trillion`` / ``between $2.6 trillion and
+   $4.4 trillion`` (value = midpoint, ``low``/``high`` kept). Amounts without a scale word
+   (prices such as ``$999``) never count; without a currency the amount is read as USD and
+   flagged, unless a count noun follows (``1.4 billion people``).
 2. **A projection cue** between the start of its clause and the amount or its year: forecast,
    projected, expected, estimated (not "was estimated at"), could, will, reach, grow, CAGR,
    "by 2030" and the like. Amounts introduced as actuals ("was valued at", "stood at",
-   "reached", "from", "up from") are not claims; they become the **base** of the claim that
-   follows in the same sentence ("grow from $196.6 billion in 2023 to $1.81 trillion by 2030").
+   "reached", "from", "up from"), outcomes ("actually hit", "already reached") and current
+   values ("stands at", "currently", "... today") are not claims; an actual becomes the
+   **base** of the claim that follows in the same sentence ("grow from $196.6 billion in 2023
+   to $1.81 trillion by 2030") or of the claim right before it when introduced by "from" ("by
+   2030 from US$ 20.65 billion in 2023", "up from around $300 billion today"); a current base
+   has no year (flagged "base stated as the current value").
 3. **A subject**: a noun phrase headed by market, industry, sector, segment, spending,
    revenue, sales, investment, economy or opportunity, in the clause before the amount (or right
    after it: "a $500 billion AI chip market"), or carried from earlier in the sentence or the
    previous sentence when the clause only says "it". The subject drops leading determiners.
 
 The year is the year expression right after the amount ("by 2030", "in FY2030", "through 2030")
-or, failing that, the nearest one before it ("By 2030, ..."); "FY30" reads as 2030. Vague
+or, failing that, the nearest one before it; a sentence-initial "By 2030," belongs to the
+sentence's projection, never to an actual. A year is never carried across a clause break
+(";", ":", ", but", ", while"). "FY30" reads as 2030. Vague
 periods ("by the end of the decade", "in the coming years", "within five years") set
 ``vague=True`` and leave ``year`` None; so does a projection with no year at all (flagged "no
 year stated"). Years that belong to a CAGR's span are never taken as the claim's year.
 
 A CAGR is read when stated as "a CAGR of 37.3%", "a 21.6% CAGR", "a compound annual growth rate
 (CAGR) of 19.1%" or "36% a year", with its span when one follows ("from 2023 to 2030",
-"2025-2030", "(2024-30)", "over 2024-2032"); it applies to every claim of its sentence. A
-sentence with a CAGR but no projected amount yields nothing.
+"2025-2030", "(2024-30)", "over 2024-2032", Statista's "(CAGR 2025-2031) of 26.60%"); it
+applies to every claim of its sentence. A stated range ("25-35% CAGR") keeps ``cagr_low`` and
+``cagr_high``, stores the midpoint and is flagged. A sentence with a CAGR but no projected
+amount yields nothing.
+
+Flags also mark bounds ("more than", "over", "exceed": a lower bound; "up to": an upper bound)
+and past projections ("had predicted"). A bare subject ("The market size ...") takes the
+previous sentence's subject; "Revenue in the AI market" has the subject "AI market".
+
+Known limits (not handled; read such claims by hand): numbers in words other than "half a"
+("two trillion dollars"); amounts split from their scale ("$1.57 in trillions"); a year
+before the amount in another clause than a sentence-initial "By 2030,"; subjects that are
+not noun phrases headed by a market word ("AI could add $4.4 trillion" has no subject unless
+a head noun such as "economy" follows); ranges whose span text omits the leading "between";
+currencies written after a range's first number only; percentages of GDP; decimal commas
+("1,57 trillion").
 
 Currencies: ``$``, ``US$`` and ``USD`` are US dollars; ``€``/EUR, ``£``/GBP, ``¥`` (CNY or JPY),
 yuan/RMB/CNY, yen/JPY, ``₹``/INR, ``C$``, ``A$``, ``HK$``, ``S$`` and other codes are kept with
@@ -86,7 +108,9 @@ class Claim:
     vague : bool
         The period is not a year.
     cagr : float or None
-        Stated growth rate as a fraction (0.373 for 37.3%).
+        Stated growth rate as a fraction (0.373 for 37.3%); the midpoint of a stated range.
+    cagr_low, cagr_high : float or None
+        The bounds of a stated range ("25-35% CAGR"), flagged "CAGR range".
     cagr_start, cagr_end : int or None
         The stated CAGR span.
     base_native : float or None
@@ -118,6 +142,8 @@ class Claim:
     low_native: float | None = None
     high_native: float | None = None
     cagr: float | None = None
+    cagr_low: float | None = None
+    cagr_high: float | None = None
     cagr_start: int | None = None
     cagr_end: int | None = None
     base_native: float | None = None
@@ -273,10 +299,10 @@ _COUNT_NOUNS: Final = frozenset(
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _PRE = r"(?:US\$|USD|EUR|GBP|JPY|CNY|RMB|INR|CAD|AUD|CHF|KRW|HK\$|C\$|A\$|S\$|\$|€|£|¥|₹|₩)"
-_SCALE_LONG = r"(?:trillions?|billions?|millions?|tn|trn|bn|bln|mn|mln|mm)"
+_SCALE_LONG = r"(?i:trillions?|billions?|millions?|tn|trn|bn|bln|mn|mln|mm)"  # Billion, BILLION
 _SCALE = rf"(?:\s?{_SCALE_LONG}|[TBM](?![A-Za-z])|[tbm](?![A-Za-z]))"
-_POST = (
-    r"(?:US dollars|U\.S\. dollars|dollars|USD|euros?|EUR|yuan|RMB|CNY|pounds|GBP|yen|JPY"
+_POST = (  # \s, not a space: _MONEY is VERBOSE
+    r"(?:US\sdollars|U\.S\.\sdollars|dollars|USD|euros?|EUR|yuan|RMB|CNY|pounds|GBP|yen|JPY"
     r"|rupees|INR)"
 )
 _MONEY: Final = re.compile(
@@ -290,6 +316,13 @@ _MONEY: Final = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+_HALF: Final = re.compile(
+    rf"(?<![\w.,$€£¥₹₩])(?P<pre>{_PRE})?\s?(?P<n>half\s+an?|a\s+half)\s+"
+    rf"(?P<s>(?i:trillion|billion|million))\b(?:\s(?P<post>{_POST})\b)?",
+    re.IGNORECASE,
+)  # "half a trillion dollars"
 
 
 @dataclass(frozen=True)
@@ -334,7 +367,18 @@ def _amounts(sentence: str, offset: int) -> list[_Amount]:
                 offset + m.start(), offset + m.end(), native, low, high, currency, scale, number
             )
         )
-    return out
+    for h in _HALF.finditer(sentence):
+        pre, post = (h["pre"] or "").lower(), (h["post"] or "").lower()
+        currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
+        if currency is None:
+            continue  # "half a billion people": only money with its currency stated
+        whole, scale = _billions("1", h["s"])
+        number = " ".join(h["n"].split())
+        out.append(
+            _Amount(offset + h.start(), offset + h.end(), whole / 2, None, None, currency, scale,
+                    number)
+        )  # fmt: skip
+    return sorted(out, key=lambda a: a.start)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -359,16 +403,26 @@ _VAGUE: Final = re.compile(
     r"|over\s+the\s+next\s+decade|by\s+mid-century|in\s+the\s+(?:near|long)\s+term)\b",
     re.IGNORECASE,
 )
-_RATE = r"(?P<r>\d+(?:\.\d+)?)\s?(?:%|percent|per\s+cent)"
+_RATE = (
+    r"(?:(?P<lo>\d{1,2}(?:\.\d+)?)\s?(?:%|percent)?\s?(?:-|–|to)\s?)?"  # "25-35%": a range
+    r"(?P<r>\d+(?:\.\d+)?)\s?(?:%|percent|per\s+cent)"
+)
+
+
+def _rate(n: int) -> str:
+    return _RATE.replace("?P<lo>", f"?P<lo{n}>").replace("?P<r>", f"?P<r{n}>")
+
+
 _CAGR: Final = re.compile(
     rf"""
     (?:\b(?:CAGR|compound(?:ed)?\s+annual\s+growth\s+rate(?:\s*\(CAGR\))?)\s+
         (?:of\s+)?(?:about\s+|around\s+|approximately\s+|nearly\s+|roughly\s+|over\s+)?{_RATE})
-    | (?:{_RATE.replace("?P<r>", "?P<r2>")}\s+(?:CAGR|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?
+    | (?:{_rate(2)}\s+(?:CAGR|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?
         |a\s+year|per\s+year|per\s+annum|annually|each\s+year)\b)
+    | (?:\bCAGR\s+(?P<a3>(?:19|20)\d\d)\s*[-–]\s*(?P<b3>(?:19|20)?\d\d)\)?\s+(?:of\s+)?{_rate(3)})
     """,
     re.VERBOSE | re.IGNORECASE,
-)
+)  # the third form is Statista's "(CAGR 2025-2031) of 26.60%"
 _SPAN: Final = re.compile(
     r"\A[,;]?\s*\(?(?:(?:from|between|over|during|for|in|through)\s+)?(?:the\s+)?"
     r"(?:(?:forecast\s+)?period\s+|years\s+)?(?:of\s+)?\(?(?P<a>(?:19|20)\d\d)\s*"
@@ -387,14 +441,44 @@ _QUAL = (
     r"|more\s+than|almost|just\s+(?:over|under)|close\s+to|an?)"
 )
 _ACTUAL: Final = re.compile(
-    rf"\b(?:was|were|stood\s+at|totall?ed|amounted\s+to|accounted\s+for|generated|reached"
+    rf"\b(?:was|were|stood\s+at|stands\s+at|is\s+currently|currently|totall?ed|amounted\s+to|accounted\s+for|generated|reached"
     rf"|valued\s+at|estimated\s+at|worth|at|from|of)\s*(?:{_QUAL}\s*)*\s*$",
     re.IGNORECASE,
 )
 _FUTURE_VALUED: Final = re.compile(
     rf"\b(?:be|being|become)\s+(?:valued\s+at|worth|estimated\s+at)\s*(?:{_QUAL}\s*)*$"
-    rf"|(?:reach|hit|exceed|surpass|top|to|total)\s+(?:{_QUAL}\s*)*$",
+    rf"|(?:reach|hit|exceed|surpass|top|to|total)\s+(?:{_QUAL}\s*)*$"
+    rf"|\b(?:resulting\s+in|reach(?:ing)?|to)\s+(?:an?\s+)?(?:(?:total\s+)?market\s+)?"
+    rf"(?:volume|size|value|valuation)\s+of\s*(?:{_QUAL}\s*)*$",
     re.IGNORECASE,
+)
+_REALISED: Final = re.compile(
+    rf"\b(?:actually|already|in\s+fact|eventually)\s+(?:hit|reached|stood\s+at|was|were"
+    rf"|came\s+in\s+at|totall?ed|grew\s+to|rose\s+to|amounted\s+to)\s*(?:{_QUAL}\s*)*$",
+    re.IGNORECASE,
+)  # "it actually hit $300 billion": an outcome, not a projection
+_CURRENT_BEFORE: Final = re.compile(
+    rf"\b(?:stands?\s+at|is\s+currently|currently(?:\s+\w+)?(?:\s+at)?|is\s+now|today\s+at"
+    rf"|at\s+present)\s*(?:{_QUAL}\s*)*$",
+    re.IGNORECASE,
+)
+_CURRENT_AFTER: Final = re.compile(
+    r"\A\s*(?:today|currently|now|at\s+present|this\s+year)\b", re.IGNORECASE
+)
+_CLAUSE_BREAK: Final = re.compile(r"[;:]|,\s*(?:but|while|whereas|although)\b", re.IGNORECASE)
+_BASE_AFTER: Final = re.compile(
+    rf"\A[^;:]{{0,30}}?\b(?:up\s+)?from\s+(?:{_QUAL}\s*)*\Z", re.IGNORECASE
+)  # "... by 2030 from US$ 20.65 billion in 2023"
+_LOWER_BOUND: Final = re.compile(
+    r"\b(?P<q>more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|exceed(?:s|ing)?"
+    r"|surpass(?:es|ing)?)\s*\Z",
+    re.IGNORECASE,
+)
+_UPPER_BOUND: Final = re.compile(
+    r"\b(?P<q>up\s+to|as\s+much\s+as|at\s+most|less\s+than|under)\s*\Z", re.IGNORECASE
+)
+_PAST_PROJECTION: Final = re.compile(
+    r"\bhad\s+(?:been\s+)?(?:predicted|projected|forecast|expected|estimated)\b", re.IGNORECASE
 )
 _PAST_CUE_BLOCKERS: Final = re.compile(
     r"\b(?:was|were|had\s+been|stood|reached|totall?ed)\b", re.IGNORECASE
@@ -424,30 +508,43 @@ def _years(sentence: str, offset: int, blocked: list[tuple[int, int]]) -> list[_
     return sorted(out, key=lambda y: y.start)
 
 
-def _cagr(
-    sentence: str, offset: int
-) -> tuple[float | None, int | None, int | None, list[tuple[int, int]]]:
+@dataclass(frozen=True)
+class _Cagr:
+    rate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    start: int | None = None
+    end: int | None = None
+    blocked: tuple[tuple[int, int], ...] = ()
+
+
+def _cagr(sentence: str, offset: int) -> _Cagr:
+    """The sentence's CAGR: a range "25-35%" gives its midpoint with ``low``/``high`` kept."""
     m = _CAGR.search(sentence)
     if m is None:
-        return None, None, None, []
-    rate = float(m["r"] or m["r2"]) / 100
+        return _Cagr()
+    hi = float(m["r"] or m["r2"] or m["r3"]) / 100
+    raw_lo = m["lo"] or m["lo2"] or m["lo3"]
+    lo = float(raw_lo) / 100 if raw_lo is not None and float(raw_lo) / 100 < hi else None
+    rate = hi if lo is None else (lo + hi) / 2
     blocked = [(offset + m.start(), offset + m.end())]
-    span = _SPAN.search(sentence[m.end() :])
-    if span is None:  # "(2024-2030) at a CAGR of ..." or "between 2023 and 2030, ... CAGR"
+    if m["a3"]:
+        a, b = int(m["a3"]), m["b3"]
+    elif span := _SPAN.search(sentence[m.end() :]):
+        a, b = int(span["a"]), span["b"]
+        blocked.append((offset + m.end() + span.start(), offset + m.end() + span.end()))
+    else:  # "(2024-2030) at a CAGR of ..." or "between 2023 and 2030, ... CAGR"
         before = re.search(
             r"\b(?:between|from|over|during)\s+(?P<a>(?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
             r"(?P<b>(?:19|20)?\d\d)\b",
             sentence[: m.start()],
         )
         if before is None:
-            return rate, None, None, blocked
+            return _Cagr(rate, lo, hi if lo is not None else None, None, None, tuple(blocked))
         a, b = int(before["a"]), before["b"]
         blocked.append((offset + before.start(), offset + before.end()))
-    else:
-        a, b = int(span["a"]), span["b"]
-        blocked.append((offset + m.end() + span.start(), offset + m.end() + span.end()))
     end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-    return rate, a, end, blocked
+    return _Cagr(rate, lo, hi if lo is not None else None, a, end, tuple(blocked))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -514,15 +611,32 @@ def _subject_at(clause: str, head: re.Match[str], sentence_initial: int) -> str:
     return phrase
 
 
+_MEASURE: Final = frozenset({"revenue", "revenues", "sales", "spending", "spend"})
+
+
 def _subject(clause: str, after: str, sentence_initial: int) -> str:
     heads = list(_HEAD.finditer(clause))
     if heads:
-        return _subject_at(clause, heads[0], sentence_initial)
-    m = re.match(r"\s*((?:[A-Za-z][\w’'&./-]*\s){0,3}?)(?P<h>" + _HEAD.pattern[2:-2] + r")\b",
-                 after, re.IGNORECASE)  # fmt: skip
+        head = heads[0]
+        # "Revenue in the AI market": the market is the subject, not the measure
+        if head.group().lower() in _MEASURE and len(heads) > 1:
+            gap = clause[head.end() : heads[1].start()]
+            if re.fullmatch(r"\s+(?:in|of)\s+(?:the\s+)?[A-Za-z][\w’'&. -]{0,40}\s", gap):
+                head = heads[1]
+        return _subject_at(clause, head, sentence_initial)
+    m = re.match(
+        r"\s*(?:(?:annually|a\s+year|per\s+year|each\s+year)\s+)?"
+        r"(?:(?:to|into|for|in|on)\s+)?(?:the\s+)?"
+        r"((?:[A-Za-z][\w’'&./-]*\s){0,3}?)(?P<h>" + _HEAD.pattern[2:-2] + r")\b",
+        after,
+        re.IGNORECASE,
+    )  # "$15.7 trillion to the global economy", "a $500 billion AI chip market"
     if m:
         return " ".join((m.group(1) + m["h"]).split())
     return ""
+
+
+_BARE: Final = frozenset({"market", "market size", "industry", "sector"})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -530,18 +644,24 @@ def _subject(clause: str, after: str, sentence_initial: int) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _pair_year(amount: _Amount, years: list[_Year], amounts: list[_Amount]) -> _Year | None:
+def _pair_year(
+    amount: _Amount, years: list[_Year], amounts: list[_Amount], text: str
+) -> _Year | None:
+    """The amount's year: the first year expression after it (before the next amount), else the
+    nearest one before it; never across a clause break (";", ":", ", but", ", while")."""
     later = [a.start for a in amounts if a.start > amount.start]
     limit = min(later) if later else None
     for y in years:  # first year expression after the amount, before the next amount
         if y.start >= amount.end and (limit is None or y.start < limit):
-            if y.start - amount.end <= 40 or y.vague:
+            if (y.start - amount.end <= 40 or y.vague) and not _CLAUSE_BREAK.search(
+                text[amount.end : y.start]
+            ):
                 return y
     earlier = [a.end for a in amounts if a.end <= amount.start]
     floor = max(earlier) if earlier else -1
     for y in reversed(years):  # else the nearest one before it
         if y.end <= amount.start and y.start >= floor:
-            return y
+            return None if _CLAUSE_BREAK.search(text[y.end : amount.start]) else y
     return None
 
 
@@ -574,6 +694,12 @@ def extract(text: str, *, rates: Mapping[str, float] | None = None) -> list[Clai
     return claims
 
 
+def _before_target(base_year: _Year | None, year: _Year | None) -> bool:
+    if base_year is None or year is None or base_year.year is None or year.year is None:
+        return True
+    return base_year.year < year.year
+
+
 def _sentence_claims(
     text: str, s_start: int, s_end: int, prev_subject: str, rates: Mapping[str, float]
 ) -> list[Claim]:
@@ -581,20 +707,38 @@ def _sentence_claims(
     amounts = _amounts(sentence, s_start)
     if not amounts:
         return []
-    rate, c_start, c_end, blocked = _cagr(sentence, s_start)
-    blocked += [(a.start, a.end) for a in amounts]
+    growth = _cagr(sentence, s_start)
+    rate = growth.rate
+    blocked = [*growth.blocked, *((a.start, a.end) for a in amounts)]
     years = _years(sentence, s_start, blocked)
+    lead = next(
+        (
+            y
+            for y in years[:1]
+            if y.start == s_start and y.text.lower().startswith("by")
+            and text[y.end : y.end + 1] == ","
+        ),
+        None,
+    )  # fmt: skip  # "By 2030, ..." belongs to the sentence's target
     roles: list[tuple[_Amount, _Year | None, bool]] = []  # amount, year, is_target
+    current: set[int] = set()  # amounts stated as today's value
     cursor = s_start
     for a in amounts:
-        y = _pair_year(a, years, amounts)
+        y = _pair_year(a, years, amounts, text)
         before = text[cursor : a.start]
         actual = bool(_ACTUAL.search(before)) and not _FUTURE_VALUED.search(before)
+        if _CURRENT_BEFORE.search(before) or _CURRENT_AFTER.match(text[a.end : s_end]):
+            actual, y = True, None
+            current.add(a.start)
+        if _REALISED.search(before):
+            actual = True
         scope_end = max(a.end, y.end if y is not None else a.end)
         scope = text[cursor:scope_end]
         cue = _CUE.search(scope) is not None or (rate is not None and a is amounts[-1])
         if cue and _PAST_CUE_BLOCKERS.search(before[-30:]) and not _FUTURE_VALUED.search(before):
             cue = False
+        if cue and not actual and y is None and lead is not None:
+            y = lead
         roles.append((a, y, cue and not actual))
         cursor = scope_end
     out: list[Claim] = []
@@ -607,11 +751,15 @@ def _sentence_claims(
             (
                 (b, by)
                 for b, by, t in reversed(roles[:i])
-                if not t and (by is None or y is None or by.year is None or y.year is None
-                              or by.year < y.year)
+                if not t and _before_target(by, y)
             ),
             None,
         )  # fmt: skip
+        a_end = max(a.end, y.end if y is not None else a.end)
+        if base is None and i + 1 < len(roles):  # "... by 2030 from US$ 20.65 billion in 2023"
+            b, by, t = roles[i + 1]
+            if not t and _before_target(by, y) and _BASE_AFTER.match(text[a_end : b.start]):
+                base = (b, by)
         clause = text[clause_start : a.start]
         subject = _subject(clause, text[a.end : s_end], 0 if clause_start == s_start else -1)
         flags: list[str] = []
@@ -620,11 +768,16 @@ def _sentence_claims(
             flags.append("subject from earlier in the sentence")
         if not subject and re.search(r"\b(?:it|its)\b", clause, re.IGNORECASE) and prev_subject:
             subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
+        if subject.lower() in _BARE and prev_subject and prev_subject.lower() not in _BARE:
+            subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
         if not subject:
             continue
         pieces = [a.start, a.end] + ([y.start, y.end] if y else [])
         if base is not None:
-            pieces += [base[0].start]
+            pieces += [base[0].start, base[0].end]
+            if base[1] is not None and base[0].start > a.start and base[1].start > base[0].end:
+                pieces.append(base[1].end)
+
         start, end = min(pieces), max(pieces)
         currency = a.currency or "USD"
         if a.currency is None:
@@ -640,10 +793,23 @@ def _sentence_claims(
             flags.append(f"unconvertible currency {currency} (give a rate to convert)")
         if a.low is not None:
             flags.append("range")
+        if growth.low is not None:
+            flags.append(
+                f"CAGR range {100 * growth.low:g}%-{100 * (growth.high or 0):g}%; midpoint used"
+            )
         if y is None:
             flags.append("no year stated")
         elif y.vague:
             flags.append("vague period")
+        if base is not None and base[0].start in current:
+            flags.append("base stated as the current value (no year)")
+        if _PAST_PROJECTION.search(clause):
+            flags.append("a past projection ('had predicted')")
+        near = text[max(s_start, a.start - 25) : a.start]
+        if bound := _LOWER_BOUND.search(near):
+            flags.append(f"lower bound ('{' '.join(bound['q'].split())}')")
+        elif bound := _UPPER_BOUND.search(near):
+            flags.append(f"upper bound ('{' '.join(bound['q'].split())}')")
         out.append(
             Claim(
                 text=text[start:end],
@@ -663,8 +829,10 @@ def _sentence_claims(
                 low_native=a.low,
                 high_native=a.high,
                 cagr=rate,
-                cagr_start=c_start,
-                cagr_end=c_end,
+                cagr_low=growth.low,
+                cagr_high=growth.high,
+                cagr_start=growth.start,
+                cagr_end=growth.end,
                 base_native=base[0].native if base else None,
                 base_year=base[1].year if base and base[1] else None,
                 flags=tuple(flags),
