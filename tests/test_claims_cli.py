@@ -184,3 +184,56 @@ def test_audit_market_flag_overrides_a_claims_file_and_errors_name_the_claim(
     code, out, err = _run(capsys, "audit", claims, "--market", "global AI")
     assert code == 0, err
     assert out.startswith("audit: $900B in 2030, global AI (")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "runs", "expect"),
+    [
+        ("The AI in healthcare market is expected to reach US$ 187.95 billion by 2030.",
+         False, "# TODO: one anchor cannot fix a curve"),
+        ("The AI in healthcare market is expected to reach US$ 187.95 billion by 2030 from "
+         "US$ 20.65 billion in 2023.", True, "year = 2023"),
+        ("The AI in healthcare market is expected to reach US$ 187.95 billion by 2030, a CAGR "
+         "of 37.5%.", True, 'fixed = { cagr = "37.5%" }'),
+    ],
+    ids=["one-anchor", "with-base", "with-cagr"],
+)  # fmt: skip
+def test_to_scenario_for_another_market_has_no_global_history(
+    tmp_path: Path, sentence: str, runs: bool, expect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "hc.txt"
+    text.write_text(sentence, encoding="utf-8")
+    stub = tmp_path / "hc.toml"
+    code, _, err = _run(capsys, "claims", text, "--to-scenario", stub)
+    assert code == 0, err
+    body = stub.read_text(encoding="utf-8")
+    assert "\n[history]" not in body and "global_ai_gvr" not in body
+    assert 'family = "exponential"' in body and expect in body
+    code, _, err = _run(capsys, "validate", stub)
+    assert code == 0, err
+    if runs:
+        code, _, err = _run(capsys, "run", stub, "--out", tmp_path / "out", "--no-report")
+        assert code == 0, err
+
+
+def test_to_scenario_for_the_global_market_runs_on_the_global_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "g.txt"
+    text.write_text(
+        "The global AI market could reach $1.57 trillion by 2030. It could reach $2.5 trillion "
+        "by 2032. The edge AI market will hit $66 billion by 2030.",
+        encoding="utf-8",
+    )
+    stub = tmp_path / "g.toml"
+    code, _, err = _run(capsys, "claims", text, "--to-scenario", stub)
+    assert code == 0, err
+    body = stub.read_text(encoding="utf-8")
+    assert "global_ai_gvr.csv" in body and 'family = "logistic"' in body
+    assert 'tolerance = "10%"' in body  # was 0.1, which `forecast validate` refuses
+    assert "# Skipped (another subject)" in body and "edge AI market" in body
+    assert body.count("[[anchors]]") == 2
+    code, _, err = _run(capsys, "validate", stub)
+    assert code == 0, err
+    code, _, err = _run(capsys, "run", stub, "--out", tmp_path / "out", "--no-report")
+    assert code == 0, err
