@@ -259,6 +259,10 @@ def check_document(root: Path, path: Path) -> None:
             frame = pd.read_csv(csv)
             numbers = frame.select_dtypes("number").drop(columns=["year"], errors="ignore")
             assert np.isfinite(numbers["mean"].to_numpy()).all(), frame
+            bands = ["lo-95", "lo-80", "mean", "hi-80", "hi-95"]
+            if set(bands) <= set(frame.columns) and frame[bands].notna().all().all():
+                values = frame[bands].to_numpy(dtype=float)
+                assert (values[:, :-1] <= values[:, 1:]).all(), frame[bands]
         for summary in out.rglob("summary.json"):
             json.loads(summary.read_text(encoding="utf-8"))  # strict JSON (no NaN)
 
