@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import ESTIMATES, Result, Workspace, assert_user_error
@@ -126,3 +129,49 @@ def test_base_needs_a_history(ws: Workspace, run_cli: Callable[..., Result]) -> 
     doc["anchors"].insert(0, {"year": 2025, "value": "390 billion USD", "source": "test"})
     path = ws.write(doc)
     assert_user_error(run_cli("validate", path), "needs a history to take the base year from")
+
+
+# ------------------------------------------------------------------------------------------------
+# Drawn values turned into curves (propagate.apply_assumptions), through `forecast simulate`
+# ------------------------------------------------------------------------------------------------
+
+SIM_CASES: list[tuple[str, str, dict[str, Any], bool]] = [
+    ("exponential-base-and-anchor", "exponential", {**TWO}, True),
+    ("exponential-base-no-anchor", "exponential", {"base": RANGE}, False),
+    (
+        "logistic-base-no-anchor",
+        "logistic",
+        {"base": RANGE, "saturation": "2 to 4 trillion USD"},
+        False,
+    ),
+    ("logistic-rate-under-hard-anchor", "logistic", {"r": {"dist": "uniform", "min": 0.3,
+                                                          "max": 0.5}}, True),
+    ("gompertz-anchor-only", "gompertz", {"anchor_2030": "1.4 to 1.7 trillion USD"}, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("family", "assumptions", "anchored"),
+    [c[1:] for c in SIM_CASES],
+    ids=[c[0] for c in SIM_CASES],
+)
+def test_drawn_assumptions_become_curves(
+    ws: Workspace,
+    run_cli: Callable[..., Result],
+    family: str,
+    assumptions: dict[str, Any],
+    anchored: bool,
+) -> None:
+    doc = _doc(ws, family=family, assumptions=assumptions)
+    if not anchored:
+        doc.pop("anchors")
+    doc["simulation"] = {"draws": 400, "sampler": "lhs", "seed": 3}
+    path = ws.write(doc)
+    res = run_cli("simulate", path, "--out", ws.out, "--quiet", "--json")
+    assert res.code == 0, res.err
+    summary = json.loads(res.out)
+    text = json.dumps(summary)
+    assert "NaN" not in text and "Infinity" not in text
+    quantiles = pd.read_csv(ws.out / "mini.simulation" / "quantiles.csv")
+    numbers = quantiles.select_dtypes("number").to_numpy(dtype=float)
+    assert np.isfinite(numbers).all()
