@@ -131,3 +131,25 @@ def test_csv_bytes_guard_text_but_not_numbers() -> None:
     assert "'=cmd" in text
     assert "\n'=cmd|' /C calc'!A0,-1.5\n" in text.replace('"', "")
     assert text.endswith("ok,2.0\n")
+
+
+def test_dead_runs_temporary_folders_are_swept_live_ones_kept(tmp_path: Path) -> None:
+    from forecast.output import _hold, publish
+
+    dead = tmp_path / ".res.tmp-dead"
+    dead.mkdir()
+    (dead / "projection.csv").write_text("half", encoding="utf-8")
+    live = tmp_path / ".res.tmp-live"
+    live.mkdir()
+    fd = _hold(live)  # a run still writing holds its folder's lock
+    other = tmp_path / ".other.tmp-x"  # another target's: not ours to touch
+    other.mkdir()
+    try:
+        assert publish(tmp_path / "res", {"a.csv": b"1\n"}) == "written"
+        hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+        assert hidden == [".other.tmp-x", ".res.tmp-live"]
+    finally:
+        if fd is not None:
+            import os
+
+            os.close(fd)

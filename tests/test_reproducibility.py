@@ -115,6 +115,7 @@ def test_two_processes_write_byte_identical_files(tmp_path: Path) -> None:
     assert prov["toolkit_version"] == forecast.__version__
     assert {"numpy", "scipy", "pandas"} <= set(prov["packages"])
     assert prov["seed"] == 20300157
+    assert prov["command"] == "forecast run global-ai-2030.toml (run in the scenario's folder)"
     inputs = {i["role"]: i for i in prov["inputs"]}
     assert {"scenario", "history", "estimates"} <= set(inputs)
     scenario_sha = hashlib.sha256(DEFAULT_SCENARIO.read_bytes()).hexdigest()
@@ -284,9 +285,9 @@ def test_run_killed_mid_write_leaves_previous_results(tmp_path: Path) -> None:
     _, err = refused.communicate(timeout=300)
     assert refused.returncode == 2 and len(err.splitlines()) == 1, err
     assert snapshot(out / "mini") == previous
-    # Nothing removes the dead run's temporary folder (see the issue 7 report: it is left for
-    # the user to delete); this assertion documents the current behaviour.
-    assert _hidden(out) == leftovers
+    # The next run on the same folder removes the dead run's temporary folder (nobody holds
+    # its lock any more), whatever that run then does.
+    assert _hidden(out) == []
 
 
 @POSIX

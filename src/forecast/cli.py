@@ -285,6 +285,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     planned = []
     for res in results:
         summary = res.summary()
+        command = cli_report.command_line("run", [str(res.scenario.path)])
+        summary["provenance"]["command"] = command  # the manifest: how to reproduce these files
         files = {
             "projection.csv": csv_bytes(res.projection),
             "params.csv": csv_bytes(res.params),
@@ -293,7 +295,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not res.segments.empty:
             files["segments.csv"] = csv_bytes(res.segments)
         if not args.no_report:
-            files.update(cli_report.scenario_report_files(res))
+            files.update(cli_report.scenario_report_files(res, command=command))
         target = Path(args.out) / res.scenario.name
         # refuse before writing anything; --no-report over a run that wrote one is unchanged
         check_target(target, files, force=args.force, subset=args.no_report)

@@ -44,14 +44,17 @@ def command_line(verb: str, paths: list[str]) -> str:
     return " ".join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
 
 
-def scenario_report_files(res: ScenarioResult | StatsScenarioResult) -> dict[str, bytes]:
+def scenario_report_files(
+    res: ScenarioResult | StatsScenarioResult, *, command: str | None = None
+) -> dict[str, bytes]:
     """The report files of one scenario run (``report.html``, ``report.md``, ``charts/``,
     ``workbook.xlsx``)."""
     from .evidence import gather_evidence
     from .report.files import report_files
 
     ev = gather_evidence(res)
-    return report_files(res, ev, command=command_line("run", [str(res.scenario.path)]))
+    cmd = command or command_line("run", [str(res.scenario.path)])
+    return report_files(res, ev, command=cmd)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -72,16 +72,21 @@ def publish(
     it (Linux), else in two renames.
     """
     target = Path(target)
+    parent = target.parent
+    if parent.is_dir():
+        with _locked(parent):  # what killed runs left goes first, whatever this run does
+            _sweep(parent, target.name)
     if check_target(target, files, force=force, subset=subset) == "unchanged":
         return "unchanged"
-    parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"{parent}: output folder must be creatable; got {exc.strerror}"
         ) from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    with _locked(parent):  # claim a temporary folder before any other run can sweep it
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        claim = _hold(tmp)
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; results are ordinary folders
         for name, data in files.items():
@@ -96,7 +101,44 @@ def publish(
             _fsync_dir(parent)
         return outcome
     finally:
+        if claim is not None:
+            os.close(claim)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _hold(folder: Path) -> int | None:
+    """An exclusive lock on ``folder`` held until the returned descriptor is closed, or the
+    process dies (the kernel drops it even on SIGKILL): marks a temporary folder as in use."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _sweep(parent: Path, name: str) -> None:
+    """Remove the temporary folders of earlier runs on ``name`` that died mid-write (killed, or
+    the machine went down): those whose lock nobody holds. Called under the parent's lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    for left in [*parent.glob(f".{name}.tmp-*"), *parent.glob(f".{name}.old-*")]:
+        try:
+            fd = os.open(left, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live run is writing it
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(left, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 @contextmanager
