@@ -496,17 +496,7 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         labels = [
             plain(f"{n}: {money(v)} in {h}") for n, v in zip(names, values[:, -1], strict=True)
         ]
-        polys = ax.stackplot(
-            years,
-            values,
-            labels=labels,
-            colors=segment_colors(names),
-            alpha=0.85,
-            edgecolor="white",
-            linewidth=0.8,
-        )
-        for p in polys:
-            p.set_gid("segment")
+        _stack(ax, years, values, labels, names, "segment")
         total = values.sum(axis=0)
         ax.plot(years, total, color=INK, linewidth=1.6, linestyle="--", label="Total", gid="total")
         _end_label(ax, years[-1], float(total[-1]), INK)
@@ -531,6 +521,18 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
     return fig
 
 
+def _stack(
+    ax: Axes, years: np.ndarray, rows: np.ndarray, labels: list[str], names: Sequence[str], gid: str
+) -> None:
+    """Stacked areas, one per segment, in the segments' colours."""
+    polys = ax.stackplot(
+        years, rows, labels=labels, colors=segment_colors(names), alpha=0.85,
+        edgecolor="white", linewidth=0.8,
+    )  # fmt: skip
+    for p in polys:
+        p.set_gid(gid)
+
+
 def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
     """Each segment's share of the total over time (stacked to 100%)."""
     years, names, _values, shares, dim = _segment_paths(result)
@@ -541,17 +543,7 @@ def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         labels = [
             plain(f"{n}: {pct(s[0])} → {pct(s[-1])}") for n, s in zip(names, shares, strict=True)
         ]
-        polys = ax.stackplot(
-            years,
-            shares,
-            labels=labels,
-            colors=segment_colors(names),
-            alpha=0.85,
-            edgecolor="white",
-            linewidth=0.8,
-        )
-        for p in polys:
-            p.set_gid("share")
+        _stack(ax, years, shares, labels, names, "share")
         bottom = np.zeros(len(years))
         for s, tint in zip(
             shares, segment_colors(names), strict=True
