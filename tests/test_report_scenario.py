@@ -65,6 +65,8 @@ def test_headline_comes_first_and_says_what_the_claim_implies(default_run: Path)
     )
     assert "Probability from the history alone:** logistic" in head
     assert "Saturation level:** $3.09T" in head
+    assert "Inflection year:** 2029.9" in head
+    assert "gompertz 99.8% (unreliable: 1 degree(s) of freedom" in head
     assert "Projection 2030:** $1.57T (80% $1.53T-$1.61T)" in head
 
 

@@ -59,7 +59,8 @@ def _prob(row: dict[str, Any]) -> str:
 def _history_probs(rows: list[dict[str, Any]]) -> str:
     parts = []
     for r in rows:
-        note = "" if r.get("reliable", True) else f" (unreliable: {r.get('reason', 'weak fit')})"
+        why = r.get("unreliable_reason") or "weak fit"
+        note = "" if r.get("reliable", True) else f" (unreliable: {why})"
         parts.append(f"{r['model']} {_prob(r)}{note}")
     return ", ".join(parts)
 
@@ -163,12 +164,8 @@ def headline(result: Result, ev: Evidence) -> Section:
     if derived.get("saturation_usd_bn") is not None:
         facts.append(("Saturation level", _money(derived["saturation_usd_bn"])))
     if derived.get("inflection_year") is not None:
-        facts.append(
-            (
-                derived.get("inflection_label") or "Inflection year",
-                f"{derived['inflection_year']:.1f}",
-            )
-        )
+        label = str(derived.get("inflection_label") or "inflection year")
+        facts.append((label[:1].upper() + label[1:], f"{derived['inflection_year']:.1f}"))
     levels = list(sc.levels)
     simulated = ev.simulation is not None
     for row in s.get("report_years", []):
