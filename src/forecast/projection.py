@@ -37,7 +37,7 @@ from ._textfmt import money
 from ._version import __version__
 from .errors import FitError
 from .models import GrowthFit, cagr
-from .models.simulate import paths_frame
+from .models.simulate import held_params, paths_frame
 from .scenario import Scenario, load_scenario
 from .stats.batch import forecast_batch
 from .stats.frames import clean_series
@@ -244,6 +244,12 @@ class ScenarioResult(BaseScenarioResult):
             out.append(
                 f"parameters on a bound: {', '.join(fit.at_bounds)} (the data do not pin them "
                 "down inside the bounds; their standard errors are not trustworthy)"
+            )
+        near = [n for n in held_params(fit) if n not in fit.at_bounds]
+        if near:
+            out.append(
+                f"parameters within one standard error of a bound: {', '.join(near)} (held at "
+                "their estimates in the intervals, which therefore leave out their uncertainty)"
             )
         if not fit.intervals_available:
             out.append(

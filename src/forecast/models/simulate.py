@@ -68,6 +68,25 @@ def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
         solve_level(fit, theta, hard.year, hard.value)
 
 
+def held_params(fit: GrowthFit) -> list[str]:
+    """Free parameters the bootstrap holds at their estimate: those on a bound, or within one
+    standard error of one (on the scale they are drawn on)."""
+    if not fit.intervals_available:
+        return []
+    fitted = np.array(fit.free)
+    logs = _log_scale(fit)
+    theta, lo, hi = fit.theta[fitted], fit.lower[fitted], fit.upper[fitted]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(np.clip(np.diag(fit.cov), 0.0, None))
+        se = np.where(logs, se / np.abs(theta), se)
+        down = np.where(logs, np.log(theta / lo), theta - lo)
+        up = np.where(logs, np.log(hi / theta), hi - theta)
+    names = [n for n, f in zip(fit.family.params, fit.free, strict=True) if f]
+    near = ~((down > se) & (up > se))  # NaN (an undefined SE) counts as near
+    out = [n for n, m in zip(names, near, strict=True) if m]
+    return sorted(set(out) | set(fit.at_bounds), key=list(fit.family.params).index)
+
+
 def draw_params(
     fit: GrowthFit, draws: int, seed: int | np.random.Generator
 ) -> tuple[FloatArray, FloatArray]:
@@ -80,15 +99,21 @@ def draw_params(
         raise FitError(f"draws: must be a positive whole number; got {draws!r}")
     fit.require_identified()
     rng = _rng(seed)
-    free = np.array(fit.free)
+    fitted = np.array(fit.free)
     theta = np.tile(fit.theta, (draws, 1))
     if not fit.intervals_available:
         return theta, np.zeros(draws)
+    # A parameter on or within one standard error of a bound is held at its estimate: the
+    # normal approximation fails at a boundary, and drawing it then redrawing what leaves the
+    # bounds would move the draws to one side of the point forecast (see held_params).
+    held = np.array([name in set(held_params(fit)) for name in fit.family.params])
+    free = fitted & ~held
+    keep = free[fitted]
     k = int(free.sum())
-    logs = _log_scale(fit)
+    logs = _log_scale(fit)[keep]
     centre = fit.theta[free]
     scale = np.where(logs, centre, 1.0)  # delta method: cov of log(theta) = cov / (theta theta')
-    cov = fit.cov / np.outer(scale, scale)
+    cov = fit.cov[np.ix_(keep, keep)] / np.outer(scale, scale)
     vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
     # eigen-decomposition tolerates the near-singular directions that hard anchors create
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
