@@ -10,6 +10,8 @@ Each draw combines the two layers of uncertainty of the fit:
   sampling distribution (Gauss-Newton covariance, scaled by ``sigma_d / sigma``); positive
   parameters (levels, saturation, rates) are drawn on the log scale so a wide standard error does
   not produce negative or piled-up values; draws outside the bounds are redrawn, not clipped;
+  a parameter on or within one standard error of a bound is held at its estimate instead
+  (:func:`held_params`; the run's warnings name it);
 * **residual noise**: normal with standard deviation ``sigma_d``, on the log scale for
   multiplicative errors (so paths stay positive).
 
