@@ -59,7 +59,7 @@ def _prob(row: dict[str, Any]) -> str:
 def _history_probs(rows: list[dict[str, Any]]) -> str:
     parts = []
     for r in rows:
-        why = r.get("unreliable_reason") or "weak fit"
+        why = str(r.get("unreliable_reason") or "weak fit").split(";")[0]
         note = "" if r.get("reliable", True) else f" (unreliable: {why})"
         parts.append(f"{r['model']} {_prob(r)}{note}")
     return ", ".join(parts)
