@@ -39,3 +39,25 @@ def test_parameters_far_from_bounds_are_drawn() -> None:
     res = run_scenario(SCEN / "global-ai-2030.toml")
     assert held_params(res.fit) == []
     assert np.isfinite(res.projection["lo-80"]).all()
+
+
+def test_level_solved_from_a_hard_anchor_is_never_held(tmp_path: Path) -> None:
+    from forecast.models.simulate import draw_params
+
+    p = tmp_path / "nearK.toml"
+    p.write_text(
+        f'extends = "{(SCEN / "global-ai-2030.toml").as_posix()}"\nname = "near-k"\n'
+        '[model]\nbounds = { K = ["3 trillion USD", "40 trillion USD"] }\n',
+        encoding="utf-8",
+    )
+    fit = run_scenario(p).fit
+    assert "K" not in held_params(fit)
+    theta, _ = draw_params(fit, 4000, 1)
+    k = fit.family.params.index("K")
+    assert (theta[:, k] >= fit.lower[k] - 1e-9).all()  # redrawn inside the user's bounds
+
+
+def test_others_are_drawn_given_the_held_parameter(tmp_path: Path) -> None:
+    res = run_scenario(_near(tmp_path))
+    row = res.value_at(2025)  # a fitted history year: residual sd under 1%
+    assert (row["hi-80"] - row["lo-80"]) / row["mean"] < 0.15

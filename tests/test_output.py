@@ -153,3 +153,36 @@ def test_dead_runs_temporary_folders_are_swept_live_ones_kept(tmp_path: Path) ->
             import os
 
             os.close(fd)
+
+
+def test_fallback_swap_killed_between_renames_is_restored(tmp_path: Path) -> None:
+    from forecast.output import publish
+
+    old = tmp_path / ".res.old-abc" / "results"
+    old.mkdir(parents=True)
+    (old / "a.csv").write_bytes(b"old\n")  # the target was moved here, then the run died
+    # a later run with other inputs must find the old results back, and refuse
+    with pytest.raises(OutputError):
+        publish(tmp_path / "res", {"a.csv": b"new\n"})
+    assert (tmp_path / "res" / "a.csv").read_bytes() == b"old\n"
+    assert not (tmp_path / ".res.old-abc").exists()
+
+
+def test_glob_characters_in_a_name_match_only_that_name(tmp_path: Path) -> None:
+    from forecast.output import publish
+
+    for name in (".ab.tmp-1", ".[x].tmp-dead"):
+        (tmp_path / name).mkdir()
+    assert publish(tmp_path / "a*", {"f": b"1"}) == "written"
+    assert (tmp_path / ".ab.tmp-1").exists()  # another target's folder: untouched
+    assert publish(tmp_path / "[x]", {"f": b"1"}) == "written"
+    assert not (tmp_path / ".[x].tmp-dead").exists()
+
+
+def test_more_files_over_the_same_results_is_no_refusal(tmp_path: Path) -> None:
+    from forecast.output import publish
+
+    assert publish(tmp_path / "r", {"summary.json": b"1"}) == "written"
+    assert publish(tmp_path / "r", {"summary.json": b"1", "report.md": b"x"}) == "replaced"
+    with pytest.raises(OutputError):
+        publish(tmp_path / "r", {"summary.json": b"2", "report.md": b"x", "more": b""})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def command_line(verb: str, paths: list[str]) -> str:
     and the output folder, so identical inputs give identical report bytes."""
     base = Path(paths[0]).resolve().parent
     rel = [Path(os.path.relpath(Path(p).resolve(), base)).as_posix() for p in paths]
-    return " ".join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
+    return shlex.join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
 
 
 def scenario_report_files(

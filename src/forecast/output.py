@@ -125,7 +125,17 @@ def _sweep(parent: Path, name: str) -> None:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         return
-    for left in [*parent.glob(f".{name}.tmp-*"), *parent.glob(f".{name}.old-*")]:
+    target = parent / name
+    for left in sorted(parent.iterdir()):
+        tmp = left.name.startswith(f".{name}.tmp-")
+        old = left.name.startswith(f".{name}.old-")
+        if not (tmp or old) or not left.is_dir():
+            continue
+        if old:  # a run died between the two renames of the fallback swap: put the old back
+            if not target.exists() and (left / "results").is_dir():
+                os.rename(left / "results", target)
+                shutil.rmtree(left, ignore_errors=True)
+            continue  # otherwise leave it for the user: it may hold the only copy
         try:
             fd = os.open(left, os.O_RDONLY)
         except OSError:
@@ -191,6 +201,8 @@ def check_target(
         raise OutputError(f"{target}: output must be a folder; got an existing file")
     if _same_content(target, files, subset=subset):
         return "unchanged"
+    if _adds_to(target, files):  # the same results plus more files (a report after --no-report)
+        return "replaced"
     if not force:
         raise OutputError(
             f"{target}: output folder must not hold earlier results of other inputs "
@@ -231,3 +243,11 @@ def _same_content(target: Path, files: Mapping[str, bytes], *, subset: bool = Fa
     if present != set(files) and not (subset and set(files) <= present):
         return False
     return all((target / name).read_bytes() == data for name, data in files.items())
+
+
+def _adds_to(target: Path, files: Mapping[str, bytes]) -> bool:
+    """``target`` holds some of ``files``, each with the same bytes, and nothing else."""
+    present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    if not present or not present < set(files):
+        return False
+    return all((target / name).read_bytes() == files[name] for name in present)

@@ -267,7 +267,7 @@ class ScenarioResult(BaseScenarioResult):
         if sc.assumptions is not None:
             out.append(
                 "this run uses the calibrated fit only; the scenario's [assumptions] are drawn by "
-                f"'forecast simulate {sc.path}'"
+                f"'forecast simulate {sc.path.name}' (in the scenario's folder)"
             )
         if fit.intervals_available and fit.dof < 3:
             out.append(

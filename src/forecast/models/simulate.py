@@ -72,7 +72,9 @@ def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
 
 def held_params(fit: GrowthFit) -> list[str]:
     """Free parameters the bootstrap holds at their estimate: those on a bound, or within one
-    standard error of one (on the scale they are drawn on)."""
+    standard error of one (on the scale they are drawn on); never the level parameter when a
+    hard anchor re-solves it in every draw. The others are drawn from their covariance given
+    the held ones."""
     if not fit.intervals_available:
         return []
     fitted = np.array(fit.free)
@@ -85,8 +87,10 @@ def held_params(fit: GrowthFit) -> list[str]:
         up = np.where(logs, np.log(hi / theta), hi - theta)
     names = [n for n, f in zip(fit.family.params, fit.free, strict=True) if f]
     near = ~((down > se) & (up > se))  # NaN (an undefined SE) counts as near
-    out = [n for n, m in zip(names, near, strict=True) if m]
-    return sorted(set(out) | set(fit.at_bounds), key=list(fit.family.params).index)
+    out = set(n for n, m in zip(names, near, strict=True) if m) | set(fit.at_bounds)
+    if any(a.kind == "hard" for a in fit.anchors):
+        out.discard(fit.family.params[0])  # the level is solved from the anchor in every draw
+    return sorted(out, key=list(fit.family.params).index)
 
 
 def draw_params(
@@ -115,7 +119,12 @@ def draw_params(
     logs = _log_scale(fit)[keep]
     centre = fit.theta[free]
     scale = np.where(logs, centre, 1.0)  # delta method: cov of log(theta) = cov / (theta theta')
-    cov = fit.cov[np.ix_(keep, keep)] / np.outer(scale, scale)
+    c = fit.cov
+    cov = c[np.ix_(keep, keep)]
+    if (~keep).any():  # the others' covariance given the held ones at their estimates
+        cross = c[np.ix_(keep, ~keep)]
+        cov = cov - cross @ np.linalg.pinv(c[np.ix_(~keep, ~keep)]) @ cross.T
+    cov = cov / np.outer(scale, scale)
     vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
     # eigen-decomposition tolerates the near-singular directions that hard anchors create
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
