@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import Estimate, load_estimates
 from .errors import ForecastError
 from .models import FAMILIES, GrowthFit, GrowthModel
 from .projection import ScenarioResult, StatsScenarioResult
@@ -57,28 +56,33 @@ def headline_anchor(sc: Scenario) -> Anchor | None:
     return pick[0] if pick else None
 
 
-def scenario_estimates(sc: Scenario) -> dict[str, Estimate]:
-    """The published estimates of the scenario's ``estimates`` file (empty when it has none)."""
-    for f in sc.inputs:
-        if f.role == "estimates":
-            return load_estimates(sc.path.parent / f.path)
-    return {}
+def scenario_estimates(sc: Scenario) -> pd.DataFrame:
+    """The scenario's ``estimates`` file as a frame (empty when it names none)."""
+    from .audit import load_estimates_frame
+
+    path = next((sc.path.parent / f.path for f in sc.inputs if f.role == "estimates"), None)
+    return load_estimates_frame(path) if path is not None else pd.DataFrame()
 
 
-def market_definition(sc: Scenario, estimates: dict[str, Estimate]) -> str | None:
+def market_definition(sc: Scenario, estimates: pd.DataFrame) -> str | None:
     """The market definition the scenario measures: that of its history's cited sources, else
     of the estimates its anchors cite, else None."""
+    if estimates.empty:
+        return None
     hist = sc.history
     ids = list(hist.source_ids) if hist is not None else []
-    defs = sorted({estimates[i].definition for i in ids if i in estimates})
+    defs = sorted(set(estimates.loc[estimates["id"].isin(ids), "definition"]))
     if len(defs) == 1:
-        return defs[0]
+        return str(defs[0])
+    citations = {a.source for a in sc.anchors}
     cited = sorted(
-        {e.definition for e in estimates.values() for a in sc.anchors if a.source == e.citation}
+        {
+            str(r["definition"])
+            for r in estimates.to_dict("records")
+            if f"{r['publisher']}, {r['title']} ({r['url']})" in citations  # Estimate.citation
+        }
     )
-    if len(cited) == 1:
-        return cited[0]
-    return None
+    return cited[0] if len(cited) == 1 else None
 
 
 def market_filters(sc: Scenario, estimates: pd.DataFrame) -> dict[str, str]:
@@ -117,15 +121,13 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
 
     ``simulate=False`` skips the Monte Carlo simulation and the sensitivity analysis.
     """
-    from .audit import history_probability, load_estimates_frame, published_position
+    from .audit import history_probability, published_position
     from .simulation import sensitivity_scenario, simulate_scenario
 
     sc = result.scenario
     anchor = headline_anchor(sc)
-    known = scenario_estimates(sc)
-    definition = market_definition(sc, known)
-    path = next((sc.path.parent / f.path for f in sc.inputs if f.role == "estimates"), None)
-    estimates = load_estimates_frame(path) if path is not None else pd.DataFrame()
+    estimates = scenario_estimates(sc)
+    definition = market_definition(sc, estimates)
     filters = market_filters(sc, estimates)
     notes: list[str] = []
     simulation = sensitivity = None

@@ -508,16 +508,7 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         )
         _finish_money_chart(ax)
         ax.set_xlim(years[0], years[-1] + 0.9)
-        handles, texts = ax.get_legend_handles_labels()
-        # legend top to bottom in the order of the stack, the total first
-        ax.legend(
-            handles[::-1],
-            texts[::-1],
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            borderaxespad=0,
-        )
-        footnote(ax, _shares_note(sc), width=125)
+        _stack_legend(ax, sc)
     return fig
 
 
@@ -531,6 +522,15 @@ def _stack(
     )  # fmt: skip
     for p in polys:
         p.set_gid(gid)
+
+
+def _stack_legend(ax: Axes, sc: Scenario) -> None:
+    """Legend right of the chart, top to bottom in the order of the stack; the shares' note."""
+    handles, texts = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1], texts[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
+    footnote(ax, _shares_note(sc), width=125)
 
 
 def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
@@ -570,15 +570,7 @@ def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         ax.set_ylim(0, 1)
         ax.set_xlim(years[0], years[-1])
         year_axis(ax)
-        handles, texts = ax.get_legend_handles_labels()
-        ax.legend(
-            handles[::-1],
-            texts[::-1],
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            borderaxespad=0,
-        )
-        footnote(ax, _shares_note(sc), width=125)
+        _stack_legend(ax, sc)
     return fig
 
 
