@@ -237,7 +237,9 @@ def test_default_where_is_value() -> None:
         (999.6, 3, "$1T"),  # rounding decides the scale: never "$1000B"
         (0.9996, 3, "$1B"),  # never "$1000M"
         (0.0005, 3, "$0.5M"),  # below $1M stays in M
-        (1e6, 3, "$1000T"),  # T is the largest scale
+        (1e6, 3, "$1,000T"),  # T is the largest scale; its mantissa grouped in thousands
+        (1.52e8, 3, "$152,000T"),
+        (-1.23456789e9, 4, "-$1,235,000T"),
         (12.5, 3, "$12.5B"),
         (1570.0, 4, "$1.57T"),  # trailing zeros stripped
         (1570.0, 12, "$1.57T"),

@@ -347,7 +347,9 @@ def format_money(value_bn: float, *, digits: int = 3) -> str:
     Returns
     -------
     str
-        E.g. ``"$279B"``, ``"$1.57T"``, ``"$950M"``, ``"-$1.2B"``, ``"$0"``.
+        E.g. ``"$279B"``, ``"$1.57T"``, ``"$950M"``, ``"-$1.2B"``, ``"$0"``,
+        ``"$152,000T"`` (the ``T`` mantissa is grouped in thousands, as :func:`parse_money`
+        reads it).
 
     Raises
     ------
@@ -377,7 +379,7 @@ def format_money(value_bn: float, *, digits: int = 3) -> str:
         mantissa, unit = rounded, "B"
     else:
         mantissa, unit = rounded.scaleb(-3), "T"
-    text = format(mantissa, "f")
+    text = format(mantissa, ",f")  # a mantissa of T above 999 gets thousands separators
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{sign}${text}{unit}"
