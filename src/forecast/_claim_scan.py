@@ -1,0 +1,429 @@
+"""The text scanning behind :mod:`forecast.claims`: sentences, money amounts, years, CAGRs,
+projection cues and subjects.
+
+Regular expressions and small frozen records only; :func:`forecast.claims.extract` combines them
+into claims (the rules are in that module's docstring).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+# ------------------------------------------------------------------------------------------------
+# sentences
+# ------------------------------------------------------------------------------------------------
+
+_BOUNDARY: Final = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$€£¥₹])|\n\s*")
+_ABBREVIATIONS: Final = frozenset(
+    {"inc", "corp", "ltd", "co", "vs", "approx", "est", "no", "st", "dr", "mr", "ms", "mrs",
+     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+     "e.g", "i.e", "etc", "fig", "ca"}
+)  # fmt: skip
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every sentence: split at ``.!?`` followed by space and a capital,
+    digit or currency sign, and at line breaks; not after abbreviations (``U.S.``, ``Inc.``)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group().startswith((".", "!", "?")) and m.group()[0] == ".":
+            head = text[start : m.start()].split()
+            word = head[-1].lower() if head else ""
+            if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+                continue
+        end = m.start() + (0 if m.group().startswith("\n") else 1)
+        if text[start:end].strip():
+            out.append(_strip(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        out.append(_strip(text, start, len(text)))
+    return out
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    # a closing quote or bracket glued to the full stop belongs to the sentence
+    while end < len(text) and text[end] in "\"”’')]" and end > start and text[end - 1] in ".!?":
+        end += 1
+    return start, end
+
+
+# ------------------------------------------------------------------------------------------------
+# amounts
+# ------------------------------------------------------------------------------------------------
+
+_CURRENCY_PREFIX: Final[Mapping[str, str]] = {
+    "us$": "USD", "usd": "USD", "$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+    "¥": "CNY/JPY", "jpy": "JPY", "cny": "CNY", "rmb": "CNY", "₹": "INR", "inr": "INR",
+    "c$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD", "hk$": "HKD", "s$": "SGD",
+    "chf": "CHF", "₩": "KRW", "krw": "KRW",
+}  # fmt: skip
+_CURRENCY_SUFFIX: Final[Mapping[str, str]] = {
+    "usd": "USD", "us dollars": "USD", "u.s. dollars": "USD", "dollars": "USD",
+    "euros": "EUR", "euro": "EUR", "eur": "EUR", "yuan": "CNY", "rmb": "CNY", "cny": "CNY",
+    "pounds": "GBP", "gbp": "GBP", "yen": "JPY", "jpy": "JPY", "rupees": "INR", "inr": "INR",
+}  # fmt: skip
+_SCALE_WORDS: Final[Mapping[str, tuple[str, int]]] = {
+    "trillion": ("trillion", 3), "trillions": ("trillion", 3), "tn": ("trillion", 3),
+    "trn": ("trillion", 3), "t": ("trillion", 3),
+    "billion": ("billion", 0), "billions": ("billion", 0), "bn": ("billion", 0),
+    "bln": ("billion", 0), "b": ("billion", 0),
+    "million": ("million", -3), "millions": ("million", -3), "mn": ("million", -3),
+    "mln": ("million", -3), "mm": ("million", -3), "m": ("million", -3),
+}  # fmt: skip
+_COUNT_NOUNS: Final = frozenset(
+    {"people", "users", "devices", "units", "parameters", "tokens", "subscribers",
+     "smartphones", "connections", "downloads", "transactions", "hours", "tonnes", "tons",
+     "barrels", "passengers", "visitors", "jobs", "workers", "customers", "vehicles",
+     "images", "queries", "requests", "records", "views", "miles", "kilometres", "km",
+     "years", "times", "citizens", "residents", "internet", "active", "monthly", "daily"}
+)  # fmt: skip
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_PRE = r"(?:US\$|USD|EUR|GBP|JPY|CNY|RMB|INR|CAD|AUD|CHF|KRW|HK\$|C\$|A\$|S\$|\$|€|£|¥|₹|₩)"
+_SCALE_LONG = r"(?i:trillions?|billions?|millions?|tn|trn|bn|bln|mn|mln|mm)"  # Billion, BILLION
+_SCALE = rf"(?:\s?{_SCALE_LONG}|[TBM](?![A-Za-z])|[tbm](?![A-Za-z]))"
+_POST = (  # \s, not a space: _MONEY is VERBOSE
+    r"(?:US\sdollars|U\.S\.\sdollars|dollars|USD|euros?|EUR|yuan|RMB|CNY|pounds|GBP|yen|JPY"
+    r"|rupees|INR)"
+)
+_MONEY: Final = re.compile(
+    rf"""
+    (?<![\w.,$€£¥₹₩])
+    (?P<pre>{_PRE})?\s?
+    (?P<n1>{_NUM})(?P<s1>{_SCALE})?
+    (?:\s?(?P<sep>-|–|—|to|and)\s?(?(pre)(?P<pre2>{_PRE})?|)\s?(?P<n2>{_NUM}))?
+    (?P<s2>{_SCALE})(?![\w])
+    (?:\s(?P<post>{_POST})\b)?
+    """,
+    re.VERBOSE,
+)
+
+
+_HALF: Final = re.compile(
+    rf"(?<![\w.,$€£¥₹₩])(?P<pre>{_PRE})?\s?(?P<n>half\s+an?|a\s+half)\s+"
+    rf"(?P<s>(?i:trillion|billion|million))\b(?:\s(?P<post>{_POST})\b)?",
+    re.IGNORECASE,
+)  # "half a trillion dollars"
+
+
+@dataclass(frozen=True)
+class _Amount:
+    start: int
+    end: int
+    native: float
+    low: float | None
+    high: float | None
+    currency: str | None
+    scale: str
+    number: str
+
+
+def _billions(number: str, scale_word: str) -> tuple[float, str]:
+    name, exp = _SCALE_WORDS[scale_word.strip().lower()]
+    return float(Decimal(number.replace(",", "")).scaleb(exp)), name
+
+
+def _amounts(sentence: str, offset: int) -> list[_Amount]:
+    out = []
+    for m in _MONEY.finditer(sentence):
+        pre = (m["pre"] or m["pre2"] or "").lower()
+        post = (m["post"] or "").lower()
+        s1 = m["s1"]
+        if len(m["s2"].strip()) == 1 and not pre:
+            continue  # "5m", "3T" without a currency: metres, tonnes, a model name...
+        currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
+        if currency is None:
+            nxt = sentence[m.end() :].split()
+            if nxt and nxt[0].strip(",.;:").lower() in _COUNT_NOUNS:
+                continue
+        hi, scale = _billions(m["n2"] or m["n1"], m["s2"])
+        if m["n2"]:
+            lo, _ = _billions(m["n1"], s1 or m["s2"])
+            native, number = (lo + hi) / 2, f"{m['n1']}-{m['n2']}"
+            low, high = lo, hi
+        else:
+            native, number, low, high = hi, m["n1"], None, None
+        out.append(
+            _Amount(
+                offset + m.start(), offset + m.end(), native, low, high, currency, scale, number
+            )
+        )
+    for h in _HALF.finditer(sentence):
+        pre, post = (h["pre"] or "").lower(), (h["post"] or "").lower()
+        currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
+        if currency is None:
+            continue  # "half a billion people": only money with its currency stated
+        whole, scale = _billions("1", h["s"])
+        number = " ".join(h["n"].split())
+        out.append(
+            _Amount(offset + h.start(), offset + h.end(), whole / 2, None, None, currency, scale,
+                    number)
+        )  # fmt: skip
+    return sorted(out, key=lambda a: a.start)
+
+
+# ------------------------------------------------------------------------------------------------
+# years, CAGRs, cues
+# ------------------------------------------------------------------------------------------------
+
+_YEAR: Final = re.compile(
+    r"""
+    (?P<prep>\b(?:by|in|to|through|until|till|for|before|of)\s+(?:the\s+end\s+of\s+)?)?
+    (?:
+        \b(?:FY|fiscal(?:\s+year)?)\s?'?(?P<fy>(?:19|20)?\d\d)\b
+      | \b(?P<y>(?:19|20)\d\d)\b(?![-–]\d|\s?(?:billion|million|trillion|bn|%))
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_VAGUE: Final = re.compile(
+    r"\b(?:by\s+(?:the\s+)?end\s+of\s+(?:the|this)\s+decade|by\s+(?:the\s+)?decade'?s\s+end"
+    r"|by\s+decade-end|in\s+the\s+coming\s+(?:years|decade)"
+    r"|(?:with)?in\s+the\s+next\s+(?:few|two|three|five|ten|\d+)\s+years"
+    r"|within\s+(?:a|one|two|three|five|ten|\d+)\s+(?:years?|decades?)"
+    r"|over\s+the\s+next\s+decade|by\s+mid-century|in\s+the\s+(?:near|long)\s+term)\b",
+    re.IGNORECASE,
+)
+_RATE = (
+    r"(?:(?P<lo>\d{1,2}(?:\.\d+)?)\s?(?:%|percent)?\s?(?:-|–|to)\s?)?"  # "25-35%": a range
+    r"(?P<r>\d+(?:\.\d+)?)\s?(?:%|percent|per\s+cent)"
+)
+
+
+def _rate(n: int) -> str:
+    return _RATE.replace("?P<lo>", f"?P<lo{n}>").replace("?P<r>", f"?P<r{n}>")
+
+
+_CAGR: Final = re.compile(
+    rf"""
+    (?:\b(?:CAGR|compound(?:ed)?\s+annual\s+growth\s+rate(?:\s*\(CAGR\))?)\s+
+        (?:of\s+)?(?:about\s+|around\s+|approximately\s+|nearly\s+|roughly\s+|over\s+)?{_RATE})
+    | (?:{_rate(2)}\s+(?:CAGR|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?
+        |a\s+year|per\s+year|per\s+annum|annually|each\s+year)\b)
+    | (?:\bCAGR\s+(?P<a3>(?:19|20)\d\d)\s*[-–]\s*(?P<b3>(?:19|20)?\d\d)\)?\s+(?:of\s+)?{_rate(3)})
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)  # the third form is Statista's "(CAGR 2025-2031) of 26.60%"
+_SPAN: Final = re.compile(
+    r"\A[,;]?\s*\(?(?:(?:from|between|over|during|for|in|through)\s+)?(?:the\s+)?"
+    r"(?:(?:forecast\s+)?period\s+|years\s+)?(?:of\s+)?\(?(?P<a>(?:19|20)\d\d)\s*"
+    r"(?:-|–|—|to|and|through)\s*(?P<b>(?:19|20)?\d\d)\b\)?",
+    re.IGNORECASE,
+)
+_CUE: Final = re.compile(
+    r"\b(?:forecast\w*|project(?:ed|s|ion|ions)?|expect\w*|estimat\w*|anticipat\w*|predict\w*"
+    r"|could|will|would|may|might|should|set\s+to|poised|on\s+track|likely|outlook|target\w*"
+    r"|plan\w*\s+to|aim\w*\s+to|grow|surge|rise|climb|reach|hit|exceed|surpass|top|double"
+    r"|triple|CAGR|by\s+(?:FY\s?)?(?:19|20)\d\d|by\s+(?:the\s+)?end\s+of)\b",
+    re.IGNORECASE,
+)
+_QUAL = (
+    r"(?:an?\s+estimated|estimated|about|around|approximately|approx\.|nearly|roughly|some|over"
+    r"|more\s+than|almost|just\s+(?:over|under)|close\s+to|an?)"
+)
+_ACTUAL: Final = re.compile(
+    rf"\b(?:was|were|stood\s+at|stands\s+at|is\s+currently|currently|totall?ed|amounted\s+to|accounted\s+for|generated|reached"
+    rf"|valued\s+at|estimated\s+at|worth|at|from|of)\s*(?:{_QUAL}\s*)*\s*$",
+    re.IGNORECASE,
+)
+_FUTURE_VALUED: Final = re.compile(
+    rf"\b(?:be|being|become)\s+(?:valued\s+at|worth|estimated\s+at)\s*(?:{_QUAL}\s*)*$"
+    rf"|(?:reach|hit|exceed|surpass|top|to|total)\s+(?:{_QUAL}\s*)*$"
+    rf"|\b(?:resulting\s+in|reach(?:ing)?|to)\s+(?:an?\s+)?(?:(?:total\s+)?market\s+)?"
+    rf"(?:volume|size|value|valuation)\s+of\s*(?:{_QUAL}\s*)*$",
+    re.IGNORECASE,
+)
+_REALISED: Final = re.compile(
+    rf"\b(?:actually|already|in\s+fact|eventually)\s+(?:hit|reached|stood\s+at|was|were"
+    rf"|came\s+in\s+at|totall?ed|grew\s+to|rose\s+to|amounted\s+to)\s*(?:{_QUAL}\s*)*$",
+    re.IGNORECASE,
+)  # "it actually hit $300 billion": an outcome, not a projection
+_CURRENT_BEFORE: Final = re.compile(
+    rf"\b(?:stands?\s+at|is\s+currently|currently(?:\s+\w+)?(?:\s+at)?|is\s+now|today\s+at"
+    rf"|at\s+present)\s*(?:{_QUAL}\s*)*$",
+    re.IGNORECASE,
+)
+_CURRENT_AFTER: Final = re.compile(
+    r"\A\s*(?:today|currently|now|at\s+present|this\s+year)\b", re.IGNORECASE
+)
+_CLAUSE_BREAK: Final = re.compile(r"[;:]|,\s*(?:but|while|whereas|although)\b", re.IGNORECASE)
+_BASE_AFTER: Final = re.compile(
+    rf"\A[^;:]{{0,30}}?\b(?:up\s+)?from\s+(?:{_QUAL}\s*)*\Z", re.IGNORECASE
+)  # "... by 2030 from US$ 20.65 billion in 2023"
+_LOWER_BOUND: Final = re.compile(
+    r"\b(?P<q>more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|exceed(?:s|ing)?"
+    r"|surpass(?:es|ing)?)\s*\Z",
+    re.IGNORECASE,
+)
+_UPPER_BOUND: Final = re.compile(
+    r"\b(?P<q>up\s+to|as\s+much\s+as|at\s+most|less\s+than|under)\s*\Z", re.IGNORECASE
+)
+_PAST_PROJECTION: Final = re.compile(
+    r"\bhad\s+(?:been\s+)?(?:predicted|projected|forecast|expected|estimated)\b", re.IGNORECASE
+)
+_PAST_CUE_BLOCKERS: Final = re.compile(
+    r"\b(?:was|were|had\s+been|stood|reached|totall?ed)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class _Year:
+    start: int
+    end: int
+    year: int | None
+    text: str
+    vague: bool
+
+
+def _years(sentence: str, offset: int, blocked: list[tuple[int, int]]) -> list[_Year]:
+    out = []
+    for m in _YEAR.finditer(sentence):
+        s, e = offset + m.start(), offset + m.end()
+        if any(a <= s < b or a < e <= b for a, b in blocked):
+            continue
+        raw = m["fy"] or m["y"]
+        year = int(raw) if len(raw) == 4 else 2000 + int(raw)
+        out.append(_Year(s, e, year, m.group().strip(), False))
+    for m in _VAGUE.finditer(sentence):
+        out.append(_Year(offset + m.start(), offset + m.end(), None, m.group(), True))
+    return sorted(out, key=lambda y: y.start)
+
+
+@dataclass(frozen=True)
+class _Cagr:
+    rate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    start: int | None = None
+    end: int | None = None
+    blocked: tuple[tuple[int, int], ...] = ()
+
+
+def _cagr(sentence: str, offset: int) -> _Cagr:
+    """The sentence's CAGR: a range "25-35%" gives its midpoint with ``low``/``high`` kept."""
+    m = _CAGR.search(sentence)
+    if m is None:
+        return _Cagr()
+    hi = float(m["r"] or m["r2"] or m["r3"]) / 100
+    raw_lo = m["lo"] or m["lo2"] or m["lo3"]
+    lo = float(raw_lo) / 100 if raw_lo is not None and float(raw_lo) / 100 < hi else None
+    rate = hi if lo is None else (lo + hi) / 2
+    blocked = [(offset + m.start(), offset + m.end())]
+    if m["a3"]:
+        a, b = int(m["a3"]), m["b3"]
+    elif span := _SPAN.search(sentence[m.end() :]):
+        a, b = int(span["a"]), span["b"]
+        blocked.append((offset + m.end() + span.start(), offset + m.end() + span.end()))
+    else:  # "(2024-2030) at a CAGR of ..." or "between 2023 and 2030, ... CAGR"
+        before = re.search(
+            r"\b(?:between|from|over|during)\s+(?P<a>(?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
+            r"(?P<b>(?:19|20)?\d\d)\b",
+            sentence[: m.start()],
+        )
+        if before is None:
+            return _Cagr(rate, lo, hi if lo is not None else None, None, None, tuple(blocked))
+        a, b = int(before["a"]), before["b"]
+        blocked.append((offset + before.start(), offset + before.end()))
+    end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
+    return _Cagr(rate, lo, hi if lo is not None else None, a, end, tuple(blocked))
+
+
+# ------------------------------------------------------------------------------------------------
+# subjects
+# ------------------------------------------------------------------------------------------------
+
+_HEAD: Final = re.compile(
+    r"\b(?:market|markets|industry|industries|sector|segment|spending|spend|revenues?|sales"
+    r"|investments?|economy|opportunity|TAM)\b",
+    re.IGNORECASE,
+)
+_STOP: Final = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "its", "their", "our", "his", "her",
+     "which", "who", "and", "or", "but", "while", "with", "as", "says", "said", "say",
+     "expects", "expect", "estimates", "predicts", "forecasts", "projects", "believes",
+     "according", "to", "is", "are", "was", "were", "will", "could", "would", "by", "at",
+     "from", "than", "whose", "sees", "puts", "notes", "report", "reports", "analysts",
+     "experts", "when", "if", "then", "so", "be", "been", "has", "have", "had", "total",
+     "reach", "hit", "grow", "of", "for", "in", "on", "it", "where", "whole"}
+)  # fmt: skip
+_CONNECTORS: Final = frozenset({"of", "for", "in", "on", "from"})
+_LOWER_FIRST: Final = frozenset(
+    {"global", "worldwide", "world", "total", "generative", "enterprise", "annual", "overall",
+     "cloud", "industrial", "consumer", "corporate", "public", "private", "digital", "ai-driven"}
+)  # fmt: skip
+_AUX: Final = re.compile(
+    r"\s*(?:is|are|was|were|will|could|would|may|might|should|can|to|be|has|have|had|expected"
+    r"|projected|set|poised|alone|itself|globally|worldwide|,|;|:|\(|\d)",
+    re.IGNORECASE,
+)
+_WORD: Final = re.compile(r"[A-Za-z][\w’'&./-]*")
+
+
+def _subject_at(clause: str, head: re.Match[str], sentence_initial: int) -> str:
+    """Noun phrase around the head noun matched in ``clause``."""
+    words = list(_WORD.finditer(clause[: head.start()]))
+    take: list[re.Match[str]] = []
+    for w in reversed(words):
+        gap = clause[w.end() : (take[0].start() if take else head.start())]
+        if gap.strip() or len(take) >= 6:  # punctuation between words ends the phrase
+            break
+        token = w.group()
+        if token.lower() in _STOP and token.lower() not in _CONNECTORS:
+            break
+        if token.lower() in _CONNECTORS and (not take or take[0].group().lower() in _CONNECTORS):
+            break
+        take.insert(0, w)
+    while take and take[0].group().lower() in _CONNECTORS:
+        take.pop(0)
+    start = take[0].start() if take else head.start()
+    end = head.end()
+    tail = re.match(
+        r"\s+(?:for|on|from|in|of)\s+((?:(?!(?:is|are|was|were|will|could|would|may|to|by|at"
+        r"|and|alone|the|a|an|keeps|grows|continues|remains|has|have|looks|seems|stands|hits"
+        r"|reaches|rises|expands|could|should|might|can)\b)[A-Za-z][\w’'&./-]*\s?){1,4})",
+        clause[end:],
+    )
+    if tail and not _AUX.match(tail.group(1)):
+        end += tail.end(0) - (1 if tail.group(0).endswith(" ") else 0)
+    phrase = " ".join(clause[start:end].split()).rstrip(".,;:")
+    first = phrase.split()[0]
+    if start == sentence_initial and first.lower() in _LOWER_FIRST:
+        phrase = first.lower() + phrase[len(first) :]
+    return phrase
+
+
+_MEASURE: Final = frozenset({"revenue", "revenues", "sales", "spending", "spend"})
+
+
+def _subject(clause: str, after: str, sentence_initial: int) -> str:
+    heads = list(_HEAD.finditer(clause))
+    if heads:
+        head = heads[0]
+        # "Revenue in the AI market": the market is the subject, not the measure
+        if head.group().lower() in _MEASURE and len(heads) > 1:
+            gap = clause[head.end() : heads[1].start()]
+            if re.fullmatch(r"\s+(?:in|of)\s+(?:the\s+)?[A-Za-z][\w’'&. -]{0,40}\s", gap):
+                head = heads[1]
+        return _subject_at(clause, head, sentence_initial)
+    m = re.match(
+        r"\s*(?:(?:annually|a\s+year|per\s+year|each\s+year)\s+)?"
+        r"(?:(?:to|into|for|in|on)\s+)?(?:the\s+)?"
+        r"((?:[A-Za-z][\w’'&./-]*\s){0,3}?)(?P<h>" + _HEAD.pattern[2:-2] + r")\b",
+        after,
+        re.IGNORECASE,
+    )  # "$15.7 trillion to the global economy", "a $500 billion AI chip market"
+    if m:
+        return " ".join((m.group(1) + m["h"]).split())
+    return ""
+
+
+_BARE: Final = frozenset({"market", "market size", "industry", "sector"})
