@@ -1,7 +1,8 @@
 """Checking a claimed figure against the published record and history-fitted models.
 
 The computations only; :mod:`forecast.audit_report` turns them into a verdict, a table and a
-report section, and :mod:`forecast.cli_claims` into the ``audit`` command.
+report section, and :mod:`forecast.cli_claims` into the ``audit`` command. The markets, their
+definitions and the estimates file live in :mod:`forecast.markets` (re-exported here).
 
 * :func:`published_position`: where a value sits among published forecasts of one definition
   and year (rank, percentile, nearest rows, spread across a publisher's editions) and which
@@ -21,19 +22,22 @@ ties with a value it equals and ranks after every value above it.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from .data import read_csv
-from .errors import DataError, ForecastError, near_miss
+from .errors import ForecastError, near_miss
+from .markets import (
+    DEFINITION_LABELS,
+    MARKETS,
+    Market,
+    default_data_dir,
+    load_estimates_frame,
+    resolve_market,
+)
 from .models import GrowthModel, cagr
 
 __all__ = [
@@ -47,211 +51,6 @@ __all__ = [
     "published_position",
     "resolve_market",
 ]
-
-DEFINITION_LABELS: Final[Mapping[str, str]] = {
-    "research_firm_market_size": "research-firm market size",
-    "statista_market_insights": "Statista Market Insights revenue",
-    "statista_chart": "Statista chart readings",
-    "publisher_own_market": "publisher-specific market definitions",
-    "idc_spending_guide": "IDC end-user spending",
-    "idc_ai_tracker": "IDC AI Tracker revenue",
-    "gartner_ai_spending": "Gartner AI spending",
-    "generative_ai": "generative-AI-only figures",
-    "gdp_impact": "GDP impact (not a market size)",
-    "china_core_industry": "China core AI industry scale",
-    "china_spending": "China AI spending",
-    "sector_market": "sector sub-markets",
-    "not_ai": "non-AI figures",
-}
-"""Plain words for the definition keys of ``data/ai_market_estimates.csv`` (see data/README)."""
-
-
-# ------------------------------------------------------------------------------------------------
-# markets
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Market:
-    """A market name a user may write, the definition it maps to and the row filters."""
-
-    name: str
-    definition: str
-    filters: Mapping[str, str]
-    aliases: tuple[str, ...] = ()
-
-
-_GLOBAL_TOTAL = {"region": "Global", "segment": "Total AI"}
-MARKETS: Final[tuple[Market, ...]] = (
-    Market(
-        "global AI",
-        "research_firm_market_size",
-        _GLOBAL_TOTAL,
-        (
-            "global ai market",
-            "ai",
-            "ai market",
-            "global artificial intelligence",
-            "artificial intelligence",
-            "artificial intelligence market",
-            "global artificial intelligence market",
-            "worldwide ai",
-            "world ai",
-        ),
-    ),
-    Market(
-        "global AI spending (IDC)",
-        "idc_spending_guide",
-        {"region": "Global"},
-        ("ai spending", "global ai spending", "idc ai spending", "worldwide ai spending"),
-    ),
-    Market(
-        "global AI spending (Gartner)",
-        "gartner_ai_spending",
-        {"region": "Global"},
-        ("gartner ai spending",),
-    ),
-    Market(
-        "generative AI",
-        "generative_ai",
-        {"region": "Global", "segment": "Generative AI"},
-        ("genai", "gen ai", "global generative ai", "generative ai market"),
-    ),
-    Market(
-        "AI GDP impact",
-        "gdp_impact",
-        {"region": "Global", "segment": "GDP impact"},
-        ("ai gdp", "gdp impact", "economic impact of ai"),
-    ),
-    Market(
-        "US AI",
-        "research_firm_market_size",
-        {"region": "United States", "segment": "Total AI"},
-        ("us ai", "u.s. ai", "usa ai", "united states ai", "american ai", "us ai market"),
-    ),
-    Market(
-        "China AI",
-        "research_firm_market_size",
-        {"region": "China", "segment": "Total AI"},
-        ("china ai market", "chinese ai"),
-    ),
-    Market(
-        "China core AI industry",
-        "china_core_industry",
-        {"region": "China", "segment": "Core AI industry"},
-        ("china core ai", "china ai core industry"),
-    ),
-    Market(
-        "AI in healthcare",
-        "sector_market",
-        {"region": "Global", "segment": "Healthcare"},
-        ("healthcare ai", "ai healthcare", "global ai in healthcare"),
-    ),
-    Market(
-        "AI in retail",
-        "sector_market",
-        {"region": "Global", "segment": "Retail"},
-        ("retail ai", "ai retail"),
-    ),
-)
-"""Markets the audit knows, with aliases (matched case-insensitively, spaces collapsed)."""
-
-
-def _norm(name: str) -> str:
-    """Lower case, hyphens and spaces collapsed, possessives and "the" dropped, and a trailing
-    "market", "industry" or "sector" (with or without "size") removed: "China's AI market" and
-    "The AI in healthcare market size" read as "china ai" and "ai in healthcare"."""
-    s = " ".join(name.replace("-", " ").replace("\u2019", "'").lower().split())
-    s = re.sub(r"'s?(?=\s|$)", "", s)
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"\s+(?:market|industry|sector)s?(?:\s+size)?$", "", s)
-    return s.removesuffix(" size")
-
-
-def resolve_market(name: str, *, where: str = "--market", hint: str = "") -> Market:
-    """The :class:`Market` a name or alias refers to.
-
-    Matching is case-insensitive and ignores possessives, a leading "the" and a trailing
-    "market"/"industry"/"sector" (see :func:`_norm`); a leading "global" or "worldwide" is
-    dropped when the name does not match with it. ``where`` names the input in the error
-    message (the flag, or a claims file's claim); ``hint`` ends it.
-
-    Raises
-    ------
-    ForecastError
-        For an unknown name; the message lists the markets that exist.
-    """
-    key = _norm(name)
-    keys = [key]
-    for lead in ("global ", "worldwide "):
-        if key.startswith(lead):
-            keys.append(key.removeprefix(lead))
-    for k in keys:
-        for m in MARKETS:
-            if k == _norm(m.name) or k in {_norm(a) for a in m.aliases}:
-                return m
-    names = [m.name for m in MARKETS]
-    raise ForecastError(
-        f"{where}: must name a market with published estimates ({'; '.join(names)}); got "
-        f"{name!r}{near_miss(name, names)}{hint}"
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# estimates
-# ------------------------------------------------------------------------------------------------
-
-_ESTIMATES_FILE = "ai_market_estimates.csv"
-_HISTORY_FILE = Path("history") / "global_ai_gvr.csv"
-
-
-def default_data_dir() -> Path:
-    """``data/`` of this checkout (beside ``src/``), else ``./data``."""
-    here = Path(__file__).resolve().parents[2] / "data"
-    for d in (here, Path.cwd() / "data"):
-        if (d / _ESTIMATES_FILE).is_file():
-            return d
-    raise DataError(
-        f"{here / _ESTIMATES_FILE}: the published estimates must exist; got no such file "
-        "(pass --estimates PATH)"
-    )
-
-
-def default_history_file() -> Path:
-    """The Grand View global history series in :func:`default_data_dir`."""
-    return default_data_dir() / _HISTORY_FILE
-
-
-_NUMERIC = ("year", "value_usd_bn", "cagr_pct", "cagr_start", "cagr_end")
-
-
-@cache
-def _load_cached(path: str, mtime_ns: int) -> pd.DataFrame:
-    raw = read_csv(path, what="estimates file")
-    missing = [c for c in ("id", "publisher", "definition", *_NUMERIC[:2]) if c not in raw]
-    if missing:
-        raise DataError(f"{path}: the estimates file must have column {missing[0]!r}; got none")
-    frame = raw.copy()
-    for col in _NUMERIC:
-        if col in frame:
-            frame[col] = pd.to_numeric(frame[col].str.replace(",", ""), errors="coerce")
-    for col in ("attributed", "approximate"):
-        if col in frame:
-            frame[col] = frame[col].str.strip().str.lower() == "true"
-    frame = frame[frame["value_usd_bn"].notna() & frame["year"].notna()].copy()
-    frame["year"] = frame["year"].astype(int)
-    return frame.reset_index(drop=True)
-
-
-def load_estimates_frame(path: Path | str | None = None) -> pd.DataFrame:
-    """Published estimates with a USD value as a DataFrame (numbers parsed, booleans as bool).
-
-    Rows without ``value_usd_bn`` (CNY-only sources) are left out: no currency is converted.
-    """
-    p = Path(path) if path is not None else default_data_dir() / _ESTIMATES_FILE
-    if not p.is_file():
-        raise DataError(f"{p}: the estimates file must exist; got no such file")
-    return _load_cached(str(p), p.stat().st_mtime_ns).copy()
 
 
 def _select(

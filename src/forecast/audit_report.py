@@ -19,21 +19,23 @@ import pandas as pd
 from ._textfmt import money, pct
 from ._version import __version__
 from .audit import (
-    DEFINITION_LABELS,
     EVIDENCE_SEED,
-    Market,
-    default_data_dir,
-    default_history_file,
     history_probability,
     implied_cagrs,
-    load_estimates_frame,
     near_matches,
     published_position,
-    resolve_market,
     stated_tolerance,
 )
 from .data import load_series, sha256_file
 from .errors import ForecastError
+from .markets import (
+    DEFINITION_LABELS,
+    Market,
+    default_data_dir,
+    default_history_file,
+    load_estimates_frame,
+    resolve_market,
+)
 
 __all__ = ["AuditResult", "audit_claim", "audit_files", "audit_section", "audit_text"]
 

@@ -161,7 +161,7 @@ def _words(value_usd_bn: float, digits: int) -> str:
 
 
 def _market_name(subject: str) -> str | None:
-    from .audit import resolve_market
+    from .markets import resolve_market
 
     try:
         return resolve_market(subject).name
@@ -180,7 +180,7 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
     when there is a single anchor year; with one anchor and no CAGR the file still validates
     but carries a TODO, since a curve cannot be fitted to one point.
     """
-    from .audit import default_data_dir
+    from .markets import default_data_dir
     from .money import format_money
 
     usable = [c for c in claims if c.value_usd_bn is not None and c.year is not None]
@@ -354,8 +354,8 @@ def _claim_args(rec: dict[str, Any], path: Path, i: int) -> dict[str, Any]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import resolve_market
     from .audit_report import audit_claim, audit_text
+    from .markets import resolve_market
 
     jobs: list[dict[str, Any]] = []
     if args.claim:

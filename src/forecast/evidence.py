@@ -58,7 +58,7 @@ def headline_anchor(sc: Scenario) -> Anchor | None:
 
 def scenario_estimates(sc: Scenario) -> pd.DataFrame:
     """The scenario's ``estimates`` file as a frame (empty when it names none)."""
-    from .audit import load_estimates_frame
+    from .markets import load_estimates_frame
 
     path = next((sc.path.parent / f.path for f in sc.inputs if f.role == "estimates"), None)
     return load_estimates_frame(path) if path is not None else pd.DataFrame()
