@@ -380,7 +380,10 @@ def test_out_is_a_file(ws: Workspace, run_cli: Callable[..., Result]) -> None:
 @pytest.fixture(scope="module")
 def variants_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     out = tmp_path_factory.mktemp("variants") / "out"
-    res = call_main("run", *(SCENARIOS / f"{v}.toml" for v in VARIANTS), "--out", out)
+    # CSVs and the comparison table only: the reports are tested in test_report_scenario.py
+    res = call_main(
+        "run", *(SCENARIOS / f"{v}.toml" for v in VARIANTS), "--out", out, "--no-report"
+    )
     return res, out
 
 

@@ -57,13 +57,26 @@ def test_run_auto_scenario(tmp_path: Path, run_cli: Callable[..., Result]) -> No
     seg = pd.read_csv(out / "global-ai-auto" / "segments.csv")
     total = seg.groupby("year")["mean"].sum().to_numpy()
     assert total == pytest.approx(proj["mean"].to_numpy(), rel=1e-9)
+    folder = out / "global-ai-auto"  # the report of a statistical model
+    for name in (
+        "report.html",
+        "report.md",
+        "workbook.xlsx",
+        "charts/fan.png",
+        "charts/models.svg",
+    ):
+        assert (folder / name).stat().st_size > 0, name
+    md = (folder / "report.md").read_text("utf-8")
+    assert "| model | auto |" in md and "**Projection 2030:**" in md
 
 
 def test_run_prints_auto_next_to_growth_curves(
     tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
     path = _write(tmp_path, AUTO)
-    res = run_cli("run", path, SCENARIOS / "global-ai-2030.toml", "--out", tmp_path / "out")
+    res = run_cli(
+        "run", path, SCENARIOS / "global-ai-2030.toml", "--out", tmp_path / "out", "--no-report"
+    )
     assert res.code == 0, res.err
     assert "not used to calibrate" in res.out
     table = res.out.split("scenario ", 1)[1]
@@ -124,7 +137,8 @@ def test_every_fast_statistical_model_runs(
 ) -> None:
     body = f'name = "s-{family.replace("_", "-")}"\n[model]\nfamily = "{family}"\n'
     path = _write(tmp_path, body)
-    res = run_cli("run", path, "--out", tmp_path / "out", "--json")
+    # the report of a statistical model is tested once, in test_run_auto_scenario
+    res = run_cli("run", path, "--out", tmp_path / "out", "--json", "--no-report")
     assert res.code == 0, res.err
     (summary,) = json.loads(res.out)
     assert summary["report_years"][-1]["year"] == 2035
@@ -218,7 +232,12 @@ def test_cagr_starts_from_the_last_actual_value_for_every_model(
     assert fitted == pytest.approx(growth.fit.implied_cagr(2025, 2030))
     assert fitted != pytest.approx(growth.summary()["derived"]["cagr_2025_2030"], rel=1e-6)
     res = run_cli(
-        "run", _write(tmp_path, AUTO), SCENARIOS / "global-ai-2030.toml", "--out", tmp_path / "o"
+        "run",
+        _write(tmp_path, AUTO),
+        SCENARIOS / "global-ai-2030.toml",
+        "--out",
+        tmp_path / "o",
+        "--no-report",
     )
     assert res.code == 0, res.err
     table = res.out[res.out.index("scenario  ") :]
