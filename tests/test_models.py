@@ -394,7 +394,7 @@ def test_prediction_intervals_cover_at_nominal_rates(name: str, reps: int) -> No
         clean = fam(np.concatenate([t, future]), np.array(truth), 2025.0)
         noisy = clean * np.exp(sigma * rng.standard_normal(len(clean)))
         fit = GrowthModel(name).fit(t, noisy[: len(t)])
-        frame = fit.forecast(future, levels=(80, 95), draws=1000, seed=rep)
+        frame = fit.forecast(future, levels=(80, 95), draws=1000, seed=rep, start="fitted")
         actual = noisy[len(t) :]
         for level in (80, 95):
             inside = (frame[f"lo-{level}"] <= actual) & (actual <= frame[f"hi-{level}"])
@@ -427,7 +427,8 @@ def test_intervals_stay_calibrated_with_few_degrees_of_freedom() -> None:
         t = np.arange(2000, 2006, dtype=float)
         y = 100 * 1.2 ** (t - 2000) * np.exp(0.1 * rng.standard_normal(len(t)))
         fit = GrowthModel("exponential").fit(t[:5], y[:5])
-        frame = fit.forecast([2005.0], levels=(80, 95), draws=2000, seed=rep)
+        # independent noise around the curve: the model of start = "fitted"
+        frame = fit.forecast([2005.0], levels=(80, 95), draws=2000, seed=rep, start="fitted")
         for level in (80, 95):
             hits[level] += int(frame[f"lo-{level}"][0] <= y[5] <= frame[f"hi-{level}"][0])
     assert 0.74 <= hits[80] / reps <= 0.86, hits

@@ -233,8 +233,10 @@ def test_fan_chart_bands_from_a_simulation(sim: ScenarioSimulation) -> None:
     res = run_scenario(UNCERTAIN)
     fig = fan_chart(res, simulation=sim)
     labels = legend_texts(fig)
-    assert len(bands(fig)) == 3  # 5-95, 10-90, 25-75 of the default quantiles
-    assert {"90% of draws", "80% of draws", "50% of draws", "Monte Carlo median"} <= set(labels)
+    # 5-95, 10-90, 25-75 of the default quantiles and 2.5-97.5 of the scenario's 95% level
+    assert len(bands(fig)) == 4
+    assert {"95% of draws", "90% of draws", "80% of draws", "50% of draws"} <= set(labels)
+    assert "Monte Carlo median" in labels
     median_2035 = sim.quantiles.query("series == 'total' and year == 2035 and quantile == 0.5")
     assert money(float(median_2035["value"].iloc[0])) in [unescaped(t) for t in texts(fig)]
 
@@ -400,7 +402,7 @@ def test_anchor_draws_match_the_anchor_probability(sim: ScenarioSimulation) -> N
     r = sim.result
     assert set(r.anchor_draws) == {2030}
     draws = r.anchor_draws[2030]
-    assert draws.dtype == np.float32 and draws.shape == (r.valid,)
+    assert draws.dtype == np.float64 and draws.shape == (r.valid,)
     assert float(np.mean(draws >= 1570.0)) == r.anchors[0]["probability"]
     i = list(r.years).index(2030)
     assert np.median(draws) == pytest.approx(r.values[0, r.quantiles.index(0.5), i], rel=1e-6)

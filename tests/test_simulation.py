@@ -98,7 +98,9 @@ def test_same_seed_identical_across_chunk_sizes_and_different_seed_differs(
     )
     assert sc.assumptions is not None
     for chunk in (1000, 4099, 65_536):
-        b = simulate(a.fit, years, sc.assumptions, a.spec, segments=seg, chunk=chunk)
+        b = simulate(
+            a.fit, years, sc.assumptions, a.spec, segments=seg, levels=sc.levels, chunk=chunk
+        )
         assert np.array_equal(a.result.values, b.values), chunk
         assert np.array_equal(a.result.mean, b.mean), chunk
     c = simulate_scenario(sc, draws=30_000, seed=1)
@@ -310,6 +312,8 @@ def test_layers_without_assumptions_on_a_segmented_scenario() -> None:
 
 
 def test_cagr_matches_the_run_when_nothing_is_uncertain() -> None:
+    """With nothing drawn, every draw is the point path: the growth rate from the last actual
+    value is the run's headline rate (issue 12: not the fitted curve's own rate)."""
     from forecast.projection import run_scenario
 
     run = run_scenario(Path("scenarios/global-ai-2030.toml"))
@@ -317,7 +321,8 @@ def test_cagr_matches_the_run_when_nothing_is_uncertain() -> None:
         Path("scenarios/global-ai-2030.toml"), draws=100, layers=("assumptions",)
     )
     rates = sim.result.cagr["2025-2030"]
-    np.testing.assert_allclose(rates, run.fit.implied_cagr(2025, 2030), rtol=1e-5)
+    np.testing.assert_allclose(rates, run.cagr_to(2030), rtol=1e-12)
+    assert abs(run.cagr_to(2030) - run.fit.implied_cagr(2025, 2030)) > 1e-3  # not the curve's
 
 
 def test_crossing_after_the_horizon_is_not_a_year_inside_it() -> None:

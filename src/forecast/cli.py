@@ -377,17 +377,44 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
         )
         lines.append(f"              source: {a['source']}")
     params = s["fit"]["params"]
-    if fit.saturation is not None:
+    proj, derived = s["projection"], s["derived"]
+    gap = proj["start_gap"]
+    if gap is not None:
+        how = (
+            "paths start from the actual value"
+            if proj["start"] == "actual"
+            else "paths start from the fitted curve (start = 'fitted')"
+        )
+        lines.append(
+            f"  start       {gap['year']} actual {money(gap['actual_usd_bn'])}, fitted curve "
+            f"{money(gap['fitted_usd_bn'])} ({gap['gap_pct']:+.1f}%); {how}"
+        )
+    if derived.get("saturation_usd_bn") is not None:
         name = fit.family.saturation_param or ""
         p = params[name]
-        ci = f" (95% CI {money(p['lo-95'])}-{money(p['hi-95'])})" if p["lo-95"] is not None else ""
-        lines.append(f"  saturation  {money(fit.saturation)}{ci}")
-    if fit.inflection_year is not None:
-        lines.append(f"  inflection  {fit.inflection_year:.1f} ({fit.family.inflection_label})")
-    lines += _cagr_lines(s["derived"])
+        parts = []
+        if p["lo-95"] is not None and res.saturation == fit.saturation:
+            parts.append(f"95% CI {money(p['lo-95'])}-{money(p['hi-95'])}")
+        band = derived.get("saturation_80_usd_bn")
+        if band is not None:
+            parts.append(f"80% of draws {money(band[0])}-{money(band[1])}")
+        extra = f" ({'; '.join(parts)})" if parts else ""
+        lines.append(f"  saturation  {money(derived['saturation_usd_bn'])}{extra}")
+    if derived.get("inflection_year") is not None:
+        label = derived["inflection_label"]
+        lines.append(f"  inflection  {derived['inflection_year']:.1f} ({label})")
+    lines += _cagr_lines(derived)
     for row in s["report_years"]:
         ints = "  ".join(_interval(row, lv) for lv in sc.levels)
-        lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
+        med = f"  median {money(row['median'])}" if row.get("median") is not None else ""
+        lines.append(f"  {row['year']}        {money(row['mean'])}{med}  {ints}")
+    if proj["layers"] and res.no_intervals is None:
+        lines.append(
+            f"  intervals   {proj['draws']:,} draws of {', '.join(proj['layers'])} (seed "
+            f"{proj['seed']}); the first column is the point path"
+        )
+        for note in proj["layer_notes"]:
+            lines.append(f"              {note}")
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")

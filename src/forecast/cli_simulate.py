@@ -82,24 +82,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         f"{sc.name}: {r.draws:,} draws ({res.spec.sampler}, seed {res.spec.seed}), layers "
         f"{', '.join(res.spec.layers)}; {100 * r.invalid_share:.1f}% contradictory draws dropped"
     )
+    for note in r.notes:
+        print(f"  note        {note}")
     for a in r.anchors:
         se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
         print(
             f"  anchor      P({a['year']} value >= {money(a['value_usd_bn'])}) = "
             f"{100 * a['probability']:.1f}% (MC s.e. {se})"
         )
-    qs = list(r.quantiles)
-    for year in sorted({*(a["year"] for a in r.anchors), int(r.years[-1])}):
+    qs = sorted(res.spec.quantiles)
+    years = sorted({*(a["year"] for a in r.anchors), int(r.years[-1])})
+    for year in years:
         t = int(np.searchsorted(r.years, year))
-        cells = "  ".join(
-            f"P{100 * q:g} {money(float(r.values[0, i, t]))}" for i, q in enumerate(qs)
-        )
+        cells = "  ".join(f"P{100 * q:g} {money(float(r.quantile(q)[t]))}" for q in qs)
         print(f"  {year}        {cells}")
-    for span, values in r.cagr.items():
-        mid = values[len(values) // 2]
+    lo_q, hi_q = qs[0], qs[-1]
+    for year in years:
+        span = f"{r.base_year}-{year}"
+        if span not in r.cagr:
+            continue
+        by_q = dict(zip(r.quantiles, r.cagr[span], strict=True))
         print(
-            f"  CAGR {span} median {pct(float(mid))}, P{100 * qs[0]:g}-P{100 * qs[-1]:g} "
-            f"{pct(float(values[0]))} to {pct(float(values[-1]))}"
+            f"  CAGR {span} median {pct(float(by_q[0.5]))}, P{100 * lo_q:g}-P{100 * hi_q:g} "
+            f"{pct(float(by_q[lo_q]))} to {pct(float(by_q[hi_q]))}"
         )
     for c in r.crossing:
         when = (

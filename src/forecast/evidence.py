@@ -1,7 +1,8 @@
 """What a report shows beyond the run itself, computed by the core modules.
 
-:func:`gather_evidence` collects, for one scenario result: the Monte Carlo simulation and the
-sensitivity tables (when the scenario has uncertain ``[assumptions]``), each growth family fitted
+:func:`gather_evidence` collects, for one scenario result: the run's simulation (its draws, which
+every figure of the report is read from) and the sensitivity tables (when the scenario has
+uncertain ``[assumptions]``), each growth family fitted
 to the history alone (for the model comparison), the published estimates of the scenario's
 market definition, where the headline anchor sits among them, and the probability models fitted
 to the history alone give to reaching it. Reports consume an :class:`Evidence`; they compute
@@ -119,10 +120,11 @@ def family_fits(sc: Scenario) -> tuple[tuple[GrowthFit, ...], tuple[tuple[str, s
 def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     """Collect the evidence for ``result``'s report (see the module docstring).
 
-    ``simulate=False`` skips the Monte Carlo simulation and the sensitivity analysis.
+    The simulation is the run's own (``result.simulation``); ``simulate=False`` skips the
+    sensitivity analysis.
     """
     from .audit import history_probability, published_position
-    from .simulation import sensitivity_scenario, simulate_scenario
+    from .simulation import sensitivity_scenario
 
     sc = result.scenario
     anchor = headline_anchor(sc)
@@ -131,10 +133,9 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     filters = market_filters(sc, estimates)
     notes: list[str] = []
     simulation = sensitivity = None
-    growth = isinstance(result, ScenarioResult)
-    if simulate and growth and sc.assumptions is not None:
-        simulation = simulate_scenario(sc)
-        if sc.assumptions.uncertain():
+    if isinstance(result, ScenarioResult):
+        simulation = result.simulation  # the run's own draws: one set of numbers
+        if simulate and sc.assumptions is not None and sc.assumptions.uncertain():
             sensitivity = sensitivity_scenario(sc)
     fits, skipped = family_fits(sc)
     published = None

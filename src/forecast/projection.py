@@ -26,7 +26,8 @@ Nothing here writes files or prints.
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +37,22 @@ import pandas as pd
 from ._textfmt import money
 from ._version import __version__
 from .errors import FitError
-from .models import GrowthFit, cagr
-from .models.simulate import held_params, paths_frame
+from .models import GrowthFit, GrowthModel, cagr
+from .models.simulate import near_bound_params, prior_params
 from .scenario import Scenario, load_scenario
 from .stats.batch import forecast_batch
 from .stats.frames import clean_series
 from .stats.models import StatsModel
 from .stats.params import param_rows
 from .stats.registry import get_model
-from .types import Anchor, finite_or_none
+from .types import Anchor, finite_or_none, interval_columns
+from .uncertainty.propagate import (
+    Assumptions,
+    Segments,
+    SimulationResult,
+    SimulationSpec,
+    simulate,
+)
 
 PARAM_COLUMNS = ("param", "unit", "estimate", "se", "lo-95", "hi-95", "fixed", "at_bound")
 
@@ -228,13 +236,51 @@ class BaseScenarioResult:
 
 @dataclass(frozen=True)
 class ScenarioResult(BaseScenarioResult):
-    """A scenario projected by a growth curve, fitted and calibrated to its anchors."""
+    """A scenario projected by a growth curve, fitted and calibrated to its anchors.
+
+    ``simulation`` holds the draws every figure is read from (the point path, the yearly
+    median and intervals, growth rates, anchor probabilities, segments); ``no_intervals`` says
+    why the projection has no intervals, when it has none.
+    """
 
     scenario: Scenario
     fit: GrowthFit
     projection: pd.DataFrame
     segments: pd.DataFrame
     params: pd.DataFrame
+    simulation: ScenarioSimulation
+    no_intervals: str | None = None
+
+    @property
+    def draws(self) -> SimulationResult:
+        """The statistics of the run's draws."""
+        return self.simulation.result
+
+    @property
+    def point_params(self) -> dict[str, float]:
+        """The curve parameters of the point path (the fit's estimates with the scenario's fixed
+        assumptions applied)."""
+        return dict(zip(self.fit.family.params, self.draws.point_theta, strict=True))
+
+    @property
+    def saturation(self) -> float | None:
+        """The point path's saturation level (K or M), None for other families."""
+        name = self.fit.family.saturation_param
+        return self.point_params[name] if name else None
+
+    @property
+    def inflection_year(self) -> float | None:
+        """The point path's inflection (or peak) year, None where the family has none."""
+        return self.fit.family.inflection(tuple(self.draws.point_theta))
+
+    def start_gap(self) -> tuple[int, float, float, float] | None:
+        """The last history year, its actual value, the fitted curve's value there and the
+        curve's gap (``fitted / actual - 1``); None without a history."""
+        last = self.last_actual
+        if last is None:
+            return None
+        fitted = float(self.fit.predict([last[0]])[0])
+        return last[0], last[1], fitted, fitted / last[1] - 1.0
 
     def warnings(self) -> list[str]:
         """Plain-language caveats about this fit."""
@@ -243,32 +289,32 @@ class ScenarioResult(BaseScenarioResult):
         if fit.at_bounds:
             out.append(
                 f"parameters on a bound: {', '.join(fit.at_bounds)} (the data do not pin them "
-                "down inside the bounds; their standard errors are not trustworthy)"
+                "down inside the bounds; their standard errors are not trustworthy, and their "
+                "draws lie on one side of the estimate, so intervals are one-sided there)"
             )
-        near = [n for n in held_params(fit) if n not in fit.at_bounds]
+        near = [n for n in near_bound_params(fit) if n not in fit.at_bounds]
         if near:
             out.append(
-                f"parameters within one standard error of a bound: {', '.join(near)} (held at "
-                "their estimates in the intervals, which therefore leave out their uncertainty)"
+                f"parameters within one standard error of a bound: {', '.join(near)} (drawn "
+                "from their distribution cut at the bound, so their intervals are one-sided "
+                "there)"
             )
-        if not fit.intervals_available:
+        prior = prior_params(fit)
+        if prior and self.no_intervals is None and "fit" in self.draws.layers:
             out.append(
-                "no prediction intervals: the fit leaves no degrees of freedom to estimate the "
-                "noise (add history points, fix a parameter, or use a family with fewer "
-                "parameters)"
+                f"not identified by the data: {', '.join(prior)} (drawn uniformly over their "
+                "bounds, on the log scale for positive parameters; the intervals reflect the "
+                "bounds as much as the data)"
             )
-        else:
+        if self.no_intervals:
+            out.append(self.no_intervals)
+        if self.projection["lo-" + f"{max(sc.levels):g}"].notna().any():
             thin = [lv for lv in sc.levels if sc.draws * (100 - lv) / 200 < 10]
             if thin:
                 out.append(
                     f"the {', '.join(f'{lv:g}%' for lv in thin)} interval rests on fewer than 10 "
                     f"draws in each tail; raise projection.draws above {sc.draws}"
                 )
-        if sc.assumptions is not None:
-            out.append(
-                "this run uses the calibrated fit only; the scenario's [assumptions] are drawn by "
-                f"'forecast simulate {sc.path.name}' (in the scenario's folder)"
-            )
         if fit.intervals_available and fit.dof < 3:
             out.append(
                 f"only {fit.dof} degree(s) of freedom for the noise: intervals are wide and "
@@ -295,14 +341,24 @@ class ScenarioResult(BaseScenarioResult):
 
     def _anchor_entries(self) -> list[dict[str, Any]]:
         fit = self.fit
-        return [
-            {
-                **self._anchor_common(a),
-                "fitted_usd_bn": float(fit.predict([a.year])[0]),
-                "miss_pct": 100 * miss,
-            }
-            for a, miss in zip(self.scenario.anchors, fit.anchor_misses(), strict=True)
-        ]
+        probs = {(a["year"], a["value_usd_bn"]): a for a in self.draws.anchors}
+        out = []
+        for a, miss in zip(self.scenario.anchors, fit.anchor_misses(), strict=True):
+            p = probs.get((a.year, a.value), {})
+            out.append(
+                {
+                    **self._anchor_common(a),
+                    "fitted_usd_bn": float(fit.predict([a.year])[0]),
+                    "miss_pct": 100 * miss,
+                    "probability": finite_or_none(p.get("probability"))
+                    if self.no_intervals is None
+                    else None,
+                    "probability_mc_se": finite_or_none(p.get("mc_se"))
+                    if self.no_intervals is None
+                    else None,
+                }
+            )
+        return out
 
     def _fit_block(self) -> dict[str, Any]:
         fit = self.fit
@@ -333,23 +389,45 @@ class ScenarioResult(BaseScenarioResult):
         sc, fit = self.scenario, self.fit
         start = int(self.projection["year"].iloc[0])
         out: dict[str, Any] = {
-            "saturation_usd_bn": fit.saturation,
-            "inflection_year": fit.inflection_year,
+            "saturation_usd_bn": self.saturation,
+            "inflection_year": self.inflection_year,
             "inflection_label": fit.family.inflection_label,
         }
+        sat = fit.family.saturation_param
+        if sat is not None and sat in self.draws.params and self.no_intervals is None:
+            lo, hi = (
+                float(np.interp(q, self.draws.quantiles, self.draws.params[sat]))
+                for q in (0.1, 0.9)
+            )
+            out["saturation_80_usd_bn"] = [lo, hi]
         for y in sorted({*self.report_years, sc.horizon}):
             if y > start:
                 out[f"fitted_cagr_{start}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
         return out
 
     def _projection_block(self) -> dict[str, Any]:
-        sc = self.scenario
+        sc, r = self.scenario, self.draws
+        gap = self.start_gap()
         return {
             "draws": sc.draws,
-            "seed": sc.seed,
-            "method": "parametric bootstrap: parameters ~ normal(estimate, covariance), "
-            "clipped to bounds, plus Student-t residual noise",
-            "median": "median of the bootstrap draws",
+            "seed": self.simulation.spec.seed,
+            "method": "one simulation of the scenario's layers (fit: parameters from their "
+            "sampling distribution; assumptions: the uncertain [assumptions]; noise: an AR(1) "
+            "deviation from the trend); mean is the point path (every layer off), median and "
+            "intervals are quantiles of the draws",
+            "median": "median of the draws",
+            "layers": list(r.layers),
+            "layer_notes": list(r.notes),
+            "start": sc.paths.start,
+            "persistence": sc.paths.rho,
+            "start_gap": None
+            if gap is None
+            else {
+                "year": gap[0],
+                "actual_usd_bn": gap[1],
+                "fitted_usd_bn": gap[2],
+                "gap_pct": 100 * gap[3],
+            },
         }
 
 
@@ -391,6 +469,150 @@ def provenance(sc: Scenario) -> dict[str, Any]:
     }
 
 
+_EMPTY = Assumptions((), ())
+
+
+@dataclass(frozen=True)
+class ScenarioSimulation:
+    """A scenario's draws from the one simulation core (:mod:`forecast.uncertainty.propagate`):
+    the spec used, the result and tidy frames. ``forecast run`` keeps one in its
+    :class:`ScenarioResult`; ``forecast simulate`` makes one with its own draws and layers.
+
+    Frames are long, statsforecast-style: ``quantiles`` (``scenario``, ``series`` (``total`` or
+    a segment), ``year``, ``quantile``, ``value``), ``mean`` (``scenario``, ``series``, ``year``,
+    ``mean``: the arithmetic mean of the draws) and ``anchors`` (the probability of reaching each
+    anchor, with its Monte Carlo standard error).
+    """
+
+    scenario: Scenario
+    fit: GrowthFit
+    spec: SimulationSpec
+    result: SimulationResult
+    quantiles: pd.DataFrame
+    mean: pd.DataFrame
+    anchors: pd.DataFrame
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
+        layers and sampler used, and provenance."""
+        r, sc = self.result, self.scenario
+        a = sc.assumptions or _EMPTY
+        return {
+            "scenario": sc.name,
+            "draws": r.draws,
+            "valid_draws": r.valid,
+            "invalid_share": r.invalid_share,
+            "sampler": self.spec.sampler,
+            "seed": self.spec.seed,
+            "layers": list(self.spec.layers),
+            "layer_notes": list(r.notes),
+            "start": r.start,
+            "base_year": r.base_year,
+            "assumptions": [
+                {"name": n, "distribution": d.describe(), "fixed": d.is_fixed}
+                for n, d in zip(a.names, a.distributions, strict=True)
+            ],
+            "anchors": [
+                {k: finite_or_none(v) if isinstance(v, float) else v for k, v in row.items()}
+                for row in r.anchors
+            ],
+            "cagr": {
+                span: {
+                    f"q{q:g}": finite_or_none(float(v))
+                    for q, v in zip(r.quantiles, values, strict=True)
+                }
+                for span, values in r.cagr.items()
+            },
+            "crossing": r.crossing,
+            "mc_se_note": "standard errors assume independent draws; Latin hypercube and Sobol "
+            "samples are usually more precise than that",
+            "provenance": provenance(sc),
+        }
+
+
+def metric_year(sc: Scenario) -> int:
+    """The year sensitivity looks at: the scenario's choice, else the horizon (an anchor year is a
+    poor default: a hard anchor pins the value there, leaving nothing to explain)."""
+    return sc.simulation.metric_year if sc.simulation.metric_year is not None else sc.horizon
+
+
+def run_spec(sc: Scenario) -> SimulationSpec:
+    """What ``forecast run`` draws: the scenario's ``[simulation]`` layers, sampler and seed with
+    ``[projection]``'s number of draws."""
+    return replace(sc.simulation, draws=sc.draws, metric_year=metric_year(sc))
+
+
+def fit_scenario(sc: Scenario, model: GrowthModel) -> GrowthFit:
+    """The scenario's growth curve fitted to its history and calibrated to its anchors."""
+    hist = sc.history
+    years = hist.years if hist is not None else np.array([], dtype=float)
+    values = hist.values if hist is not None else np.array([], dtype=float)
+    try:
+        return model.fit(years, values, sc.anchors)
+    except FitError as exc:
+        raise FitError(f"{sc.path}: model: {exc}") from None
+
+
+def simulate_fit(
+    sc: Scenario,
+    fit: GrowthFit,
+    spec: SimulationSpec,
+    progress: Callable[[int], None] | None = None,
+    *,
+    keep_paths: bool = False,
+) -> ScenarioSimulation:
+    """Draw a scenario's paths with the one simulation core and tabulate them
+    (``keep_paths`` keeps every draw in ``result.paths``, for checks)."""
+    years = sc.projection_years
+    segments = None
+    if sc.segments:
+        segments = Segments(
+            tuple(s.name for s in sc.segments), np.array([s.share(years) for s in sc.segments])
+        )
+    result = simulate(
+        fit,
+        years,
+        sc.assumptions or _EMPTY,
+        spec,
+        segments=segments,
+        paths=sc.paths,
+        levels=sc.levels,
+        progress=progress,
+        keep_paths=keep_paths,
+    )
+    rows: list[tuple[str, str, int, float, float]] = []
+    means: list[tuple[str, str, int, float]] = []
+    for s_i, series in enumerate(result.series):
+        for t_i, year in enumerate(result.years):
+            for q_i, q in enumerate(result.quantiles):
+                rows.append((sc.name, series, int(year), q, float(result.values[s_i, q_i, t_i])))
+            means.append((sc.name, series, int(year), float(result.mean[s_i, t_i])))
+    quantiles = pd.DataFrame(rows, columns=["scenario", "series", "year", "quantile", "value"])
+    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean"])
+    anchors = pd.DataFrame(
+        [
+            {
+                "scenario": sc.name,
+                **{k: v for k, v in a.items() if k != "label"},
+                "label": a["label"],
+            }
+            for a in result.anchors
+        ],
+        columns=["scenario", "year", "value_usd_bn", "probability", "mc_se", "label"],
+    )
+    return ScenarioSimulation(sc, fit, spec, result, quantiles, mean, anchors)
+
+
+def _draws_give_intervals(sc: Scenario, fit: GrowthFit) -> bool:
+    """Whether the run's layers spread the draws at all (else intervals are not given)."""
+    layers = set(sc.simulation.layers)
+    spread = fit.intervals_available and bool(layers & {"fit", "noise"})
+    assumed = (
+        "assumptions" in layers and sc.assumptions is not None and bool(sc.assumptions.uncertain())
+    )
+    return spread or assumed
+
+
 def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult | StatsScenarioResult:
     """Fit, calibrate and project a scenario.
 
@@ -407,29 +629,64 @@ def run_scenario(scenario: Scenario | Path | str) -> ScenarioResult | StatsScena
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.model, StatsModel):
         return _run_stats(sc, sc.model)
-    hist = sc.history
-    years = hist.years if hist is not None else np.array([], dtype=float)
-    values = hist.values if hist is not None else np.array([], dtype=float)
+    fit = fit_scenario(sc, sc.model)
     try:
-        fit = sc.model.fit(years, values, sc.anchors)
-        proj_years = sc.projection_years
-        rng = np.random.default_rng(sc.seed)
-        paths = (
-            fit.simulate(proj_years, draws=sc.draws, seed=rng) if fit.intervals_available else None
-        )
-    except FitError as exc:
-        raise FitError(f"{sc.path}: model: {exc}") from None
-    projection = paths_frame(proj_years, fit.predict(proj_years), paths, sc.levels)
-    projection.insert(0, "scenario", sc.name)
-    segments = _segment_frame(sc, projection)
+        sim = simulate_fit(sc, fit, run_spec(sc))
+    except FitError as exc:  # a parameter that cannot be drawn: no intervals, said why
+        sim = simulate_fit(sc, fit, replace(run_spec(sc), layers=("assumptions",)))
+        refused: str | None = f"no prediction intervals: {exc}"
+    else:
+        refused = None
+        if not _draws_give_intervals(sc, fit):
+            refused = (
+                "no prediction intervals: the fit leaves no degrees of freedom to estimate the "
+                "noise (add history points, fix a parameter, or use a family with fewer "
+                "parameters)"
+            )
+    projection = projection_frame(sc, sim.result, intervals=refused is None)
+    segments = _segment_frame(sc, sim.result, intervals=refused is None)
     params = fit.params_frame()
     params.insert(0, "scenario", sc.name)
-    return ScenarioResult(sc, fit, projection, segments, params)
+    return ScenarioResult(sc, fit, projection, segments, params, sim, refused)
 
 
-def _segment_frame(sc: Scenario, projection: pd.DataFrame) -> pd.DataFrame:
-    """Segment rows: every value column of the projection times the segment's share (shares are
-    deterministic here, so quantiles scale with them)."""
+def projection_frame(
+    sc: Scenario, result: SimulationResult, *, series: str = "total", intervals: bool = True
+) -> pd.DataFrame:
+    """One row per year: ``scenario``, ``year``, ``mean`` (the point path), ``median`` and the
+    interval columns of the draws (NaN without ``intervals``)."""
+    i = result.series.index(series)
+    frame = pd.DataFrame(
+        {
+            "scenario": sc.name,
+            "year": result.years.astype(int),
+            "mean": result.point[i],
+            "median": result.quantile(0.5, series) if intervals else np.nan,
+        }
+    )
+    for name, q in interval_columns(sc.levels):
+        frame[name] = result.quantile(q, series) if intervals else np.nan
+    return frame
+
+
+def _segment_frame(sc: Scenario, result: SimulationResult, *, intervals: bool) -> pd.DataFrame:
+    """Segment rows: the point path times the segment's scenario share, and the quantiles of
+    the segment's own draws (drawn shares included)."""
+    frames = []
+    years = result.years.astype(float)
+    dimension = sc.segment_dimension if sc.segment_dimension != "scenario" else "segment"
+    for seg in sc.segments:
+        f = projection_frame(sc, result, series=seg.name, intervals=intervals)
+        f.insert(1, "share", seg.share(years))
+        f.insert(1, dimension, seg.name)
+        f = f[["scenario", dimension, "share", "year", *f.columns[4:]]]
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _stats_segment_frame(sc: Scenario, projection: pd.DataFrame) -> pd.DataFrame:
+    """Segment rows of a statistical model: every value column of the projection times the
+    segment's share (shares are deterministic, so quantiles scale with them)."""
     frames = []
     value_cols = [c for c in projection.columns if c not in ("scenario", "year")]
     years = projection["year"].to_numpy(dtype=float)
@@ -509,6 +766,8 @@ class StatsScenarioResult(BaseScenarioResult):
                     **self._anchor_common(a),
                     "fitted_usd_bn": mean,
                     "miss_pct": None if mean is None else 100 * (mean / a.value - 1),
+                    "probability": None,
+                    "probability_mc_se": None,
                 }
             )
         return out
@@ -546,6 +805,11 @@ class StatsScenarioResult(BaseScenarioResult):
             "scaled rolling-origin errors (see forecast.stats)",
             "median": "point forecast plus the history's scale times the 50% quantile of the "
             "scaled rolling-origin errors",
+            "layers": None,
+            "layer_notes": [],
+            "start": None,
+            "persistence": None,
+            "start_gap": None,
         }
 
 
@@ -581,4 +845,4 @@ def _run_stats(sc: Scenario, model: StatsModel) -> StatsScenarioResult:
         ],
         columns=["scenario", *PARAM_COLUMNS],
     )
-    return StatsScenarioResult(sc, info, projection, _segment_frame(sc, projection), params)
+    return StatsScenarioResult(sc, info, projection, _stats_segment_frame(sc, projection), params)

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .data import Estimate, Series, load_estimates, load_series, sha256_file
 from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
+from .models.simulate import DEFAULT_PATHS, PathModel
 from .money import parse_money, parse_rate
 from .stats.models import StatsModel
 from .stats.registry import STATS_MODELS
@@ -94,6 +95,7 @@ class ProjectionDoc(_Strict):
     draws: int = Field(default=4000, ge=100, le=1_000_000)
     seed: int = Field(default=0, ge=0)
     report_years: list[int] = []
+    start: Literal["actual", "fitted"] = "actual"
 
 
 class SimulationDoc(_Strict):
@@ -205,6 +207,7 @@ class Scenario:
     assumptions: Assumptions | None
     simulation: SimulationSpec
     inputs: tuple[InputFile, ...]
+    paths: PathModel = DEFAULT_PATHS
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -559,6 +562,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
             has_history=history is not None,
             estimates=estimates,
             at=at,
+            base_year=int(history.years[-1]) if history is not None else None,
         )
         simulation = _simulation(doc.simulation, proj, last, at)
     return Scenario(
@@ -581,6 +585,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
         assumptions=assumptions,
         simulation=simulation,
         inputs=tuple(inputs),
+        paths=PathModel(start=proj.start),
         document=dict(raw),
         warnings=notes,
     )
@@ -729,6 +734,11 @@ _GROWTH_ONLY: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("assumptions",), "assumptions", "drawing assumptions needs a growth-curve family"),
     (("correlation",), "correlation", "correlates drawn assumptions"),
     (("simulation",), "simulation", "Monte Carlo over assumptions drawn through a curve"),
+    (
+        ("projection", "start"),
+        "projection.start",
+        "where a curve's paths start; a statistical model always starts from the history",
+    ),
 )
 
 

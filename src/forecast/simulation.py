@@ -10,83 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .errors import ForecastError
-from .models import GrowthFit, GrowthModel
-from .projection import provenance
+from .models import GrowthModel
+from .projection import ScenarioSimulation, fit_scenario, metric_year, simulate_fit
 from .scenario import Scenario, load_scenario
-from .types import finite_or_none
-from .uncertainty.propagate import (
-    LAYERS,
-    Assumptions,
-    Segments,
-    SimulationResult,
-    SimulationSpec,
-    simulate,
-)
+from .uncertainty.propagate import LAYERS, SimulationSpec
 from .uncertainty.sampling import MAX_DRAWS, METHODS
 from .uncertainty.sensitivity import rank_importance, sobol, spider, tornado
 
-_EMPTY = Assumptions((), ())
-
-
-@dataclass(frozen=True)
-class ScenarioSimulation:
-    """A scenario's Monte Carlo run: the spec used, the raw result and tidy frames."""
-
-    scenario: Scenario
-    fit: GrowthFit
-    spec: SimulationSpec
-    result: SimulationResult
-    quantiles: pd.DataFrame
-    mean: pd.DataFrame
-    anchors: pd.DataFrame
-
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
-        layers and sampler used, and provenance."""
-        r, sc = self.result, self.scenario
-        return {
-            "scenario": sc.name,
-            "draws": r.draws,
-            "valid_draws": r.valid,
-            "invalid_share": r.invalid_share,
-            "sampler": self.spec.sampler,
-            "seed": self.spec.seed,
-            "layers": list(self.spec.layers),
-            "assumptions": [
-                {"name": n, "distribution": d.describe(), "fixed": d.is_fixed}
-                for n, d in zip(
-                    (sc.assumptions or _EMPTY).names,
-                    (sc.assumptions or _EMPTY).distributions,
-                    strict=True,
-                )
-            ],
-            "anchors": [
-                {k: finite_or_none(v) if isinstance(v, float) else v for k, v in a.items()}
-                for a in r.anchors
-            ],
-            "cagr": {
-                span: {
-                    f"q{q:g}": finite_or_none(float(v))
-                    for q, v in zip(r.quantiles, values, strict=True)
-                }
-                for span, values in r.cagr.items()
-            },
-            "crossing": r.crossing,
-            "mc_se_note": "standard errors assume independent draws; Latin hypercube and Sobol "
-            "samples are usually more precise than that",
-            "provenance": provenance(sc),
-        }
-
-
-def _f32(value: float) -> float:
-    """A value computed from float32 draws, printed with the 7 digits it has."""
-    return float(f"{float(value):.7g}")
+__all__ = ["ScenarioSensitivity", "ScenarioSimulation", "sensitivity_scenario", "simulate_scenario"]
 
 
 def _spec(
@@ -129,12 +64,6 @@ def _require_growth_model(sc: Scenario) -> GrowthModel:
     return sc.model
 
 
-def metric_year(sc: Scenario) -> int:
-    """The year sensitivity looks at: the scenario's choice, else the horizon (an anchor year is a
-    poor default: a hard anchor pins the value there, leaving nothing to explain)."""
-    return sc.simulation.metric_year if sc.simulation.metric_year is not None else sc.horizon
-
-
 def simulate_scenario(
     scenario: Scenario | Path | str,
     *,
@@ -145,7 +74,8 @@ def simulate_scenario(
     block: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ScenarioSimulation:
-    """Fit a scenario and run its Monte Carlo simulation.
+    """Fit a scenario and run its Monte Carlo simulation: the same model as ``forecast run``
+    (:func:`forecast.projection.simulate_fit`), with the ``[simulation]`` table's draws.
 
     Parameters
     ----------
@@ -163,47 +93,7 @@ def simulate_scenario(
     spec = replace(_spec(sc, draws, seed, sampler, layers), metric_year=metric_year(sc))
     if block is not None:
         spec = replace(spec, block=block)
-    hist = sc.history
-    fit = model.fit(
-        hist.years if hist is not None else np.array([]),
-        hist.values if hist is not None else np.array([]),
-        sc.anchors,
-    )
-    years = sc.projection_years
-    segments = None
-    if sc.segments:
-        segments = Segments(
-            tuple(s.name for s in sc.segments), np.array([s.share(years) for s in sc.segments])
-        )
-    result = simulate(
-        fit,
-        years,
-        sc.assumptions or _EMPTY,
-        spec,
-        segments=segments,
-        progress=progress,
-    )
-    rows: list[tuple[str, str, int, float, float]] = []
-    means: list[tuple[str, str, int, float]] = []
-    for s_i, series in enumerate(result.series):
-        for t_i, year in enumerate(result.years):
-            for q_i, q in enumerate(result.quantiles):
-                rows.append((sc.name, series, int(year), q, _f32(result.values[s_i, q_i, t_i])))
-            means.append((sc.name, series, int(year), _f32(result.mean[s_i, t_i])))
-    quantiles = pd.DataFrame(rows, columns=["scenario", "series", "year", "quantile", "value"])
-    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean"])
-    anchors = pd.DataFrame(
-        [
-            {
-                "scenario": sc.name,
-                **{k: v for k, v in a.items() if k != "label"},
-                "label": a["label"],
-            }
-            for a in result.anchors
-        ],
-        columns=["scenario", "year", "value_usd_bn", "probability", "mc_se", "label"],
-    )
-    return ScenarioSimulation(sc, fit, spec, result, quantiles, mean, anchors)
+    return simulate_fit(sc, fit_scenario(sc, model), spec, progress)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from .errors import ForecastError
 
 AnchorKind = Literal["hard", "soft"]
 ErrorMode = Literal["multiplicative", "additive"]
+#: Where projected paths start: the last actual value, or the fitted curve.
+Start = Literal["actual", "fitted"]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from ..errors import FitError
-from ..types import Anchor, ErrorMode, check_levels
+from ..types import Anchor, ErrorMode, Start, check_levels
 from .curves import FAMILIES, Family, FloatArray, get_family
 
 if TYPE_CHECKING:
@@ -192,8 +192,9 @@ class GrowthFit:
     def unidentified(self) -> tuple[str, ...]:
         """Free parameters the data do not pin down: a standard error that is not finite, wider
         than half the parameter's bounds, or (unbounded) ten times the estimate. Prediction
-        intervals from such a fit would be an artefact of the bounds, so :meth:`forecast` and
-        :meth:`simulate` refuse them."""
+        intervals would rest on the bounds, so :meth:`forecast` and :meth:`simulate` draw them
+        from a prior over their bounds, or refuse where that gives no curve (see
+        :mod:`forecast.models.simulate`)."""
         if not self.intervals_available:
             return ()
         se = self.se
@@ -321,13 +322,17 @@ class GrowthFit:
         seed: int | np.random.Generator = 0,
         *,
         noise: bool = True,
+        start: Start = "actual",
     ) -> FloatArray:
-        """Draw paths by parametric bootstrap: parameters from their estimated sampling
-        distribution (normal, clipped to the bounds) plus, with ``noise``, residual noise
-        from Student's t on the fit's degrees of freedom. Returns shape ``(draws, len(years))``."""
-        from .simulate import simulate_paths
+        """Draw paths: parameters from their estimated sampling distribution (multivariate-t,
+        truncated to the bounds) and, with ``noise``, the noise of the future path; paths start
+        from the last actual value unless ``start = "fitted"`` (see
+        :mod:`forecast.models.simulate`). Returns shape ``(draws, len(years))``."""
+        from .simulate import PathModel, simulate_paths
 
-        return simulate_paths(self, np.asarray(years, dtype=float), draws, seed, noise=noise)
+        return simulate_paths(
+            self, np.asarray(years, dtype=float), draws, seed, noise=noise, model=PathModel(start)
+        )
 
     def forecast(
         self,
@@ -335,16 +340,21 @@ class GrowthFit:
         levels: Sequence[float] = (80, 95),
         draws: int = 2000,
         seed: int | np.random.Generator = 0,
+        *,
+        start: Start = "actual",
     ) -> pd.DataFrame:
         """Point path and prediction intervals as a DataFrame.
 
-        Columns: ``year``, ``point`` (the calibrated curve), ``mean`` and ``median`` of the
-        predictive distribution, and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100).
-        Interval columns are NaN when the fit leaves no degrees of freedom for the noise.
+        Columns: ``year``, ``mean`` (the point path: the calibrated curve started from the last
+        actual value, or the curve itself with ``start = "fitted"``), ``median`` of the draws,
+        and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100). Interval columns are NaN
+        when the fit leaves no degrees of freedom for the noise.
         """
-        from .simulate import forecast_frame
+        from .simulate import PathModel, forecast_frame
 
-        return forecast_frame(self, np.asarray(years, dtype=float), levels, draws, seed)
+        return forecast_frame(
+            self, np.asarray(years, dtype=float), levels, draws, seed, PathModel(start)
+        )
 
     def params_frame(self, level: float = 95.0) -> pd.DataFrame:
         """One row per parameter: estimate, standard error, confidence interval, unit, flags."""

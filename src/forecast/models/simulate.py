@@ -1,34 +1,62 @@
-"""Prediction intervals for fitted growth curves by parametric bootstrap.
+"""Paths of a fitted growth curve: parameter draws, the start from the last actual value, and the
+noise of the future path.
 
-Each draw combines the two layers of uncertainty of the fit:
+A drawn path is ``trend_d(t) * exp(gap_d(t) + eta_d(t))`` (multiplicative errors; for additive
+errors the three terms add), where
 
-* a **noise scale** ``sigma_d^2 = sigma^2 * dof / chi2(dof)``, the sampling distribution of the
-  residual variance; using one per draw for both layers below makes the draws multivariate-t,
-  which gives exact prediction intervals in the linear case (plain plug-in draws are too narrow
-  when few degrees of freedom are left);
-* **parameter (fit) uncertainty**: free parameters from the normal approximation of their
-  sampling distribution (Gauss-Newton covariance, scaled by ``sigma_d / sigma``); positive
-  parameters (levels, saturation, rates) are drawn on the log scale so a wide standard error does
-  not produce negative or piled-up values; draws outside the bounds are redrawn, not clipped;
-  a parameter on or within one standard error of a bound is held at its estimate instead
-  (:func:`held_params`; the run's warnings name it);
-* **residual noise**: normal with standard deviation ``sigma_d``, on the log scale for
-  multiplicative errors (so paths stay positive).
+``trend_d``
+    the curve with parameters ``theta_d``: the estimates, or (fit layer) a draw from their
+    sampling distribution;
+``gap_d``
+    where the path starts: the deviation of the last actual value from the drawn trend in the
+    last history year, ``u_d = log(y_T / trend_d(T))``, carried forward by the deviation's
+    persistence (an AR(1) coefficient ``rho``): ``gap_d(T + h) = u_d * rho**h``; when an anchor
+    follows the history the gap is bridged to zero in the anchor's year (the AR(1) bridge
+    ``u_d * (rho**h - rho**(2H - h)) / (1 - rho**(2H))``, linear for ``rho = 1``) and is zero
+    after it, so every path starts at the actual value and meets the anchor's trend value;
+``eta_d``
+    the noise of the future path (noise layer): an AR(1) with the same ``rho`` started at zero in
+    the last history year, ``eta(h) = rho * eta(h - 1) + s_d * e_h``, ``e_h`` standard normal and
+    ``s_d`` the draw's noise scale, so intervals widen from the actual value.
+
+``start = "fitted"`` (a :class:`PathModel` setting) drops the gap and makes the noise
+independent from year to year: paths spread around the fitted curve, the toolkit's behaviour
+before paths started from the actual value.
+
+Parameter draws (fit layer)
+---------------------------
+* the noise scale of each draw ``sigma_d^2 = sigma^2 * dof / chi2(dof)`` (the sampling
+  distribution of the residual variance; using one per draw for the parameters too makes them
+  multivariate-t, exact in the linear case);
+* every free parameter from the normal approximation of its sampling distribution (Gauss-Newton
+  covariance scaled by ``sigma_d / sigma``), positive ones on the log scale; draws outside the
+  bounds are redrawn, so a parameter on or near a bound is drawn from its distribution truncated
+  to the bounds (one-sided intervals are then the honest answer; the run's warnings say so);
+  nothing is held at its estimate; under multiplicative errors a drawn curve must also be
+  positive in the last history year (where paths start), so draws that are not are redrawn too;
+* a parameter the data do not identify (:attr:`~forecast.models.fit.GrowthFit.unidentified`) is
+  drawn from a stated prior instead: uniform over its bounds, on the log scale for positive
+  parameters, the others conditional on it; a parameter with no finite bounds cannot be drawn
+  that way, and the fit refuses intervals (:class:`~forecast.errors.FitError` names it).
 
 The first hard anchor is re-imposed on every draw (the level parameter is solved again, as in the
-fit), so every drawn curve passes through it; the noise says how far an actual year may fall
-from that trend. Every draw comes from ``numpy.random.default_rng(seed)``.
+fit), so every drawn trend passes through it.
+
+Randomness comes in blocks: block ``b`` of a simulation seeded ``seed`` draws its parameters from
+``default_rng([seed, b, 1])`` and its noise from ``default_rng([seed, b, 2])``, so results do not
+depend on how blocks are spread over chunks or processes (:func:`block_draws`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import FitError
-from ..types import interval_columns
+from ..types import Start, interval_columns
 from .curves import FloatArray
 
 if TYPE_CHECKING:
@@ -36,11 +64,51 @@ if TYPE_CHECKING:
 
     from .fit import GrowthFit
 
-_REDRAW_ROUNDS = 50
+STARTS: tuple[Start, ...] = ("actual", "fitted")
+#: Persistence (AR(1) coefficient) of a market's deviations from its trend, per year.
+PERSISTENCE = 0.8
+BLOCK = 65_536  # rows per block of randomness
+_REDRAW_ROUNDS = 200
+
+
+@dataclass(frozen=True)
+class PathModel:
+    """How actual values move around a trend (see the module docstring).
+
+    Parameters
+    ----------
+    start : {"actual", "fitted"}
+        ``"actual"``: paths start from the last actual value and deviations persist;
+        ``"fitted"``: paths spread around the fitted curve with independent yearly noise.
+    persistence : float
+        The deviations' AR(1) coefficient ``rho`` in [0, 1] (``start = "actual"`` only).
+    """
+
+    start: Start = "actual"
+    persistence: float = PERSISTENCE
+
+    def __post_init__(self) -> None:
+        if self.start not in STARTS:
+            raise FitError(f"start: must be one of {', '.join(STARTS)}; got {self.start!r}")
+        if not 0.0 <= self.persistence <= 1.0:
+            raise FitError(f"persistence: must lie in [0, 1]; got {self.persistence!r}")
+
+    @property
+    def rho(self) -> float:
+        """The AR(1) coefficient in use (0 for ``start = "fitted"``)."""
+        return self.persistence if self.start == "actual" else 0.0
+
+
+DEFAULT_PATHS = PathModel()
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def block_rng(seed: int, block: int, stream: int) -> np.random.Generator:
+    """The generator of one stream (1: parameters, 2: noise, 3+: callers') of one block."""
+    return np.random.default_rng([seed, block, stream])
 
 
 def _log_scale(fit: GrowthFit) -> np.ndarray:
@@ -70,11 +138,23 @@ def _reimpose_anchor(fit: GrowthFit, theta: FloatArray) -> None:
         solve_level(fit, theta, hard.year, hard.value)
 
 
-def held_params(fit: GrowthFit) -> list[str]:
-    """Free parameters the bootstrap holds at their estimate: those on a bound, or within one
-    standard error of one (on the scale they are drawn on); never the level parameter when a
-    hard anchor re-solves it in every draw. The others are drawn from their covariance given
-    the held ones."""
+def solved_level(fit: GrowthFit) -> str | None:
+    """The parameter a hard anchor re-solves in every draw (never drawn itself), or None."""
+    if fit.free[0] and any(a.kind == "hard" for a in fit.anchors):
+        return fit.family.params[0]
+    return None
+
+
+def prior_params(fit: GrowthFit) -> list[str]:
+    """Free parameters drawn from their prior (uniform over the bounds, log-uniform for positive
+    ones) because the data do not identify them; the level a hard anchor solves is never one."""
+    level = solved_level(fit)
+    return [n for n in fit.unidentified if n != level]
+
+
+def near_bound_params(fit: GrowthFit) -> list[str]:
+    """Free parameters on or within one standard error of a bound (on the scale they are drawn
+    on): their draws are truncated by the bound, so their intervals are one-sided there."""
     if not fit.intervals_available:
         return []
     fitted = np.array(fit.free)
@@ -86,11 +166,39 @@ def held_params(fit: GrowthFit) -> list[str]:
         down = np.where(logs, np.log(theta / lo), theta - lo)
         up = np.where(logs, np.log(hi / theta), hi - theta)
     names = [n for n, f in zip(fit.family.params, fit.free, strict=True) if f]
-    near = ~((down > se) & (up > se))  # NaN (an undefined SE) counts as near
-    out = set(n for n, m in zip(names, near, strict=True) if m) | set(fit.at_bounds)
-    if any(a.kind == "hard" for a in fit.anchors):
-        out.discard(fit.family.params[0])  # the level is solved from the anchor in every draw
+    near = ~((down > se) & (up > se))
+    out = {n for n, m in zip(names, near, strict=True) if m} | set(fit.at_bounds)
+    out -= {solved_level(fit)} | set(prior_params(fit))
     return sorted(out, key=list(fit.family.params).index)
+
+
+def check_drawable(fit: GrowthFit) -> None:
+    """Raise :class:`FitError` when a parameter can neither be drawn from its sampling
+    distribution (not identified) nor from a prior over its bounds (the bounds are not finite)."""
+    bad = [
+        n
+        for n in prior_params(fit)
+        if not np.all(np.isfinite(_prior_range(fit, fit.family.params.index(n))))
+    ]
+    if bad:
+        se = fit.se
+        worst = ", ".join(f"se({n}) = {se[n]:.3g}" for n in bad)
+        raise FitError(
+            f"{fit.family.name}: {'parameters' if len(bad) > 1 else 'parameter'} "
+            f"{', '.join(bad)} {'are' if len(bad) > 1 else 'is'} not identified by "
+            f"{len(fit.years)} history points and {len(fit.anchors)} anchor(s) and "
+            f"{'have' if len(bad) > 1 else 'has'} no finite bounds to draw from (fix some with "
+            "'fixed', give them bounds, or use a family with fewer parameters); got "
+            f"{worst}"
+        )
+
+
+def _prior_range(fit: GrowthFit, i: int) -> tuple[float, float]:
+    """The prior's range on its drawing scale (log for positive parameters)."""
+    lo, hi = float(fit.lower[i]), float(fit.upper[i])
+    if lo > 0 and fit.theta[i] > 0:
+        return float(np.log(lo)), float(np.log(hi)) if np.isfinite(hi) else float("inf")
+    return lo, hi
 
 
 def draw_params(
@@ -98,55 +206,217 @@ def draw_params(
 ) -> tuple[FloatArray, FloatArray]:
     """Parameter vectors (``draws`` x P) and the noise scale of each draw (``draws``,).
 
-    Fixed parameters are held; free ones follow the module docstring. Draws that leave the
-    bounds are redrawn (up to 50 rounds, then clipped).
+    Fixed parameters are held; free ones follow the module docstring.
     """
     if draws < 1:
         raise FitError(f"draws: must be a positive whole number; got {draws!r}")
-    fit.require_identified()
     rng = _rng(seed)
-    fitted = np.array(fit.free)
     theta = np.tile(fit.theta, (draws, 1))
     if not fit.intervals_available:
         return theta, np.zeros(draws)
-    # A parameter on or within one standard error of a bound is held at its estimate: the
-    # normal approximation fails at a boundary, and drawing it then redrawing what leaves the
-    # bounds would move the draws to one side of the point forecast (see held_params).
-    held = np.array([name in set(held_params(fit)) for name in fit.family.params])
-    free = fitted & ~held
-    keep = free[fitted]
-    k = int(free.sum())
-    logs = _log_scale(fit)[keep]
-    centre = fit.theta[free]
-    scale = np.where(logs, centre, 1.0)  # delta method: cov of log(theta) = cov / (theta theta')
+    check_drawable(fit)
+    params = fit.family.params
+    fitted = np.array(fit.free)
+    level = solved_level(fit)
+    prior = set(prior_params(fit))
+    # the level a hard anchor solves is re-solved, never drawn: drawn given the others at 0 shift
+    normal = fitted & np.array([n not in prior and n != level for n in params])
+    pri = np.array([n in prior for n in params])
+    free_names = [n for n, f in zip(params, fit.free, strict=True) if f]
+    idx_n = [free_names.index(n) for n, m in zip(params, normal, strict=True) if m]
+    idx_p = [free_names.index(n) for n, m in zip(params, pri, strict=True) if m]
+    logs_all = _log_scale(fit)
+    logs_n, logs_p = logs_all[idx_n], logs_all[idx_p]
     c = fit.cov
-    cov = c[np.ix_(keep, keep)]
-    if (~keep).any():  # the others' covariance given the held ones at their estimates
-        cross = c[np.ix_(keep, ~keep)]
-        cov = cov - cross @ np.linalg.pinv(c[np.ix_(~keep, ~keep)]) @ cross.T
-    cov = cov / np.outer(scale, scale)
-    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    centre_n = fit.theta[normal]
+    scale_n = np.where(logs_n, centre_n, 1.0)  # delta method: cov(log theta) = cov / theta theta'
+    cov_n = c[np.ix_(idx_n, idx_n)]
+    gain = np.zeros((len(idx_n), len(idx_p)))
+    if idx_p:  # the normal ones given the prior-drawn ones (Gaussian conditional)
+        cross = c[np.ix_(idx_n, idx_p)]
+        inv_pp = np.linalg.pinv(c[np.ix_(idx_p, idx_p)])
+        gain = cross @ inv_pp
+        cov_n = cov_n - gain @ cross.T
+    cov_n = cov_n / np.outer(scale_n, scale_n)
+    vals, vecs = np.linalg.eigh(0.5 * (cov_n + cov_n.T))
     # eigen-decomposition tolerates the near-singular directions that hard anchors create
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    lo, hi = fit.lower[free], fit.upper[free]
+    k = len(idx_n)
+    prior_lo = np.array([_prior_range(fit, params.index(free_names[j]))[0] for j in idx_p])
+    prior_hi = np.array([_prior_range(fit, params.index(free_names[j]))[1] for j in idx_p])
+    centre_p = fit.theta[pri]
 
     def sample(n: int) -> tuple[FloatArray, FloatArray]:
         ratio = np.sqrt(fit.dof / rng.chisquare(fit.dof, size=n))  # sigma_d / sigma
-        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None]
         rows = np.tile(fit.theta, (n, 1))
+        shift = np.zeros((n, k))
+        if idx_p:
+            u = rng.random((n, len(idx_p)))
+            drawn = prior_lo + u * (prior_hi - prior_lo)
+            values_p = np.where(logs_p, np.exp(drawn), drawn)
+            rows[:, pri] = values_p
+            shift = (values_p - centre_p) @ gain.T  # conditional mean of the others
+            shift = np.where(logs_n, shift / scale_n, shift)
+        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None] + shift
         with np.errstate(over="ignore"):
-            rows[:, free] = np.where(logs, centre * np.exp(z), centre + z)
+            rows[:, normal] = np.where(logs_n, centre_n * np.exp(z), centre_n + z)
         _reimpose_anchor(fit, rows)
         return rows, fit.sigma * ratio
 
     theta, sigma_d = sample(draws)
+    positive = fit.model.error == "multiplicative"
+    t_start = np.array([float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)])
+    bounded = fitted.copy()
+    lo_all, hi_all = fit.lower[bounded], fit.upper[bounded]
     for _ in range(_REDRAW_ROUNDS):
-        bad = np.any((theta[:, free] < lo) | (theta[:, free] > hi), axis=1)
+        outside = (theta[:, bounded] < lo_all) | (theta[:, bounded] > hi_all)
+        bad = np.any(outside, axis=1) | ~np.all(np.isfinite(theta), axis=1)
+        if positive:  # multiplicative errors: the curve must be positive where paths start
+            with np.errstate(invalid="ignore", over="ignore"):
+                bad |= ~(fit.family(t_start, theta, fit.t_ref)[:, 0] > 0)
         if not bad.any():
             break
         theta[bad], sigma_d[bad] = sample(int(bad.sum()))
-    theta[:, free] = np.clip(theta[:, free], lo, hi)
+    else:
+        what = (
+            f"{', '.join(sorted(prior))} not identified by the data, and draws from "
+            "their bounds give curves outside the others' bounds"
+            if prior
+            else "draws mostly fall outside the bounds"
+        )
+        raise FitError(
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: {what} (fix some with "
+            "'fixed', narrow their bounds, or use a family with fewer parameters); got "
+            f"{int(bad.sum())} of {draws} draws still outside after {_REDRAW_ROUNDS} rounds"
+        )
     return theta, sigma_d
+
+
+def block_draws(
+    fit: GrowthFit,
+    rows: int,
+    seed: int,
+    block: int,
+    steps: int,
+    *,
+    fit_layer: bool,
+    noise: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """One block's parameters (rows x P), noise scales (rows,) and standard-normal innovations
+    (rows x ``steps``, or None without the noise layer)."""
+    if fit_layer and fit.intervals_available:
+        theta, sigma_d = draw_params(fit, rows, block_rng(seed, block, 1))
+    else:
+        theta = np.tile(fit.theta, (rows, 1))
+        sigma_d = np.full(rows, fit.sigma if fit.intervals_available else 0.0)
+    z = None
+    if noise and fit.intervals_available:
+        z = block_rng(seed, block, 2).standard_normal((rows, steps))
+    return theta, sigma_d, z
+
+
+# ------------------------------------------------------------------------------------------------
+# From draws to paths
+# ------------------------------------------------------------------------------------------------
+
+
+def gap_weights(years: FloatArray, t0: float, bridge_year: float | None, rho: float) -> FloatArray:
+    """Weight of the start gap in each year (1 in ``t0``, see the module docstring)."""
+    h = np.maximum(np.asarray(years, dtype=float) - t0, 0.0)
+    if bridge_year is None or bridge_year <= t0:
+        return np.asarray(rho**h, dtype=float)
+    big_h = bridge_year - t0
+    inside = h < big_h
+    if rho >= 1.0:
+        w = np.where(inside, 1.0 - h / big_h, 0.0)
+    elif rho <= 0.0:
+        w = np.where(h == 0, 1.0, 0.0)
+    else:
+        w = np.where(inside, (rho**h - rho ** (2 * big_h - h)) / (1 - rho ** (2 * big_h)), 0.0)
+    return np.asarray(w, dtype=float)
+
+
+def bridge_year(fit: GrowthFit) -> float | None:
+    """The year the start gap closes: the first anchor after the last history year."""
+    if not len(fit.years):
+        return None
+    later = [a.year for a in fit.anchors if a.year > fit.years[-1]]
+    return float(min(later)) if later else None
+
+
+def noise_steps(years: FloatArray, t0: float) -> int:
+    """Columns of innovations a path over ``years`` needs: one for ``t0`` (used by
+    ``start = "fitted"`` only) and one per year after it."""
+    return 1 + (int(max(0.0, float(np.max(years)) - t0)) if len(years) else 0)
+
+
+def path_noise(
+    years: FloatArray, t0: float, sigma_d: FloatArray, z: FloatArray, model: PathModel
+) -> FloatArray:
+    """The noise term ``eta`` at ``years`` (draws x T) from innovations ``z`` (draws x steps):
+    an AR(1) started at zero in ``t0`` (independent yearly noise for ``start = "fitted"``,
+    which also applies in ``t0``). Column ``s`` of ``z`` is the innovation of year ``t0 + s``."""
+    years = np.asarray(years, dtype=float)
+    idx = np.clip(np.rint(years - t0).astype(int), 0, z.shape[1] - 1)
+    if model.start == "fitted":  # independent noise in every year, the last history year too
+        return np.asarray(sigma_d[:, None] * z[:, idx], dtype=float)
+    rho = model.rho
+    eta = np.zeros_like(z)
+    for s in range(1, z.shape[1]):
+        eta[:, s] = rho * eta[:, s - 1] + sigma_d * z[:, s]
+    out = eta[:, idx]
+    out[:, years < t0] = 0.0
+    return np.asarray(out, dtype=float)
+
+
+def start_gap(fit: GrowthFit, trend_t0: FloatArray, base: FloatArray | float) -> FloatArray:
+    """The deviation of the base value from each drawn trend in the last history year."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fit.model.error == "multiplicative":
+            return np.asarray(np.log(base / trend_t0), dtype=float)
+        return np.asarray(base - trend_t0, dtype=float)
+
+
+def compose(
+    fit: GrowthFit,
+    years: FloatArray,
+    trend: FloatArray,
+    gap: FloatArray | None,
+    weights: FloatArray,
+    eta: FloatArray | None,
+) -> FloatArray:
+    """Paths from trends (draws x T), start gaps (draws,), gap weights (T,) and noise."""
+    dev = np.zeros_like(trend)
+    if gap is not None:
+        dev = dev + gap[:, None] * weights[None, :]
+    if eta is not None:
+        dev = dev + eta
+    if fit.model.error == "multiplicative":
+        return np.asarray(trend * np.exp(np.clip(dev, -700, 700)), dtype=float)
+    return np.asarray(trend + dev, dtype=float)
+
+
+def last_actual(fit: GrowthFit) -> float | None:
+    """The history's last value (None without a history)."""
+    return float(fit.values[-1]) if len(fit.values) else None
+
+
+def point_path(
+    fit: GrowthFit, years: Sequence[float] | FloatArray, model: PathModel = DEFAULT_PATHS
+) -> FloatArray:
+    """The point forecast: the calibrated curve at its estimates, started from the last actual
+    value (``start = "actual"``) with the gap carried as in every draw."""
+    years = np.asarray(years, dtype=float)
+    trend = fit.predict(years)
+    base = last_actual(fit)
+    if model.start == "fitted" or base is None:
+        return trend
+    t0 = float(fit.years[-1])
+    w = gap_weights(years, t0, bridge_year(fit), model.rho)
+    one = fit.theta[None, :]
+    return np.asarray(
+        paths_from(fit, years, one, np.zeros(1), None, model, base, t0, w)[0], dtype=float
+    )
 
 
 def simulate_paths(
@@ -156,18 +426,63 @@ def simulate_paths(
     seed: int | np.random.Generator,
     *,
     noise: bool = True,
+    model: PathModel = DEFAULT_PATHS,
 ) -> FloatArray:
-    """Simulated values at ``years`` (``draws`` x T). See the module docstring."""
-    rng = _rng(seed)
-    theta, sigma_d = draw_params(fit, draws, rng)
-    paths = np.asarray(fit.family(years, theta, fit.t_ref), dtype=float)
-    if noise and fit.intervals_available:
-        eps = sigma_d[:, None] * rng.standard_normal(paths.shape)
-        if fit.model.error == "multiplicative":
-            paths = paths * np.exp(np.clip(eps, -700, 700))
+    """Simulated values at ``years`` (``draws`` x T) with the fit and noise layers. See the module
+    docstring; an integer seed gives the same draws as a scenario's simulation without
+    assumptions (:mod:`forecast.uncertainty.propagate`)."""
+    if draws < 1:
+        raise FitError(f"draws: must be a positive whole number; got {draws!r}")
+    years = np.asarray(years, dtype=float)
+    t0 = float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)
+    steps = noise_steps(years, t0)
+    out = np.empty((draws, len(years)))
+    base = last_actual(fit)
+    w = gap_weights(years, t0, bridge_year(fit), model.rho)
+    for b, start in enumerate(range(0, draws, BLOCK)):
+        rows = min(BLOCK, draws - start)
+        if isinstance(seed, np.random.Generator):
+            theta, sigma_d = (
+                draw_params(fit, rows, seed)
+                if fit.intervals_available
+                else (
+                    np.tile(fit.theta, (rows, 1)),
+                    np.zeros(rows),
+                )
+            )
+            z = seed.standard_normal((rows, steps)) if noise and fit.intervals_available else None
         else:
-            paths = paths + eps
-    return paths
+            theta, sigma_d, z = block_draws(
+                fit, rows, int(seed), b, steps, fit_layer=True, noise=noise
+            )
+        out[start : start + rows] = paths_from(fit, years, theta, sigma_d, z, model, base, t0, w)
+    return out
+
+
+def paths_from(
+    fit: GrowthFit,
+    years: FloatArray,
+    theta: FloatArray,
+    sigma_d: FloatArray,
+    z: FloatArray | None,
+    model: PathModel,
+    base: FloatArray | float | None,
+    t0: float,
+    weights: FloatArray,
+) -> FloatArray:
+    """Paths from drawn parameters, noise scales and innovations (one block)."""
+    trend = np.asarray(fit.family(years, theta, fit.t_ref), dtype=float)
+    gap = None
+    if model.start == "actual" and base is not None:
+        trend_t0 = fit.family(np.array([t0]), theta, fit.t_ref)[:, 0]
+        gap = start_gap(fit, trend_t0, base)
+    eta = path_noise(years, t0, sigma_d, z, model) if z is not None else None
+    out = compose(fit, years, trend, gap, weights, eta)
+    if gap is not None:  # exactly the base value where the paths start, not a rounding of it
+        out[:, np.asarray(years, dtype=float) == t0] = np.broadcast_to(
+            np.asarray(base, dtype=float), (out.shape[0],)
+        )[:, None]
+    return out
 
 
 def paths_frame(
@@ -179,9 +494,9 @@ def paths_frame(
     """One row per year: ``year``, ``mean`` (the point forecast), ``median`` of the draws and
     the interval columns; ``median`` and intervals are NaN when ``paths`` is None.
 
-    ``mean`` follows statsforecast's naming: it is the point forecast (the fitted, calibrated
-    curve). With multiplicative errors that curve is the median of the predictive distribution;
-    its arithmetic mean is not reported because it is unbounded (a log-t tail).
+    ``mean`` follows statsforecast's naming: it is the point forecast (the calibrated curve,
+    started from the last actual value). With multiplicative errors it is close to the median of
+    the draws; their arithmetic mean is not reported because it is unbounded (a log-t tail).
     """
     import pandas as pd
 
@@ -205,7 +520,10 @@ def forecast_frame(
     levels: Sequence[float],
     draws: int,
     seed: int | np.random.Generator,
+    model: PathModel = DEFAULT_PATHS,
 ) -> pd.DataFrame:
     """Point path, predictive median and intervals in one DataFrame (one row per year)."""
-    paths = simulate_paths(fit, years, draws, seed) if fit.intervals_available else None
-    return paths_frame(years, fit.predict(years), paths, levels)
+    paths = (
+        simulate_paths(fit, years, draws, seed, model=model) if fit.intervals_available else None
+    )
+    return paths_frame(years, point_path(fit, years, model), paths, levels)

@@ -210,8 +210,10 @@ def fan_chart(
     result : ScenarioResult or StatsScenarioResult
         A scenario run (:func:`forecast.projection.run_scenario`).
     simulation : ScenarioSimulation, optional
-        A Monte Carlo run of the same scenario; when given, the bands are its quantile ranges of
-        the total (50/80/90% for the default quantiles) and the line its median.
+        Another simulation of the same scenario (``forecast simulate``'s); when given, the bands
+        are its quantile ranges of the total (50/80/90% for the default quantiles) and the line
+        its median. By default the bands are the run's own intervals (its projection, read from
+        the run's draws) and the line its point path.
     ax : matplotlib Axes, optional
         Where to draw; a new 16:9 figure when None.
 
@@ -250,6 +252,7 @@ def fan_chart(
             levels = sorted(
                 {float(c[3:]) for c in proj.columns if c.startswith("lo-")}, reverse=True
             )
+            levels = [lv for lv in levels if proj[f"lo-{lv:g}"].notna().any()]
             for level, alpha in zip(levels, _level_alphas(len(levels)), strict=True):
                 lo, hi = proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy()
                 _band(ax, x, lo, hi, alpha, f"{level:g}% prediction interval")
@@ -257,10 +260,11 @@ def fan_chart(
             line_label = "Projection"
             shown = ", ".join(f"{lv:g}%" for lv in reversed(levels))
             if isinstance(result, ScenarioResult):
+                spec = result.simulation.spec
                 how = (
-                    f"{shown} intervals from {sc.draws:,} parametric-bootstrap draws"
-                    if levels
-                    else "no intervals (no degrees of freedom left for the noise)"
+                    f"{shown} intervals from {sc.draws:,} draws of {', '.join(spec.layers)}"
+                    if levels and result.no_intervals is None
+                    else "no intervals"
                 )
                 to = " and ".join(
                     w

@@ -36,7 +36,7 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
     out: dict[str, Figure] = {}
     out["fan"] = figure(
         "fan",
-        fan_chart(result, simulation=ev.simulation),
+        fan_chart(result),
         _fan_caption(result, ev),
         f"Fan chart of the {sc.name} projection to {sc.horizon}",
     )
@@ -68,7 +68,11 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "Segment shares over time.",
             "Segment shares by year",
         )
-    if ev.simulation is not None:
+    if (
+        ev.simulation is not None
+        and ev.simulation.result.anchor_draws
+        and (isinstance(result, ScenarioResult) and result.no_intervals is None)
+    ):
         out["distribution"] = figure(
             "distribution",
             distribution_chart(ev.simulation),
@@ -107,21 +111,24 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
 
 def _fan_caption(result: Result, ev: Evidence) -> str:
     """Say what the fan chart draws: which bands, history points, anchors."""
-    from ..plotting.style import interval_pairs
 
     sc = result.scenario
-    if ev.simulation is not None:
-        pairs = interval_pairs(sorted(set(ev.simulation.quantiles["quantile"])))
-        shown = ", ".join(f"{lv:g}%" for lv, _, _ in sorted(pairs))
-        bands = f"Monte Carlo bands holding {shown} of the draws around their median"
-    else:
-        levels = sorted(float(c[3:]) for c in result.projection.columns if str(c).startswith("lo-"))
-        finite = levels and result.projection[f"lo-{levels[0]:g}"].notna().any()
+    levels = sorted(float(c[3:]) for c in result.projection.columns if str(c).startswith("lo-"))
+    finite = levels and result.projection[f"lo-{levels[0]:g}"].notna().any()
+    if finite and isinstance(result, ScenarioResult):
+        spec = result.simulation.spec
         bands = (
-            f"projection with {', '.join(f'{lv:g}%' for lv in levels)} prediction intervals"
-            if finite
-            else "projection without intervals (the fit leaves no degrees of freedom)"
+            f"point path with {', '.join(f'{lv:g}%' for lv in levels)} intervals from "
+            f"{spec.draws:,} draws of {', '.join(spec.layers)}, starting from the last actual "
+            "value"
+            if result.scenario.paths.start == "actual" and result.scenario.history is not None
+            else f"point path with {', '.join(f'{lv:g}%' for lv in levels)} intervals from "
+            f"{spec.draws:,} draws of {', '.join(spec.layers)}"
         )
+    elif finite:
+        bands = f"projection with {', '.join(f'{lv:g}%' for lv in levels)} prediction intervals"
+    else:
+        bands = "projection without intervals"
     extras = []
     if sc.history is not None:
         extras.append("reported history points")

@@ -66,11 +66,11 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
         columns=["key", "value"],
     )
     projection = result.projection
-    if ev.simulation is not None:  # Monte Carlo percentiles of the total beside the fit's
+    if ev.simulation is not None and ev.simulation.result.input_names:
+        # more percentiles of the same draws, when the scenario draws uncertain assumptions
         q = ev.simulation.quantiles
-        wide = q.loc[q["series"] == "total"].pivot_table(
-            index="year", columns="quantile", values="value"
-        )
+        q = q.loc[(q["series"] == "total") & q["quantile"].isin(set(ev.simulation.spec.quantiles))]
+        wide = q.pivot_table(index="year", columns="quantile", values="value")
         wide.columns = [f"mc_p{100 * c:g}" for c in wide.columns]
         projection = projection.merge(wide.reset_index(), on="year", how="left")
     sheets: list[tuple[str, pd.DataFrame]] = [

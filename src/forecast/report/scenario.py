@@ -79,21 +79,27 @@ def _published_words(pub: dict[str, Any], year: int, kind: str) -> str:
     return f"{higher} of the {what} are higher (percentile {pub['percentile']:.0f}; {spread})"
 
 
-def _mc_row(ev: Evidence, year: int) -> str | None:
-    """The Monte Carlo median and 80% (or nearest) band of the total in ``year``."""
-    if ev.simulation is None:
-        return None
-    q = ev.simulation.quantiles
-    q = q.loc[(q["series"] == "total") & (q["year"] == year)]
-    if q.empty:
-        return None
-    by = dict(zip(q["quantile"].round(6), q["value"], strict=True))
-    med = by.get(0.5)
-    lo, hi = by.get(0.1), by.get(0.9)
-    if med is None:
-        return None
-    band = f" (80% {_money(lo)}-{_money(hi)})" if lo is not None and hi is not None else ""
-    return f"median {_money(med)}{band}"
+def _how_the_numbers_are_made(result: Result) -> str:
+    """One sentence on where every figure comes from: the run's one set of draws."""
+    if not isinstance(result, ScenarioResult):
+        return ""
+    proj = result.summary()["projection"]
+    spec = result.simulation.spec
+    words = (
+        f"Every figure in this report comes from one simulation: {spec.draws:,} draws of "
+        f"{', '.join(spec.layers)} (sampler {spec.sampler}, seed {spec.seed}). The point path "
+        "(the first figure of each year) has every layer off"
+    )
+    gap = proj.get("start_gap")
+    if gap is not None and proj.get("start") == "actual":
+        words += (
+            f" and starts from the actual {gap['year']} value ({_money(gap['actual_usd_bn'])}; "
+            f"the fitted curve gives {_money(gap['fitted_usd_bn'])} there, "
+            f"{gap['gap_pct']:+.1f}%)"
+        )
+    elif gap is not None:
+        words += f" and starts from the fitted curve (start = 'fitted'; {gap['gap_pct']:+.1f}%)"
+    return words + "; the median and intervals are quantiles of the draws."
 
 
 def headline(result: Result, ev: Evidence) -> Section:
@@ -119,7 +125,8 @@ def headline(result: Result, ev: Evidence) -> Section:
             facts.append(("Implied growth", words))
             sentences.append(f"Reaching {_money(anchor.value)} in {anchor.year} takes {words}.")
         sim = _sim_anchor_row(ev)
-        if sim is not None and sim.get("probability") is not None:
+        drawn = ev.simulation is not None and bool(ev.simulation.result.input_names)
+        if sim is not None and sim.get("probability") is not None and drawn:
             p = f"{_pct100(sim['probability'])} (Monte Carlo s.e. {_pct100(sim['mc_se'])})"
             facts.append(("Probability over the assumptions", p))
             sentences.append(
@@ -162,21 +169,23 @@ def headline(result: Result, ev: Evidence) -> Section:
             sentences.append(f"Among published forecasts: {where}.")
     derived = s.get("derived", {})
     if derived.get("saturation_usd_bn") is not None:
-        facts.append(("Saturation level", _money(derived["saturation_usd_bn"])))
+        band = derived.get("saturation_80_usd_bn")
+        extra = f" (80% of draws {_money(band[0])}-{_money(band[1])})" if band else ""
+        facts.append(("Saturation level", f"{_money(derived['saturation_usd_bn'])}{extra}"))
     if derived.get("inflection_year") is not None:
         label = str(derived.get("inflection_label") or "inflection year")
         facts.append((label[:1].upper() + label[1:], f"{derived['inflection_year']:.1f}"))
     levels = list(sc.levels)
-    simulated = ev.simulation is not None
     for row in s.get("report_years", []):
         lv = f"{min(levels):g}"
         lo, hi = row.get(f"lo-{lv}"), row.get(f"hi-{lv}")
-        band = f" ({lv}% {_money(lo)}-{_money(hi)})" if lo is not None and hi is not None else ""
-        label = f"Calibrated fit {row['year']}" if simulated else f"Projection {row['year']}"
-        facts.append((label, f"{_money(row['mean'])}{band}"))
-        mc = _mc_row(ev, int(row["year"]))
-        if mc is not None:
-            facts.append((f"Monte Carlo {row['year']}", mc))
+        parts = []
+        if row.get("median") is not None:
+            parts.append(f"median {_money(row['median'])}")
+        if lo is not None and hi is not None:
+            parts.append(f"{lv}% {_money(lo)}-{_money(hi)}")
+        band = f" ({'; '.join(parts)})" if parts else ""
+        facts.append((f"Projection {row['year']}", f"{_money(row['mean'])}{band}"))
     lead = " ".join(sentences) or (
         f"{sc.title}: projection to {sc.horizon} with {', '.join(f'{x:g}%' for x in levels)} "
         "intervals."
@@ -185,19 +194,9 @@ def headline(result: Result, ev: Evidence) -> Section:
     if sc.description:
         blocks.append(Paragraph(" ".join(sc.description.split())))
     warnings = list(s.get("warnings", []))
-    if ev.simulation is not None:  # this report does draw them: the run's caveat does not apply
-        warnings = [w for w in warnings if "[assumptions] are drawn by" not in w]
-        blocks.append(
-            Paragraph(
-                "Two sets of numbers: the calibrated fit passes through the anchor, so its "
-                "band is conditional on the anchor being right; the Monte Carlo values draw the "
-                "anchor and the other [assumptions] too, so they are wider and centred "
-                f"elsewhere. The Monte Carlo uses {ev.simulation.result.valid:,} draws (layers: "
-                f"{', '.join(ev.simulation.spec.layers)}; sampler {ev.simulation.spec.sampler}, "
-                f"seed {ev.simulation.spec.seed}).",
-                "note",
-            )
-        )
+    how = _how_the_numbers_are_made(result)
+    if how:
+        blocks.append(Paragraph(how, "note"))
     blocks += [Paragraph(w, "warning") for w in warnings]
     blocks += [Paragraph(n, "note") for n in ev.notes]
     return section("Headline", blocks)
@@ -354,31 +353,36 @@ def _param_display(params: pd.DataFrame) -> pd.DataFrame:
 def projection_table(result: Result, ev: Evidence | None = None) -> Table:
     frame = result.projection.drop(columns=["scenario"])
     cols = [c for c in frame.columns if c != "year"]
-    what = (
-        "Calibrated fit by year (USD), conditional on the anchor"
-        if ev is not None and ev.simulation is not None
-        else "Projection by year (USD)"
-    )
-    return Table.from_frame(
-        frame,
-        caption=f"{what}; mean is the point forecast, lo-/hi- the interval bounds at each level",
-        formats={**{c: _money for c in cols}, "year": str},
-    )
+    if isinstance(result, ScenarioResult):
+        spec = result.simulation.spec
+        what = (
+            f"Projection by year (USD); mean is the point path (every layer off), median and "
+            f"lo-/hi- are quantiles of {spec.draws:,} draws of {', '.join(spec.layers)}"
+        )
+    else:
+        what = (
+            "Projection by year (USD); mean is the point forecast, lo-/hi- the interval bounds "
+            "at each level"
+        )
+    return Table.from_frame(frame, caption=what, formats={**{c: _money for c in cols}, "year": str})
 
 
 def mc_table(ev: Evidence) -> Table | None:
-    """Monte Carlo percentiles of the total by year (when the scenario draws assumptions)."""
-    if ev.simulation is None:
+    """Percentiles of the run's draws of the total by year (when the scenario draws uncertain
+    assumptions: the same draws as the projection table, at more percentiles)."""
+    if ev.simulation is None or not ev.simulation.result.input_names:
         return None
     q = ev.simulation.quantiles
-    wide = q.loc[q["series"] == "total"].pivot_table(
-        index="year", columns="quantile", values="value"
-    )
+    wanted = set(ev.simulation.spec.quantiles)
+    q = q.loc[(q["series"] == "total") & q["quantile"].isin(wanted)]
+    wide = q.pivot_table(index="year", columns="quantile", values="value")
     wide.columns = [f"P{100 * c:g}" for c in wide.columns]
     frame = wide.reset_index()
+    spec = ev.simulation.spec
     return Table.from_frame(
         frame,
-        caption="Monte Carlo percentiles of the total by year (USD), drawing every assumption",
+        caption=f"Percentiles of the total by year (USD), from the same {spec.draws:,} draws of "
+        f"{', '.join(spec.layers)}",
         formats={**{c: _money for c in frame.columns if c != "year"}, "year": str},
     )
 
@@ -570,7 +574,7 @@ def comparison_document(
         head = headline(res, ev)
         fan = figure(
             f"fan-{res.scenario.name}",
-            fan_chart(res, simulation=ev.simulation),
+            fan_chart(res),
             f"{res.scenario.title}: projection with intervals",
             f"Fan chart of scenario {res.scenario.name}",
         )

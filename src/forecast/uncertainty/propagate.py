@@ -1,40 +1,55 @@
-"""Monte Carlo propagation: assumption draws -> curve parameters -> yearly paths -> statistics.
+"""Monte Carlo propagation: the one simulation core of a growth-curve scenario.
 
-Three layers of uncertainty, each switchable (``layers``), combined draw by draw:
+Assumption draws -> curve parameters -> yearly paths -> statistics. Every figure a scenario
+reports (the point path, the yearly median and intervals, growth rates, the probability of
+reaching each anchor, crossing years, segments) is read from one :class:`SimulationResult`;
+``forecast run`` and ``forecast simulate`` differ only in the number of draws and the layers.
+
+Three layers of uncertainty, each switchable (``layers``), combined draw by draw. A layer that is
+off holds its inputs at their point values: the fit's estimates, the scenario's own values
+(history, anchors, shares) instead of the uncertain ``[assumptions]``, and no noise. The point
+path is the path with every layer off.
 
 ``fit``
-    Parameter uncertainty of the calibrated curve (the parametric bootstrap of
-    :mod:`forecast.models.simulate`: multivariate-t draws around the estimates). Where drawn
-    assumptions fix every parameter (a logistic with base, saturation and anchor drawn) this layer
-    changes nothing but the noise scale.
+    Parameter uncertainty of the calibrated curve (:mod:`forecast.models.simulate`: every free
+    parameter drawn from its sampling distribution, truncated to its bounds; unidentified ones
+    from a stated prior) and the sampling uncertainty of the noise scale.
 ``assumptions``
-    The scenario's ``[assumptions]``: distributions over the base value, the saturation level,
-    the curve anchor's value, segment shares and free parameters of the family, with an optional
-    rank correlation between them.
+    The scenario's uncertain ``[assumptions]``: distributions over the base value, the
+    saturation level, the curve anchor's value, a growth rate over a span, segment shares and
+    free parameters of the family, with an optional rank correlation between them. Fixed
+    assumptions apply whatever the layers.
 ``noise``
-    Year-to-year deviation of the actual market from its trend (the fit's residual scale; log
-    scale for multiplicative errors).
+    The noise of the future path: the market's deviation from its trend, an AR(1) on the log
+    scale (multiplicative errors) started at zero in the last history year, so intervals widen
+    from the last actual value (:mod:`forecast.models.simulate`).
 
-How drawn assumptions become a curve. ``base`` (the trend value in the last history year),
-``saturation`` (K or M) and ``anchor_<year>`` (the value of the *curve anchor*: the first hard
-anchor, else the first anchor) are points the curve passes through. For the logistic and
-Gompertz families the curve through the base point and the anchor with saturation K has a closed
-form (both are straight lines after a link transform: ``log(y/(K-y))`` and ``-log(-log(y/K))``);
-for the exponential family the growth rate is solved from the two points; without an anchor the
-growth rate is kept and the timing (or level) re-solved through the base. Other families (linear,
-Bass) take drawn shape parameters directly and put the level back on the curve anchor. Names whose
-draw would be discarded are refused when the scenario is read (:mod:`forecast.uncertainty.spec`).
-A draw whose inputs contradict each other (an anchor above the saturation level) describes no
-curve: it is dropped and counted (``invalid_share``); more than half dropped is an error, and so
-is any drawn curve that is not positive.
+Paths start from the last actual value (``PathModel.start = "actual"``, the default): the gap
+between the actual value and each drawn trend in the last history year is carried forward and
+closed by the first anchor after the history (see :mod:`forecast.models.simulate`).
+
+How drawn assumptions become a curve. ``base`` (the market's value in the last history year),
+``saturation`` (K or M), ``anchor_<year>`` (the value of the *curve anchor*: the first hard
+anchor, else the first anchor) and ``cagr_<A>_<B>`` (a growth rate from the base year A: the
+point ``base * (1 + rate)^(B - A)`` in year B) are points the curve passes through. For the
+logistic and Gompertz families the curve through the base point and the anchor with saturation K
+has a closed form (both are straight lines after a link transform: ``log(y/(K-y))`` and
+``-log(-log(y/K))``); for the exponential family the growth rate is solved from the two points;
+without an anchor the growth rate is kept and the timing (or level) re-solved through the base.
+Other families (linear, Bass) take drawn shape parameters directly and put the level back on the
+curve anchor. Names whose draw would be discarded are refused when the scenario is read
+(:mod:`forecast.uncertainty.spec`). A draw whose inputs contradict each other (an anchor above the
+saturation level) describes no curve: it is dropped and counted (``invalid_share``); more than
+half dropped is an error, and so is any drawn curve that is not positive.
 
 Segments: drawn shares are used as drawn; the undrawn segments share the rest in proportion to
 their scenario shares, so segment paths always sum to the total (draws whose drawn shares exceed
 1 are dropped as contradictory). A drawn share is constant over the years.
 
 Everything is computed in pieces of at most one block (the block is the unit of randomness of
-:mod:`forecast.uncertainty.sampling`), so results do not depend on the chunk size; per-year values
-are kept as float32 for exact quantiles (4 bytes x years x series per draw).
+:mod:`forecast.uncertainty.sampling` and :func:`forecast.models.simulate.block_draws`), so results
+do not depend on the chunk size; per-year values are kept (8 bytes x years x series per draw) for
+exact quantiles.
 """
 
 from __future__ import annotations
@@ -51,7 +66,17 @@ from scipy.special import logit
 
 from ..errors import ForecastError, ScenarioError
 from ..models import GrowthFit
-from ..models.simulate import draw_params, solve_level
+from ..models.simulate import (
+    DEFAULT_PATHS,
+    PathModel,
+    block_draws,
+    bridge_year,
+    gap_weights,
+    last_actual,
+    noise_steps,
+    paths_from,
+    solve_level,
+)
 from ..types import Anchor
 from .dependence import induce_rank_correlation
 from .distributions import Distribution
@@ -64,6 +89,8 @@ MAX_INVALID_SHARE = 0.5
 MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles
 CLOSED_FORM_FAMILIES = ("logistic", "gompertz", "exponential")
 ANCHOR_NAME = re.compile(r"^anchor_(\d{4})$")
+REACH_RTOL = 1e-9  # a value within this of an anchor reaches it (rounding of exact hits)
+CAGR_NAME = re.compile(r"^cagr_(\d{4})_(\d{4})$")
 SHARE_NAME = re.compile(r"^share_(.+)$")
 FloatArray = NDArray[np.float64]
 
@@ -110,25 +137,61 @@ class Segments:
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """Statistics of the simulated paths (total first, then segments)."""
+    """Statistics of the simulated paths (total first, then segments): every figure a scenario
+    reports is read from here.
+
+    ``point`` is the point path (every layer off); ``values`` the quantiles of the draws at
+    ``quantiles`` (the spec's, the median and the ends of every interval level); ``mean`` their
+    arithmetic mean; ``cagr`` maps ``"<base year>-<year>"`` to quantiles of the growth rate from
+    the base year's value (the last actual value, or the drawn ``base``); ``params`` maps every
+    curve parameter to its quantiles over the draws; ``notes`` says why a layer that is switched
+    on changes nothing.
+    """
 
     years: NDArray[np.int64]
     series: tuple[str, ...]
     quantiles: tuple[float, ...]
     values: FloatArray  # (series, quantile, year)
     mean: FloatArray  # (series, year)
+    point: FloatArray  # (series, year)
+    point_theta: FloatArray  # the point path's curve parameters
     anchors: list[dict[str, Any]]
-    cagr: dict[str, FloatArray]  # "t0-year" -> quantiles of the trend's implied CAGR
+    cagr: dict[str, FloatArray]
     crossing: list[dict[str, Any]]
     draws: int
     valid: int
-    inputs: NDArray[np.float32] = field(repr=False)  # (valid draws, uncertain inputs)
+    inputs: FloatArray = field(repr=False)  # (valid draws, uncertain inputs)
     input_names: tuple[str, ...] = ()
-    metric: NDArray[np.float32] = field(repr=False, default_factory=lambda: np.zeros(0, "f4"))
+    params: dict[str, FloatArray] = field(repr=False, default_factory=dict)
+    metric: FloatArray = field(repr=False, default_factory=lambda: np.zeros(0))
     metric_year: int = 0
     # draws of the total in each anchor year within the projection (what the anchor
     # probabilities are computed from), for charts of their distribution
-    anchor_draws: dict[int, NDArray[np.float32]] = field(repr=False, default_factory=dict)
+    anchor_draws: dict[int, FloatArray] = field(repr=False, default_factory=dict)
+    layers: tuple[str, ...] = LAYERS
+    notes: tuple[str, ...] = ()
+    base_year: int = 0
+    start: str = "actual"
+    # every kept draw's values (series, year, draw), only when asked for (keep_paths)
+    paths: FloatArray | None = field(repr=False, default=None)
+    # each kept draw's value in the base year (the last actual value, or the drawn base)
+    base: FloatArray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    def quantile(self, q: float, series: str = "total") -> FloatArray:
+        """The ``q`` quantile of a series in every year (``q`` must be one of ``quantiles``)."""
+        i = self._q_index(q)
+        return np.asarray(self.values[self.series.index(series), i], dtype=float)
+
+    def _q_index(self, q: float) -> int:
+        for i, have in enumerate(self.quantiles):
+            if abs(have - q) < 1e-9:
+                return i
+        raise KeyError(f"quantile {q} was not computed; have {self.quantiles}")
+
+    def interval(self, level: float, series: str = "total") -> tuple[FloatArray, FloatArray]:
+        """Lower and upper ends of the central ``level``% interval in every year."""
+        tail = (100.0 - float(level)) / 200.0
+        return self.quantile(tail, series), self.quantile(1.0 - tail, series)
 
     @property
     def invalid_share(self) -> float:
@@ -165,21 +228,36 @@ def apply_assumptions(
     y0 = drawn.get("base")
     if y0 is None:
         y0 = fit.family(np.array([t0]), theta, fit.t_ref)[:, 0]
+    ta = float(anchor.year) if anchor is not None else None
     va = None
     if anchor is not None:
         va = drawn.get(f"anchor_{anchor.year}")
         if va is None:
             va = fit.family(np.array([float(anchor.year)]), theta, fit.t_ref)[:, 0]
+    spans = [(m, v) for m, v in ((CAGR_NAME.match(k), v) for k, v in drawn.items()) if m]
+    if spans:  # a drawn growth rate from the base year's value sets the point at its end
+        m, rate = spans[0]
+        start = drawn.get("base")
+        if start is None:
+            start = np.full(n, last_actual(fit) or np.nan)
+        span = float(m.group(2)) - float(m.group(1))
+        with np.errstate(invalid="ignore"):
+            va = start * np.power(1.0 + rate, span)
+        ta = float(m.group(2))
+        valid &= rate > -1
     for name, values in drawn.items():  # free parameters drawn directly
         if name in fam.params:
             theta[:, fam.params.index(name)] = values
     if "saturation" in drawn and fam.saturation_param is not None:
         theta[:, fam.params.index(fam.saturation_param)] = drawn["saturation"]
-    touched = "base" in drawn or "saturation" in drawn or any(ANCHOR_NAME.match(k) for k in drawn)
+    touched = (
+        "base" in drawn
+        or "saturation" in drawn
+        or any(ANCHOR_NAME.match(k) or CAGR_NAME.match(k) for k in drawn)
+    )
     if fam.name in CLOSED_FORM_FAMILIES and touched:
         valid &= y0 > 0
-        if anchor is not None and va is not None:
-            ta = float(anchor.year)
+        if ta is not None and va is not None:
             valid &= va > 0
             if fam.name == "exponential":
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -216,10 +294,6 @@ def apply_assumptions(
 # ------------------------------------------------------------------------------------------------
 
 
-def _block_rng(seed: int, block: int, stream: int) -> np.random.Generator:
-    return np.random.default_rng([seed, block, stream])
-
-
 def _pieces(start: int, stop: int, block: int) -> list[tuple[int, FloatArray]]:
     """Rows [start, stop) cut at block boundaries, with no uniforms (nothing uncertain)."""
     out = []
@@ -254,6 +328,51 @@ def _segment_shares(
     return shares, ok
 
 
+def quantile_set(spec: SimulationSpec, levels: Sequence[float]) -> tuple[float, ...]:
+    """The probabilities a simulation reports: the spec's, the median and both ends of every
+    interval level, sorted."""
+    qs = {round(float(q), 12) for q in spec.quantiles} | {0.5}
+    for level in levels:
+        tail = (100.0 - float(level)) / 200.0
+        qs |= {round(tail, 12), round(1.0 - tail, 12)}
+    return tuple(sorted(qs))
+
+
+class _Draws:
+    """What one simulation keeps of its draws: values per series and year (float64, for exact
+    quantiles), the uncertain inputs, the parameters, the base values."""
+
+    def __init__(self, n: int, n_series: int, t_count: int, n_inputs: int, n_params: int):
+        self.values = np.empty((n_series, t_count, n))
+        self.inputs = np.empty((n, n_inputs))
+        self.params = np.empty((n, n_params))
+        self.base = np.empty(n)
+        self.filled = 0
+
+    def add(
+        self,
+        paths: FloatArray,
+        segment_paths: FloatArray | None,
+        inputs: FloatArray,
+        params: FloatArray,
+        base: FloatArray,
+    ) -> None:
+        m = paths.shape[0]
+        sl = slice(self.filled, self.filled + m)
+        self.values[0, :, sl] = paths.T
+        if segment_paths is not None:
+            self.values[1:, :, sl] = np.transpose(segment_paths, (1, 2, 0))
+        self.inputs[sl] = inputs
+        self.params[sl] = params
+        self.base[sl] = base
+        self.filled += m
+
+
+def store_bytes(draws: int, n_series: int, t_count: int) -> int:
+    """Memory the kept draws take (values of every series and year, float64)."""
+    return 8 * n_series * t_count * draws
+
+
 def simulate(
     fit: GrowthFit,
     years: FloatArray,
@@ -261,76 +380,74 @@ def simulate(
     spec: SimulationSpec,
     *,
     segments: Segments | None = None,
+    paths: PathModel = DEFAULT_PATHS,
+    levels: Sequence[float] = (),
     progress: Callable[[int], None] | None = None,
     chunk: int = 65_536,
+    keep_paths: bool = False,
 ) -> SimulationResult:
     """Run the Monte Carlo simulation. See the module docstring for the model.
 
     ``chunk`` rows are processed at a time (memory), independently of ``spec.block`` (the unit
     of randomness): for a given block size, the same seed gives identical results for any chunk
-    size. ``progress`` is called with the number of draws added by each piece.
+    size. ``levels`` adds the ends of those intervals to the reported quantiles. ``progress`` is
+    called with the number of draws added by each piece. ``keep_paths`` keeps every kept draw's
+    values (series x years x draws) in the result, for checks.
     """
     layers = set(spec.layers)
     if not layers:
         raise ForecastError("layers: needs at least one of fit, assumptions, noise; got none")
+    years = np.asarray(years, dtype=float)
     n, t_count = spec.draws, len(years)
     seg_names = segments.names if segments is not None else ()
     n_series = 1 + len(seg_names)
-    need = 4 * n_series * t_count * n
+    need = store_bytes(n, n_series, t_count)
     if need > MAX_STORE_BYTES:
-        most = MAX_STORE_BYTES // (4 * n_series * t_count)
+        most = MAX_STORE_BYTES // store_bytes(1, n_series, t_count)
         raise ForecastError(
             f"draws: {n:,} draws of {n_series} series x {t_count} years need "
             f"{need / 2**30:.1f} GiB for exact quantiles (limit {MAX_STORE_BYTES / 2**30:.0f} "
             f"GiB); got {n:,}, use at most {most:,}"
         )
     use_assumptions = "assumptions" in layers
-    # without the assumptions layer the calibrated fit stands alone (no medians substituted)
     unc = assumptions.uncertain() if use_assumptions else []
     fixed = {
         name: float(d.median)
         for name, d in zip(assumptions.names, assumptions.distributions, strict=True)
-        if d.is_fixed and use_assumptions
+        if d.is_fixed
     }
     corr = None
     if assumptions.correlation is not None and unc:
         corr = assumptions.correlation[np.ix_(unc, unc)]
         if np.allclose(corr, np.eye(len(unc))):
             corr = None
-    store = np.empty((n_series, t_count, n), dtype=np.float32)
-    inputs = np.empty((n, len(unc)), dtype=np.float32)
-    metric_idx = (
-        int(np.searchsorted(years, spec.metric_year)) if spec.metric_year is not None else -1
-    )
-    metric = np.empty(n, dtype=np.float32)
-    cagr_years = sorted(
-        {a.year for a in fit.anchors if years[0] < a.year <= years[-1]} | {int(years[-1])}
-    )
-    cagr_idx = [int(np.searchsorted(years, y)) for y in cagr_years]
-    cagr_store = np.empty((len(cagr_years), n), dtype=np.float32)
+    actual = last_actual(fit)
+    t0 = float(fit.years[-1]) if len(fit.years) else float(years[0])
+    steps = noise_steps(years, t0)
+    names_unc = [assumptions.names[i] for i in unc]
+    bridge = _bridge_year(fit, [*names_unc, *fixed])
+    weights = gap_weights(years, t0, bridge, paths.rho)
+    keep = _Draws(n, n_series, t_count, len(unc), len(fit.theta))
     first_cross = np.empty((len(spec.cross), n), dtype=np.int16)
-    noisy = "noise" in layers and fit.intervals_available
-    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
+    notes: list[str] = []
+    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray | None]] = {}
 
-    def block_randomness(b: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Fit-layer parameters, noise scales and noise of block ``b`` (one block cached)."""
+    def block_randomness(b: int) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Fit-layer parameters, noise scales and innovations of block ``b`` (one cached)."""
         if b not in cache:
             cache.clear()
             rows_b = min(spec.block, n - b * spec.block)
-            if "fit" in layers:
-                theta_b, sigma_b = draw_params(fit, rows_b, _block_rng(spec.seed, b, 1))
-            else:
-                theta_b = np.tile(fit.theta, (rows_b, 1))
-                sigma_b = np.full(rows_b, fit.sigma if fit.intervals_available else 0.0)
-            eps_b = (
-                _block_rng(spec.seed, b, 2).standard_normal((rows_b, t_count))
-                if noisy
-                else np.zeros((0, t_count))
+            cache[b] = block_draws(
+                fit,
+                rows_b,
+                spec.seed,
+                b,
+                steps,
+                fit_layer="fit" in layers,
+                noise="noise" in layers,
             )
-            cache[b] = (theta_b, sigma_b, eps_b)
         return cache[b]
 
-    filled = 0
     bad_values = 0
     for c_start in range(0, n, chunk):
         c_stop = min(c_start + chunk, n)
@@ -350,7 +467,7 @@ def simulate(
         for row, u in pieces:
             rows = u.shape[0]
             b, off = divmod(row, spec.block)
-            theta_b, sigma_b, eps_b = block_randomness(b)
+            theta_b, sigma_b, z_b = block_randomness(b)
             theta = theta_b[off : off + rows].copy()
             if corr is not None:
                 u = induce_rank_correlation(u, corr)
@@ -358,43 +475,47 @@ def simulate(
             for j, i in enumerate(unc):
                 drawn[assumptions.names[i]] = assumptions.distributions[i].ppf(u[:, j])
             valid = apply_assumptions(fit, theta, drawn)
-            trend = np.asarray(fit.family(years, theta, fit.t_ref), dtype=float)
-            trend0 = fit.family(np.array([fit.t_ref]), theta, fit.t_ref)[:, 0]
-            paths = trend
-            if noisy:
-                eps = sigma_b[off : off + rows, None] * eps_b[off : off + rows]
-                if fit.model.error == "multiplicative":
-                    paths = trend * np.exp(np.clip(eps, -700, 700))
-                else:
-                    paths = trend + eps
-            valid &= np.all(np.isfinite(paths), axis=1)
-            bad_values += int(np.sum(valid & np.any(paths <= 0, axis=1)))
-            shares = None
+            base = drawn.get("base")
+            if base is None:
+                base = np.full(rows, actual if actual is not None else np.nan)
+            z = z_b[off : off + rows] if z_b is not None else None
+            sigma = sigma_b[off : off + rows]
+            block_paths = paths_from(
+                fit,
+                years,
+                theta,
+                sigma,
+                z,
+                paths,
+                base if actual is not None else None,
+                t0,
+                weights,
+            )
+            if row == 0:
+                notes += _layer_notes(fit, layers, assumptions, theta, sigma, drawn, z is not None)
+            valid &= np.all(np.isfinite(block_paths), axis=1)
+            bad_values += int(np.sum(valid & np.any(block_paths <= 0, axis=1)))
+            seg_paths = None
             if segments is not None:
                 shares, ok = _segment_shares(segments, drawn if use_assumptions else {}, rows)
                 valid &= ok
-            m = int(valid.sum())
-            sl = slice(filled, filled + m)
-            kept = paths[valid]
-            store[0, :, sl] = kept.T
-            if shares is not None:
-                store[1:, :, sl] = np.transpose(shares[valid] * kept[:, None, :], (1, 2, 0))
-            if unc:
-                inputs[sl] = np.column_stack([drawn[assumptions.names[i]] for i in unc])[valid]
-            if metric_idx >= 0:
-                metric[sl] = kept[:, metric_idx]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                for c_i, (y, t_i) in enumerate(zip(cagr_years, cagr_idx, strict=True)):
-                    ratio = trend[valid, t_i] / trend0[valid]
-                    cagr_store[c_i, sl] = np.power(ratio, 1.0 / (y - fit.t_ref)) - 1.0
+                seg_paths = shares[valid] * block_paths[valid][:, None, :]
+            kept = block_paths[valid]
+            sl = slice(keep.filled, keep.filled + kept.shape[0])
             for c, threshold in enumerate(spec.cross):
                 above = kept >= threshold
                 first_cross[c, sl] = np.where(above.any(axis=1), above.argmax(axis=1), t_count)
-            filled += m
+            inputs = (
+                np.column_stack([drawn[name] for name in names_unc])[valid]
+                if unc
+                else np.zeros((kept.shape[0], 0))
+            )
+            keep.add(kept, seg_paths, inputs, theta[valid], base[valid])
             if progress is not None:
                 progress(rows)
 
-    if bad_values:
+    filled = keep.filled
+    if bad_values and unc:
         raise ScenarioError(
             f"assumptions: drawn curves must stay positive (a market size cannot be zero or "
             f"negative; narrow the distributions of the shape parameters); got {bad_values} of "
@@ -406,41 +527,180 @@ def simulate(
             f"saturation level, drawn shares summing to at most 1); got {n - filled} of {n} "
             "contradictory"
         )
-    qs = np.asarray(spec.quantiles, dtype=float)
+    qs = np.asarray(quantile_set(spec, levels), dtype=float)
     values = np.empty((n_series, len(qs), t_count))
     mean = np.empty((n_series, t_count))
     for s_i in range(n_series):  # one row at a time: no full-size temporary copies
         for t_i in range(t_count):
-            row_values = store[s_i, t_i, :filled]
+            row_values = keep.values[s_i, t_i, :filled]
             values[s_i, :, t_i] = np.quantile(row_values, qs)
-            mean[s_i, t_i] = row_values.mean(dtype=np.float64)
-    cagr = {}
-    for c_i, y in enumerate(cagr_years):
-        rates = cagr_store[c_i, :filled]
-        rates = rates[np.isfinite(rates)]
-        if rates.size:
-            cagr[f"{int(fit.t_ref)}-{y}"] = np.quantile(rates, qs)
+            mean[s_i, t_i] = row_values.mean()
+    total = keep.values[0, :, :filled]
+    base = keep.base[:filled]
+    point_theta, point = _point_paths(fit, years, fixed, paths, weights, segments)
     return SimulationResult(
         years=years.astype(np.int64),
         series=("total", *seg_names),
         quantiles=tuple(float(q) for q in qs),
         values=values,
         mean=mean,
-        anchors=_anchor_stats(fit, years, store[0, :, :filled]),
-        cagr=cagr,
+        point=point,
+        point_theta=point_theta,
+        anchors=_anchor_stats(fit, years, total),
+        cagr=_cagr_stats(years, t0, total, base, values[0], qs),
         crossing=_crossing_stats(spec.cross, first_cross[:, :filled], years),
         draws=n,
         valid=filled,
-        inputs=inputs[:filled],
-        input_names=tuple(assumptions.names[i] for i in unc),
-        metric=metric[:filled] if metric_idx >= 0 else np.zeros(0, np.float32),
+        inputs=keep.inputs[:filled],
+        input_names=tuple(names_unc),
+        params=_param_stats(fit, keep.params[:filled], qs),
+        metric=total[int(np.searchsorted(years, spec.metric_year))].copy()
+        if spec.metric_year is not None
+        else np.zeros(0),
         metric_year=int(spec.metric_year) if spec.metric_year is not None else 0,
         anchor_draws={
-            a.year: store[0, int(np.searchsorted(years, a.year)), :filled].copy()
+            a.year: total[int(np.searchsorted(years, a.year))].copy()
             for a in fit.anchors
             if years[0] <= a.year <= years[-1]
         },
+        layers=tuple(spec.layers),
+        notes=tuple(notes),
+        base_year=int(t0),
+        start=paths.start,
+        paths=keep.values[:, :, :filled] if keep_paths else None,
+        base=keep.base[:filled].copy(),
     )
+
+
+def _bridge_year(fit: GrowthFit, names: Sequence[str]) -> float | None:
+    """Where the start gap closes: the first anchor after the history, or the end of a drawn
+    growth-rate span (``cagr_<A>_<B>``), whichever comes first."""
+    years = [float(m.group(2)) for m in (CAGR_NAME.match(n) for n in names) if m]
+    anchor = bridge_year(fit)
+    if anchor is not None:
+        years.append(anchor)
+    return min(years) if years else None
+
+
+def _point_paths(
+    fit: GrowthFit,
+    years: FloatArray,
+    fixed: Mapping[str, float],
+    paths: PathModel,
+    weights: FloatArray,
+    segments: Segments | None,
+) -> tuple[FloatArray, FloatArray]:
+    """The point path's parameters and its values for the total and every segment (series x
+    T): every layer off, fixed assumptions applied."""
+    theta = fit.theta[None, :].copy()
+    drawn = {k: np.array([v]) for k, v in fixed.items()}
+    if not apply_assumptions(fit, theta, drawn)[0]:
+        got = ", ".join(f"{k} = {v:g}" for k, v in fixed.items())
+        raise ScenarioError(
+            "assumptions: the fixed assumptions must describe a possible curve (e.g. an anchor "
+            f"below the saturation level); got {got}"
+        )
+    actual = last_actual(fit)
+    base = drawn.get("base", np.array([actual if actual is not None else np.nan]))
+    t0 = float(fit.years[-1]) if len(fit.years) else float(years[0])
+    total = paths_from(
+        fit,
+        years,
+        theta,
+        np.zeros(1),
+        None,
+        paths,
+        base if actual is not None else None,
+        t0,
+        weights,
+    )[0]
+    if segments is None:
+        return theta[0], total[None, :]
+    shares, _ = _segment_shares(segments, drawn, 1)
+    return theta[0], np.vstack([total, shares[0] * total[None, :]])
+
+
+def _layer_notes(
+    fit: GrowthFit,
+    layers: set[Layer],
+    assumptions: Assumptions,
+    theta: FloatArray,
+    sigma: FloatArray,
+    drawn: Mapping[str, FloatArray],
+    noisy: bool,
+) -> list[str]:
+    """Why a layer that is switched on changes nothing (read off the first block)."""
+    notes = []
+    if "fit" in layers:
+        if not fit.intervals_available:
+            notes.append(
+                "fit layer: no effect: the fit leaves no degrees of freedom to estimate its "
+                "parameters' uncertainty"
+            )
+        else:
+            point = np.tile(fit.theta, (theta.shape[0], 1))
+            apply_assumptions(fit, point, drawn)
+            same = np.allclose(point, theta, rtol=1e-12, atol=0.0, equal_nan=True)
+            if same and not noisy:
+                notes.append(
+                    "fit layer: no effect: the drawn assumptions fix every parameter the fit "
+                    "layer would draw"
+                )
+            elif same:
+                notes.append(
+                    "fit layer: only the noise scale: the drawn assumptions fix every parameter "
+                    "the fit layer would draw"
+                )
+    if "assumptions" in layers and assumptions.names and not assumptions.uncertain():
+        notes.append("assumptions layer: no effect: the scenario has no uncertain [assumptions]")
+    if "noise" in layers and not noisy:
+        notes.append(
+            "noise layer: no effect: the fit leaves no degrees of freedom to estimate the noise"
+        )
+    del sigma
+    return notes
+
+
+def _cagr_stats(
+    years: FloatArray,
+    t0: float,
+    total: FloatArray,
+    base: FloatArray,
+    value_q: FloatArray,
+    qs: FloatArray,
+) -> dict[str, FloatArray]:
+    """Quantiles of the growth rate from the base year's value to every later year. With one
+    base value for every draw the rate is a monotone function of the value, so its quantiles are
+    the function of the value's quantiles; otherwise they are quantiles of each draw's rate."""
+    out: dict[str, FloatArray] = {}
+    if not np.all(np.isfinite(base)) or base.size == 0:
+        return out
+    fixed = bool(np.all(base == base[0]))
+    for t_i, year in enumerate(years):
+        span = float(year) - t0
+        if span <= 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if fixed:
+                rates = np.power(value_q[:, t_i] / base[0], 1.0 / span) - 1.0
+            else:
+                per = np.power(total[t_i] / base, 1.0 / span) - 1.0
+                per = per[np.isfinite(per)]
+                if not per.size:
+                    continue
+                rates = np.quantile(per, qs)
+        out[f"{int(t0)}-{int(year)}"] = np.asarray(rates, dtype=float)
+    return out
+
+
+def _param_stats(fit: GrowthFit, params: FloatArray, qs: FloatArray) -> dict[str, FloatArray]:
+    """Quantiles of every free or drawn parameter over the kept draws."""
+    out: dict[str, FloatArray] = {}
+    for i, name in enumerate(fit.family.params):
+        col = params[:, i]
+        if col.size and np.all(np.isfinite(col)):
+            out[name] = np.quantile(col, qs)
+    return out
 
 
 def binomial_se(p: float, n: int) -> float | None:
@@ -451,9 +711,7 @@ def binomial_se(p: float, n: int) -> float | None:
     return math.sqrt(p * (1 - p) / n)
 
 
-def _anchor_stats(
-    fit: GrowthFit, years: FloatArray, total: NDArray[np.float32]
-) -> list[dict[str, Any]]:
+def _anchor_stats(fit: GrowthFit, years: FloatArray, total: FloatArray) -> list[dict[str, Any]]:
     """P(value in the anchor's year >= the anchor's value) for every anchor in range."""
     out: list[dict[str, Any]] = []
     n = total.shape[1]
@@ -461,7 +719,8 @@ def _anchor_stats(
         if not years[0] <= anchor.year <= years[-1]:
             continue
         i = int(np.searchsorted(years, anchor.year))
-        p = float(np.mean(total[i] >= anchor.value))
+        # at or above, to a relative 1e-9: a draw that meets a hard anchor counts as reaching it
+        p = float(np.mean(total[i] >= anchor.value * (1.0 - REACH_RTOL)))
         out.append(
             {
                 "year": anchor.year,

@@ -5,11 +5,17 @@ from published estimates, and the rank-correlation matrix.
 Allowed names (the model decides which apply):
 
 ``base``
-    The market size in the last history year (exponential, logistic, Gompertz).
+    The market size in the last history year, where paths start (exponential, logistic,
+    Gompertz): uncertainty about the last reported value.
 ``saturation``
     The saturation level K (logistic, Gompertz) or market potential M (Bass).
 ``anchor_<year>``
     The value of the scenario's anchor in that year (e.g. ``anchor_2030``).
+``cagr_<A>_<B>``
+    A growth rate from the base year A (the last history year) to year B, as analysts state
+    them (``{ dist = "normal", mean = "30%", sd = "5%" }``): the point ``base * (1 + rate)^(B -
+    A)`` the drawn curves pass through (exponential, logistic, Gompertz; B must be the curve
+    anchor's year when the scenario has an anchor).
 ``share_<segment>``
     A segment's share (shares are renormalised in every draw).
 any parameter of the family
@@ -29,13 +35,22 @@ from ..models.curves import Family
 from ..types import Anchor
 from .dependence import validate_correlation
 from .distributions import Distribution, Unit, parse_distribution
-from .propagate import ANCHOR_NAME, CLOSED_FORM_FAMILIES, SHARE_NAME, Assumptions, curve_anchor
+from .propagate import (
+    ANCHOR_NAME,
+    CAGR_NAME,
+    CLOSED_FORM_FAMILIES,
+    SHARE_NAME,
+    Assumptions,
+    curve_anchor,
+)
 
 
 def unit_of(name: str, family: Family) -> Unit:
     """The unit an assumption's values are written in."""
     if name in ("base", "saturation") or ANCHOR_NAME.match(name):
         return "money"
+    if CAGR_NAME.match(name):
+        return "rate"
     if SHARE_NAME.match(name) or name == "p":
         return "share"  # shares, and Bass's innovation coefficient, live in [0, 1]
     if name in family.params:
@@ -54,12 +69,37 @@ def check_name(
     segment_names: Sequence[str],
     has_history: bool,
     where: str,
+    base_year: int | None = None,
 ) -> None:
     """Refuse an assumption name the model cannot use, with the reason."""
     fam = family.name
     m, s = ANCHOR_NAME.match(name), SHARE_NAME.match(name)
+    c = CAGR_NAME.match(name)
     used = curve_anchor(anchors)
-    if name == "base":
+    if c:
+        first, last = int(c.group(1)), int(c.group(2))
+        if fam not in CLOSED_FORM_FAMILIES:
+            raise ScenarioError(
+                f"{where}: a growth rate over a span can be drawn for "
+                f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {fam!r}"
+            )
+        if base_year is None:
+            raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
+        if first != base_year:
+            raise ScenarioError(
+                f"{where}: a growth rate must run from the base year (the last history year, "
+                f"{base_year}): name it cagr_{base_year}_<year>; got {name!r}"
+            )
+        if last <= first:
+            raise ScenarioError(
+                f"{where}: the span must end after the base year {base_year}; got {name!r}"
+            )
+        if used is not None and used.year != last:
+            raise ScenarioError(
+                f"{where}: with an anchor, the span must end in the curve anchor's year "
+                f"({used.year}; draw anchor_{used.year} for other spans' values); got {name!r}"
+            )
+    elif name == "base":
         if fam not in CLOSED_FORM_FAMILIES:
             raise ScenarioError(
                 f"{where}: a base value can be drawn for "
@@ -99,7 +139,14 @@ def check_name(
                 f"{where}: draw the level through 'base', 'saturation' or an anchor; got {name!r}"
             )
     else:
-        allowed = ["base", "saturation", "anchor_<year>", "share_<segment>", *family.params]
+        allowed = [
+            "base",
+            "saturation",
+            "anchor_<year>",
+            "cagr_<base year>_<year>",
+            "share_<segment>",
+            *family.params,
+        ]
         raise ScenarioError(
             f"{where}: unknown assumption (allowed: {', '.join(allowed)}); got {name!r}"
         )
@@ -107,7 +154,17 @@ def check_name(
 
 def check_combination(names: Sequence[str], family: Family, has_anchor: bool, where: str) -> None:
     """Refuse sets of drawn names that over-determine the curve (one would be discarded)."""
-    points = [n for n in names if n in ("base", "saturation") or ANCHOR_NAME.match(n)]
+    ends = [n for n in names if ANCHOR_NAME.match(n) or CAGR_NAME.match(n)]
+    if len(ends) > 1:
+        raise ScenarioError(
+            f"{where}: {' and '.join(ends)} both set the point the drawn curves pass through; "
+            f"draw one; got {', '.join(ends)}"
+        )
+    points = [
+        n
+        for n in names
+        if n in ("base", "saturation") or ANCHOR_NAME.match(n) or CAGR_NAME.match(n)
+    ]
     params = [n for n in names if n in family.params]
     if family.name in CLOSED_FORM_FAMILIES and has_anchor and points and params:
         raise ScenarioError(
@@ -170,6 +227,7 @@ def parse_assumptions(
     has_history: bool,
     estimates: Mapping[str, Estimate],
     at: Callable[..., str],
+    base_year: int | None = None,
 ) -> Assumptions | None:
     """Parse and check a scenario's assumptions; ``None`` when it declares none."""
     if not raw:
@@ -182,12 +240,17 @@ def parse_assumptions(
     dists: list[Distribution] = []
     for name, spec in raw.items():
         where = f"{at('assumptions', name)}: assumptions.{name}"
-        check_name(name, family, anchors, segment_names, has_history, where)
+        check_name(name, family, anchors, segment_names, has_history, where, base_year)
         if isinstance(spec, Mapping) and spec.get("dist") == "empirical" and "estimates" in spec:
             spec = _empirical_from_estimates(spec, estimates, where)
         dists.append(parse_distribution(spec, where=where, unit=unit_of(name, family)))
         names.append(name)
-    check_combination(names, family, bool(anchors), f"{at('assumptions')}: assumptions")
+    check_combination(
+        names,
+        family,
+        bool(anchors) or any(CAGR_NAME.match(n) for n in names),
+        f"{at('assumptions')}: assumptions",
+    )
     shares = [n for n in names if SHARE_NAME.match(n)]
     if shares:
         low = sum(float(d.support[0]) for n, d in zip(names, dists, strict=True) if n in shares)
