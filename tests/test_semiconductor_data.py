@@ -1,4 +1,5 @@
-"""Checks on the semiconductor data (data/semiconductor_estimates.csv and its history series).
+"""Checks on the semiconductor data (data/semiconductor_estimates.csv and its history series) and
+the four bundled semiconductor scenarios.
 
 The estimates file is edited by hand (data/README.md, "Semiconductors"): these tests are what
 keeps it consistent with its history files and with the scenarios that cite it.
@@ -12,10 +13,15 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+import forecast
+from forecast import cli
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
+SCENARIOS = REPO / "scenarios"
 ESTIMATES = DATA / "semiconductor_estimates.csv"
 WSTS_HISTORY = DATA / "history" / "semiconductors_wsts.csv"
 SEMI_HISTORY = DATA / "history" / "semiconductor_equipment_semi.csv"
@@ -191,3 +197,62 @@ def test_regions_history_resolves_and_adds_up_to_the_total(
         assert sorted(parts) == sorted(SEMI_REGION_NAMES), year
         # the releases round each region to $10M: the parts may miss the total by that much each
         assert abs(sum(parts.values()) - totals[year]) <= 0.005 * len(parts) + 1e-9, year
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+SEMI_SCENARIOS = {
+    "semiconductors-2030": "pwc-nd-2030",
+    "semiconductors-2030-bear": "techinsights-2024-07-2030",
+    "semiconductors-2030-bull": "mckinsey-2022-04-2030",
+    "semiconductors-2030-uncertain": "pwc-nd-2030",
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("semiconductors") / "out"
+    paths = [str(SCENARIOS / f"{name}.toml") for name in SEMI_SCENARIOS]
+    assert cli.main(["run", *paths, "--out", str(out), "--no-report"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name", SEMI_SCENARIOS)
+def test_scenario_runs_through_its_cited_2030_anchor(
+    runs: Path, by_id: dict[str, dict[str, str]], name: str
+) -> None:
+    frame = pd.read_csv(runs / name / "projection.csv")
+    (point,) = frame.loc[frame["year"] == 2030, "mean"]
+    # hard anchors: met to within 0.01% (the logistic variant's ceiling sits on its bound, and
+    # the anchor is then met to about 1e-5)
+    assert point == pytest.approx(float(by_id[SEMI_SCENARIOS[name]]["value_usd_bn"]), rel=1e-4)
+    assert frame["year"].max() == 2035
+
+
+def test_bear_and_bull_are_the_lowest_and_highest_2030_figures(
+    estimates: list[dict[str, str]],
+) -> None:
+    published = [
+        float(r["value_usd_bn"])
+        for r in estimates
+        if r["definition"] == "semiconductor_market"
+        and r["year"] == "2030"
+        and r["region"] == "Worldwide"
+        and r["attributed"] == "true"
+    ]
+    values = {
+        name: forecast.load_scenario(SCENARIOS / f"{name}.toml").anchors[0].value
+        for name in SEMI_SCENARIOS
+    }
+    assert values["semiconductors-2030-bear"] == min(published) == 1000
+    assert values["semiconductors-2030-bull"] == max(published) == 1065
+    assert min(published) < values["semiconductors-2030"] < max(published)
+
+
+def test_uncertain_scenario_draws_the_2030_value_from_every_published_figure() -> None:
+    sc = forecast.load_scenario(SCENARIOS / "semiconductors-2030-uncertain.toml")
+    assert sc.assumptions is not None
+    named = dict(zip(sc.assumptions.names, sc.assumptions.distributions, strict=True))
+    values = sorted(named["anchor_2030"].values)  # type: ignore[attr-defined]
+    # eleven published 2030 figures: nine times the round $1T, PwC's $1.03T, McKinsey's $1.065T
+    assert values == [1000.0] * 9 + [1030.0, 1065.0]
