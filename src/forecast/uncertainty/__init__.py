@@ -6,6 +6,9 @@ A pure library over numpy arrays; it reads no files.  Typical use::
     for first, u in uniform_blocks(n, len(dists), method="lhs", seed=7):
         u = induce_rank_correlation(u, spearman)          # optional
         x = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(dists)])
+
+Forecasts of a total and its parts are made coherent with :mod:`.reconcile`
+(``Reconciler(method).fit(hierarchy, ...).apply(draws)``).
 """
 
 from __future__ import annotations
@@ -26,27 +29,57 @@ from .distributions import (
     Unit,
     parse_distribution,
 )
+from .reconcile import (
+    NEGATIVE_RULES,
+    RECONCILE_METHODS,
+    TOP_DOWN_PROPORTIONS,
+    CoherenceGap,
+    Hierarchy,
+    NegativeRule,
+    Proportions,
+    Reconciled,
+    ReconcileMethod,
+    Reconciler,
+    Reconciliation,
+    coherence_gap,
+    mint_mapping,
+    shrunk_covariance,
+)
 from .sampling import MAX_DRAWS, METHODS, Method, draw, uniform_blocks
 
 __all__ = [
     "DIST_KINDS",
     "MAX_DRAWS",
     "METHODS",
+    "NEGATIVE_RULES",
+    "RECONCILE_METHODS",
+    "TOP_DOWN_PROPORTIONS",
     "Cases",
+    "CoherenceGap",
     "Distribution",
     "Empirical",
     "Fixed",
+    "Hierarchy",
     "LogNormal",
     "LogitNormal",
     "Method",
+    "NegativeRule",
     "Normal",
     "Pert",
+    "Proportions",
+    "ReconcileMethod",
+    "Reconciled",
+    "Reconciler",
+    "Reconciliation",
     "Triangular",
     "Uniform",
     "Unit",
+    "coherence_gap",
     "draw",
     "induce_rank_correlation",
+    "mint_mapping",
     "parse_distribution",
+    "shrunk_covariance",
     "spearman_to_pearson",
     "uniform_blocks",
     "validate_correlation",
