@@ -789,6 +789,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                 for r in res.metrics.to_dict(orient="records")
             ],
             "skipped": res.skipped.astype({"unique_id": str}).to_dict(orient="records"),
+            "notes": res.notes(),
             "toolkit_version": __version__,
         }
         print(json.dumps(payload, indent=2, allow_nan=False))
@@ -799,6 +800,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         "lower is better except coverage (nominal in the column name)"
     )
     print(res.table())
+    for note in res.notes():
+        print(f"note: {note}")
     if len(res.skipped):
         print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
     return 0

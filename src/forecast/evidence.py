@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ForecastError
-from .models import FAMILIES, GrowthFit, GrowthModel
+from .models import FAMILIES, GrowthFit
+from .models.select import FamilyComparison, compare_families
 from .projection import ScenarioResult, StatsScenarioResult
 from .scenario import Scenario
 from .simulation import ScenarioSensitivity, ScenarioSimulation
@@ -42,6 +43,7 @@ class Evidence:
     sensitivity: ScenarioSensitivity | None = None
     family_fits: tuple[GrowthFit, ...] = ()
     skipped_families: tuple[tuple[str, str], ...] = ()
+    family_comparison: FamilyComparison | None = None
     published: dict[str, Any] | None = None
     history_probability: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -100,21 +102,19 @@ def market_filters(sc: Scenario, estimates: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def family_fits(sc: Scenario) -> tuple[tuple[GrowthFit, ...], tuple[tuple[str, str], ...]]:
-    """Each comparison family fitted to the history alone (no anchors), and the families the
-    history cannot identify, with the reason."""
+def family_fits(
+    sc: Scenario,
+) -> tuple[tuple[GrowthFit, ...], tuple[tuple[str, str], ...], FamilyComparison | None]:
+    """Each comparison family fitted to the history alone (no anchors), ordered by
+    out-of-sample error (:func:`forecast.models.select.compare_families`), the families the
+    history cannot identify with the reason, and the comparison itself."""
     hist = sc.history
     if hist is None:
-        return (), ()
-    fits, skipped = [], []
-    for name in COMPARISON_FAMILIES:
-        if name not in FAMILIES:
-            continue
-        try:
-            fits.append(GrowthModel(family=name).fit(hist.years, hist.values, ()))
-        except ForecastError as exc:
-            skipped.append((name, str(exc).split("; ")[0]))
-    return tuple(fits), tuple(skipped)
+        return (), (), None
+    names = [n for n in COMPARISON_FAMILIES if n in FAMILIES]
+    comp = compare_families(hist.years, hist.values, names)
+    skipped = tuple((s.family, s.reason) for s in comp.scores if s.fit is None)
+    return comp.fits, skipped, comp
 
 
 def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
@@ -137,7 +137,7 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
         simulation = result.simulation  # the run's own draws: one set of numbers
         if simulate and sc.assumptions is not None and sc.assumptions.uncertain():
             sensitivity = sensitivity_scenario(sc)
-    fits, skipped = family_fits(sc)
+    fits, skipped, comparison = family_fits(sc)
     published = None
     probability: list[dict[str, Any]] = []
     if anchor is not None and definition is not None and not estimates.empty:
@@ -166,6 +166,7 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
         sensitivity=sensitivity,
         family_fits=fits,
         skipped_families=skipped,
+        family_comparison=comparison,
         published=published,
         history_probability=tuple(probability),
         notes=tuple(notes),

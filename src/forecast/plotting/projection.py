@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..models import GrowthFit
+    from ..models.select import FamilyComparison
     from ..scenario import Scenario
     from ..simulation import ScenarioSimulation
 
@@ -589,9 +590,11 @@ def model_comparison_chart(
     fits: Sequence[GrowthFit],
     *,
     horizon: int | None = None,
+    comparison: FamilyComparison | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Each fitted growth-curve family against the history, AICc in the legend (best first).
+    """Each fitted growth-curve family against the history, with its out-of-sample error and
+    AICc in the legend.
 
     Parameters
     ----------
@@ -601,14 +604,28 @@ def model_comparison_chart(
         One fit per family (:meth:`forecast.models.GrowthModel.fit`).
     horizon : int, optional
         Extend the curves (dashed) to this year to show where the families part ways.
+    comparison : FamilyComparison, optional
+        :func:`forecast.models.select.compare_families` on the same history: orders the legend
+        by out-of-sample error and names the best family only when the evidence separates it.
+        Without it the legend is ordered by AICc and no family is called best.
     ax : matplotlib Axes, optional
     """
     if not fits:
         raise ForecastError("model_comparison_chart: fits must hold at least one fit; got none")
     hy = np.asarray(history_years, dtype=float)
     hv = np.asarray(history_values, dtype=float)
-    order = sorted(range(len(fits)), key=lambda i: (not math.isfinite(fits[i].aicc), fits[i].aicc))
-    best = fits[order[0]].aicc
+    scored = {s.family: s for s in comparison.scores} if comparison is not None else {}
+    rank_of = {s.family: k for k, s in enumerate(comparison.scores)} if comparison else {}
+    order = sorted(
+        range(len(fits)),
+        key=lambda i: (
+            rank_of.get(fits[i].model.family, len(rank_of)),
+            not math.isfinite(fits[i].aicc),
+            fits[i].aicc,
+        ),
+    )
+    finite = [f.aicc for f in fits if math.isfinite(f.aicc)]
+    best = min(finite) if finite else float("nan")
     with chart_style():
         fig, ax = figure_and_axes(ax)
         lo = float(hy[0]) if hy.size else min(float(a.year) for f in fits for a in f.anchors)
@@ -618,12 +635,20 @@ def model_comparison_chart(
         for rank, i in enumerate(order):
             f = fits[i]
             aicc = f.aicc
-            if math.isfinite(aicc):
-                delta = aicc - best
-                note = "best" if rank == 0 else f"Δ {delta:.1f}"
-                text = f"{f.model.family}: AICc {aicc:.1f} ({note})"
-            else:
-                text = f"{f.model.family}: AICc n/a"
+            parts = []
+            sc_f = scored.get(f.model.family)
+            if sc_f is not None and sc_f.errors:
+                err = (
+                    f"{100 * sc_f.mean_error:.1f}%"
+                    if comparison is not None and comparison.scale == "log"
+                    else f"{sc_f.mean_error:.3g}"
+                )
+                parts.append(f"error {err} over {len(sc_f.errors)}")
+            parts.append(
+                f"AICc {aicc:.1f} (Δ {aicc - best:.1f})" if math.isfinite(aicc) else "AICc n/a"
+            )
+            won = comparison is not None and comparison.best == f.model.family
+            text = f"{f.model.family}: {', '.join(parts)}" + (" - best" if won else "")
             tint = color(rank)
             x_fit = np.linspace(lo, hi, 80)
             ax.plot(
@@ -649,16 +674,25 @@ def model_comparison_chart(
         if end > hi:
             ax.axvspan(hi, end, color="#F4F6F8", zorder=0, linewidth=0)
         error = {f.model.error for f in fits}
-        sub = (
-            f"Curves fitted to {hy.size} reported values ({', '.join(sorted(error))} errors); "
-            "lower AICc is better"
-        )
+        sub = f"Curves fitted to {hy.size} reported values ({', '.join(sorted(error))} errors); "
+        if comparison is not None:
+            sub += (
+                "error: mean one-year-ahead miss refitting on the years before each of the last "
+                "ones; "
+                + (
+                    f"best: {comparison.best}"
+                    if comparison.best
+                    else "no family is called best (" + comparison.reason.split(" (")[0] + ")"
+                )
+            )
+        else:
+            sub += "lower AICc is better (no out-of-sample comparison given)"
         if end > hi:
             sub += f"; dashed: the curves carried on to {int(end)}"
         titles(ax, f"Which growth curve fits the history? {len(fits)} families compared", sub)
         _finish_money_chart(ax)
         ax.set_xlim(lo - 0.5, end + 0.5)
-        legend(ax, title=plain("Family (AICc)"))
+        legend(ax, title=plain("Family"))
         notes = []
         if any(not math.isfinite(f.aicc) for f in fits):
             notes.append("AICc n/a: too few points for the family's parameters.")

@@ -101,9 +101,11 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
                 hist.values,
                 list(ev.family_fits),
                 horizon=ev.anchor.year if ev.anchor else None,
+                comparison=ev.family_comparison,
             ),
             "Growth families fitted to the history alone (no anchors), carried on dashed; "
-            "AICc in the legend (n/a when there are too few points).",
+            "in the legend, each family's mean one-year-ahead error refitted on the years "
+            "before each of the last ones, and its AICc (n/a when there are too few points).",
             "Model comparison chart",
         )
     return out

@@ -300,27 +300,45 @@ def fit_section(result: Result, ev: Evidence, figures: dict[str, Figure]) -> Sec
                 "note",
             )
         )
-    if ev.family_fits:
-        comp = pd.DataFrame(
-            [
+    comparison = ev.family_comparison
+    if ev.family_fits and comparison is not None:
+        year = ev.anchor.year if ev.anchor else result.scenario.horizon
+        rows = []
+        for sc_f in comparison.scores:
+            f = sc_f.fit
+            if f is None:
+                continue
+            rows.append(
                 {
                     "family": f.model.family,
                     "parameters": int(sum(f.free)),
                     "dof": f.dof,
+                    "out-of-sample error": sc_f.mean_error,
+                    "forecasts scored": len(sc_f.errors),
                     "AICc": f.aicc,
-                    f"value {ev.anchor.year}" if ev.anchor else "value": float(
-                        f.predict([ev.anchor.year if ev.anchor else result.scenario.horizon])[0]
-                    ),
+                    f"value {year}": float(f.predict([year])[0]),
                 }
-                for f in ev.family_fits
-            ]
-        )
+            )
+        comp = pd.DataFrame(rows)
         val_col = comp.columns[-1]
+        verdict = (
+            f"best: {comparison.best} ({comparison.reason})"
+            if comparison.best
+            else f"no family is called best: {comparison.reason}"
+        )
         blocks.append(
             Table.from_frame(
                 comp,
-                caption="Growth families fitted to the history alone (no anchors)",
-                formats={val_col: _money, "AICc": lambda v: f"{v:.2f}"},
+                caption="Growth families fitted to the history alone (no anchors), ordered by "
+                "their mean one-year-ahead error (relative) refitted on the years before each "
+                f"of the last ones, AICc breaking ties; {verdict}",
+                formats={
+                    val_col: _money,
+                    "AICc": lambda v: f"{v:.2f}",
+                    "out-of-sample error": lambda v: (
+                        pct(float(v)) if np.isfinite(float(v)) else "n/a"
+                    ),
+                },
             )
         )
     for name, reason in ev.skipped_families:

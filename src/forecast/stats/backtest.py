@@ -33,6 +33,18 @@ from .registry import get_model
 
 DEFAULT_MODELS = ("naive", "drift", "ses", "holt", "damped", "theta", "theta_opt", "auto")
 MIN_TRAIN = 3
+#: Below this many scored forecasts a coverage is reported with its uncertainty.
+MIN_COVERAGE_FORECASTS = 30
+
+
+def wilson_interval(hits: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) for a proportion of ``hits`` in ``n``."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,27 @@ class BacktestResult:
     metrics: pd.DataFrame
     forecasts: pd.DataFrame
     skipped: pd.DataFrame
+
+    def notes(self) -> list[str]:
+        """Small-sample notes: every coverage that rests on fewer than
+        :data:`MIN_COVERAGE_FORECASTS` forecasts, with a 95% Wilson interval for it."""
+        out = []
+        for _, row in self.metrics.iterrows():
+            n = int(row["forecasts"])
+            if n >= MIN_COVERAGE_FORECASTS:
+                continue
+            parts = []
+            for c in (c for c in self.metrics.columns if str(c).startswith("cov-")):
+                if not np.isfinite(row[c]):
+                    continue
+                lo, hi = wilson_interval(row[c] / 100 * n, n)
+                parts.append(f"{c} {row[c]:.1f}% (95% interval {100 * lo:.0f}%-{100 * hi:.0f}%)")
+            if parts:
+                out.append(
+                    f"{row['model']}: coverage rests on {n} forecast(s), fewer than "
+                    f"{MIN_COVERAGE_FORECASTS}: {'; '.join(parts)}"
+                )
+        return out
 
     def table(self) -> str:
         """The metrics as an aligned text table."""
