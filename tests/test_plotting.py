@@ -487,11 +487,31 @@ def test_model_comparison_chart_ranks_by_aicc() -> None:
     labels = legend_texts(fig)
     assert len(labels) == 4 and labels[-1] == "Reported"
     best = min(fits, key=lambda f: f.aicc)
-    assert labels[0] == f"{best.model.family}: AICc {best.aicc:.1f} (best)"
-    assert all("Δ" in x for x in labels[1:3])
+    # without an out-of-sample comparison no family is called best (issue 12)
+    assert labels[0] == f"{best.model.family}: AICc {best.aicc:.1f} (Δ 0.0)"
+    assert all("Δ" in x for x in labels[1:3]) and not any("best" in x for x in labels)
     assert len(by_gid(fig, "fit")) == 3
-    assert fig.axes[0].get_legend().get_title().get_text() == "Family (AICc)"
+    assert fig.axes[0].get_legend().get_title().get_text() == "Family"
     assert "3 families compared" in fig.axes[0].get_title(loc="left")
+
+
+def test_model_comparison_chart_names_best_only_when_separated() -> None:
+    from forecast.models.select import compare_families
+
+    years = np.arange(2010, 2024, dtype=float)
+    rng = np.random.default_rng(1)
+    values = 50 * 1.2 ** (years - 2010) * np.exp(rng.normal(0, 0.01, years.size))
+    comp = compare_families(years, values, ["exponential", "linear"])
+    assert comp.best == "exponential"
+    fig = model_comparison_chart(years, values, list(comp.fits), comparison=comp)
+    labels = legend_texts(fig)
+    assert labels[0].startswith("exponential: error ") and labels[0].endswith(" - best")
+    assert "best" not in labels[1]
+    assert "best: exponential" in fig.axes[0].get_title(loc="left") + " ".join(texts(fig))
+    short = compare_families(years[-4:], values[-4:], ["exponential", "linear"])
+    fig = model_comparison_chart(years[-4:], values[-4:], list(short.fits), comparison=short)
+    assert not any(x.endswith("best") for x in legend_texts(fig))
+    assert any("no family is called best" in t for t in texts(fig))
 
 
 def test_model_comparison_chart_with_too_few_points(base: ScenarioResult) -> None:

@@ -525,8 +525,8 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
         start = r.growth_basis()[0]
         growth = r.cagr_to(year)
         if isinstance(r, ScenarioResult):
-            name, sat = r.fit.model.family, r.fit.saturation
-            infl = "n/a" if r.fit.inflection_year is None else f"{r.fit.inflection_year:.1f}"
+            name, sat = r.fit.model.family, r.saturation
+            infl = "n/a" if r.inflection_year is None else f"{r.inflection_year:.1f}"
         else:
             name, sat, infl = r.model_name, None, "n/a"
         note = "" if r.last_actual is not None else " (fitted)"

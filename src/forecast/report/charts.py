@@ -71,7 +71,9 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
     if (
         ev.simulation is not None
         and ev.simulation.result.anchor_draws
-        and (isinstance(result, ScenarioResult) and result.no_intervals is None)
+        and ev.simulation.result.input_names  # a probability over uncertain assumptions
+        and isinstance(result, ScenarioResult)
+        and result.no_intervals is None
     ):
         out["distribution"] = figure(
             "distribution",

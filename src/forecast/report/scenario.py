@@ -91,7 +91,14 @@ def _how_the_numbers_are_made(result: Result) -> str:
         "(the first figure of each year) has every layer off"
     )
     gap = proj.get("start_gap")
-    if gap is not None and proj.get("start") == "actual":
+    drawn_base = "base" in result.simulation.result.input_names
+    if gap is not None and proj.get("start") == "actual" and drawn_base:
+        words += (
+            f" and starts from the median of the drawn {gap['year']} base value (the reported "
+            f"value is {_money(gap['actual_usd_bn'])}; the fitted curve gives "
+            f"{_money(gap['fitted_usd_bn'])} there, {gap['gap_pct']:+.1f}%)"
+        )
+    elif gap is not None and proj.get("start") == "actual":
         words += (
             f" and starts from the actual {gap['year']} value ({_money(gap['actual_usd_bn'])}; "
             f"the fitted curve gives {_money(gap['fitted_usd_bn'])} there, "

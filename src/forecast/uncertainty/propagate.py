@@ -6,9 +6,10 @@ reaching each anchor, crossing years, segments) is read from one :class:`Simulat
 ``forecast run`` and ``forecast simulate`` differ only in the number of draws and the layers.
 
 Three layers of uncertainty, each switchable (``layers``), combined draw by draw. A layer that is
-off holds its inputs at their point values: the fit's estimates, the scenario's own values
-(history, anchors, shares) instead of the uncertain ``[assumptions]``, and no noise. The point
-path is the path with every layer off.
+off holds its inputs at their central values: the fit's estimates, the medians of the uncertain
+``[assumptions]``, and no noise. The point path is the path with every layer off: every input at
+its central value (so it passes through a hard anchor unless the scenario draws the anchor's
+value, and starts from the last actual value unless it draws ``base``).
 
 ``fit``
     Parameter uncertainty of the calibrated curve (:mod:`forecast.models.simulate`: every free
@@ -411,11 +412,13 @@ def simulate(
         )
     use_assumptions = "assumptions" in layers
     unc = assumptions.uncertain() if use_assumptions else []
-    fixed = {
+    # every assumption's central value (its median): the point path's, and what the draws hold
+    # when the assumptions layer is off; fixed assumptions hold it whatever the layers
+    central = {
         name: float(d.median)
         for name, d in zip(assumptions.names, assumptions.distributions, strict=True)
-        if d.is_fixed
     }
+    fixed = {n: v for n, v in central.items() if n not in {assumptions.names[i] for i in unc}}
     corr = None
     if assumptions.correlation is not None and unc:
         corr = assumptions.correlation[np.ix_(unc, unc)]
@@ -425,7 +428,7 @@ def simulate(
     t0 = float(fit.years[-1]) if len(fit.years) else float(years[0])
     steps = noise_steps(years, t0)
     names_unc = [assumptions.names[i] for i in unc]
-    bridge = _bridge_year(fit, [*names_unc, *fixed])
+    bridge = _bridge_year(fit, list(central))
     weights = gap_weights(years, t0, bridge, paths.rho)
     keep = _Draws(n, n_series, t_count, len(unc), len(fit.theta))
     first_cross = np.empty((len(spec.cross), n), dtype=np.int16)
@@ -497,7 +500,7 @@ def simulate(
             bad_values += int(np.sum(valid & np.any(block_paths <= 0, axis=1)))
             seg_paths = None
             if segments is not None:
-                shares, ok = _segment_shares(segments, drawn if use_assumptions else {}, rows)
+                shares, ok = _segment_shares(segments, drawn, rows)
                 valid &= ok
                 seg_paths = shares[valid] * block_paths[valid][:, None, :]
             kept = block_paths[valid]
@@ -537,7 +540,7 @@ def simulate(
             mean[s_i, t_i] = row_values.mean()
     total = keep.values[0, :, :filled]
     base = keep.base[:filled]
-    point_theta, point = _point_paths(fit, years, fixed, paths, weights, segments)
+    point_theta, point = _point_paths(fit, years, central, paths, weights, segments)
     return SimulationResult(
         years=years.astype(np.int64),
         series=("total", *seg_names),
@@ -591,14 +594,14 @@ def _point_paths(
     segments: Segments | None,
 ) -> tuple[FloatArray, FloatArray]:
     """The point path's parameters and its values for the total and every segment (series x
-    T): every layer off, fixed assumptions applied."""
+    T): every input at its central value (fit estimates, assumption medians), no noise."""
     theta = fit.theta[None, :].copy()
     drawn = {k: np.array([v]) for k, v in fixed.items()}
     if not apply_assumptions(fit, theta, drawn)[0]:
         got = ", ".join(f"{k} = {v:g}" for k, v in fixed.items())
         raise ScenarioError(
-            "assumptions: the fixed assumptions must describe a possible curve (e.g. an anchor "
-            f"below the saturation level); got {got}"
+            "assumptions: the assumptions' central values (medians) must describe a possible "
+            f"curve (e.g. an anchor below the saturation level); got {got}"
         )
     actual = last_actual(fit)
     base = drawn.get("base", np.array([actual if actual is not None else np.nan]))
