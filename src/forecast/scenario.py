@@ -303,7 +303,6 @@ def _check_text(doc: Mapping[str, Any], at: _Origins) -> None:
     """Refuse control characters and over-long text anywhere in a document (keys included):
     they would reach terminals, reports and workbooks (a terminal's escape sequences, a
     workbook cell it cannot store, an 80 MB chart from a 1 MB title)."""
-    _check_nesting(doc, at())
     for loc, node in _walk(doc):
         if loc and isinstance(loc[-1], str):
             key = loc[-1]
@@ -532,19 +531,20 @@ def parse_scenario(
 
     ``chain`` and ``sources`` (the files of an ``extends`` chain and their own documents, child
     first) let errors name the file a bad key came from. The data files the document names are
-    read under ``policy`` (by default: inside the scenario's folder, the working folder or the
-    toolkit's ``data/``; see :mod:`forecast.readpolicy`).
+    read under ``policy`` (by default: inside the scenario's folder, the ``data/`` beside it or
+    the toolkit's ``data/``; see :mod:`forecast.readpolicy`).
     """
     path = Path(path)
     chain = tuple(chain) or (path,)
     origins = _Origins(
         chain, sources if len(sources) == len(chain) else [document, *([{}] * (len(chain) - 1))]
     )
-    _check_text(document, origins)
+    _check_nesting(document, origins())
     try:
         doc = ScenarioDoc.model_validate(dict(document))
     except ValidationError as exc:
         raise ScenarioError(_validation_message(origins, exc)) from None
+    _check_text(document, origins)
     policy = policy if policy is not None else ReadPolicy.for_scenario(path)
     return _resolve(doc, path, origins, document, policy)
 
@@ -553,8 +553,8 @@ def load_scenario(path: Path | str, *, allow: Iterable[Path | str] = ()) -> Scen
     """Load, merge (``extends``), validate and resolve a scenario file.
 
     The files it names (``extends``, ``history.file``, ``estimates``) must be regular files
-    under the size limit inside the scenario's folder, the working folder, the toolkit's
-    ``data/`` or a folder in ``allow`` (or ``FORECAST_ALLOW_PATH``): see
+    under the size limit inside the scenario's folder, the ``data/`` beside it, the toolkit's
+    ``data/`` and ``scenarios/`` or a folder in ``allow`` (or ``FORECAST_ALLOW_PATH``): see
     :mod:`forecast.readpolicy`.
 
     Raises
