@@ -10,12 +10,22 @@ import sys
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import Result, Workspace, assert_user_error, write_csv
+from conftest import (
+    HISTORY_ROWS,
+    Result,
+    Workspace,
+    assert_user_error,
+    call_main,
+    minimal_doc,
+    to_toml,
+    write_csv,
+)
 from forecast.errors import visible
 from forecast.report.workbook import workbook_bytes
 
@@ -62,23 +72,42 @@ def test_workbook_shows_control_characters_instead_of_failing() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def test_chart_warnings_are_folded_into_the_run_not_printed(
-    ws: Workspace, run_cli: Callable[..., Result]
-) -> None:
-    """A segment name the chart font cannot draw: matplotlib warns for every chart; the run
-    shows each warning once among its own and nothing escapes to stderr."""
-    doc = _segments(ws.doc(), ("Health \U0001f3e5", "Rest"))
+@dataclass
+class FullRun:
+    """One run with its report of a scenario whose title holds a bidi override and whose
+    segment name a chart font cannot draw (a full report takes seconds: made once)."""
+
+    res: Result
+    folder: Path
+    escaped: list[str]
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> FullRun:
+    root = tmp_path_factory.mktemp("hostile")
+    write_csv(root / "history.csv", HISTORY_ROWS)
+    doc = _segments(minimal_doc(), ("Health \U0001f3e5", "Rest"))
+    doc["title"] = f"Market of abc{RLO}txt.exe"
+    doc["description"] = f"line one\nline {RLO}two"
+    (root / "s.toml").write_text(to_toml(doc), encoding="utf-8")
     with warnings.catch_warnings(record=True) as escaped:
         warnings.simplefilter("always")
-        res = run_cli("run", ws.write(doc), "--out", ws.out)
+        res = call_main("run", root / "s.toml", "--out", root / "out")
+    return FullRun(res, root / "out" / "mini", [str(w.message) for w in escaped])
+
+
+def test_chart_warnings_are_folded_into_the_run_not_printed(full_run: FullRun) -> None:
+    """matplotlib warns for every chart that cannot draw a glyph; the run shows each warning
+    once among its own and nothing escapes to stderr."""
+    res = full_run.res
     assert res.code == 0, res.err
     assert res.err == ""
-    assert [str(w.message) for w in escaped] == []
+    assert full_run.escaped == []
     folded = [x for x in res.out.splitlines() if "library: UserWarning: Glyph 127973" in x]
     assert len(folded) == 1, res.out
     assert folded[0].startswith("  warning     ")
     # shown, not written: the files do not depend on a library's warnings
-    assert b"Glyph" not in (ws.out / "mini" / "summary.json").read_bytes()
+    assert b"Glyph" not in (full_run.folder / "summary.json").read_bytes()
 
 
 def test_a_library_warning_before_an_error_leaves_one_stderr_line(tmp_path: Path) -> None:
@@ -145,21 +174,16 @@ def test_an_error_line_is_cut_at_a_readable_length(
 # ------------------------------------------------------------------------------------------------
 
 
-def test_a_bidi_override_is_shown_in_the_reports(
-    ws: Workspace, run_cli: Callable[..., Result]
-) -> None:
-    doc = ws.doc()
-    doc["title"] = f"Market of abc{RLO}txt.exe"
-    doc["description"] = f"line one\nline {RLO}two"
-    res = run_cli("run", ws.write(doc), "--out", ws.out)
-    assert res.code == 0, res.err
-    html = (ws.out / "mini" / "report.html").read_text(encoding="utf-8")
-    md = (ws.out / "mini" / "report.md").read_text(encoding="utf-8")
+def test_a_bidi_override_is_shown_in_the_reports(full_run: FullRun) -> None:
+    assert full_run.res.code == 0, full_run.res.err
+    html = (full_run.folder / "report.html").read_text(encoding="utf-8")
+    md = (full_run.folder / "report.md").read_text(encoding="utf-8")
     assert RLO not in html and RLO not in md
     assert "<h1>Market of abc\\u202etxt.exe</h1>" in html
     assert "Market of abc\\\\u202etxt.exe" in md  # Markdown escapes the backslash itself
-    book = zipfile.ZipFile(ws.out / "mini" / "workbook.xlsx")
+    book = zipfile.ZipFile(full_run.folder / "workbook.xlsx")
     assert all(RLO not in book.read(n).decode("utf-8", "replace") for n in book.namelist())
+    assert RLO not in full_run.res.out
 
 
 @pytest.mark.parametrize(
