@@ -33,10 +33,10 @@ def test_a_directory_is_not_a_csv(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _csv(tmp_path, "year,value\n2020,1\n")
 
-    def denied(self: Path) -> bytes:
+    def denied(*args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)  # the read policy opens files with os.open
     with pytest.raises(DataError, match="must be readable; got Permission denied"):
         read_csv(path)
 

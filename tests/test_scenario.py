@@ -979,7 +979,7 @@ def test_parent_paths_resolve_from_parent_folder(
         "variants/deep/child.toml",
         {"extends": "../../base/parent.toml", "name": "child"},
     )
-    sc = forecast.load_scenario(child)
+    sc = forecast.load_scenario(child, allow=[family_tree])  # base/ lies outside variants/
     expected = family_tree / "base" / "data" / "history.csv"
     assert sc.history.path.resolve() == expected.resolve()
     assert list(sc.history.years) == [y for y, _ in HISTORY_ROWS]
@@ -992,7 +992,7 @@ def test_child_relative_paths_resolve_from_child_folder(family_tree: Path) -> No
         "variants/child.toml",
         {"extends": "../base/parent.toml", "name": "child", "history": {"file": "own.csv"}},
     )
-    sc = forecast.load_scenario(child)
+    sc = forecast.load_scenario(child, allow=[family_tree])  # base/ lies outside variants/
     assert sc.history.path.resolve() == (family_tree / "variants" / "own.csv").resolve()
     assert list(sc.history.years) == [2021, 2023, 2024]
     # provenance paths are relative to the scenario's own folder
@@ -1021,7 +1021,7 @@ def test_chain_of_three(family_tree: Path) -> None:
         "leaf/leaf.toml",
         {"extends": "../mid/mid.toml", "name": "leaf", "projection": {"horizon": 2033}},
     )
-    sc = forecast.load_scenario(leaf)
+    sc = forecast.load_scenario(leaf, allow=[family_tree])  # mid/, base/ lie outside leaf/
     assert sc.name == "leaf"
     assert sc.title == "mid title"  # from the middle
     assert sc.description == "minimal test scenario"  # from the root

@@ -1,37 +1,52 @@
 """The ``forecast`` command line.
 
 ``main(argv) -> int`` is the single error boundary: a :class:`ForecastError` becomes one line on
-stderr and exit code 2 (a traceback only with ``--verbose``); an unexpected exception becomes one
-line and exit code 1. Tests call ``main`` directly.
+stderr and exit code 2 (a traceback only with ``--verbose``); a failure of the machine (a full
+disk, a read-only folder, too little memory) one line and exit code 1; an unexpected exception
+one line and exit code 1. Tests call ``main`` directly.
+
+Around every command: warnings of the libraries (matplotlib, scipy, numpy) are captured, never
+printed (``run`` folds them into its summary's warnings; ``--verbose`` prints them), so stderr
+holds at most the one error line; and everything printed passes through
+:func:`forecast.errors.visible`, so a control or bidirectional-override character from a file
+(a title holding a terminal's escape sequence) is shown as an escape, never acted on.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import math
 import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
 from . import cli_claims, cli_report
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
+from ._warnings import library_warnings
 from .cli_simulate import cmd_sensitivity, cmd_simulate
 from .data import load_series
-from .errors import ForecastError, near_miss
+from .errors import ForecastError, near_miss, one_line, visible
 from .models import FAMILIES, GrowthFit, GrowthModel, cagr
 from .money import format_money, parse_rate, parse_year_value
 from .output import check_target, csv_bytes, json_bytes, publish
 from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+from .readpolicy import allowed
 from .scenario import load_scenario
 from .types import finite_or_none
+
+MAX_FIT_ROWS = 10_000  # a yearly series: far beyond any market's history
+MAX_BACKTEST_ROWS = 250_000  # series x years; about a minute of backtest per 200,000 rows
+MAX_ERROR_CHARS = 2_000  # the error line is cut beyond this (a value echoed from a file)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip report.html, report.md, workbook.xlsx and the charts",
     )
+    allow_path_option(run)
 
     val = sub.add_parser(
         "validate",
@@ -86,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     val.add_argument("--json", action="store_true", help="print the result as JSON")
+    allow_path_option(val)
 
     imp = sub.add_parser(
         "implied",
@@ -135,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--year-column", default="year")
     fit.add_argument("--value-column", default="value")
     fit.add_argument("--json", action="store_true", help="print the result as JSON")
+    _max_rows_option(fit, MAX_FIT_ROWS)
 
     bt = sub.add_parser(
         "backtest",
@@ -162,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--year-column", default="year")
     bt.add_argument("--value-column", default="value")
     bt.add_argument("--json", action="store_true", help="print the result as JSON")
+    _max_rows_option(bt, MAX_BACKTEST_ROWS)
 
     sim = sub.add_parser(
         "simulate",
@@ -206,39 +225,69 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace earlier results of other inputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    allow_path_option(p)
+
+
+def allow_path_option(p: argparse.ArgumentParser) -> None:
+    """``--allow-path DIR`` (repeatable): a folder the scenario's files may be read from."""
+    p.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read files the scenario names (extends, history, estimates) from DIR "
+        "(repeatable; by default only the scenario's folder and the data/ beside it)",
+    )
+
+
+def _max_rows_option(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=default,
+        metavar="N",
+        help=f"refuse a CSV with more data rows (default: {default:,})",
+    )
+
+
+def _rows_hint(flag: str = "--max-rows") -> str:
+    return f" (split the file, or raise the cap with {flag})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in args_list
+    caught: list[str] = []
     try:
-        try:
-            args = build_parser().parse_args(args_list)
-        except SystemExit as exc:  # --help and --version print and ask to exit
-            return int(exc.code or 0)
-        if args.command is None:
-            raise ForecastError(
-                "command line: a command is required (run, validate, implied, fit, backtest, "
-                "simulate, sensitivity, report, claims or audit; see forecast --help); got none"
-            )
-        handler = {
-            "run": _cmd_run,
-            "validate": _cmd_validate,
-            "implied": _cmd_implied,
-            "fit": _cmd_fit,
-            "backtest": _cmd_backtest,
-            "simulate": cmd_simulate,
-            "sensitivity": cmd_sensitivity,
-            "report": cli_report.cmd_report,
-            "claims": cli_claims.cmd_claims,
-            "audit": cli_claims.cmd_audit,
-        }[args.command]
-        return handler(args)
+        with _visible_stdout(), library_warnings() as caught:
+            try:
+                args = build_parser().parse_args(args_list)
+            except SystemExit as exc:  # --help and --version print and ask to exit
+                return int(exc.code or 0)
+            if args.command is None:
+                raise ForecastError(
+                    "command line: a command is required (run, validate, implied, fit, backtest, "
+                    "simulate, sensitivity, report, claims or audit; see forecast --help); got "
+                    "none"
+                )
+            handler = {
+                "run": _cmd_run,
+                "validate": _cmd_validate,
+                "implied": _cmd_implied,
+                "fit": _cmd_fit,
+                "backtest": _cmd_backtest,
+                "simulate": cmd_simulate,
+                "sensitivity": cmd_sensitivity,
+                "report": cli_report.cmd_report,
+                "claims": cli_claims.cmd_claims,
+                "audit": cli_claims.cmd_audit,
+            }[args.command]
+            return handler(args)
     except ForecastError as exc:
         if verbose:
             traceback.print_exc()
-        print(f"forecast: error: {exc}", file=sys.stderr)
+        _error_line(str(exc))
         return exc.exit_code
     except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -247,16 +296,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("forecast: interrupted; earlier results are untouched", file=sys.stderr)
         return 130
+    except MemoryError:
+        if verbose:
+            traceback.print_exc()
+        _error_line(
+            "memory: the run must fit in the memory available; got too little (try fewer "
+            "--draws, or a smaller file); earlier results are untouched"
+        )
+        return 1
+    except OSError as exc:  # the machine refused (a full disk, a read-only folder, permissions)
+        if verbose:
+            traceback.print_exc()
+        code = errno.errorcode.get(exc.errno or 0, "")
+        where = os.fsdecode(exc.filename) if exc.filename is not None else "forecast"
+        _error_line(
+            f"{where}: the system must allow this operation; got {exc.strerror or exc}"
+            + (f" ({code})" if code else "")
+        )
+        return 1
     except Exception as exc:  # the one place an unexpected error is turned into a line
         if verbose:
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"forecast: internal error: {type(exc).__name__}: {first} (rerun with --verbose "
-            "for the traceback)",
-            file=sys.stderr,
+        _error_line(
+            f"internal error: {type(exc).__name__}: {first} (rerun with --verbose for the "
+            "traceback)",
+            prefix="forecast: ",
         )
         return 1
+    finally:
+        if verbose:
+            for line in caught:
+                print(f"forecast: library warning: {visible(one_line(line))}", file=sys.stderr)
+
+
+def _error_line(message: str, prefix: str = "forecast: error: ") -> None:
+    """The one stderr line: line breaks, control and bidi characters shown as escapes, and cut
+    at ``MAX_ERROR_CHARS``."""
+    text = visible(one_line(message))
+    if len(text) > MAX_ERROR_CHARS:
+        text = f"{text[:MAX_ERROR_CHARS]}... ({len(text) - MAX_ERROR_CHARS:,} more characters)"
+    print(f"{prefix}{text}", file=sys.stderr)
+
+
+class _VisibleText:
+    """A text stream that shows control and bidi characters as escapes (tabs and line breaks
+    kept) before they reach the terminal: nothing printed from a file can move the cursor, clear
+    the screen, set the window title or reorder the text around it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding...
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _visible_stdout() -> Iterator[None]:
+    real = sys.stdout
+    sys.stdout = _VisibleText(real)
+    try:
+        yield
+    finally:
+        sys.stdout = real
 
 
 def entry() -> None:
@@ -272,7 +378,8 @@ def entry() -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     """Files depend only on inputs, seed and versions (no clock, no command line), so a rerun
     with the same inputs finds its results unchanged."""
-    scenarios = [load_scenario(p) for p in args.scenarios]  # validate all before running any
+    allow = allowed(args.allow_path)
+    scenarios = [load_scenario(p, allow=allow) for p in args.scenarios]  # all before any run
     seen: dict[str, str] = {}
     for path, sc in zip(args.scenarios, scenarios, strict=True):
         if sc.name in seen:
@@ -281,9 +388,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"output folders); got {sc.name!r}, also the name of {seen[sc.name]}"
             )
         seen[sc.name] = path
-    results = [run_scenario(s) for s in scenarios]
+    results = []
+    caught: list[list[str]] = []  # library warnings of each scenario, folded into its summary
+    for sc in scenarios:
+        with library_warnings() as found:
+            results.append(run_scenario(sc))
+        caught.append(found)
     planned = []
-    for res in results:
+    for res, found in zip(results, caught, strict=True):
         summary = res.summary()
         command = cli_report.command_line("run", [str(res.scenario.path)])
         summary["provenance"]["command"] = command  # the manifest: how to reproduce these files
@@ -295,14 +407,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not res.segments.empty:
             files["segments.csv"] = csv_bytes(res.segments)
         if not args.no_report:
-            files.update(cli_report.scenario_report_files(res, command=command))
+            with library_warnings() as drawing:
+                files.update(cli_report.scenario_report_files(res, command=command))
+            found += [w for w in drawing if w not in found]
         target = Path(args.out) / res.scenario.name
         # refuse before writing anything; --no-report over a run that wrote one is unchanged
         check_target(target, files, force=args.force, subset=args.no_report)
-        planned.append((res, summary, files, target))
+        planned.append((res, summary, files, target, found))
     summaries = []
-    for res, summary, files, target in planned:
+    for res, summary, files, target, found in planned:
         outcome = publish(target, files, force=args.force, subset=args.no_report)
+        # shown, not written: the files do not depend on which library versions warn
+        summary["warnings"] = [*summary["warnings"], *(f"library: {w}" for w in found)]
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
         if not args.json:
@@ -321,8 +437,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     out = []
+    allow = allowed(args.allow_path)
     for p in args.scenarios:
-        sc = load_scenario(p)
+        sc = load_scenario(p, allow=allow)
         out.append(
             {
                 "file": str(p),
@@ -560,7 +677,8 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
 def _year_or_point(text: str, flag: str) -> tuple[int, float | None]:
     if ":" in text:
         return parse_year_value(text, where=flag)
-    if not re.fullmatch(r"\d{4}", text.strip()) or not 1900 <= int(text) <= 2200:
+    # [0-9], not \d: int() would also read "２０３０"
+    if not re.fullmatch(r"[0-9]{4}", text.strip()) or not 1900 <= int(text) <= 2200:
         raise ForecastError(
             f"{flag}: must be YEAR (1900-2200) or YEAR:VALUE such as 2030:1.57T; got {text!r}"
         )
@@ -655,6 +773,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         year_column=args.year_column,
         value_column=args.value_column,
         allow_nonpositive=args.error == "additive",
+        max_rows=_max_rows(args),
+        rows_hint=_rows_hint(),
     )
     fits: list[GrowthFit] = []
     failed: list[dict[str, str]] = []
@@ -718,7 +838,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from .stats import STATS_MODELS, backtest
     from .stats.backtest import DEFAULT_MODELS
 
-    raw = read_csv(args.data, what="data file")
+    raw = read_csv(args.data, what="data file", max_rows=_max_rows(args), rows_hint=_rows_hint())
     cols = set(raw.columns)
     if {"unique_id", "ds", "y"} <= cols:
         ds: Any = raw["ds"].str.strip()
@@ -757,6 +877,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             year_column=args.year_column,
             value_column=args.value_column,
             allow_nonpositive=True,
+            max_rows=_max_rows(args),
+            rows_hint=_rows_hint(),
         )
         frame = pd.DataFrame(
             {"unique_id": Path(args.data).stem, "ds": series.years.astype(int), "y": series.values}
@@ -805,6 +927,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if len(res.skipped):
         print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
     return 0
+
+
+def _max_rows(args: argparse.Namespace) -> int:
+    if args.max_rows < 1:
+        raise ForecastError(f"--max-rows: must be a positive number of rows; got {args.max_rows}")
+    return int(args.max_rows)
 
 
 def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:

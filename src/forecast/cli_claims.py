@@ -108,10 +108,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 "(use --force)"
             )
         stub = scenario_stub(claims, source=args.text, target=target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(stub, encoding="utf-8")
-        os.replace(tmp, target)
+        from .output import write_file
+
+        write_file(target, stub.encode("utf-8"), overwrite=args.force)
     if args.json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:

@@ -17,6 +17,7 @@ from ._textfmt import output_line
 from .errors import ForecastError
 from .output import publish
 from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+from .readpolicy import allowed
 from .scenario import load_scenario
 
 
@@ -34,6 +35,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     rep.add_argument("--name", help="report folder name (default: compare-<first>-and-<n>)")
     rep.add_argument("--force", action="store_true", help="replace earlier results")
     rep.add_argument("--json", action="store_true", help="print the output record as JSON")
+    rep.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read files the scenarios name (extends, history, estimates) from DIR "
+        "(repeatable; by default only each scenario's folder and the data/ beside it)",
+    )
 
 
 def command_line(verb: str, paths: list[str]) -> str:
@@ -62,7 +71,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .evidence import gather_evidence
     from .report.files import comparison_files
 
-    scenarios = [load_scenario(p) for p in args.scenarios]
+    allow = allowed(args.allow_path)
+    scenarios = [load_scenario(p, allow=allow) for p in args.scenarios]
     names = [s.name for s in scenarios]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -16,6 +16,7 @@ import numpy as np
 from ._textfmt import money, output_line, pct
 from .errors import ForecastError
 from .output import csv_bytes, json_bytes, publish
+from .readpolicy import allowed
 from .scenario import load_scenario
 from .types import finite_or_none
 
@@ -51,7 +52,7 @@ def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulation import simulate_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
     draws = args.draws if args.draws is not None else sc.simulation.draws
     bar = _Progress(draws, args.quiet)
@@ -126,8 +127,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     n = args.sobol_samples
     if n < 16 or n & (n - 1):
         raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
+    sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
     sen = sensitivity_scenario(
-        args.scenario, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
+        sc, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
     )
     files = {
         "tornado.csv": csv_bytes(sen.tornado),

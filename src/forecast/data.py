@@ -19,16 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, near_miss
+from .errors import DataError, ForecastError, near_miss
 from .models.curves import FloatArray
+from .readpolicy import ReadPolicy, read_file
 
 FilterValue = str | int | float | bool
 ESTIMATE_COLUMNS = ("id", "publisher", "title", "definition", "year", "value_usd_bn", "url")
 
 
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Hex SHA-256 of a file's bytes (read under the :mod:`~forecast.readpolicy` rules)."""
+    return hashlib.sha256(read_file(path, what="input file", error=DataError)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,37 @@ class Series:
         return len(self.years)
 
 
-def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
-    """Read a CSV as text cells (no type guessing), with one-line errors for unreadable files."""
+MAX_CELL_CHARS = 2_000  # a text cell longer than this is no market data
+# control characters (tab, line feed and carriage return excepted: a quoted cell may hold them)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_HEADER_CELL = re.compile(r"[\w .,()%/#&+-]{1,64}", re.ASCII)
+
+
+def read_csv(
+    path: Path | str,
+    *,
+    what: str = "data file",
+    policy: ReadPolicy | None = None,
+    max_rows: int | None = None,
+    rows_hint: str = "",
+) -> pd.DataFrame:
+    """Read a CSV as text cells (no type guessing), with one-line errors for unreadable files.
+
+    The file is read under ``policy`` (:mod:`~forecast.readpolicy`: a regular file under the size
+    limit, inside the allowed folders). Cells must not hold control characters nor be longer
+    than ``MAX_CELL_CHARS``; with ``max_rows``, a file with more data rows is refused (reading
+    stops there; ``rows_hint`` says how to raise the cap). The frame's ``attrs["sha256"]`` is the
+    hash of the bytes read.
+    """
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: {what} must exist; got no such file")
+    policy = policy if policy is not None else ReadPolicy()
+    try:
+        policy.check_inside(p, str(p), what)
+    except ForecastError as exc:
+        raise DataError(str(exc)) from None
     if p.is_dir():
         raise DataError(f"{p}: {what} must be a CSV file; got a directory")
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{p}: {what} must be readable; got {exc.strerror}") from None
+    raw = read_file(p, what=what, error=DataError, policy=policy)
     if not raw.strip():
         raise DataError(f"{p}: {what} must hold a header and at least one row; got an empty file")
     if b"\0" in raw[:4096]:
@@ -89,6 +110,7 @@ def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
                     raise DataError(
                         f"{p}: {what} must start with a header row; got an empty first line"
                     )
+                _check_cells(p, reader.line_num, header, header)
                 continue
             if not any(cell.strip() for cell in row):
                 continue  # blank line
@@ -98,6 +120,11 @@ def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
                     f"{p}: row {line}: must have {len(header)} fields like the header; got "
                     f"{len(row)}"
                 )
+            if max_rows is not None and len(body) >= max_rows:
+                raise DataError(
+                    f"{p}: {what} must hold at most {max_rows:,} data rows{rows_hint}; got more"
+                )
+            _check_cells(p, line, row, header)
             body.append(row)
             index.append(line - 2)
     except csv.Error as exc:
@@ -107,10 +134,40 @@ def read_csv(path: Path | str, *, what: str = "data file") -> pd.DataFrame:
         raise DataError(f"{p}: header: column names must be unique; got {dupes[0]!r} twice")
     if not body:
         raise DataError(f"{p}: {what} must hold at least one data row; got only a header")
-    return pd.DataFrame(body, columns=header, index=index, dtype=str)
+    frame = pd.DataFrame(body, columns=header, index=index, dtype=str)
+    frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
+    return frame
 
 
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+def _check_cells(p: Path, line: int, row: Sequence[str], header: Sequence[str]) -> None:
+    for col, cell in zip(header, row, strict=True):
+        place = f"row {line}, column {col!r}" if row is not header else "header"
+        if len(cell) > MAX_CELL_CHARS:
+            raise DataError(
+                f"{p}: {place}: a cell must be at most {MAX_CELL_CHARS:,} characters; got "
+                f"{len(cell):,}"
+            )
+        bad = _CONTROL.search(cell)
+        if bad:
+            raise DataError(
+                f"{p}: {place}: must not hold control characters; got {bad.group()!r} at "
+                f"character {bad.start() + 1}"
+            )
+
+
+def columns_shown(columns: Sequence[str]) -> str:
+    """The column names for an error message, or a count when the first line does not look
+    like a header of named columns (a file that is not a CSV: its content is not echoed)."""
+    cols = [str(c) for c in columns]
+    if len(cols) > 1 and all(_HEADER_CELL.fullmatch(c) for c in cols):
+        return ", ".join(cols)
+    return f"a first line that is not a header of named columns ({len(cols)} field(s); not shown)"
+
+
+_NUMBER = re.compile(
+    r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?$", re.ASCII
+)  # ASCII digits only: int() and float() would also read "２０２０" and "2_020"
+_YEAR = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def parse_number(text: str, *, where: str) -> float:
@@ -140,9 +197,11 @@ def _line(i: int) -> int:
 
 def _require_column(frame: pd.DataFrame, path: Path, column: str, role: str) -> None:
     if column not in frame.columns:
+        shown = columns_shown(list(frame.columns))
+        hint = near_miss(column, frame.columns) if not shown.startswith("a first") else ""
+        prefix = "columns " if not shown.startswith("a first") else ""
         raise DataError(
-            f"{path}: the {role} column must exist; got columns {', '.join(frame.columns)} "
-            f"(no {column!r}){near_miss(column, frame.columns)}"
+            f"{path}: the {role} column must exist; got {prefix}{shown} (no {column!r}){hint}"
         )
 
 
@@ -167,6 +226,9 @@ def load_series(
     start: int | None = None,
     end: int | None = None,
     allow_nonpositive: bool = False,
+    policy: ReadPolicy | None = None,
+    max_rows: int | None = None,
+    rows_hint: str = "",
 ) -> Series:
     """Load a yearly series from a CSV file.
 
@@ -182,6 +244,8 @@ def load_series(
         Keep years in ``[start, end]``.
     allow_nonpositive : bool
         Accept zero and negative values (not for market sizes).
+    policy, max_rows, rows_hint
+        As :func:`read_csv` takes them (where the file may lie, its size; a cap on its rows).
 
     Raises
     ------
@@ -190,7 +254,8 @@ def load_series(
         duplicate or unsorted years, non-positive values, or no row left after filtering.
     """
     p = Path(path)
-    frame = read_csv(p, what="history file")
+    frame = read_csv(p, what="history file", policy=policy, max_rows=max_rows, rows_hint=rows_hint)
+    sha = str(frame.attrs["sha256"])
     _require_column(frame, p, year_column, "year")
     _require_column(frame, p, value_column, "value")
     if filter:
@@ -201,12 +266,11 @@ def load_series(
     for i, (y_txt, v_txt) in enumerate(zip(frame[year_column], frame[value_column], strict=True)):
         line = _line(int(frame.index[i]))
         y_txt, v_txt = y_txt.strip(), v_txt.strip()
-        try:
-            year_f = float(y_txt)
-        except ValueError:
+        if not _YEAR.fullmatch(y_txt):  # float() would also take "2_020", "２０２０", "nan"
             raise DataError(
                 f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
-            ) from None
+            )
+        year_f = float(y_txt)
         if not np.isfinite(year_f) or year_f != int(year_f):
             raise DataError(
                 f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
@@ -252,7 +316,7 @@ def load_series(
         years=np.array(years, dtype=float),
         values=np.array(values, dtype=float),
         path=p,
-        sha256=sha256_file(p),
+        sha256=sha,
         source_ids=ids,
         filter=dict(filter or {}),
     )
@@ -278,10 +342,11 @@ class Estimate:
         return f"{self.publisher}, {self.title} ({self.url})"
 
 
-def load_estimates(path: Path | str) -> dict[str, Estimate]:
-    """Published estimates by id. Rows without a USD value (CNY-only sources) are kept out."""
+def load_estimates(path: Path | str, *, policy: ReadPolicy | None = None) -> dict[str, Estimate]:
+    """Published estimates by id. Rows without a USD value (CNY-only sources) are kept out.
+    ``policy`` says where the file may lie (:func:`read_csv`)."""
     p = Path(path)
-    frame = read_csv(p, what="estimates file")
+    frame = read_csv(p, what="estimates file", policy=policy)
     for col in ESTIMATE_COLUMNS:
         _require_column(frame, p, col, f"{col!r}")
     out: dict[str, Estimate] = {}
@@ -295,12 +360,9 @@ def load_estimates(path: Path | str) -> dict[str, Estimate]:
         if not row["value_usd_bn"].strip():
             continue
         where = f"{p}: row {line}"
-        try:
-            year = int(row["year"])
-        except ValueError:
-            raise DataError(
-                f"{where}, column 'year': must be a whole year; got {row['year']!r}"
-            ) from None
+        if not re.fullmatch(r"\s*[0-9]+\s*", row["year"]):  # int() takes "2_020", "２０２０"
+            raise DataError(f"{where}, column 'year': must be a whole year; got {row['year']!r}")
+        year = int(row["year"])
         value = parse_number(row["value_usd_bn"], where=f"{where}, column 'value_usd_bn'")
         if value <= 0:
             raise DataError(

@@ -20,6 +20,25 @@ def one_line(text: str) -> str:
     return text.translate(_ONE_LINE)
 
 
+# Characters a terminal, a browser or a spreadsheet would act on instead of showing: C0 controls
+# (tab and line feed excepted), DEL, C1 controls, and the bidirectional overrides, embeddings,
+# isolates and marks that reorder the text around them (a right-to-left override shows
+# "txt.exe" as "exe.txt").
+_INVISIBLE = (
+    [c for c in range(0x20) if chr(c) not in "\t\n"]
+    + list(range(0x7F, 0xA0))
+    + [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+_VISIBLE = str.maketrans({c: f"\\u{c:04x}" for c in _INVISIBLE})
+
+
+def visible(text: str) -> str:
+    """``text`` with every control and bidirectional-override character shown as its ``\\uXXXX``
+    escape, so it is shown and never acted on (a terminal's escape sequences, a right-to-left
+    override). Tabs and line feeds are kept; the escapes are also valid inside JSON strings."""
+    return text.translate(_VISIBLE)
+
+
 class ForecastError(Exception):
     """Base class of every error the toolkit raises on purpose.
 
@@ -52,6 +71,13 @@ class FitError(ForecastError):
 
 class OutputError(ForecastError):
     """Results cannot be written without losing earlier ones."""
+
+
+class EnvironmentFailure(ForecastError):
+    """The machine refused an operation the input was fine for (a full disk, a read-only
+    folder, too little memory): one line naming the path and the system's reason, exit code 1."""
+
+    exit_code = 1
 
 
 def near_miss(word: str, candidates: Iterable[str]) -> str:

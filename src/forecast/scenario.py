@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,6 +39,7 @@ from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
 from .models.simulate import DEFAULT_PATHS, PathModel
 from .money import parse_money, parse_rate
+from .readpolicy import ReadPolicy, read_file
 from .stats.models import StatsModel
 from .stats.registry import STATS_MODELS
 from .types import Anchor, check_levels
@@ -47,7 +48,15 @@ from .uncertainty.spec import parse_assumptions
 
 MAX_EXTENDS_DEPTH = 32
 MAX_HORIZON = 200  # years past the last history year
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+MAX_NESTING = 16  # tables and arrays inside each other (a scenario needs 4)
+# Longest text a scenario may hold, by key (characters); every other string: MAX_TEXT.
+TEXT_LIMITS = {"title": 200, "description": 10_000, "name": 100}
+MAX_TEXT = 1_000
+MAX_KEY = 100
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")  # fullmatch: "$" would pass a final newline
+# control characters (C0, DEL, C1); only a description may hold tabs and line breaks
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_PROSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 Number = float | int
 Bound = Annotated[list[str | Number], Field(min_length=2, max_length=2)]
 
@@ -147,7 +156,7 @@ class ScenarioDoc(_Strict):
     @field_validator("name")
     @classmethod
     def _name_is_slug(cls, v: str) -> str:
-        if not _NAME.match(v):
+        if not _NAME.fullmatch(v):
             raise ValueError(
                 "must be a lower-case slug of letters, digits, '.', '_' or '-' (it names the "
                 "output folder)"
@@ -229,22 +238,106 @@ class Scenario:
 # ------------------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path, where: str) -> dict[str, Any]:
+def _read_toml(
+    path: Path, where: str, policy: ReadPolicy | None = None, *, named: bool = True
+) -> dict[str, Any]:
+    """One TOML file's document. ``named=False`` for the scenario given on the command line;
+    the files it names (``extends``) must lie inside ``policy``'s folders."""
+    policy = policy if policy is not None else ReadPolicy()
+    if named:
+        try:
+            policy.check_inside(path, where, "scenario file")
+        except ForecastError as exc:
+            raise ScenarioError(str(exc)) from None
     if not path.exists():
         raise ScenarioError(f"{where}: scenario file must exist; got no such file {str(path)!r}")
     if path.is_dir():
         raise ScenarioError(f"{where}: scenario must be a TOML file; got a directory {str(path)!r}")
+    raw = read_file(path, what="scenario file", error=ScenarioError, policy=policy)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"{path}: scenario file must be UTF-8 text; got an undecodable byte at offset "
             f"{exc.start}"
         ) from None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: must be valid TOML; got {exc}") from None
+    except RecursionError:  # the reader is recursive: a thousand nested arrays exhaust it
+        raise ScenarioError(
+            f"{path}: must nest tables and arrays at most {MAX_NESTING} deep; got more than the "
+            "TOML reader can follow"
+        ) from None
+    _check_nesting(doc, str(path))
+    return doc
+
+
+def _walk(doc: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every key and value of a document with its location, without recursion."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    while stack:
+        loc, node = stack.pop()
+        yield loc, node
+        if isinstance(node, Mapping):
+            stack += [((*loc, k), v) for k, v in reversed(list(node.items()))]
+        elif isinstance(node, list):
+            stack += [((*loc, i), v) for i, v in reversed(list(enumerate(node)))]
+
+
+def _check_nesting(doc: Mapping[str, Any], file: str) -> None:
+    for loc, node in _walk(doc):
+        if len(loc) > MAX_NESTING and isinstance(node, Mapping | list):
+            raise ScenarioError(
+                f"{file}: {_loc(loc[:MAX_NESTING])}: must nest tables and arrays at most "
+                f"{MAX_NESTING} deep; got deeper"
+            )
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+_PATH_KEYS = (("extends",), ("estimates",), ("history", "file"))  # made absolute on loading
+
+
+def _check_text(doc: Mapping[str, Any], at: _Origins) -> None:
+    """Refuse control characters and over-long text anywhere in a document (keys included):
+    they would reach terminals, reports and workbooks (a terminal's escape sequences, a
+    workbook cell it cannot store, an 80 MB chart from a 1 MB title)."""
+    for loc, node in _walk(doc):
+        if loc and isinstance(loc[-1], str):
+            key = loc[-1]
+            if len(key) > MAX_KEY:
+                raise ScenarioError(
+                    f"{at(*loc[:-1])}: {_loc(loc[:-1])}: keys must be at most {MAX_KEY} "
+                    f"characters; got {len(key):,} characters ({_short(key)!r})"
+                )
+            bad = _CONTROL.search(key)
+            if bad:
+                raise ScenarioError(
+                    f"{at(*loc[:-1])}: {_loc(loc[:-1])}: keys must not hold control characters; "
+                    f"got {_short(key)!r}"
+                )
+        if not isinstance(node, str) or loc in _PATH_KEYS:  # paths: the read policy's
+            continue
+        name = loc[-1] if loc and isinstance(loc[-1], str) else ""
+        limit = TEXT_LIMITS.get(name, MAX_TEXT) if len(loc) <= 3 else MAX_TEXT
+        if len(node) > limit:
+            raise ScenarioError(
+                f"{at(*loc)}: {_loc(loc)}: must be at most {limit:,} characters; got "
+                f"{len(node):,} characters"
+            )
+        prose = loc == ("description",)
+        bad = (_CONTROL_IN_PROSE if prose else _CONTROL).search(node)
+        if bad:
+            allowed = " (tabs and line breaks are fine in description)" if not prose else ""
+            start = max(0, bad.start() - 20)
+            raise ScenarioError(
+                f"{at(*loc)}: {_loc(loc)}: must not hold control characters{allowed}; got "
+                f"{_short(node[start:])!r}"
+            )
 
 
 CLEARABLE = ("assumptions", "correlation", "simulation")  # tables a child can clear with {}
@@ -278,9 +371,11 @@ def load_document(path: Path | str) -> tuple[dict[str, Any], tuple[Path, ...]]:
 
 
 def _load_chain(
-    path: Path | str,
+    path: Path | str, policy: ReadPolicy | None = None
 ) -> tuple[dict[str, Any], tuple[Path, ...], tuple[dict[str, Any], ...]]:
-    """:func:`load_document` plus each file's own document (child first)."""
+    """:func:`load_document` plus each file's own document (child first). Files named by
+    ``extends`` must lie inside ``policy``'s folders (by default the scenario's)."""
+    policy = policy if policy is not None else ReadPolicy.for_scenario(path)
     chain: list[Path] = []
     docs: list[dict[str, Any]] = []
     current: Path | None = Path(path)
@@ -295,7 +390,7 @@ def _load_chain(
                 f"{chain[0]}: extends chains must be at most {MAX_EXTENDS_DEPTH} files deep; "
                 f"got more"
             )
-        doc = _read_toml(current, where)
+        doc = _read_toml(current, where, policy, named=bool(chain))
         _absolutise(doc, current.parent)
         chain.append(current)
         docs.append(doc)
@@ -433,34 +528,46 @@ def parse_scenario(
     chain: Sequence[Path] = (),
     *,
     sources: Sequence[Mapping[str, Any]] = (),
+    policy: ReadPolicy | None = None,
 ) -> Scenario:
     """Validate a merged scenario document and resolve it into a :class:`Scenario`.
 
     ``chain`` and ``sources`` (the files of an ``extends`` chain and their own documents, child
-    first) let errors name the file a bad key came from.
+    first) let errors name the file a bad key came from. The data files the document names are
+    read under ``policy`` (by default: inside the scenario's folder, the ``data/`` beside it or
+    the toolkit's ``data/``; see :mod:`forecast.readpolicy`).
     """
     path = Path(path)
     chain = tuple(chain) or (path,)
     origins = _Origins(
         chain, sources if len(sources) == len(chain) else [document, *([{}] * (len(chain) - 1))]
     )
+    _check_nesting(document, origins())
     try:
         doc = ScenarioDoc.model_validate(dict(document))
     except ValidationError as exc:
         raise ScenarioError(_validation_message(origins, exc)) from None
-    return _resolve(doc, path, origins, document)
+    _check_text(document, origins)
+    policy = policy if policy is not None else ReadPolicy.for_scenario(path)
+    return _resolve(doc, path, origins, document, policy)
 
 
-def load_scenario(path: Path | str) -> Scenario:
+def load_scenario(path: Path | str, *, allow: Iterable[Path | str] = ()) -> Scenario:
     """Load, merge (``extends``), validate and resolve a scenario file.
+
+    The files it names (``extends``, ``history.file``, ``estimates``) must be regular files
+    under the size limit inside the scenario's folder, the ``data/`` beside it, the toolkit's
+    ``data/`` and ``scenarios/`` or a folder in ``allow`` (or ``FORECAST_ALLOW_PATH``): see
+    :mod:`forecast.readpolicy`.
 
     Raises
     ------
     ForecastError
         ``ScenarioError``, ``DataError`` or ``MoneyError`` with a one-line message.
     """
-    document, chain, docs = _load_chain(path)
-    return parse_scenario(document, path, chain, sources=docs)
+    policy = ReadPolicy.for_scenario(path, allow)
+    document, chain, docs = _load_chain(path, policy)
+    return parse_scenario(document, path, chain, sources=docs, policy=policy)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -473,7 +580,9 @@ def _relative(path: str | Path, base: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
-def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any]) -> Scenario:
+def _resolve(
+    doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any], policy: ReadPolicy
+) -> Scenario:
     home = path.parent
     inputs = [
         InputFile("scenario" if i == 0 else "extends", _relative(p, home), sha256_file(p))
@@ -496,6 +605,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
                 filter=h.filter,
                 start=h.start,
                 end=h.end,
+                policy=policy,
             )
         except ForecastError as exc:
             raise type(exc)(f"{at('history', 'file')}: history: {exc}") from None
@@ -504,7 +614,7 @@ def _resolve(doc: ScenarioDoc, path: Path, at: _Origins, raw: Mapping[str, Any])
     estimates: dict[str, Estimate] = {}
     if doc.estimates is not None:
         try:
-            estimates = load_estimates(doc.estimates)
+            estimates = load_estimates(doc.estimates, policy=policy)
         except ForecastError as exc:
             raise type(exc)(f"{at('estimates')}: estimates: {exc}") from None
         inputs.append(
@@ -850,7 +960,7 @@ def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
         if isinstance(s.share, dict):
             knots = []
             for y_txt, share in s.share.items():
-                if not re.fullmatch(r"\d{4}", y_txt):
+                if not re.fullmatch(r"[0-9]{4}", y_txt):  # \d would take "２０２０"
                     raise ScenarioError(
                         f"{key}.share: keys must be four-digit years; got {y_txt!r}"
                     )

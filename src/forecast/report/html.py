@@ -1,6 +1,8 @@
 """Render a :class:`~forecast.report.document.Document` as one self-contained HTML file.
 
-Jinja2 with autoescape: every text from a scenario or data file is escaped; links are kept only
+Jinja2 with autoescape: every text from a scenario or data file is escaped, and its control and
+bidirectional-override characters are shown as ``\\uXXXX`` escapes (a right-to-left override is
+shown, not applied: it cannot make "exe.txt" read "txt.exe"); links are kept only
 when they are http(s) URLs (:func:`~forecast.report.document.safe_url`). Charts are embedded as
 base64 PNG, the style sheet and the table-sorting script are inline and pinned by their hashes in
 a Content-Security-Policy that allows nothing else, so the file loads nothing from the network.
@@ -15,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from .._version import __version__
+from ..errors import visible
 from .document import Document
 
 
@@ -29,9 +32,17 @@ def _csp_hash(text: str) -> str:
 @cache
 def _environment() -> Any:
     import jinja2
+    import markupsafe
+
+    def shown(value: Any) -> Any:
+        """Text shown, not acted on; the template's own markup (style, script) untouched."""
+        if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+            return visible(value)
+        return value
 
     env = jinja2.Environment(
         autoescape=True,
+        finalize=shown,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -1,8 +1,9 @@
 """Render a :class:`~forecast.report.document.Document` as Markdown with its charts as files.
 
 Text from scenario and data files is escaped: ``<``, ``>`` and ``&`` become entities (so raw HTML
-in a name is shown, not run, by renderers that allow HTML) and Markdown's punctuation is
-backslash-escaped; links are kept only when they are http(s) URLs.
+in a name is shown, not run, by renderers that allow HTML), Markdown's punctuation is
+backslash-escaped, and control and bidirectional-override characters are shown as ``\\uXXXX``
+escapes; links are kept only when they are http(s) URLs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import re
 
 from .._version import __version__
+from ..errors import visible
 from .document import Cell, Document, Facts, Figure, Paragraph, Table
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#$])")
@@ -18,7 +20,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#$])")
 
 def md_escape(text: str) -> str:
     """Escape text for inline Markdown (one line: newlines become spaces)."""
-    text = " ".join(str(text).split())
+    text = visible(" ".join(str(text).split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -74,10 +76,12 @@ def render_markdown(doc: Document, *, charts_dir: str = "charts") -> dict[str, b
             "<details><summary>Provenance (JSON)</summary>",
             "",
             "```json",
-            json.dumps(doc.provenance, indent=2, sort_keys=True, ensure_ascii=False)
-            .replace("<", "\\u003c")
-            .replace(">", "\\u003e")
-            .replace("`", "\\u0060"),
+            visible(  # JSON escapes controls below U+0020 only; the escapes stay valid JSON
+                json.dumps(doc.provenance, indent=2, sort_keys=True, ensure_ascii=False)
+                .replace("<", "\\u003c")
+                .replace(">", "\\u003e")
+                .replace("`", "\\u0060")
+            ),
             "```",
             "",
             "</details>",

@@ -2,9 +2,10 @@
 
 Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab
 or carriage return) get the same ``'`` prefix as in the CSV files and are stored as text; numbers
-(negative ones included) stay numbers. The file is byte-identical for identical content: the
-zip entries' times and the document's created/modified stamps are fixed (the provenance sheet
-says what the numbers depend on).
+(negative ones included) stay numbers. Control and bidirectional-override characters, which a
+workbook cannot store or would apply, are shown as ``\\uXXXX`` escapes. The file is
+byte-identical for identical content: the zip entries' times and the document's created/modified
+stamps are fixed (the provenance sheet says what the numbers depend on).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import visible
 from ..output import guard_cell
 
 _FIXED_STAMP = "2000-01-01T00:00:00Z"
@@ -42,7 +44,7 @@ def _cell_value(v: Any) -> Any:
         return _cell_value(v.item())
     if isinstance(v, list | tuple | dict):
         v = str(v)
-    return guard_cell(str(v))
+    return guard_cell(visible(str(v)))
 
 
 def workbook_bytes(

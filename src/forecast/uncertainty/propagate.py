@@ -87,13 +87,26 @@ Layer = Literal["fit", "assumptions", "noise"]
 LAYERS: tuple[Layer, ...] = ("fit", "assumptions", "noise")
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 MAX_INVALID_SHARE = 0.5
-MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles
+MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles: the ceiling
+MEMORY_FRACTION = 0.5  # of the memory available at run time (the rest: chunks, quantiles)
 CLOSED_FORM_FAMILIES = ("logistic", "gompertz", "exponential")
-ANCHOR_NAME = re.compile(r"^anchor_(\d{4})$")
+ANCHOR_NAME = re.compile(r"^anchor_([0-9]{4})\Z")  # ASCII digits; \Z: no final newline
+CAGR_NAME = re.compile(r"^cagr_([0-9]{4})_([0-9]{4})\Z")
 REACH_RTOL = 1e-9  # a value within this of an anchor reaches it (rounding of exact hits)
-CAGR_NAME = re.compile(r"^cagr_(\d{4})_(\d{4})$")
 SHARE_NAME = re.compile(r"^share_(.+)$")
 FloatArray = NDArray[np.float64]
+
+
+def store_limit() -> tuple[int, str]:
+    """Bytes the per-year values of one simulation may take, and how the limit was set: half
+    the memory available now (:func:`forecast._machine.available_memory`, which counts
+    ``ulimit -v`` and a container's limit), at most ``MAX_STORE_BYTES``."""
+    from .._machine import available_memory
+
+    free = available_memory()
+    if free is None or MEMORY_FRACTION * free >= MAX_STORE_BYTES:
+        return MAX_STORE_BYTES, "the toolkit's ceiling"
+    return int(MEMORY_FRACTION * free), f"half the {free / 2**30:.1f} GiB of memory available now"
 
 
 def curve_anchor(anchors: Sequence[Anchor]) -> Anchor | None:
@@ -403,12 +416,13 @@ def simulate(
     seg_names = segments.names if segments is not None else ()
     n_series = 1 + len(seg_names)
     need = store_bytes(n, n_series, t_count)
-    if need > MAX_STORE_BYTES:
-        most = MAX_STORE_BYTES // store_bytes(1, n_series, t_count)
+    limit, why = store_limit()
+    if need > limit:
+        most = limit // store_bytes(1, n_series, t_count)
         raise ForecastError(
             f"draws: {n:,} draws of {n_series} series x {t_count} years need "
-            f"{need / 2**30:.1f} GiB for exact quantiles (limit {MAX_STORE_BYTES / 2**30:.0f} "
-            f"GiB); got {n:,}, use at most {most:,}"
+            f"{need / 2**30:.1f} GiB for exact quantiles (limit {limit / 2**30:.1f} GiB, {why}); "
+            f"got {n:,}, use at most {most:,}"
         )
     use_assumptions = "assumptions" in layers
     unc = assumptions.uncertain() if use_assumptions else []
