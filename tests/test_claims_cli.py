@@ -3,7 +3,11 @@ currency rates, and bad input as one line on stderr with exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -237,3 +241,53 @@ def test_to_scenario_for_the_global_market_runs_on_the_global_history(
     assert code == 0, err
     code, _, err = _run(capsys, "run", stub, "--out", tmp_path / "out", "--no-report")
     assert code == 0, err
+
+
+# --- hostile file names and files (issue 14) ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def _fails_after(seconds: float) -> Iterator[None]:
+    """A read that blocks (a FIFO with no writer) fails the test instead of hanging it."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise AssertionError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize("command", ["audit", "claims"])
+def test_a_fifo_is_named_and_never_waited_on(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "in.json"
+    os.mkfifo(fifo)
+    with _fails_after(10):
+        code, _, err = _run(capsys, command, fifo)
+    _one_line_error(code, err, str(fifo), "must be a regular file; got a FIFO (named pipe)")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "fragment"),
+    [
+        ("idna", "--encoding: must name an encoding of text files"),
+        ("undefined", "--encoding: must name an encoding of text files"),
+        ("rot13", "--encoding: must name a known text encoding; got 'rot13'"),
+        ("base64", "--encoding: must name a known text encoding; got 'base64'"),
+        ("utf-7", "must be UTF-7 text; got an undecodable byte 0x80 at offset 0"),
+    ],
+)
+def test_claims_refuses_codecs_that_do_not_decode_text_files(
+    tmp_path: Path, encoding: str, fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "in.txt"
+    text.write_bytes(b"\x80 The AI market could reach $2 trillion by 2031.")
+    code, _, err = _run(capsys, "claims", text, "--encoding", encoding)
+    _one_line_error(code, err, fragment)

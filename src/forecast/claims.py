@@ -65,7 +65,10 @@ USD rate for that code. No currency is ever treated as USD silently.
 from __future__ import annotations
 
 import bisect
+import codecs
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -99,7 +102,7 @@ from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAG
 )
 from .errors import ForecastError
 
-__all__ = ["Claim", "extract", "read_text", "sentences"]
+__all__ = ["Claim", "extract", "read_bytes", "read_text", "sentences"]
 
 
 @dataclass(frozen=True)
@@ -210,39 +213,104 @@ class Claim:
 # ------------------------------------------------------------------------------------------------
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+# Codecs Python can decode bytes with that are not encodings of a text file: domain names, and
+# the codec that refuses everything.
+_NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined"})
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file of this mode is, when it is not a regular file (None when it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for is_kind, kind in _KINDS if is_kind(mode)), "not a regular file")
+
+
+def read_bytes(path: Path | str, what: str) -> bytes:
+    """The bytes of ``path``, which must be a regular file.
+
+    A folder, a FIFO, a device or a socket is refused in one line that says which it is (``what``
+    names the file: "the text file"); none is read from (a FIFO would block, ``/dev/zero``
+    never end). The type is checked before opening and again on the descriptor, which is opened
+    non-blocking, so a FIFO swapped in between is not waited on either.
+    """
+    p = Path(path)
+    try:
+        kind = _not_regular(os.stat(p).st_mode)
+        if kind is None:
+            fd = os.open(p, _OPEN_FLAGS)
+            with os.fdopen(fd, "rb") as f:
+                kind = _not_regular(os.fstat(f.fileno()).st_mode)
+                if kind is None:
+                    return f.read()
+    except FileNotFoundError:
+        raise ForecastError(f"{p}: {what} must exist; got no such file") from None
+    except OSError as exc:
+        raise ForecastError(f"{p}: {what} must be readable; got {exc.strerror}") from None
+    raise ForecastError(f"{p}: {what} must be a regular file; got {kind}")
+
+
 def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     """Read a text file for extraction, refusing what is not text.
 
     UTF-8 (with or without a byte-order mark) is the default; a file that is not valid UTF-8 is
     refused with the offset of the first bad byte and a hint to name its encoding (for example
     ``latin-1`` or ``cp1252``), never guessed. UTF-16 is recognised by its byte-order mark.
+    ``encoding`` must name a codec for text files (not ``rot13``, ``base64`` or ``punycode``),
+    and the decoded text must be valid Unicode (no lone surrogates, which some codecs such as
+    ``unicode_escape`` can produce).
 
     Raises
     ------
     ForecastError
-        Missing file, a directory, an empty or blank file, binary content (NUL bytes), or bytes
-        the encoding cannot decode.
+        Missing file, not a regular file (a directory, a FIFO, a device), an empty or blank
+        file, binary content (NUL bytes), bytes the encoding cannot decode, or an encoding that
+        is not for text files.
     """
     p = Path(path)
-    if not p.exists():
-        raise ForecastError(f"{p}: the text file must exist; got no such file")
-    if p.is_dir():
-        raise ForecastError(f"{p}: must be a text file; got a directory")
-    raw = p.read_bytes()
-    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    if encoding is None and b"\0" in raw[:8192]:
-        raise ForecastError(f"{p}: must be a text file; got binary content (NUL bytes)")
     enc = encoding or "utf-8-sig"
     try:
-        text = raw.decode(enc)
+        codec = codecs.lookup(enc).name
     except LookupError:
         raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
-    except UnicodeDecodeError as exc:
+    if codec in _NOT_FILE_ENCODINGS:
         raise ForecastError(
-            f"{p}: must be {enc.removesuffix('-sig').upper()} text; got an undecodable byte "
-            f"0x{raw[exc.start]:02x} at offset {exc.start}; if the file uses another encoding, "
-            "name it, e.g. --encoding latin-1"
+            f"--encoding: must name an encoding of text files (e.g. utf-8, latin-1, cp1252); got "
+            f"{enc!r}, which is not one"
+        )
+    raw = read_bytes(p, "the text file")
+    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = enc = "utf-16"
+    if encoding is None and b"\0" in raw[:8192]:
+        raise ForecastError(f"{p}: must be a text file; got binary content (NUL bytes)")
+    try:
+        text = raw.decode(enc)
+    except LookupError:  # a codec that is not a text encoding: rot13, base64, zlib, ...
+        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+    except UnicodeDecodeError as exc:
+        bad = f" 0x{raw[exc.start]:02x}" if exc.start < len(raw) else ""
+        raise ForecastError(
+            f"{p}: must be {enc.removesuffix('-sig').upper()} text; got an undecodable byte{bad} "
+            f"at offset {exc.start}; if the file uses another encoding, name it, e.g. "
+            "--encoding latin-1"
+        ) from None
+    except UnicodeError as exc:  # a codec that fails without a position
+        raise ForecastError(
+            f"{p}: must be {enc} text; got bytes it cannot decode ({exc})"
+        ) from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ForecastError(
+            f"{p}: must decode to valid Unicode with {enc}; got a lone surrogate "
+            f"U+{ord(text[exc.start]):04X} at character {exc.start}"
         ) from None
     if not text.strip():
         raise ForecastError(f"{p}: must hold some text; got an empty file")

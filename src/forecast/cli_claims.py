@@ -10,7 +10,6 @@ import argparse
 import hashlib
 import json
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -299,55 +298,27 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _claims_from_file(path: Path) -> list[dict[str, Any]]:
-    """Claims of a claims JSON (``forecast claims --json``) or a seed TOML (``[[claims]]``)."""
-    if not path.is_file():
-        raise ForecastError(f"{path}: the claims file must exist; got no such file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ForecastError(f"{path}: the claims file must hold claims; got an empty file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ForecastError(
-            f"{path}: the claims file must be UTF-8 text; got an undecodable byte at offset "
-            f"{exc.start}"
-        ) from None
-    try:
-        doc = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        kind = "TOML" if path.suffix == ".toml" else "JSON"
-        raise ForecastError(f"{path}: must be valid {kind}; got {exc}") from None
-    records = doc.get("claims") if isinstance(doc, dict) else None
-    if not isinstance(records, list) or not records:
-        raise ForecastError(
-            f"{path}: must hold a non-empty 'claims' list (from forecast claims --json or a "
-            "seed file); got none"
-        )
-    return [r for r in records if isinstance(r, dict)]
-
-
-def _claim_args(rec: dict[str, Any], path: Path, i: int) -> dict[str, Any]:
-    where = f"{path}: claim {rec.get('id', i + 1)}"
-    usd = rec.get("value_usd_bn")
+def _claim_args(rec: Any, path: Path, i: int) -> dict[str, Any]:
+    """The audit's arguments for one :class:`~forecast.claims_file.ClaimRecord`."""
+    where = f"{path}: claim {rec.id or i + 1}"
+    usd = rec.value_usd_bn
     if usd is None:
-        cur = rec.get("currency", "?")
         raise ForecastError(
-            f"{where}: must have a USD value; got a {cur} amount the toolkit cannot convert "
-            f"(re-extract with --rate {cur}=USD_PER_UNIT)"
+            f"{where}: must have a USD value; got a {rec.currency} amount the toolkit cannot "
+            f"convert (re-extract with --rate {rec.currency}=USD_PER_UNIT)"
         )
-    number, scale = str(rec.get("number", "")), str(rec.get("scale", ""))
-    if not number and isinstance(rec.get("value"), str):  # seed files: "1.57 trillion USD"
-        parts = rec["value"].split()
+    number, scale = rec.number, rec.scale
+    if not number and rec.value is not None:  # seed files: "1.57 trillion USD"
+        parts = rec.value.split()
         number, scale = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
-    text = rec.get("value_text") or rec.get("text") or ""
+    text = rec.value_text or rec.text or ""
     return {
         "where": where,
-        "value_usd_bn": float(usd),
-        "year": rec.get("year"),
-        "subject": str(rec.get("subject", "")),
-        "label": f"{money(float(usd))} claim",
-        "source": f"{path}: {text!r}" + (f" ({rec['id']})" if rec.get("id") else ""),
+        "value_usd_bn": usd,
+        "year": rec.year,
+        "subject": rec.subject,
+        "label": f"{money(usd)} claim",
+        "source": f"{path}: {text!r}" + (f" ({rec.id})" if rec.id else ""),
         "number": number,
         "scale": scale,
     }
@@ -359,8 +330,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     jobs: list[dict[str, Any]] = []
     if args.claim:
+        from .claims_file import read_claims_file
+
         path = Path(args.claim)
-        jobs = [_claim_args(r, path, i) for i, r in enumerate(_claims_from_file(path))]
+        jobs = [_claim_args(r, path, i) for i, r in enumerate(read_claims_file(path))]
         for j in jobs:
             if args.year is not None:
                 j["year"] = args.year

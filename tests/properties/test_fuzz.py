@@ -16,17 +16,25 @@ scanner's time against length; these tests only hold every example to the budget
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from forecast.claims import extract, sentences
+from conftest import HISTORY_ROWS, minimal_doc, to_toml, write_csv
+from forecast.claims import extract, read_text, sentences
+from forecast.claims_file import ClaimRecord, read_claims_file
+from forecast.data import load_series, read_csv
 from forecast.errors import ForecastError
+from forecast.scenario import load_scenario
 
 from .conftest import examples
 
@@ -130,3 +138,180 @@ def test_claims_scanner_reads_any_text_within_the_budget(text: str) -> None:
         assert text[claim.start : claim.end] == claim.text
         assert claim.sentence_start <= claim.start <= claim.end <= claim.sentence_end
     assert all(0 <= a <= b <= len(text) for a, b in spans)
+
+
+@contextlib.contextmanager
+def folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp)
+
+
+# ------------------------------------------------------------------------------------------------
+# the claims text reader (codecs)
+# ------------------------------------------------------------------------------------------------
+
+CODECS = [
+    "utf-8", "latin-1", "cp1252", "utf-16", "utf-7", "unicode_escape", "raw_unicode_escape",
+    "punycode", "idna", "undefined", "rot13", "base64", "zlib", "hex", "klingon", "ascii",
+]  # fmt: skip
+
+
+@settings(max_examples=examples(1.0), deadline=BUDGET)
+@given(st.sampled_from(CODECS), st.binary(max_size=200) | CLAIM_TEXT.map(str.encode))
+def test_claims_text_reader_decodes_or_refuses_any_bytes_with_any_codec(
+    codec: str, raw: bytes
+) -> None:
+    with folder() as root:
+        path = root / "in.txt"
+        path.write_bytes(raw)
+        text = read_or_refuse(lambda: read_text(path, encoding=codec))
+    if text is not None:
+        text.encode("utf-8")  # valid Unicode: it can be printed and written as JSON
+        extract(text)
+
+
+# ------------------------------------------------------------------------------------------------
+# the claims-file reader (audit's input)
+# ------------------------------------------------------------------------------------------------
+
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
+    st.sampled_from([2030, 1570.0, "abc", "2030", "1.57T", -1, 0, 1e308, float("nan")]),
+)  # fmt: skip
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+RECORD_KEYS = ["value_usd_bn", "year", "subject", "currency", "number", "scale", "value",
+               "value_text", "text", "id", "flags", "start"]  # fmt: skip
+RECORDS = st.one_of(
+    st.dictionaries(st.sampled_from(RECORD_KEYS), JSON_VALUES, max_size=8),
+    JSON_VALUES,
+)
+SUFFIXES = [".json", ".toml"]
+CLAIMS_PIECES = ["{", "}", "[", "]", '"claims"', "claims", ":", "=", ",", "1", "NaN", '"x"',
+                 "[[claims]]", "\n", "year", "value_usd_bn", "inf", "2030"]  # fmt: skip
+DOCUMENTS = st.one_of(
+    st.builds(lambda records: {"claims": records}, st.lists(RECORDS, max_size=4)),
+    JSON_VALUES,
+)
+
+
+def _nested(depth: int, suffix: str) -> str:
+    """A claims list ``depth`` lists (or, in TOML, inline tables) deep."""
+    if suffix == ".toml":
+        return "claims = [" + "{ a = " * depth + "1" + " }" * depth + "]\n"
+    return '{"claims": ' + "[" * depth + "]" * depth + "}"
+
+
+CLAIMS_FILES = st.one_of(
+    st.tuples(DOCUMENTS.map(json.dumps), st.just(".json")),
+    st.builds(lambda d, x: (_nested(d, x), x), st.integers(0, 3000), st.sampled_from(SUFFIXES)),
+    st.tuples(
+        st.lists(st.sampled_from(CLAIMS_PIECES), max_size=60).map("".join),
+        st.sampled_from(SUFFIXES),
+    ),
+)
+
+
+@settings(max_examples=examples(1.0), deadline=BUDGET)
+@given(CLAIMS_FILES)
+@example((_nested(5000, ".json"), ".json"))  # issue 14: RecursionError before
+@example((_nested(5000, ".toml"), ".toml"))
+@example(('{"claims": [{"value_usd_bn": NaN, "year": 2030}]}', ".json"))
+def test_claims_file_reader_reads_or_refuses_any_document(file: tuple[str, str]) -> None:
+    text, suffix = file
+    with folder() as root:
+        path = root / f"claims{suffix}"
+        path.write_text(text, encoding="utf-8")
+        records = read_or_refuse(lambda: read_claims_file(path))
+    for record in records or []:
+        assert isinstance(record, ClaimRecord)
+        assert record.value_usd_bn is None or (
+            math.isfinite(record.value_usd_bn) and record.value_usd_bn > 0
+        )
+        assert record.year is None or type(record.year) is int
+
+
+# ------------------------------------------------------------------------------------------------
+# the scenario loader and the CSV readers
+# ------------------------------------------------------------------------------------------------
+
+VALID_SCENARIO = to_toml(minimal_doc())
+TOML_PIECES = [
+    "\n", " = ", "[model]", "[[anchors]]", "[history]", "[projection]", '"', "'", '"""', "[", "]",
+    "{", "}", ",", ".", "#", "name", "family", "year", "value", "horizon", "draws", "levels",
+    "extends", "file", '"history.csv"', '"logistic"', '"1.57 trillion USD"', "2030", "1e999",
+    "-1", "true", "nan", "inf", "[80, 95]", "\\u0000", "\t", "2_020", "０", "\u202e",
+]  # fmt: skip
+
+
+TOML_VALUES = [
+    '"x"', "''", '"1.57 trillion USD"', '"logistic"', '"exponential"', '"hard"', '"10%"', "2030",
+    "-1", "0", "1e999", "nan", "inf", "1.5", "true", "[]", "[80, 95]", "[100]", '["a", 1]', "{}",
+    '{ K = ["1 trillion USD"] }', '{ cagr = "20%" }', '"history.csv"', '"../../etc/passwd"',
+    '"2_020"', '"a\\u0001b"', "9" * 30, "[[[[[[[[1]]]]]]]]", '"""long\ntext"""',
+]  # fmt: skip
+
+
+@st.composite
+def scenario_text(draw: st.DrawFn) -> str:
+    """TOML-ish text from the pieces, or the valid scenario with values replaced (reaching the
+    schema and the resolver) and pieces spliced in (reaching the TOML parser)."""
+    mode = draw(st.sampled_from(["pieces", "values", "values", "splice"]))
+    if mode == "pieces":
+        return "".join(draw(st.lists(st.sampled_from(TOML_PIECES), max_size=80)))
+    lines = VALID_SCENARIO.splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        key, eq, _ = lines[i].partition(" = ")
+        if mode == "values" and eq:
+            lines[i] = f"{key} = {draw(st.sampled_from(TOML_VALUES))}"
+        else:
+            pos = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + draw(st.sampled_from(TOML_PIECES)) + lines[i][pos:]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=examples(1.0), deadline=BUDGET)
+@given(scenario_text())
+def test_scenario_loader_loads_or_refuses_toml_ish_text(text: str) -> None:
+    with folder() as root:
+        write_csv(root / "history.csv", HISTORY_ROWS)
+        path = root / "scenario.toml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        read_or_refuse(lambda: load_scenario(path))
+
+
+CSV_PIECES = ["year", "value", "value_usd_bn", ",", "\n", "\r\n", '"', '""', "2020", "2021",
+              "1,811.8", "1e999", "nan", "-5", "", " ", "\x00", "２０２０", "2_020", "=1+1",
+              "\ufeff", "1.5", "abc"]  # fmt: skip
+CSV_TEXT = st.one_of(
+    st.lists(st.sampled_from(CSV_PIECES), max_size=60).map("".join),
+    st.builds(
+        lambda rows: "year,value\n" + "".join(f"{y},{v}\n" for y, v in rows),
+        st.lists(
+            st.tuples(
+                st.integers(1990, 2100) | JSON_SCALARS,
+                st.floats(0.001, 1e4) | JSON_SCALARS,
+            ),
+            max_size=12,
+        ),
+    ),
+)
+
+
+@settings(max_examples=examples(1.0), deadline=BUDGET)
+@given(CSV_TEXT.map(lambda t: t.encode("utf-8", errors="surrogatepass")) | st.binary(max_size=200))
+def test_csv_readers_read_or_refuse_any_bytes(raw: bytes) -> None:
+    with folder() as root:
+        path = root / "data.csv"
+        path.write_bytes(raw)
+        read_or_refuse(lambda: read_csv(path))
+        series = read_or_refuse(lambda: load_series(path, year_column="year", value_column="value"))
+    if series is not None:
+        assert len(series.years) == len(series.values) > 0
+        assert all(math.isfinite(v) and v > 0 for v in series.values)
