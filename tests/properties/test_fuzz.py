@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import signal
 import tempfile
 import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +34,7 @@ from hypothesis import strategies as st
 from conftest import HISTORY_ROWS, minimal_doc, to_toml, write_csv
 from forecast.claims import extract, read_text, sentences
 from forecast.claims_file import ClaimRecord, read_claims_file
+from forecast.cli_claims import scenario_stub
 from forecast.data import load_series, read_csv
 from forecast.errors import ForecastError
 from forecast.scenario import load_scenario
@@ -147,7 +150,7 @@ def folder() -> Iterator[Path]:
 
 
 # ------------------------------------------------------------------------------------------------
-# the claims text reader (codecs)
+# the claims text reader and the scenario stub (file names and codecs)
 # ------------------------------------------------------------------------------------------------
 
 CODECS = [
@@ -168,6 +171,37 @@ def test_claims_text_reader_decodes_or_refuses_any_bytes_with_any_codec(
     if text is not None:
         text.encode("utf-8")  # valid Unicode: it can be printed and written as JSON
         extract(text)
+
+
+STUB_KEYS = {"name", "title", "description", "unit", "estimates", "history", "anchors", "model",
+             "projection"}  # fmt: skip
+STUB_SOURCE = (
+    "The global AI market could reach $1.57 trillion by 2030. It could reach $2.5 trillion by 2032."
+)
+NAMES = st.text(
+    st.characters(blacklist_characters="\x00/", blacklist_categories=("Cs",)), min_size=1
+)
+
+
+@settings(max_examples=examples(1.0), deadline=BUDGET)
+@given(
+    source=st.text(st.characters(blacklist_categories=())),
+    target=NAMES,
+    subject_text=st.sampled_from(["", " healthcare"]),
+)
+def test_scenario_stub_keys_never_come_from_file_names(
+    source: str, target: str, subject_text: str
+) -> None:
+    """Whatever the text file and the target are called, the stub parses as TOML with the
+    stub's own keys and the names only inside values."""
+    claims = extract(STUB_SOURCE.replace("global AI", "global AI" + subject_text))
+    with folder() as root:
+        stub = scenario_stub(claims, source=source, target=root / (target + ".toml"))
+    doc = tomllib.loads(stub)
+    assert set(doc) <= STUB_KEYS and {"name", "description", "anchors", "projection"} <= set(doc)
+    assert [a["year"] for a in doc["anchors"]] == [2030, 2032]
+    assert all(ch.isprintable() for ch in doc["title"] + doc["anchors"][0]["source"])
+    assert re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", doc["name"])
 
 
 # ------------------------------------------------------------------------------------------------
