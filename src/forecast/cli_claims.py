@@ -448,9 +448,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _number_scale(text: str) -> tuple[str, str]:
-    import re
-
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*([A-Za-z]+)", text)
+    # a number starts where no digit or ',' precedes it: one try per number, not per digit
+    m = re.search(r"(?<![\d,])(\d[\d,]*(?:\.\d+)?)\s*([A-Za-z]+)", text)
     if not m:
         return "", ""
     word = m.group(2).lower()
@@ -471,8 +470,6 @@ def _number_scale(text: str) -> tuple[str, str]:
 
 
 def _slug(r: Any) -> str:
-    import re
-
     value = money(r.value_usd_bn).lstrip("$").lower()
     name = re.sub(r"[^a-z0-9]+", "-", r.market.name.lower()).strip("-")
     return f"{name}-{value}-{r.year}"

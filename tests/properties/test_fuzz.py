@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from conftest import HISTORY_ROWS, minimal_doc, to_toml, write_csv
 from forecast.claims import extract, read_text, sentences
 from forecast.claims_file import ClaimRecord, read_claims_file
-from forecast.cli_claims import scenario_stub
+from forecast.cli_claims import _number_scale, scenario_stub
 from forecast.data import load_series, read_csv
 from forecast.errors import ForecastError
 from forecast.scenario import load_scenario
@@ -137,6 +137,7 @@ def test_claims_scanner_reads_any_text_within_the_budget(text: str) -> None:
     with hard_stop():
         claims = extract(text)
         spans = sentences(text)
+        _number_scale(text)  # audit --value's number and scale word
     for claim in claims:
         assert text[claim.start : claim.end] == claim.text
         assert claim.sentence_start <= claim.start <= claim.end <= claim.sentence_end
