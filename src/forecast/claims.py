@@ -66,9 +66,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -213,48 +211,18 @@ class Claim:
 # ------------------------------------------------------------------------------------------------
 
 
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 # Codecs Python can decode bytes with that are not encodings of a text file: domain names, and
 # the codec that refuses everything.
 _NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined"})
 
 
-def _not_regular(mode: int) -> str | None:
-    """What a file of this mode is, when it is not a regular file (None when it is)."""
-    if stat.S_ISREG(mode):
-        return None
-    return next((kind for is_kind, kind in _KINDS if is_kind(mode)), "not a regular file")
-
-
 def read_bytes(path: Path | str, what: str) -> bytes:
-    """The bytes of ``path``, which must be a regular file.
+    """The bytes of ``path``: a regular file under the size limit (the read policy of
+    :func:`forecast.readpolicy.read_file`; a folder, a FIFO or a device is refused in one line
+    that says which it is, and none is read from)."""
+    from .readpolicy import read_file
 
-    A folder, a FIFO, a device or a socket is refused in one line that says which it is (``what``
-    names the file: "the text file"); none is read from (a FIFO would block, ``/dev/zero``
-    never end). The type is checked before opening and again on the descriptor, which is opened
-    non-blocking, so a FIFO swapped in between is not waited on either.
-    """
-    p = Path(path)
-    try:
-        kind = _not_regular(os.stat(p).st_mode)
-        if kind is None:
-            fd = os.open(p, _OPEN_FLAGS)
-            with os.fdopen(fd, "rb") as f:
-                kind = _not_regular(os.fstat(f.fileno()).st_mode)
-                if kind is None:
-                    return f.read()
-    except FileNotFoundError:
-        raise ForecastError(f"{p}: {what} must exist; got no such file") from None
-    except OSError as exc:
-        raise ForecastError(f"{p}: {what} must be readable; got {exc.strerror}") from None
-    raise ForecastError(f"{p}: {what} must be a regular file; got {kind}")
+    return read_file(path, what=what)
 
 
 def read_text(path: Path | str, *, encoding: str | None = None) -> str:

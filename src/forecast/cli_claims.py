@@ -88,11 +88,11 @@ def _rates(items: list[str]) -> dict[str, float]:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from .claims import extract, read_text
+    from .claims import extract, read_bytes, read_text
 
     text = read_text(args.text, encoding=args.encoding)
     claims = extract(text, rates=_rates(args.rate))
-    raw = Path(args.text).read_bytes()
+    raw = read_bytes(args.text, "the text file")
     payload = {
         "source": {
             "path": str(args.text),
