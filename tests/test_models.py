@@ -406,15 +406,36 @@ def test_prediction_intervals_cover_at_nominal_rates(name: str, reps: int) -> No
     assert 0.91 <= cov95 <= 0.985, cov95
 
 
-def test_unidentified_parameters_refuse_intervals() -> None:
-    """Four points cannot pin down four Bass parameters: say so instead of returning intervals
-    shaped by the bounds."""
+def test_unidentified_parameters_are_drawn_with_the_stated_prior() -> None:
+    """Four points cannot pin down four Bass parameters: they are drawn with the stated prior
+    (normal, centred at the estimate, a factor e on the log scale or 10 years), never held, and
+    the draws stay inside the bounds (issue 12)."""
+    from forecast.models.simulate import PRIOR_SD_LOG, draw_params, prior_params
+
     fit = GrowthModel("bass_sales").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
     assert set(fit.unidentified) >= {"p", "q"}
-    with pytest.raises(FitError, match="not identified"):
-        fit.forecast([2030, 2035])
+    assert set(prior_params(fit)) >= {"p", "q"} and "M" not in prior_params(fit)  # M is solved
+    theta, _ = draw_params(fit, 4000, 1)
+    i = fit.family.params.index("p")
+    assert np.all((theta >= fit.lower) & (theta <= fit.upper))
+    # the prior's spread (times the fit's multivariate-t factor on 1 degree of freedom), not
+    # the fit's astronomical standard error
+    assert fit.se["p"] / fit.params["p"] > 1e6
+    spread = np.median(np.abs(np.log(theta[:, i] / fit.params["p"])))
+    assert 0.2 < spread < 2 * PRIOR_SD_LOG
+    frame = fit.forecast([2030, 2035], draws=1000, seed=1)
+    assert np.isfinite(frame[["lo-95", "hi-95"]].to_numpy()).all()
     identified = GrowthModel("logistic").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
     assert identified.unidentified == ()
+
+
+def test_a_covariance_that_is_not_finite_refuses_intervals() -> None:
+    from forecast.models.simulate import draw_params
+
+    fit = GrowthModel("logistic").fit(GVR_YEARS, GVR_VALUES, [Anchor(2030, 1570.0)])
+    broken = dataclasses.replace(fit, cov=np.full_like(fit.cov, np.nan))
+    with pytest.raises(FitError, match="covariance of K, r, t_mid is not finite"):
+        draw_params(broken, 10, 1)
 
 
 def test_intervals_stay_calibrated_with_few_degrees_of_freedom() -> None:

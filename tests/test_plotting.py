@@ -225,7 +225,7 @@ def test_fan_chart_from_a_growth_fit(base: ScenarioResult) -> None:
     point_2035 = base.value_at(2035)["mean"]
     assert money(point_2035) in shown  # the end value, formatted for people
     ticks = [unescaped(t.get_text()) for t in ax.get_yticklabels()]
-    assert "$1T" in ticks and "$500B" in ticks
+    assert "$1T" in ticks and all(t.startswith("$") for t in ticks)
     assert any(t.startswith("History: Grand View Research") for t in shown)  # source line
 
 

@@ -65,10 +65,29 @@ def test_headline_comes_first_and_says_what_the_claim_implies(default_run: Path)
         r"\d+ of the \d+ published 2030 forecasts of research firm market size are higher", head
     )
     assert "Probability from the history alone:** logistic" in head
-    assert "Saturation level:** $3.09T" in head
-    assert "Inflection year:** 2029.9" in head
-    assert "gompertz 99.8% (unreliable: 1 degree(s) of freedom" in head
-    assert "Projection 2030:** $1.57T (80% $1.53T-$1.61T)" in head
+    # every figure shown is the one computed (summary.json and the audit's rows)
+    summary = json.loads((default_run / "summary.json").read_text(encoding="utf-8"))
+    derived = summary["derived"]
+    lo, hi = derived["saturation_80_usd_bn"]
+    assert (
+        f"Saturation level:** {money(derived['saturation_usd_bn'])} (80% of draws "
+        f"{money(lo)}-{money(hi)})" in head
+    )
+    assert f"Inflection year:** {derived['inflection_year']:.1f}" in head
+    from forecast.audit import history_probability
+    from forecast.scenario import load_scenario
+
+    hist = load_scenario(SCEN / "global-ai-2030.toml").history
+    assert hist is not None
+    rows = history_probability(hist.years, hist.values, 2030, 1570.0)
+    g = next(r for r in rows if r["model"] == "gompertz")
+    assert f"gompertz {g['probability_text']} (unreliable: 1 degree(s) of freedom" in head
+    (row,) = [r for r in summary["report_years"] if r["year"] == 2030]
+    assert row["mean"] == pytest.approx(1570.0, rel=1e-9)
+    assert (
+        f"Projection 2030:** {money(row['mean'])} (median {money(row['median'])}; 80% "
+        f"{money(row['lo-80'])}-{money(row['hi-80'])})" in head
+    )
 
 
 def test_provenance_names_inputs_with_hashes_version_seed_and_command(default_run: Path) -> None:

@@ -60,7 +60,7 @@ def test_closed_form_quantiles_and_probability(tmp_path: Path) -> None:
     reaching a level have closed forms."""
     sim = simulate_scenario(_exponential(tmp_path))
     fit, r = sim.fit, sim.result
-    y0 = float(fit.predict([fit.t_ref])[0])
+    y0 = HISTORY[-1][1]  # paths start from the last actual value (issue 12)
     g = stats.norm(0.30, 0.05)
     t = int(np.searchsorted(r.years, 2030))
     for i, q in enumerate(r.quantiles):
@@ -70,7 +70,7 @@ def test_closed_form_quantiles_and_probability(tmp_path: Path) -> None:
     level = 1500.0
     sim2 = simulate_scenario(_exponential(tmp_path, draws=40_000, anchored=True))
     (anchor,) = sim2.result.anchors
-    y0b = float(sim2.fit.predict([sim2.fit.t_ref])[0])
+    y0b = float(sim2.fit.predict([sim2.fit.t_ref])[0])  # the gap closes at the 2030 anchor
     p_closed = 1 - g.cdf((level / y0b) ** (1 / (2030 - sim2.fit.t_ref)) - 1)
     assert abs(anchor["probability"] - p_closed) < 4 * anchor["mc_se"]
 
@@ -368,3 +368,24 @@ def test_sensitivity_refuses_a_pinned_year(tmp_path: Path) -> None:
     )
     with pytest.raises(ForecastError, match="does not vary"):
         sensitivity_scenario(path, sobol_samples=64)
+
+
+def test_a_growth_rate_over_a_span_is_an_uncertain_input(tmp_path: Path) -> None:
+    """``cagr_<base year>_<year>`` (issue 12): with the assumptions layer alone, the growth rate
+    of the paths from the last actual value to the span's end is the drawn rate, so its
+    quantiles are the input distribution's."""
+    path = _scenario(
+        tmp_path,
+        anchors=[],
+        model={"family": "logistic", "bounds": {"K": ["6 trillion USD", "40 trillion USD"]}},
+        assumptions={"cagr_2025_2030": {"dist": "normal", "mean": "30%", "sd": "5%"}},
+        simulation={"draws": 20_000, "sampler": "lhs", "layers": ["assumptions"]},
+    )
+    r = simulate_scenario(path).result
+    g = stats.norm(0.30, 0.05)
+    rates = r.cagr["2025-2030"]
+    for q, rate in zip(r.quantiles, rates, strict=True):
+        assert rate == pytest.approx(g.ppf(q), abs=2e-3), q  # LHS: quantiles within MC error
+    # the point path takes the rate's median: 30% a year from the actual value
+    t = list(r.years).index(2030)
+    assert r.point[0, t] == pytest.approx(HISTORY[-1][1] * 1.30**5, rel=1e-9)

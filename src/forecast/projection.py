@@ -302,9 +302,9 @@ class ScenarioResult(BaseScenarioResult):
         prior = prior_params(fit)
         if prior and self.no_intervals is None and "fit" in self.draws.layers:
             out.append(
-                f"not identified by the data: {', '.join(prior)} (drawn uniformly over their "
-                "bounds, on the log scale for positive parameters; the intervals reflect the "
-                "bounds as much as the data)"
+                f"not identified by the data: {', '.join(prior)} (drawn with a normal prior "
+                "centred at the estimate: a factor e on the log scale, or 10 years for a year; "
+                "the intervals rest on that prior as much as on the data)"
             )
         if self.no_intervals:
             out.append(self.no_intervals)

@@ -9,35 +9,46 @@ errors the three terms add), where
     sampling distribution;
 ``gap_d``
     where the path starts: the deviation of the last actual value from the drawn trend in the
-    last history year, ``u_d = log(y_T / trend_d(T))``, carried forward by the deviation's
-    persistence (an AR(1) coefficient ``rho``): ``gap_d(T + h) = u_d * rho**h``; when an anchor
-    follows the history the gap is bridged to zero in the anchor's year (the AR(1) bridge
-    ``u_d * (rho**h - rho**(2H - h)) / (1 - rho**(2H))``, linear for ``rho = 1``) and is zero
-    after it, so every path starts at the actual value and meets the anchor's trend value;
+    last history year, ``u_d = log(y_T / trend_d(T))``, carried forward with the deviations'
+    persistence ``rho`` (:data:`PERSISTENCE` = 1: the path follows the drawn curve's growth from
+    the actual value, ``y_T * trend_d(t) / trend_d(T)``); when an anchor follows the history the
+    gap is bridged to zero in the anchor's year (the AR(1) bridge ``u_d * (rho**h -
+    rho**(2H - h)) / (1 - rho**(2H))``, linear for ``rho = 1``) and is zero after it, so every
+    path starts at the actual value and meets the anchor's trend value;
 ``eta_d``
-    the noise of the future path (noise layer): an AR(1) with the same ``rho`` started at zero in
-    the last history year, ``eta(h) = rho * eta(h - 1) + s_d * e_h``, ``e_h`` standard normal and
-    ``s_d`` the draw's noise scale, so intervals widen from the actual value.
+    the noise of the future path (noise layer): an AR(1) with the same ``rho`` (a random walk)
+    started at zero in the last history year, ``eta(h) = rho * eta(h - 1) + s_d * e_h`` with
+    ``e_h`` standard normal, so intervals widen from the actual value. Its yearly scale is
+    ``s_d = NOISE_COEF * max(v, NOISE_FLOOR)**NOISE_POWER * sqrt(NOISE_DOF / chi2(NOISE_DOF))``
+    with ``v`` the standard deviation of the history's yearly log growth rates
+    (:func:`noise_scale`); additive-error fits and histories of fewer than three points use the
+    fit's residual scale instead.
 
 ``start = "fitted"`` (a :class:`PathModel` setting) drops the gap and makes the noise
-independent from year to year: paths spread around the fitted curve, the toolkit's behaviour
-before paths started from the actual value.
+independent from year to year with the fit's residual scale: paths spread around the fitted
+curve, the toolkit's behaviour before paths started from the actual value.
+
+The constants (persistence, the noise rule, the prior below, the near-last rule) were chosen on M1
+and Tourism yearly series cut to six points and checked once on M3 (benchmarks/short_history.py).
 
 Parameter draws (fit layer)
 ---------------------------
-* the noise scale of each draw ``sigma_d^2 = sigma^2 * dof / chi2(dof)`` (the sampling
-  distribution of the residual variance; using one per draw for the parameters too makes them
-  multivariate-t, exact in the linear case);
+* a residual scale per draw ``sigma_d^2 = sigma^2 * dof / chi2(dof)`` (the sampling
+  distribution of the residual variance) scales the parameter draws, which makes them
+  multivariate-t, exact in the linear case;
 * every free parameter from the normal approximation of its sampling distribution (Gauss-Newton
-  covariance scaled by ``sigma_d / sigma``), positive ones on the log scale; draws outside the
-  bounds are redrawn, so a parameter on or near a bound is drawn from its distribution truncated
-  to the bounds (one-sided intervals are then the honest answer; the run's warnings say so);
-  nothing is held at its estimate; under multiplicative errors a drawn curve must also be
-  positive in the last history year (where paths start), so draws that are not are redrawn too;
-* a parameter the data do not identify (:attr:`~forecast.models.fit.GrowthFit.unidentified`) is
-  drawn from a stated prior instead: uniform over its bounds, on the log scale for positive
-  parameters, the others conditional on it; a parameter with no finite bounds cannot be drawn
-  that way, and the fit refuses intervals (:class:`~forecast.errors.FitError` names it).
+  covariance), positive ones on the log scale; nothing is held at its estimate. Draws outside
+  the bounds are redrawn, so a parameter on or near a bound is drawn from its distribution cut at
+  the bound (one-sided intervals are then the honest answer; the run's warnings say so);
+* a parameter the data do not identify (:attr:`~forecast.models.fit.GrowthFit.unidentified`)
+  gets a stated prior: normal, centred at its estimate, :data:`PRIOR_SD_LOG` on the log scale
+  (:data:`PRIOR_SD_YEARS` for a year), combined with the fit's covariance (precisions add);
+* a draw is kept only when its curve passes within :data:`NEAR_LAST` residual standard
+  deviations of the last actual value (and, for multiplicative errors, is positive there):
+  the draws are conditioned on the last observation the paths start from;
+* a fit whose covariance is not finite, or whose first round keeps fewer than
+  :data:`MIN_KEPT` of its draws, gives no intervals (:class:`~forecast.errors.FitError` says
+  why).
 
 The first hard anchor is re-imposed on every draw (the level parameter is solved again, as in the
 fit), so every drawn trend passes through it.
@@ -262,15 +273,15 @@ def draw_params(
         ratio = np.sqrt(fit.dof / rng.chisquare(fit.dof, size=n))  # sigma_d / sigma
         z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None]
         rows = np.tile(fit.theta, (n, 1))
-        with np.errstate(over="ignore"):
+        with np.errstate(all="ignore"):  # wild draws are rejected below, not warned about
             rows[:, drawn] = np.where(logs_d, centre * np.exp(z), centre + z)
-        _reimpose_anchor(fit, rows)
+            _reimpose_anchor(fit, rows)
         return rows, fit.sigma * ratio
 
     def rejected(rows: FloatArray, sigma_d: FloatArray) -> np.ndarray:
         outside = (rows[:, fitted] < fit.lower[fitted]) | (rows[:, fitted] > fit.upper[fitted])
         bad = np.any(outside, axis=1) | ~np.all(np.isfinite(rows), axis=1)
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        with np.errstate(all="ignore"):
             start = fit.family(t_start, rows, fit.t_ref)[:, 0]
             if positive:  # the curve must be positive where paths start
                 bad |= ~(start > 0)
