@@ -505,13 +505,13 @@ def test_model_comparison_chart_names_best_only_when_separated() -> None:
     assert comp.best == "exponential"
     fig = model_comparison_chart(years, values, list(comp.fits), comparison=comp)
     labels = legend_texts(fig)
-    assert labels[0].startswith("exponential: error ") and labels[0].endswith(" - best")
+    assert labels[0].startswith("exponential: error ") and labels[0].endswith(" (best)")
     assert "best" not in labels[1]
-    assert "best: exponential" in fig.axes[0].get_title(loc="left") + " ".join(texts(fig))
+    assert any("best out of sample: exponential" in t for t in texts(fig))
     short = compare_families(years[-4:], values[-4:], ["exponential", "linear"])
     fig = model_comparison_chart(years[-4:], values[-4:], list(short.fits), comparison=short)
-    assert not any(x.endswith("best") for x in legend_texts(fig))
-    assert any("no family is called best" in t for t in texts(fig))
+    assert not any(x.endswith("(best)") for x in legend_texts(fig))
+    assert any("none is called best out of sample" in t for t in texts(fig))
 
 
 def test_model_comparison_chart_with_too_few_points(base: ScenarioResult) -> None:

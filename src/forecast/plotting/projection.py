@@ -648,7 +648,7 @@ def model_comparison_chart(
                 f"AICc {aicc:.1f} (Δ {aicc - best:.1f})" if math.isfinite(aicc) else "AICc n/a"
             )
             won = comparison is not None and comparison.best == f.model.family
-            text = f"{f.model.family}: {', '.join(parts)}" + (" - best" if won else "")
+            text = f"{f.model.family}: {', '.join(parts)}" + (" (best)" if won else "")
             tint = color(rank)
             x_fit = np.linspace(lo, hi, 80)
             ax.plot(
@@ -677,13 +677,9 @@ def model_comparison_chart(
         sub = f"Curves fitted to {hy.size} reported values ({', '.join(sorted(error))} errors); "
         if comparison is not None:
             sub += (
-                "error: mean one-year-ahead miss refitting on the years before each of the last "
-                "ones; "
-                + (
-                    f"best: {comparison.best}"
-                    if comparison.best
-                    else "no family is called best (" + comparison.reason.split(" (")[0] + ")"
-                )
+                f"best out of sample: {comparison.best}"
+                if comparison.best
+                else "none is called best out of sample"
             )
         else:
             sub += "lower AICc is better (no out-of-sample comparison given)"
@@ -694,6 +690,11 @@ def model_comparison_chart(
         ax.set_xlim(lo - 0.5, end + 0.5)
         legend(ax, title=plain("Family"))
         notes = []
+        if comparison is not None:
+            notes.append(
+                "Error: mean one-year-ahead miss, each family refitted on the years before each "
+                f"of the last ones; {comparison.reason}."
+            )
         if any(not math.isfinite(f.aicc) for f in fits):
             notes.append("AICc n/a: too few points for the family's parameters.")
         if 0 < hy.size < 8:

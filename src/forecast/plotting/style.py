@@ -214,10 +214,12 @@ def year_axis(ax: Axes, label: str = "Year") -> None:
 def titles(ax: Axes, title: str, subtitle: str = "") -> None:
     """A bold title saying what the chart shows and a grey subtitle saying how, left-aligned
     above the axes (both plain text)."""
-    ax.set_title(plain(wrap(title, 80)), loc="left", pad=30 if subtitle else 12)
-    if subtitle:
+    sub = wrap(subtitle, 140) if subtitle else ""  # a line wider than the figure collapses it
+    lines = sub.count("\n") + 1 if sub else 0
+    ax.set_title(plain(wrap(title, 80)), loc="left", pad=12 + 18 * lines)
+    if sub:
         ax.annotate(
-            plain(subtitle),
+            plain(sub),
             xy=(0, 1),
             xycoords="axes fraction",
             xytext=(0, 10),
