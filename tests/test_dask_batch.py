@@ -253,8 +253,10 @@ def test_backtest_command_on_the_cluster(
     args = ("backtest", csv, "--h", "3", "--windows", "2", "--models", "auto", "--json")
     one = run_cli(*args)
     two = run_cli(*args, "--scheduler", client.scheduler.address)
-    assert one.code == two.code == 0, two.err
+    three = run_cli(*args, "--workers", "1")  # a cluster of its own, closed afterwards
+    assert one.code == two.code == three.code == 0, two.err + three.err
     assert json.loads(one.out)["metrics"] == json.loads(two.out)["metrics"]
+    assert json.loads(one.out)["metrics"] == json.loads(three.out)["metrics"]
 
 
 def _free_port() -> int:

@@ -37,7 +37,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         help="forecast every series of a long panel (CSV or Parquet in, Parquet out)",
         description="Forecast every series of a long panel (columns unique_id, ds, y; CSV or "
         "Parquet) with the statistical models and empirical intervals, locally or on a Dask "
-        "cluster (the same numbers either way); write OUT/forecasts.parquet, info.parquet "
+        "cluster (the same numbers either way); write DIR/forecasts.parquet, info.parquet "
         "(what happened to every series) and batch.json (counts and provenance).",
     )
     bat.add_argument("panel", metavar="PANEL", help="a .csv or .parquet file")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,7 +188,9 @@ def local_cluster(workers: int) -> Iterator[Any]:
     dask, distributed = module("dask"), module("distributed")
     env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
     env.pop(SLOW_MALLOC, None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), warnings.catch_warnings():
+        # no dashboard; its bare HTTP server warns when another cluster holds the default port
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
