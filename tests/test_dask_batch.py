@@ -138,7 +138,7 @@ def test_dask_input_errors_match_the_local_ones(client: Any) -> None:
     ids.loc[quarter // 2, "ds"] = 2000.5
     bad_ds = df.astype({"ds": float})  # the first bad row in row order wins
     bad_ds.loc[[2 * quarter + 3, 3 * quarter + 3], "ds"] = [2000.5, np.nan]
-    bad_y = df.astype({"y": str})
+    bad_y = df.dropna(subset=["y"]).reset_index(drop=True).astype({"y": str})  # text, no NaN
     bad_y.loc[[quarter + 2, 2 * quarter], "y"] = ["abc", "x"]
     expected = ["(2 row(s) in all)", "got 2000.5 in row", "got 'abc' in row"]
     for frame, fragment in zip((ids, bad_ds, bad_y), expected, strict=True):

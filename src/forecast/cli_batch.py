@@ -153,7 +153,12 @@ def _panel_from_csv(path: Path) -> pd.DataFrame:
             f"{path}: row {int(raw.index[no_id][0]) + 2}: unique_id must name the series; got "
             f"an empty cell ({int(no_id.sum())} row(s) in all)"
         )
-    return pd.DataFrame({"unique_id": raw["unique_id"], "ds": ds, "y": y_num})
+    # the numbers themselves through float(): pandas < 3's to_numeric is not correctly rounded
+    # (off by one unit in the last place for some 17-digit values)
+    given = y_text != ""
+    y = pd.Series(np.nan, index=raw.index)
+    y[given] = y_text[given].astype(float)
+    return pd.DataFrame({"unique_id": raw["unique_id"], "ds": ds, "y": y})
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
