@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import cli_claims, cli_report
+from . import cli_batch, cli_claims, cli_report
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from ._warnings import library_warnings
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--level", default="80,95", metavar="L[,L...]", help="interval levels (default: 80,95)"
     )
     bt.add_argument("--n-jobs", type=int, default=1, help="worker processes (default: 1)")
+    cli_batch.add_cluster_options(bt)
     bt.add_argument("--year-column", default="year")
     bt.add_argument("--value-column", default="value")
     bt.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_report.add_parsers(sub, common)
     cli_claims.add_parsers(sub, common)
+    cli_batch.add_parsers(sub, common)
     return parser
 
 
@@ -268,8 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 raise ForecastError(
                     "command line: a command is required (run, validate, implied, fit, backtest, "
-                    "simulate, sensitivity, report, claims or audit; see forecast --help); got "
-                    "none"
+                    "batch, simulate, sensitivity, report, claims or audit; see forecast --help); "
+                    "got none"
                 )
             handler = {
                 "run": _cmd_run,
@@ -282,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "report": cli_report.cmd_report,
                 "claims": cli_claims.cmd_claims,
                 "audit": cli_claims.cmd_audit,
+                "batch": cli_batch.cmd_batch,
             }[args.command]
             return handler(args)
     except ForecastError as exc:
@@ -898,9 +901,16 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise ForecastError(
             f"--level: must be numbers separated by commas such as 80,95; got {args.level!r}"
         ) from None
-    res = backtest(
-        frame, h=args.h, windows=args.windows, models=models, level=levels, n_jobs=args.n_jobs
-    )
+    with cli_batch.cluster(args) as backend:
+        res = backtest(
+            frame,
+            h=args.h,
+            windows=args.windows,
+            models=models,
+            level=levels,
+            n_jobs=args.n_jobs,
+            backend=backend,
+        )
     if args.json:
         payload = {
             "data": str(args.data),

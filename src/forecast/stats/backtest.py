@@ -17,12 +17,14 @@ from a fallback model (see ``used`` in the forecasts), not the model asked for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..cluster import Backend, dask_backend, is_dask_frame
 from ..errors import ForecastError
 from . import metrics as M
 from .batch import forecast_batch
@@ -30,6 +32,9 @@ from .conformal import level_probs
 from .frames import check_frame, check_h, clean_series
 from .models import StatsModel
 from .registry import get_model
+
+if TYPE_CHECKING:
+    from .batch import BatchForecast
 
 DEFAULT_MODELS = ("naive", "drift", "ses", "holt", "damped", "theta", "theta_opt", "auto")
 MIN_TRAIN = 3
@@ -114,6 +119,9 @@ def backtest(
     models: Sequence[str | StatsModel] = DEFAULT_MODELS,
     level: Sequence[float] = (80, 95),
     n_jobs: int = 1,
+    *,
+    backend: Backend = None,
+    npartitions: int | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of stats models against the naive baseline.
 
@@ -132,6 +140,12 @@ def backtest(
         Interval levels in percent.
     n_jobs : int
         Worker processes for every batch forecast.
+    backend : {None, "local", "dask"} or dask.distributed.Client
+        Where the batch forecasts run, as in :func:`~forecast.stats.forecast_frame`: on Dask,
+        every model's forecasts of every window are one computation, the windows are cut on the
+        client (a dask DataFrame is collected first) and the result equals the local one.
+    npartitions : int, optional
+        Dask only: partitions of series of every window (see ``forecast_frame``).
 
     Returns
     -------
@@ -140,6 +154,10 @@ def backtest(
     h = check_h(h)
     windows = check_h(windows, "windows")
     cols = level_probs(level, "level")
+    dask = dask_backend(backend, df, n_jobs, npartitions)
+    if is_dask_frame(df):
+        assert dask is not None
+        df = dask.compute(df)[0]
     naive = get_model("naive")
     specs = [naive] + [
         s for s in dict.fromkeys(get_model(m, "models") for m in models) if s != naive
@@ -148,6 +166,7 @@ def backtest(
     skipped: list[tuple[object, int, str]] = []
     parts: list[pd.DataFrame] = []
     longest = 0
+    cuts: list[tuple[int, pd.DataFrame, pd.DataFrame]] = []
     for w in range(1, windows + 1):
         cut_back = h + windows - w
         rows, actual = [], []
@@ -180,11 +199,22 @@ def backtest(
             truth.insert(0, "unique_id", uid)
             truth["scale"] = scale
             actual.append(truth)
-        if not rows:
-            continue
-        train, truth = pd.concat(rows, ignore_index=True), pd.concat(actual, ignore_index=True)
+        if rows:
+            cuts.append(
+                (w, pd.concat(rows, ignore_index=True), pd.concat(actual, ignore_index=True))
+            )
+    jobs = [(train, spec) for _, train, _ in cuts for spec in specs]
+    outs: Iterable[BatchForecast]
+    if dask is None:
+        outs = (forecast_batch(train, h, level, spec, n_jobs) for train, spec in jobs)
+    else:
+        from .dask_batch import forecast_many
+
+        outs = forecast_many(jobs, h, cols, dask, npartitions)
+    done = iter(outs)
+    for w, _, truth in cuts:
         for spec in specs:
-            out = forecast_batch(train, h, level, spec, n_jobs)
+            out = next(done)
             used = out.info[["unique_id", "used", "fallback"]]
             got = truth.merge(out.frame, on=["unique_id", "ds"], how="inner")
             got = got.merge(used, on="unique_id", how="left")

@@ -29,12 +29,21 @@ batch's own histories, pooled per model, when every horizon has enough; else the
 (one source per model for all horizons).
 ``n_jobs`` splits the series over worker processes; every series is computed the same way in any
 split, so the output does not depend on ``n_jobs``.
+
+**On Dask** (``backend="dask"``, a ``dask.distributed.Client``, or a dask DataFrame as ``df``;
+the optional extra ``pip install '.[dask]'``): the series are partitioned by ``unique_id`` and
+every partition goes through the same stages as the local run (:func:`prepare`, the kernels,
+:func:`finish`); see :mod:`forecast.stats.dask_batch`. The output equals the local one row for
+row, float for float, with the same ``info``, whatever the partitioning and the number of
+workers: every kernel call pads to the whole batch's longest series, as the local run does, and
+the pooled intervals come from one set of error quantiles computed over the scaled errors of
+all partitions together (:func:`pooled_quantiles`), as if the batch were one.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -42,14 +51,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cluster import Backend, dask_backend
 from ..errors import ForecastError
 from .auto import Auto, fallback_for
-from .conformal import interval_scale, level_probs, pooled_or_shipped, rolling_errors
+from .conformal import (
+    ErrorQuantiles,
+    interval_scale,
+    level_probs,
+    pooled_or_shipped,
+    rolling_errors,
+)
 from .frames import Series, check_frame, check_h, clean_series
 from .kernels import FloatArray, IntArray
 from .models import StatsModel, forecast_rows
 from .registry import get_model
 
+# series per kernel call: a kernel's temporaries grow with rows x candidates and past a few
+# thousand rows spill the CPU caches (20,000 series in one call ran at less than half the speed
+# of blocks of 500); every row is computed alike in any block, so the numbers do not change
+BLOCK = 500
 INFO_COLUMNS = ("unique_id", "model", "used", "points", "fallback", "intervals", "reason")
 
 
@@ -124,35 +144,37 @@ def _work(
     out = np.full((len(values), h), np.nan)
     final = list(specs)
     extra = [""] * len(values)
-    errors: dict[StatsModel, FloatArray] = {}
+    errors: dict[StatsModel, list[FloatArray]] = {}
     pending = list(range(len(values)))
     for _ in range(3):  # requested, then auto, then drift/naive
         groups: dict[StatsModel, list[int]] = {}
         for i in pending:
             groups.setdefault(final[i], []).append(i)
         pending = []
-        for spec, idx in groups.items():
-            y = np.full((len(idx), width), np.nan)
-            n = np.array([len(values[i]) for i in idx], dtype=np.int64)
-            for r, i in enumerate(idx):
-                y[r, : n[r]] = values[i]
-            f, failed = _guarded(spec, y, n, h)
-            for r, i in enumerate(idx):
-                if failed[r]:
-                    nxt = fallback_for(values[i], after=spec)
-                    extra[i] = f"{spec.name}: {failed[r]}; used {nxt.name}"
-                    final[i] = nxt
-                    pending.append(i)
-                else:
-                    out[i] = f[r]
-            if pooled and spec.vectorised:
-                keep = np.array([not failed[r] for r in range(len(idx))])
-                if keep.any():
-                    e = _guarded_errors(spec, y[keep], n[keep], h)
-                    errors[spec] = np.vstack([errors[spec], e]) if spec in errors else e
+        for spec, group in groups.items():
+            for start in range(0, len(group), BLOCK):
+                idx = group[start : start + BLOCK]
+                y = np.full((len(idx), width), np.nan)
+                n = np.array([len(values[i]) for i in idx], dtype=np.int64)
+                for r, i in enumerate(idx):
+                    y[r, : n[r]] = values[i]
+                f, failed = _guarded(spec, y, n, h)
+                for r, i in enumerate(idx):
+                    if failed[r]:
+                        nxt = fallback_for(values[i], after=spec)
+                        extra[i] = f"{spec.name}: {failed[r]}; used {nxt.name}"
+                        final[i] = nxt
+                        pending.append(i)
+                    else:
+                        out[i] = f[r]
+                if pooled and spec.vectorised:
+                    keep = np.array([not failed[r] for r in range(len(idx))])
+                    if keep.any():
+                        e = _guarded_errors(spec, y[keep], n[keep], h)
+                        errors.setdefault(spec, []).append(e)
         if not pending:
             break
-    return out, final, extra, errors
+    return out, final, extra, {m: np.vstack(e) for m, e in errors.items()}
 
 
 def _guarded(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, list[str]]:
@@ -186,6 +208,157 @@ def _n_workers(n_jobs: int) -> int:
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The repaired series of a batch, or of one partition of it (the first stage).
+
+    ``keys`` (optional) are the order keys of the series and ``empty_keys`` those of the series
+    without a finite value: a partition of a Dask input uses them to put the series back in
+    order of first appearance.
+    """
+
+    series: list[Series]
+    resolved: list[tuple[StatsModel, str, bool]]
+    empty: list[dict[str, Any]]
+    is_time: bool
+    uid_dtype: Any
+    ds_dtype: Any
+    keys: IntArray | None = None
+    empty_keys: IntArray | None = None
+
+    @property
+    def width(self) -> int:
+        """The longest series (0 without any): every kernel call pads to the batch's longest."""
+        return max((len(s.values) for s in self.series), default=0)
+
+
+def prepare(df: pd.DataFrame, spec: StatsModel, keys: IntArray | None = None) -> Prepared:
+    """Check ``df``, repair every series and choose its model (fallbacks for those the model
+    cannot take). ``keys``: an order key per row of ``df`` (see :class:`Prepared`)."""
+    long = check_frame(df, "df")
+    series: list[Series] = []
+    empty: list[dict[str, Any]] = []
+    first: list[int] = []
+    first_empty: list[int] = []
+    for uid, idx in long.groups.items():
+        finite = np.isfinite(long.y[idx])
+        last_ds = df["ds"].iloc[idx[finite]].max() if long.is_time and finite.any() else None
+        got = clean_series(uid, long.years[idx], long.y[idx], last_ds)
+        if isinstance(got, str):
+            empty.append(
+                dict(zip(INFO_COLUMNS, (uid, spec.name, "", 0, True, "", got), strict=True))
+            )
+            first_empty.append(int(idx[0]))
+        else:
+            series.append(got)
+            first.append(int(idx[0]))
+    resolved = [_resolve(spec, s.values) for s in series]
+    return Prepared(
+        series,
+        resolved,
+        empty,
+        long.is_time,
+        df["unique_id"].dtype,
+        df["ds"].dtype,
+        None if keys is None else np.asarray(keys[first], dtype=np.int64),
+        None if keys is None else np.asarray(keys[first_empty], dtype=np.int64),
+    )
+
+
+def no_series_error(without: int) -> ForecastError:
+    """The error for a batch in which no series has a finite value."""
+    return ForecastError(f"df: needs at least one series with a finite y; got {without} without")
+
+
+def pooled_quantiles(
+    errors: Sequence[dict[StatsModel, FloatArray]], models: Iterable[StatsModel], h: int
+) -> dict[StatsModel, ErrorQuantiles]:
+    """Error quantiles of every model in ``models``: from the scaled rolling-origin errors of
+    all parts of the batch together when there are enough, else the shipped table. The
+    quantiles depend on the set of errors only, not on their order or on how the batch was
+    split into parts."""
+    merged: dict[StatsModel, list[FloatArray]] = {}
+    for part in errors:
+        for m, e in part.items():
+            merged.setdefault(m, []).append(e)
+    return {
+        m: pooled_or_shipped(np.vstack(merged[m]) if m in merged else np.empty((0, h)), m.name, h)
+        for m in models
+    }
+
+
+def finish(
+    prep: Prepared,
+    worked: tuple[FloatArray, list[StatsModel], list[str]],
+    quantiles: dict[StatsModel, ErrorQuantiles],
+    h: int,
+    cols: list[tuple[str, float]],
+    model_name: str,
+    width: int,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Intervals, clipping, the output rows and the info records of prepared, forecast series
+    (the last stage; ``cols`` includes ``("median", 0.5)`` when the median is asked for).
+    ``width`` is the whole batch's longest series, so every part computes as the whole would."""
+    series, resolved = prep.series, prep.resolved
+    point, final, extra = worked
+    point = point.copy()
+    values = [s.values for s in series]
+    y_pad = np.full((len(series), width), np.nan)
+    n = np.array([len(v) for v in values], dtype=np.int64)
+    for i, v in enumerate(values):
+        y_pad[i, : len(v)] = v
+    scale = interval_scale(y_pad, n)
+    probs = [p for _, p in cols]
+    bounds = np.full((len(series), h, len(probs)), np.nan)
+    sources: dict[int, str] = {}
+    for m in dict.fromkeys(final):
+        rows = np.array([i for i, f in enumerate(final) if f == m])
+        eq = quantiles[m]
+        q = eq.at(h, probs)
+        bounds[rows] = point[rows][:, :, None] + scale[rows][:, None, None] * q[None, :, :]
+        for i in rows:
+            sources[int(i)] = eq.source
+    positive = np.array([bool(np.all(v > 0)) for v in values])
+    clipped = positive & np.any(point < 0, axis=1)
+    bounds[positive] = np.maximum(bounds[positive], 0.0)
+    point[positive] = np.maximum(point[positive], 0.0)
+    k = np.arange(1, h + 1)
+    last_years = np.array([s.first_year + len(s.values) - 1 for s in series])
+    if prep.is_time:
+        ds: Any = [s.last_ds + pd.DateOffset(years=int(j)) for s in series for j in k]
+        ds = pd.to_datetime(pd.Series(ds)).astype(prep.ds_dtype)
+    else:
+        ds = pd.Series((last_years[:, None] + k[None, :]).ravel()).astype(prep.ds_dtype)
+    uids = pd.Index([s.uid for s in series], dtype=prep.uid_dtype).repeat(h)
+    frame = pd.DataFrame({"unique_id": uids, "ds": ds})
+    frame["mean"] = point.ravel()
+    for j, (name, _) in enumerate(cols):
+        frame[name] = bounds[:, :, j].ravel()
+    info: list[dict[str, Any]] = []
+    for i, s in enumerate(series):
+        _, why, fell = resolved[i]
+        clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
+        reason = "; ".join(x for x in (*s.notes, why, extra[i], clip if clipped[i] else "") if x)
+        info.append(
+            dict(
+                zip(
+                    INFO_COLUMNS,
+                    (
+                        s.uid,
+                        model_name,
+                        final[i].name,
+                        len(s.values),
+                        fell or bool(extra[i]),
+                        sources[i],
+                        reason,
+                    ),
+                    strict=True,
+                )
+            )
+        )
+    return frame, info
+
+
 def forecast_batch(
     df: pd.DataFrame,
     h: int,
@@ -194,6 +367,8 @@ def forecast_batch(
     n_jobs: int = 1,
     *,
     median: bool = False,
+    backend: Backend = None,
+    npartitions: int | None = None,
 ) -> BatchForecast:
     """Forecast every series of a long DataFrame; see :func:`forecast_frame`.
 
@@ -210,29 +385,21 @@ def forecast_batch(
     spec = get_model(model)
     h = check_h(h)
     cols = level_probs(level, "level")
+    if median:
+        cols = [("median", 0.5), *cols]
+    dask = dask_backend(backend, df, n_jobs, npartitions)
+    if dask is not None:
+        from .dask_batch import forecast_many
+
+        return forecast_many([(df, spec)], h, cols, dask, npartitions)[0]
     workers = _n_workers(n_jobs)
-    long = check_frame(df, "df")
-    series: list[Series] = []
-    info: list[dict[str, Any]] = []
-    for uid, idx in long.groups.items():
-        finite = np.isfinite(long.y[idx])
-        last_ds = df["ds"].iloc[idx[finite]].max() if long.is_time and finite.any() else None
-        got = clean_series(uid, long.years[idx], long.y[idx], last_ds)
-        if isinstance(got, str):
-            info.append(
-                dict(zip(INFO_COLUMNS, (uid, spec.name, "", 0, True, "", got), strict=True))
-            )
-        else:
-            series.append(got)
-    if not series:
-        raise ForecastError(
-            f"df: needs at least one series with a finite y; got {len(info)} without"
-        )
-    resolved = [_resolve(spec, s.values) for s in series]
-    width = max(len(s.values) for s in series)
-    values = [s.values for s in series]
-    specs = [r[0] for r in resolved]
-    chunks = np.array_split(np.arange(len(series)), min(workers, len(series)))
+    prep = prepare(df, spec)
+    if not prep.series:
+        raise no_series_error(len(prep.empty))
+    width = prep.width
+    values = [s.values for s in prep.series]
+    specs = [r[0] for r in prep.resolved]
+    chunks = np.array_split(np.arange(len(values)), min(workers, len(values)))
     args = [([values[i] for i in c], [specs[i] for i in c], h, width, True) for c in chunks]
     if len(chunks) == 1:
         results = [_work(*args[0])]
@@ -242,72 +409,9 @@ def forecast_batch(
     point = np.vstack([r[0] for r in results])
     final = [m for r in results for m in r[1]]
     extra = [e for r in results for e in r[2]]
-    errors: dict[StatsModel, list[FloatArray]] = {}
-    for r in results:
-        for m, e in r[3].items():
-            errors.setdefault(m, []).append(e)
-    y_pad = np.full((len(series), width), np.nan)
-    n = np.array([len(v) for v in values], dtype=np.int64)
-    for i, v in enumerate(values):
-        y_pad[i, : len(v)] = v
-    scale = interval_scale(y_pad, n)
-    probs = [p for _, p in cols]
-    if median:
-        cols = [("median", 0.5), *cols]
-        probs = [0.5, *probs]
-    bounds = np.full((len(series), h, len(probs)), np.nan)
-    sources: dict[int, str] = {}
-    for m in dict.fromkeys(final):
-        rows = np.array([i for i, f in enumerate(final) if f == m])
-        e = np.vstack(errors[m]) if m in errors else np.empty((0, h))
-        eq = pooled_or_shipped(e, m.name, h)
-        q = eq.at(h, probs)
-        bounds[rows] = point[rows][:, :, None] + scale[rows][:, None, None] * q[None, :, :]
-        for i in rows:
-            sources[int(i)] = eq.source
-    positive = np.array([bool(np.all(v > 0)) for v in values])
-    clipped = positive & np.any(point < 0, axis=1)
-    bounds[positive] = np.maximum(bounds[positive], 0.0)
-    point[positive] = np.maximum(point[positive], 0.0)
-    k = np.arange(1, h + 1)
-    last_years = np.array([s.first_year + len(s.values) - 1 for s in series])
-    if long.is_time:
-        ds: Any = [s.last_ds + pd.DateOffset(years=int(j)) for s in series for j in k]
-        ds = pd.to_datetime(pd.Series(ds)).astype(df["ds"].dtype)
-    else:
-        ds = pd.Series((last_years[:, None] + k[None, :]).ravel()).astype(df["ds"].dtype)
-    uids = pd.Index([s.uid for s in series], dtype=df["unique_id"].dtype).repeat(h)
-    frame = pd.DataFrame({"unique_id": uids, "ds": ds})
-    frame["mean"] = point.ravel()
-    for j, (name, _) in enumerate(cols):
-        frame[name] = bounds[:, :, j].ravel()
-    for i, s in enumerate(series):
-        _, why, fell = resolved[i]
-        clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
-        reason = "; ".join(x for x in (*s.notes, why, extra[i], clip if clipped[i] else "") if x)
-        info.append(
-            dict(
-                zip(
-                    INFO_COLUMNS,
-                    (
-                        s.uid,
-                        spec.name,
-                        final[i].name,
-                        len(s.values),
-                        fell or bool(extra[i]),
-                        sources[i],
-                        reason,
-                    ),
-                    strict=True,
-                )
-            )
-        )
-    order = {s.uid: i for i, s in enumerate(series)}
-    info_frame = pd.DataFrame(info, columns=list(INFO_COLUMNS))
-    info_frame = info_frame.iloc[
-        np.argsort([order.get(u, len(order)) for u in info_frame["unique_id"]], kind="stable")
-    ].reset_index(drop=True)
-    return BatchForecast(frame, info_frame)
+    quantiles = pooled_quantiles([r[3] for r in results], dict.fromkeys(final), h)
+    frame, info = finish(prep, (point, final, extra), quantiles, h, cols, spec.name, width)
+    return BatchForecast(frame, pd.DataFrame(info + prep.empty, columns=list(INFO_COLUMNS)))
 
 
 def forecast_frame(
@@ -316,13 +420,18 @@ def forecast_frame(
     level: Sequence[float] = (80, 95),
     model: str | StatsModel = "auto",
     n_jobs: int = 1,
+    *,
+    backend: Backend = None,
+    npartitions: int | None = None,
 ) -> pd.DataFrame:
     """Forecast many yearly series with empirical prediction intervals.
 
     Parameters
     ----------
     df : DataFrame
-        Long format: ``unique_id``, ``ds`` (whole years as numbers, or timestamps), ``y``.
+        Long format: ``unique_id``, ``ds`` (whole years as numbers, or timestamps), ``y``; a
+        pandas DataFrame, or a dask DataFrame (forecast on Dask; the result is a pandas
+        DataFrame equal to the one of ``df.compute()``).
     h : int
         Years to forecast after each series' last year.
     level : float or sequence of float
@@ -330,7 +439,17 @@ def forecast_frame(
     model : str or StatsModel
         A name in ``forecast.STATS_MODELS`` (default ``"auto"``) or a model specification.
     n_jobs : int
-        Worker processes (``-1``: one per core). The output does not depend on it.
+        Worker processes of the local run (``-1``: one per core). The output does not depend
+        on it.
+    backend : {None, "local", "dask"} or dask.distributed.Client
+        Where to compute: ``None`` (default) is ``"local"`` for a pandas DataFrame and
+        ``"dask"`` for a dask DataFrame; ``"dask"`` uses Dask's current scheduler (the active
+        ``Client`` if there is one); a ``Client`` uses that cluster. Needs the optional extra
+        (``pip install '.[dask]'``). The output does not depend on it.
+    npartitions : int, optional
+        Dask only: partitions of series (default: about four per worker thread, at least 250
+        series each, for a pandas DataFrame; the input's partition count for a dask one). The
+        output does not depend on it.
 
     Returns
     -------
@@ -344,10 +463,10 @@ def forecast_frame(
     Raises
     ------
     ForecastError
-        For a malformed frame or arguments (missing columns, ``ds`` not years, bad levels);
-        never for one bad series.
+        For a malformed frame or arguments (missing columns, ``ds`` not years, bad levels, an
+        unknown backend or a missing dask extra); never for one bad series.
     """
-    out = forecast_batch(df, h, level, model, n_jobs)
+    out = forecast_batch(df, h, level, model, n_jobs, backend=backend, npartitions=npartitions)
     frame = out.frame
     frame.attrs["info"] = InfoRecords(InfoRecord(r) for r in out.info.to_dict(orient="records"))
     return frame

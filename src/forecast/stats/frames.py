@@ -83,20 +83,44 @@ def check_frame(df: Any, where: str = "df") -> LongFrame:
     """Check a long frame (type, columns, ids, ``ds``, numeric ``y``) in one-line errors."""
     if not isinstance(df, pd.DataFrame):
         raise ForecastError(f"{where}: must be a pandas DataFrame; got {type(df).__name__}")
-    missing = [c for c in COLUMNS if c not in df.columns]
+    check_columns(list(df.columns), where)
+    count, label = missing_ids(df)
+    if count:
+        raise missing_id_error(where, label, count)
+    years, is_time = years_of(df, where)
+    y = numeric_y(df, where)
+    groups = df.groupby("unique_id", sort=False).indices
+    return LongFrame(years, is_time, y, dict(groups))
+
+
+def check_columns(columns: list[Any], where: str) -> None:
+    """Refuse a frame without the columns ``unique_id``, ``ds`` and ``y``."""
+    missing = [c for c in COLUMNS if c not in columns]
     if missing:
         raise ForecastError(
-            f"{where}: must have columns unique_id, ds and y; got {list(df.columns)} "
+            f"{where}: must have columns unique_id, ds and y; got {columns} "
             f"(missing {', '.join(missing)})"
         )
+
+
+def missing_ids(df: pd.DataFrame) -> tuple[int, Any]:
+    """How many rows have no ``unique_id`` and the label of the first (None when none)."""
     no_id = df["unique_id"].isna().to_numpy()
-    if no_id.any():
-        label, _ = _row(df, no_id)
-        raise ForecastError(
-            f"{where}: column unique_id must name the series of every row; got a missing id in "
-            f"row {label} ({int(no_id.sum())} row(s) in all)"
-        )
-    years, is_time = years_of(df, where)
+    if not no_id.any():
+        return 0, None
+    return int(no_id.sum()), _row(df, no_id)[0]
+
+
+def missing_id_error(where: str, label: Any, count: int) -> ForecastError:
+    """The error for rows without a ``unique_id`` (the first one's label, how many in all)."""
+    return ForecastError(
+        f"{where}: column unique_id must name the series of every row; got a missing id in "
+        f"row {label} ({count} row(s) in all)"
+    )
+
+
+def numeric_y(df: pd.DataFrame, where: str) -> FloatArray:
+    """``df["y"]`` as floats (NaN for missing); refuses text and booleans."""
     y = df["y"]
     if pd.api.types.is_bool_dtype(y):
         raise ForecastError(f"{where}: column y must be numeric; got dtype bool")
@@ -105,8 +129,7 @@ def check_frame(df: Any, where: str = "df") -> LongFrame:
     if bad.any():
         label, i = _row(df, bad)
         raise ForecastError(f"{where}: column y must be numeric; got {y.iloc[i]!r} in row {label}")
-    groups = df.groupby("unique_id", sort=False).indices
-    return LongFrame(years, is_time, num.to_numpy(dtype=float), dict(groups))
+    return np.asarray(num.to_numpy(dtype=float), dtype=float)
 
 
 def clean_series(uid: Any, years: np.ndarray, y: np.ndarray, last_ds: Any) -> Series | str:
