@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import cli_claims, cli_report
+from . import cli_claims, cli_report, units
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from ._warnings import library_warnings
@@ -43,6 +43,7 @@ from .projection import ScenarioResult, StatsScenarioResult, run_scenario
 from .readpolicy import allowed
 from .scenario import load_scenario
 from .types import finite_or_none
+from .units import USD_BILLION
 
 MAX_FIT_ROWS = 10_000  # a yearly series: far beyond any market's history
 MAX_BACKTEST_ROWS = 250_000  # series x years; about a minute of backtest per 200,000 rows
@@ -422,11 +423,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
         if not args.json:
-            print(
-                _format_summary(res, summary)
-                if isinstance(res, ScenarioResult)
-                else _format_stats_summary(res, summary)
-            )
+            with units.shown_in(res.scenario.unit):
+                print(
+                    _format_summary(res, summary)
+                    if isinstance(res, ScenarioResult)
+                    else _format_stats_summary(res, summary)
+                )
             print()
     if args.json:
         print(json.dumps(summaries, indent=2, allow_nan=False))
@@ -436,7 +438,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    out = []
+    out: list[dict[str, Any]] = []
     allow = allowed(args.allow_path)
     for p in args.scenarios:
         sc = load_scenario(p, allow=allow)
@@ -450,17 +452,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 "segments": len(sc.segments),
                 "family": sc.model.family if isinstance(sc.model, GrowthModel) else sc.model.name,
                 "horizon": sc.horizon,
+                "unit": sc.unit.label,
+                "conversions": list(sc.conversions),
+                "warnings": list(sc.warnings),
             }
         )
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         for o in out:
+            unit = f", in {o['unit']}" if o["unit"] != USD_BILLION.label else ""
             print(
                 f"ok  {o['file']}  ({o['scenario']}: {o['family']}, {o['history_points']} "
                 f"history points, {o['anchors']} anchor(s), {o['segments']} segment(s), "
-                f"horizon {o['horizon']})"
+                f"horizon {o['horizon']}{unit})"
             )
+            for note in o["conversions"]:
+                print(f"  converted   {note}")
+            for w in o["warnings"]:
+                print(f"  warning     {w}")
     return 0
 
 
@@ -471,9 +481,19 @@ def _interval(row: dict[str, Any], level: float) -> str:
     return f"{level:g}% {money(lo)}-{money(hi)}"
 
 
+def _unit_lines(s: dict[str, Any]) -> list[str]:
+    """The unit and the conversions into it, when not nominal USD billion with nothing
+    converted (the default's money strings say it)."""
+    if s["unit"] == USD_BILLION.label and not s.get("conversions"):
+        return []
+    return [f"  unit        {s['unit']}"] + [
+        f"  converted   {note}" for note in s.get("conversions", [])
+    ]
+
+
 def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     sc, fit = res.scenario, res.fit
-    lines = [f"{sc.name}: {sc.title}"]
+    lines = [f"{sc.name}: {sc.title}", *_unit_lines(s)]
     h = s["history"]
     basis = []
     if h:
@@ -568,6 +588,7 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     }.get(str(model["intervals"]), str(model["intervals"]))
     lines = [
         f"{sc.name}: {sc.title}",
+        *_unit_lines(s),
         f"  model       {model['family']}{used}, statistical, fitted to {model['points']} yearly "
         f"values {h['first_year']}-{h['last_year']} ({h['points']} reported); intervals from "
         f"{source}",
@@ -647,17 +668,18 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
         else:
             name, sat, infl = r.model_name, None, "n/a"
         note = "" if r.last_actual is not None else " (fitted)"
-        rows.append(
-            [
-                r.scenario.name,
-                name,
-                money(v.get("mean")),
-                _interval(v, 80).removeprefix("80% ") if v else "n/a",
-                f"{pct(growth)} from {start}{note}" if year > start else "n/a",
-                money(sat),
-                infl,
-            ]
-        )
+        with units.shown_in(r.scenario.unit):  # each row in its scenario's unit
+            rows.append(
+                [
+                    r.scenario.name,
+                    name,
+                    money(v.get("mean")),
+                    _interval(v, 80).removeprefix("80% ") if v else "n/a",
+                    f"{pct(growth)} from {start}{note}" if year > start else "n/a",
+                    money(sat),
+                    infl,
+                ]
+            )
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(
