@@ -662,6 +662,18 @@ def test_sentences_do_not_split_decimals_or_abbreviations() -> None:
     ]
 
 
+def test_how_an_amount_is_introduced_survives_long_runs_before_it() -> None:
+    """The words before an amount are read with whitespace runs as one space and stacked
+    qualifiers as one run (the scanner reads a bounded lead-in): still an actual, still a
+    target."""
+    actual = "The AI market was" + " \n\t" * 3000 + "an estimated about nearly $5 billion in 2023."
+    assert extract(actual) == []
+    target = "The AI market could reach" + " " * 3000 + "more than $5 billion by 2030."
+    (claim,) = extract(target)
+    assert (claim.value_usd_bn, claim.year, claim.subject) == (5.0, 2030, "AI market")
+    assert claim.flags == ("lower bound ('more than')",)
+
+
 def test_claim_round_trips_through_a_dict() -> None:
     (claim,) = extract("The AI market will reach $1.81 trillion by 2030.")
     record = json.loads(json.dumps(claim.to_dict()))

@@ -3,11 +3,17 @@ currency rates, and bad input as one line on stderr with exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from forecast import markets
 from forecast.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,3 +243,113 @@ def test_to_scenario_for_the_global_market_runs_on_the_global_history(
     assert code == 0, err
     code, _, err = _run(capsys, "run", stub, "--out", tmp_path / "out", "--no-report")
     assert code == 0, err
+
+
+# --- hostile file names and files (issue 14) ----------------------------------------------------
+
+STUB_KEYS = {"name", "title", "description", "unit", "estimates", "history", "anchors", "model",
+             "projection"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ('a\nextends = "evil.toml"\n#.txt', 'a\\nextends = "evil.toml"\\n#.txt'),
+        ("quotes \"\"\" and ''' .txt", "quotes \"\"\" and ''' .txt"),
+        ("back\\slash [model] = 1.txt", "back\\slash [model] = 1.txt"),
+        ("bidi \u202egnp.txt \u001b[2J", "bidi \\u202egnp.txt \\x1b[2J"),
+    ],
+    ids=["newline-and-key", "triple-quotes", "backslash-and-table", "controls"],
+)
+def test_to_scenario_writes_a_file_name_as_a_value_never_as_toml(
+    tmp_path: Path, name: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / name
+    text.write_text("The global AI market could reach $1.57 trillion by 2030.", encoding="utf-8")
+    stub = tmp_path / "stub.toml"
+    code, _, err = _run(capsys, "claims", text, "--to-scenario", stub)
+    assert code == 0, err
+    body = stub.read_text(encoding="utf-8")
+    doc = tomllib.loads(body)  # valid TOML, whatever the name holds
+    assert set(doc) == STUB_KEYS  # no key from the name ("extends", "model" twice, ...)
+    assert doc["history"]["file"].endswith("history/global_ai_gvr.csv")
+    assert f"found in {tmp_path}/{shown}." in doc["description"]
+    assert doc["anchors"][0]["source"].startswith(f"unsourced: {tmp_path}/{shown} chars ")
+    assert len(doc["anchors"]) == 1 and doc["anchors"][0]["year"] == 2030
+    assert not [line for line in body.splitlines() if line.startswith("extends")]
+    assert not any(ch in body for ch in "\x1b\u202e\r")  # shown as escapes, never raw
+    code, _, err = _run(capsys, "validate", stub)
+    assert code == 0, err
+
+
+def test_to_scenario_names_the_scenario_with_a_slug_of_the_target(
+    article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub = tmp_path / 'My "Stub"\n2030.toml'
+    code, _, err = _run(capsys, "claims", article, "--to-scenario", stub)
+    assert code == 0, err
+    doc = tomllib.loads(stub.read_text(encoding="utf-8"))
+    assert doc["name"] == "my-stub-2030"
+    code, _, err = _run(capsys, "validate", stub)
+    assert code == 0, err
+
+
+def test_to_scenario_outside_the_checkout_names_the_fix_claims_has(
+    article: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(markets, "_CHECKOUT_DATA", tmp_path / "no-checkout" / "data")
+    monkeypatch.chdir(tmp_path)  # no data/ here either
+    code, _, err = _run(capsys, "claims", article, "--to-scenario", tmp_path / "stub.toml")
+    _one_line_error(code, err, "ai_market_estimates.csv", "run forecast claims in the toolkit's")
+    assert "--estimates" not in err  # an option claims does not have
+    assert not (tmp_path / "stub.toml").exists()
+
+
+@contextlib.contextmanager
+def _fails_after(seconds: float) -> Iterator[None]:
+    """A read that blocks (a FIFO with no writer) fails the test instead of hanging it."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise AssertionError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize("command", ["audit", "claims"])
+def test_a_fifo_is_named_and_never_waited_on(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "in.json"
+    os.mkfifo(fifo)
+    with _fails_after(10):
+        code, _, err = _run(capsys, command, fifo)
+    _one_line_error(code, err, str(fifo), "must be a regular file; got a FIFO (named pipe)")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "fragment"),
+    [
+        ("idna", "--encoding: must name an encoding of text files"),
+        ("undefined", "--encoding: must name an encoding of text files"),
+        ("rot13", "--encoding: must name a known text encoding; got 'rot13'"),
+        ("base64", "--encoding: must name a known text encoding; got 'base64'"),
+        ("utf-7", "must be UTF-7 text; got an undecodable byte 0x80 at offset 0"),
+    ],
+)
+def test_claims_refuses_codecs_that_do_not_decode_text_files(
+    tmp_path: Path, encoding: str, fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "in.txt"
+    text.write_bytes(b"\x80 The AI market could reach $2 trillion by 2031.")
+    code, _, err = _run(capsys, "claims", text, "--encoding", encoding)
+    _one_line_error(code, err, fragment)

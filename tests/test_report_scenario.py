@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 
 import openpyxl
-
-from forecast._textfmt import money
 import pytest
 
+from forecast._textfmt import money
 from forecast.cli import main
 from forecast.evidence import (
     gather_evidence,

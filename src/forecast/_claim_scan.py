@@ -4,10 +4,19 @@ projection cues and subjects.
 Regular expressions, small frozen records and the functions that apply them to one sentence;
 :func:`forecast.claims.extract` combines their results into claims (the rules are in that
 module's docstring).
+
+Every pattern runs in time linear in the text it is given, whatever the text (the scanner reads
+articles from the web): no quantifier nests another over an unbounded span unless the inner one
+is possessive (``*+``, ``++``) and cannot give back what the outer one needs; the patterns that
+decide how an amount is introduced ("was valued at about") read only :func:`lead_in`, the last
+:data:`LEAD_IN_CHARS` characters before it; and the functions look matches up by position
+instead of rescanning the sentence for each amount. ``benchmarks/claims_text.py`` measures it.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +42,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         if m.group().startswith((".", "!", "?")) and m.group()[0] == ".":
-            head = text[start : m.start()].split()
-            word = head[-1].lower() if head else ""
+            word = _word_before(text, start, m.start()).lower()
             if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
                 continue
         end = m.start() + (0 if m.group().startswith("\n") else 1)
@@ -44,6 +52,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if text[start:].strip():
         out.append(_strip(text, start, len(text)))
     return out
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of ``text[start:end]`` (``""`` if none), read
+    backwards from ``end``: the time it takes is the word's length, not the sentence's."""
+    stop = end
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    first = stop
+    while first > start and not text[first - 1].isspace():
+        first -= 1
+    return text[first:stop]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -109,6 +129,7 @@ _MONEY: Final = re.compile(
 )
 
 
+_NEXT_WORD: Final = re.compile(r"\s*+(\S++)")  # str.split()'s first word, from a position
 _HALF: Final = re.compile(
     rf"(?<![\w.,$€£¥₹₩])(?P<pre>{_PRE})?\s?(?P<n>half\s+an?|a\s+half)\s+"
     rf"(?P<s>(?i:trillion|billion|million))\b(?:\s(?P<post>{_POST})\b)?",
@@ -143,8 +164,8 @@ def _amounts(sentence: str, offset: int) -> list[_Amount]:
             continue  # "5m", "3T" without a currency: metres, tonnes, a model name...
         currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
         if currency is None:
-            nxt = sentence[m.end() :].split()
-            if nxt and nxt[0].strip(",.;:").lower() in _COUNT_NOUNS:
+            nxt = _NEXT_WORD.match(sentence, m.end())
+            if nxt and nxt[1].strip(",.;:").lower() in _COUNT_NOUNS:
                 continue
         hi, scale = _billions(m["n2"] or m["n1"], m["s2"])
         if m["n2"]:
@@ -194,9 +215,9 @@ _VAGUE: Final = re.compile(
     r"|over\s+the\s+next\s+decade|by\s+mid-century|in\s+the\s+(?:near|long)\s+term)\b",
     re.IGNORECASE,
 )
-_RATE = (
-    r"(?:(?P<lo>\d{1,2}(?:\.\d+)?)\s?(?:%|percent)?\s?(?:-|–|to)\s?)?"  # "25-35%": a range
-    r"(?P<r>\d+(?:\.\d+)?)\s?(?:%|percent|per\s+cent)"
+_RATE = (  # never starts inside a number: each run of digits is read once, not once per digit
+    r"(?<!\d)(?<!\d\.)(?:(?P<lo>\d{1,2}(?:\.\d+)?)\s?(?:%|percent)?\s?(?:-|–|to)\s?)?"  # "25-35%"
+    r"(?P<r>\d++(?:\.\d++)?)\s?(?:%|percent|per\s+cent)"
 )
 
 
@@ -227,38 +248,53 @@ _CUE: Final = re.compile(
     r"|triple|CAGR|by\s+(?:FY\s?)?(?:19|20)\d\d|by\s+(?:the\s+)?end\s+of)\b",
     re.IGNORECASE,
 )
-_QUAL = (
-    r"(?:an?\s+estimated|estimated|about|around|approximately|approx\.|nearly|roughly|some|over"
+_QUAL = (  # "an estimated" is "an" then "estimated": one reading of each run of qualifiers
+    r"(?:estimated|about|around|approximately|approx\.|nearly|roughly|some|over"
     r"|more\s+than|almost|just\s+(?:over|under)|close\s+to|an?)"
 )
+# A run of qualifiers up to the end: possessive, so a run that does not reach the end fails once
+# instead of being re-split every way (2^n for "an estimated" x n, n^2 for a run of spaces).
+_QUALS = rf"(?:{_QUAL}\s*+)*+"
+LEAD_IN_CHARS: Final = 160
+_SPACES: Final = re.compile(r"\s+")
+
+
+def lead_in(before: str) -> str:
+    """The words that introduce an amount: the end of ``before`` (the text since the previous
+    amount) with every run of whitespace read as one space, at most :data:`LEAD_IN_CHARS`
+    characters. The patterns that classify an amount ("was valued at about", "is expected to
+    reach") read only this, so their time per amount is bounded whatever precedes it."""
+    return _SPACES.sub(" ", before)[-LEAD_IN_CHARS:]
+
+
 _ACTUAL: Final = re.compile(
     rf"\b(?:was|were|stood\s+at|stands\s+at|is\s+currently|currently|totall?ed|amounted\s+to|accounted\s+for|generated|reached"
-    rf"|valued\s+at|estimated\s+at|worth|at|from|of)\s*(?:{_QUAL}\s*)*\s*$",
+    rf"|valued\s+at|estimated\s+at|worth|at|from|of)\s*+{_QUALS}$",
     re.IGNORECASE,
 )
 _FUTURE_VALUED: Final = re.compile(
-    rf"\b(?:be|being|become)\s+(?:valued\s+at|worth|estimated\s+at)\s*(?:{_QUAL}\s*)*$"
-    rf"|(?:reach|hit|exceed|surpass|top|to|total)\s+(?:{_QUAL}\s*)*$"
+    rf"\b(?:be|being|become)\s+(?:valued\s+at|worth|estimated\s+at)\s*+{_QUALS}$"
+    rf"|(?:reach|hit|exceed|surpass|top|to|total)\s++{_QUALS}$"
     rf"|\b(?:resulting\s+in|reach(?:ing)?|to)\s+(?:an?\s+)?(?:(?:total\s+)?market\s+)?"
-    rf"(?:volume|size|value|valuation)\s+of\s*(?:{_QUAL}\s*)*$",
+    rf"(?:volume|size|value|valuation)\s+of\s*+{_QUALS}$",
     re.IGNORECASE,
 )
 _REALISED: Final = re.compile(
     rf"\b(?:actually|already|in\s+fact|eventually)\s+(?:hit|reached|stood\s+at|was|were"
-    rf"|came\s+in\s+at|totall?ed|grew\s+to|rose\s+to|amounted\s+to)\s*(?:{_QUAL}\s*)*$",
+    rf"|came\s+in\s+at|totall?ed|grew\s+to|rose\s+to|amounted\s+to)\s*+{_QUALS}$",
     re.IGNORECASE,
 )  # "it actually hit $300 billion": an outcome, not a projection
 _CURRENT_BEFORE: Final = re.compile(
     rf"\b(?:stands?\s+at|is\s+currently|currently(?:\s+\w+)?(?:\s+at)?|is\s+now|today\s+at"
-    rf"|at\s+present)\s*(?:{_QUAL}\s*)*$",
+    rf"|at\s+present)\s*+{_QUALS}$",
     re.IGNORECASE,
 )
-_CURRENT_AFTER: Final = re.compile(
-    r"\A\s*(?:today|currently|now|at\s+present|this\s+year)\b", re.IGNORECASE
+_CURRENT_AFTER: Final = re.compile(  # matched at the amount's end: .match(text, end, stop)
+    r"\s*+(?:today|currently|now|at\s+present|this\s+year)\b", re.IGNORECASE
 )
 _CLAUSE_BREAK: Final = re.compile(r"[;:]|,\s*(?:but|while|whereas|although)\b", re.IGNORECASE)
 _BASE_AFTER: Final = re.compile(
-    rf"\A[^;:]{{0,30}}?\b(?:up\s+)?from\s+(?:{_QUAL}\s*)*\Z", re.IGNORECASE
+    rf"\A[^;:]{{0,30}}?\b(?:up\s+)?from\s++{_QUALS}\Z", re.IGNORECASE
 )  # "... by 2030 from US$ 20.65 billion in 2023"
 _LOWER_BOUND: Final = re.compile(
     r"\b(?P<q>more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|exceed(?:s|ing)?"
@@ -286,10 +322,21 @@ class _Year:
 
 
 def _years(sentence: str, offset: int, blocked: list[tuple[int, int]]) -> list[_Year]:
+    """Year expressions, except those that start or end inside a ``blocked`` span (an amount,
+    a CAGR and its period)."""
+    spans = sorted(blocked)
+    starts = [a for a, _ in spans]
+    reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
+
+    def inside(s: int, e: int) -> bool:
+        i = bisect.bisect_right(starts, s)  # spans with a <= s: does one end after s?
+        j = bisect.bisect_left(starts, e)  # spans with a < e: does one end at or after e?
+        return (i > 0 and reach[i - 1] > s) or (j > 0 and reach[j - 1] >= e)
+
     out = []
     for m in _YEAR.finditer(sentence):
         s, e = offset + m.start(), offset + m.end()
-        if any(a <= s < b or a < e <= b for a, b in blocked):
+        if inside(s, e):
             continue
         raw = m["fy"] or m["y"]
         year = int(raw) if len(raw) == 4 else 2000 + int(raw)
@@ -366,6 +413,7 @@ _AUX: Final = re.compile(
     r"|projected|set|poised|alone|itself|globally|worldwide|,|;|:|\(|\d)",
     re.IGNORECASE,
 )
+_IT: Final = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)  # "it could reach": a carried subject
 _WORD: Final = re.compile(r"[A-Za-z][\w’'&./-]*")
 
 
@@ -405,8 +453,18 @@ def _subject_at(clause: str, head: re.Match[str], sentence_initial: int) -> str:
 _MEASURE: Final = frozenset({"revenue", "revenues", "sales", "spending", "spend"})
 
 
-def _subject(clause: str, after: str, sentence_initial: int) -> str:
-    heads = list(_HEAD.finditer(clause))
+_HEAD_AFTER: Final = re.compile(
+    r"\s*+(?:(?:annually|a\s+year|per\s+year|each\s+year)\s+)?"
+    r"(?:(?:to|into|for|in|on)\s+)?(?:the\s+)?"
+    r"((?:[A-Za-z][\w’'&./-]*\s){0,3}?)(?P<h>" + _HEAD.pattern[2:-2] + r")\b",
+    re.IGNORECASE,
+)  # "$15.7 trillion to the global economy", "a $500 billion AI chip market"
+
+
+def _subject(clause: str, text: str, after: int, stop: int, sentence_initial: int) -> str:
+    """The subject named in ``clause`` (the text before an amount), else right after the amount
+    (``text[after:stop]``, read in place)."""
+    heads = list(itertools.islice(_HEAD.finditer(clause), 2))
     if heads:
         head = heads[0]
         # "Revenue in the AI market": the market is the subject, not the measure
@@ -415,13 +473,7 @@ def _subject(clause: str, after: str, sentence_initial: int) -> str:
             if re.fullmatch(r"\s+(?:in|of)\s+(?:the\s+)?[A-Za-z][\w’'&. -]{0,40}\s", gap):
                 head = heads[1]
         return _subject_at(clause, head, sentence_initial)
-    m = re.match(
-        r"\s*(?:(?:annually|a\s+year|per\s+year|each\s+year)\s+)?"
-        r"(?:(?:to|into|for|in|on)\s+)?(?:the\s+)?"
-        r"((?:[A-Za-z][\w’'&./-]*\s){0,3}?)(?P<h>" + _HEAD.pattern[2:-2] + r")\b",
-        after,
-        re.IGNORECASE,
-    )  # "$15.7 trillion to the global economy", "a $500 billion AI chip market"
+    m = _HEAD_AFTER.match(text, after, stop)
     if m:
         return " ".join((m.group(1) + m["h"]).split())
     return ""

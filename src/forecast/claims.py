@@ -64,6 +64,8 @@ USD rate for that code. No currency is ever treated as USD silently.
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -80,6 +82,7 @@ from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAG
     _CURRENT_BEFORE,
     _FUTURE_VALUED,
     _HEAD,
+    _IT,
     _LOWER_BOUND,
     _PAST_CUE_BLOCKERS,
     _PAST_PROJECTION,
@@ -92,11 +95,12 @@ from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAG
     _subject_at,
     _Year,
     _years,
+    lead_in,
     sentences,
 )
 from .errors import ForecastError
 
-__all__ = ["Claim", "extract", "read_text", "sentences"]
+__all__ = ["Claim", "extract", "read_bytes", "read_text", "sentences"]
 
 
 @dataclass(frozen=True)
@@ -207,39 +211,74 @@ class Claim:
 # ------------------------------------------------------------------------------------------------
 
 
+# Codecs Python can decode bytes with that are not encodings of a text file: domain names, and
+# the codec that refuses everything.
+_NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined"})
+
+
+def read_bytes(path: Path | str, what: str) -> bytes:
+    """The bytes of ``path``: a regular file under the size limit (the read policy of
+    :func:`forecast.readpolicy.read_file`; a folder, a FIFO or a device is refused in one line
+    that says which it is, and none is read from)."""
+    from .readpolicy import read_file
+
+    return read_file(path, what=what)
+
+
 def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     """Read a text file for extraction, refusing what is not text.
 
     UTF-8 (with or without a byte-order mark) is the default; a file that is not valid UTF-8 is
     refused with the offset of the first bad byte and a hint to name its encoding (for example
     ``latin-1`` or ``cp1252``), never guessed. UTF-16 is recognised by its byte-order mark.
+    ``encoding`` must name a codec for text files (not ``rot13``, ``base64`` or ``punycode``),
+    and the decoded text must be valid Unicode (no lone surrogates, which some codecs such as
+    ``unicode_escape`` can produce).
 
     Raises
     ------
     ForecastError
-        Missing file, a directory, an empty or blank file, binary content (NUL bytes), or bytes
-        the encoding cannot decode.
+        Missing file, not a regular file (a directory, a FIFO, a device), an empty or blank
+        file, binary content (NUL bytes), bytes the encoding cannot decode, or an encoding that
+        is not for text files.
     """
     p = Path(path)
-    if not p.exists():
-        raise ForecastError(f"{p}: the text file must exist; got no such file")
-    if p.is_dir():
-        raise ForecastError(f"{p}: must be a text file; got a directory")
-    raw = p.read_bytes()
-    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    if encoding is None and b"\0" in raw[:8192]:
-        raise ForecastError(f"{p}: must be a text file; got binary content (NUL bytes)")
     enc = encoding or "utf-8-sig"
     try:
-        text = raw.decode(enc)
+        codec = codecs.lookup(enc).name
     except LookupError:
         raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
-    except UnicodeDecodeError as exc:
+    if codec in _NOT_FILE_ENCODINGS:
         raise ForecastError(
-            f"{p}: must be {enc.removesuffix('-sig').upper()} text; got an undecodable byte "
-            f"0x{raw[exc.start]:02x} at offset {exc.start}; if the file uses another encoding, "
-            "name it, e.g. --encoding latin-1"
+            f"--encoding: must name an encoding of text files (e.g. utf-8, latin-1, cp1252); got "
+            f"{enc!r}, which is not one"
+        )
+    raw = read_bytes(p, "the text file")
+    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = enc = "utf-16"
+    if encoding is None and b"\0" in raw[:8192]:
+        raise ForecastError(f"{p}: must be a text file; got binary content (NUL bytes)")
+    try:
+        text = raw.decode(enc)
+    except LookupError:  # a codec that is not a text encoding: rot13, base64, zlib, ...
+        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+    except UnicodeDecodeError as exc:
+        bad = f" 0x{raw[exc.start]:02x}" if exc.start < len(raw) else ""
+        raise ForecastError(
+            f"{p}: must be {enc.removesuffix('-sig').upper()} text; got an undecodable byte{bad} "
+            f"at offset {exc.start}; if the file uses another encoding, name it, e.g. "
+            "--encoding latin-1"
+        ) from None
+    except UnicodeError as exc:  # a codec that fails without a position
+        raise ForecastError(
+            f"{p}: must be {enc} text; got bytes it cannot decode ({exc})"
+        ) from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ForecastError(
+            f"{p}: must decode to valid Unicode with {enc}; got a lone surrogate "
+            f"U+{ord(text[exc.start]):04X} at character {exc.start}"
         ) from None
     if not text.strip():
         raise ForecastError(f"{p}: must hold some text; got an empty file")
@@ -252,24 +291,68 @@ def read_text(path: Path | str, *, encoding: str | None = None) -> str:
 
 
 def _pair_year(
-    amount: _Amount, years: list[_Year], amounts: list[_Amount], text: str
+    i: int, amounts: list[_Amount], years: list[_Year], starts: list[int], text: str, stop: int
 ) -> _Year | None:
-    """The amount's year: the first year expression after it (before the next amount), else the
-    nearest one before it; never across a clause break (";", ":", ", but", ", while")."""
-    later = [a.start for a in amounts if a.start > amount.start]
-    limit = min(later) if later else None
-    for y in years:  # first year expression after the amount, before the next amount
-        if y.start >= amount.end and (limit is None or y.start < limit):
-            if (y.start - amount.end <= 40 or y.vague) and not _CLAUSE_BREAK.search(
-                text[amount.end : y.start]
-            ):
+    """Amount ``i``'s year: the first year expression after it (before the next amount), else
+    the nearest one before it; never across a clause break (";", ":", ", but", ", while").
+
+    ``amounts`` and ``years`` are in text order (``starts``: the years' starts) and ``stop`` is
+    the sentence's end; the years are found by bisection, so a sentence of many amounts and
+    years is read in linear time.
+    """
+    amount = amounts[i]
+    limit = amounts[i + 1].start if i + 1 < len(amounts) else stop
+    brk: re.Match[str] | None = None  # the first clause break after the amount, searched once
+    searched = False
+    for k in range(bisect.bisect_left(starts, amount.end), len(years)):
+        y = years[k]  # the year expressions after the amount, before the next amount
+        if y.start >= limit:
+            break
+        if y.start - amount.end <= 40 or y.vague:
+            if not searched:
+                brk, searched = _CLAUSE_BREAK.search(text, amount.end, limit), True
+            if brk is None or brk.end() > y.start:  # no clause break in between
                 return y
-    earlier = [a.end for a in amounts if a.end <= amount.start]
-    floor = max(earlier) if earlier else -1
-    for y in reversed(years):  # else the nearest one before it
-        if y.end <= amount.start and y.start >= floor:
-            return None if _CLAUSE_BREAK.search(text[y.end : amount.start]) else y
+    floor = amounts[i - 1].end if i else -1
+    for k in range(bisect.bisect_left(starts, amount.start) - 1, -1, -1):
+        y = years[k]  # else the nearest one before it
+        if y.start < floor:
+            break
+        if y.end <= amount.start:
+            return None if _CLAUSE_BREAK.search(text, y.end, amount.start) else y
     return None
+
+
+def _bases(roles: list[tuple[_Amount, _Year | None, bool]]) -> list[int | None]:
+    """For each target, the index of the nearest non-target before it dated before it (or
+    undated): the base it grows from. One pass, keeping the last non-target of each year."""
+    out: list[int | None] = []
+    last_any = last_undated = -1
+    last_of_year: dict[int, int] = {}  # at most the 200 years 1900-2099 the scanner reads
+    for i, (_, y, target) in enumerate(roles):
+        if not target:
+            last_any = i
+            if y is None or y.year is None:
+                last_undated = i
+            else:
+                last_of_year[y.year] = i
+            out.append(None)
+            continue
+        if y is None or y.year is None:
+            best = last_any
+        else:
+            target_year = y.year
+            best = max(
+                [last_undated, *(j for year, j in last_of_year.items() if year < target_year)]
+            )
+        out.append(best if best >= 0 else None)
+    return out
+
+
+def _first_within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether one of ``spans`` (sorted, apart) lies within ``[start, end)``."""
+    k = bisect.bisect_left(spans, (start, start))
+    return k < len(spans) and spans[k][1] <= end
 
 
 def extract(text: str, *, rates: Mapping[str, float] | None = None) -> list[Claim]:
@@ -330,19 +413,21 @@ def _sentence_claims(
     roles: list[tuple[_Amount, _Year | None, bool]] = []  # amount, year, is_target
     current: set[int] = set()  # amounts stated as today's value
     cursor = s_start
-    for a in amounts:
-        y = _pair_year(a, years, amounts, text)
+    starts = [y.start for y in years]
+    for i, a in enumerate(amounts):
+        y = _pair_year(i, amounts, years, starts, text, s_end)
         before = text[cursor : a.start]
-        actual = bool(_ACTUAL.search(before)) and not _FUTURE_VALUED.search(before)
-        if _CURRENT_BEFORE.search(before) or _CURRENT_AFTER.match(text[a.end : s_end]):
+        words = lead_in(before)  # how the amount is introduced: bounded, whatever precedes it
+        actual = bool(_ACTUAL.search(words)) and not _FUTURE_VALUED.search(words)
+        if _CURRENT_BEFORE.search(words) or _CURRENT_AFTER.match(text, a.end, s_end):
             actual, y = True, None
             current.add(a.start)
-        if _REALISED.search(before):
+        if _REALISED.search(words):
             actual = True
         scope_end = max(a.end, y.end if y is not None else a.end)
         scope = text[cursor:scope_end]
         cue = _CUE.search(scope) is not None or (rate is not None and a is amounts[-1])
-        if cue and _PAST_CUE_BLOCKERS.search(before[-30:]) and not _FUTURE_VALUED.search(before):
+        if cue and _PAST_CUE_BLOCKERS.search(before[-30:]) and not _FUTURE_VALUED.search(words):
             cue = False
         if cue and not actual and y is None and lead is not None:
             y = lead
@@ -351,34 +436,35 @@ def _sentence_claims(
     out: list[Claim] = []
     clause_start = s_start
     last_subject = ""
+    base_of = _bases(roles)
+    heads = [m.span() for m in _HEAD.finditer(text, s_start, s_end)]
+    its = [m.span() for m in _IT.finditer(text, s_start, s_end)]
     for i, (a, y, target) in enumerate(roles):
         if not target:
             continue
-        base = next(
-            (
-                (b, by)
-                for b, by, t in reversed(roles[:i])
-                if not t and _before_target(by, y)
-            ),
-            None,
-        )  # fmt: skip
+        j = base_of[i]
+        base = None if j is None else (roles[j][0], roles[j][1])
         a_end = max(a.end, y.end if y is not None else a.end)
         if base is None and i + 1 < len(roles):  # "... by 2030 from US$ 20.65 billion in 2023"
             b, by, t = roles[i + 1]
             if not t and _before_target(by, y) and _BASE_AFTER.match(text[a_end : b.start]):
                 base = (b, by)
-        clause = text[clause_start : a.start]
-        subject = _subject(clause, text[a.end : s_end], 0 if clause_start == s_start else -1)
+        # the clause is read only when it names a subject: a run of targets without one (each
+        # skipped) must not re-read the growing clause once per target
+        named = _first_within(heads, clause_start, a.start)
+        clause = text[clause_start : a.start] if named else ""
+        subject = _subject(clause, text, a.end, s_end, 0 if clause_start == s_start else -1)
         flags: list[str] = []
         if not subject and last_subject:
             subject = last_subject
             flags.append("subject from earlier in the sentence")
-        if not subject and re.search(r"\b(?:it|its)\b", clause, re.IGNORECASE) and prev_subject:
+        if not subject and prev_subject and _first_within(its, clause_start, a.start):
             subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
         if subject.lower() in _BARE and prev_subject and prev_subject.lower() not in _BARE:
             subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
         if not subject:
             continue
+        clause = text[clause_start : a.start]
         pieces = [a.start, a.end] + ([y.start, y.end] if y else [])
         if base is not None:
             pieces += [base[0].start, base[0].end]

@@ -206,15 +206,18 @@ _ESTIMATES_FILE = "ai_market_estimates.csv"
 _HISTORY_FILE = Path("history") / "global_ai_gvr.csv"
 
 
-def default_data_dir() -> Path:
-    """``data/`` of this checkout (beside ``src/``), else ``./data``."""
-    here = Path(__file__).resolve().parents[2] / "data"
-    for d in (here, Path.cwd() / "data"):
+_CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def default_data_dir(hint: str = "pass --estimates PATH") -> Path:
+    """``data/`` of this checkout (beside ``src/``), else ``./data``; ``hint`` ends the error
+    when neither holds the estimates (the fix depends on the command)."""
+    for d in (_CHECKOUT_DATA, Path.cwd() / "data"):
         if (d / _ESTIMATES_FILE).is_file():
             return d
     raise DataError(
-        f"{here / _ESTIMATES_FILE}: the published estimates must exist; got no such file "
-        "(pass --estimates PATH)"
+        f"{_CHECKOUT_DATA / _ESTIMATES_FILE}: the published estimates must exist; got no such "
+        f"file ({hint})"
     )
 
 
