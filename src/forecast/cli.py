@@ -165,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         "series (year and value columns).",
     )
     bt.add_argument("data", metavar="DATA.csv")
-    bt.add_argument("--h", type=int, default=6, help="forecast horizon in years (default: 6)")
+    bt.add_argument(
+        "--h",
+        type=int,
+        default=None,
+        help="forecast horizon in years (default: 6, or the longest the history allows)",
+    )
     bt.add_argument("--windows", type=int, default=3, help="forecast origins (default: 3)")
     bt.add_argument(
         "--models",
@@ -909,6 +914,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise ForecastError(
             f"{args.data}: must have columns unique_id, ds and y (many series) or "
             f"{args.year_column} and {args.value_column} (one series); got {sorted(cols)}"
+            f"{near_miss(args.value_column, cols) or ''}; --year-column and --value-column "
+            "name other columns"
         )
     if args.models.strip() in ("default", "all"):
         models = list(DEFAULT_MODELS if args.models.strip() == "default" else STATS_MODELS)
@@ -920,13 +927,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise ForecastError(
             f"--level: must be numbers separated by commas such as 80,95; got {args.level!r}"
         ) from None
+    h, h_note = _backtest_horizon(frame, args.h, args.windows)
     res = backtest(
-        frame, h=args.h, windows=args.windows, models=models, level=levels, n_jobs=args.n_jobs
+        frame, h=h, windows=args.windows, models=models, level=levels, n_jobs=args.n_jobs
     )
     if args.json:
         payload = {
             "data": str(args.data),
-            "h": args.h,
+            "h": h,
             "windows": args.windows,
             "metrics": [
                 {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
@@ -940,15 +948,41 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         return 0
     n_series = res.forecasts["unique_id"].nunique()
     print(
-        f"backtest of {args.data}: {n_series} series, h = {args.h}, {args.windows} window(s); "
+        f"backtest of {args.data}: {n_series} series, h = {h}, {args.windows} window(s); "
         "lower is better except coverage (nominal in the column name)"
     )
+    if h_note:
+        print(f"note: {h_note}")
     print(res.table())
     for note in res.notes():
         print(f"note: {note}")
     if len(res.skipped):
         print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
     return 0
+
+
+DEFAULT_BACKTEST_H = 6
+
+
+def _backtest_horizon(frame: Any, asked: int | None, windows: int) -> tuple[int, str]:
+    """The horizon to backtest: ``--h`` when given; else 6 years, or the longest the longest
+    series allows with every window (said in a note)."""
+    from .stats.backtest import MIN_TRAIN
+
+    if asked is not None:
+        return asked, ""
+    spans = frame.dropna(subset=["y"]).groupby("unique_id")["ds"].nunique()
+    longest = int(spans.max()) if len(spans) else 0
+    fits = longest - MIN_TRAIN - (max(windows, 1) - 1)
+    if fits >= DEFAULT_BACKTEST_H:
+        return DEFAULT_BACKTEST_H, ""
+    if fits >= 1:
+        return fits, (
+            f"h = {fits}: the longest series has {longest} years, which leaves {MIN_TRAIN} "
+            f"training years in each of {windows} window(s) only up to h = {fits} (--h sets "
+            "another horizon)"
+        )
+    return max(1, longest - MIN_TRAIN), ""
 
 
 def _max_rows(args: argparse.Namespace) -> int:

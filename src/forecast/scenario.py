@@ -561,16 +561,48 @@ def _schema_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
 
 
 _TYPE_TAG = re.compile(r"^(int|float|str|bool|none|list\[.*\]|dict\[.*\]|[A-Z]\w*Doc)$")
-_RULES = {
-    "model_type": "must be a table",
-    "dict_type": "must be a table",
-    "list_type": "must be a list",
-    "string_type": "must be a string",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "bool_type": "must be true or false",
+_TYPES = {  # what a type error asks for, as the toolkit words it
+    "model_type": "a table",
+    "dict_type": "a table",
+    "list_type": "a list",
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
 }
+
+
+def _rule(
+    err: Mapping[str, Any], siblings: Sequence[Mapping[str, Any]], loc: tuple[Any, ...]
+) -> str:
+    """The toolkit's wording of a schema error pydantic reports (never pydantic's own)."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _TYPES:  # a union reports one error per member: ask for every one
+        words = list(dict.fromkeys(_TYPES[e["type"]] for e in siblings if e["type"] in _TYPES))
+        if "a number" in words and "a whole number" in words:
+            words.remove("a whole number")
+        return "must be " + " or ".join(words)
+    if kind in ("too_short", "too_long"):
+        if loc[-2:-1] == ("bounds",):
+            return "must be a pair [low, high] (2 items)"
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        return f"must hold at {'least' if kind == 'too_short' else 'most'} {n} item(s)"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the allowed values')}"
+    bounds = {
+        "greater_than_equal": ("greater than or equal to", "ge"),
+        "less_than_equal": ("less than or equal to", "le"),
+        "greater_than": ("more than", "gt"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}"
+    msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' sentences
+    if kind != "value_error":  # anything else pydantic checks: never its own sentence
+        return f"must be a valid value here ({kind.replace('_', ' ')})"
+    return msg[0].lower() + msg[1:]
 
 
 def _validation_message(origins: _Origins, exc: ValidationError) -> str:
@@ -578,8 +610,12 @@ def _validation_message(origins: _Origins, exc: ValidationError) -> str:
     # prefer the most specific error (unknown keys and missing keys first)
     order = {"extra_forbidden": 0, "missing": 1}
     err = min(errors, key=lambda e: order.get(e["type"], 2))
-    # pydantic appends the union member it tried ("float", "ModelDoc") to the location: drop it
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
+
+    def clean(e: Mapping[str, Any]) -> tuple[Any, ...]:
+        # pydantic appends the union member it tried ("float", "ModelDoc") to the location
+        return tuple(p for p in e["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
+
+    loc = clean(err)
     kind = err["type"]
     file = origins(*loc) if kind != "missing" else origins()
     where = f"{file}: {_loc(loc)}"
@@ -591,11 +627,8 @@ def _validation_message(origins: _Origins, exc: ValidationError) -> str:
         return f"{where}: unknown key{listing}; got {loc[-1]!r}{hint}"
     if kind == "missing":
         return f"{where}: required key is missing; got nothing"
-    msg = _RULES.get(kind) or err["msg"]
-    msg = msg.removeprefix("Value error, ")
-    msg = re.sub(r"^Input should be", "must be", msg)
-    msg = msg[0].lower() + msg[1:]
-    return f"{where}: {msg}; got {err.get('input')!r}"
+    siblings = [e for e in errors if clean(e) == loc]
+    return f"{where}: {_rule(err, siblings, loc)}; got {err.get('input')!r}"
 
 
 def parse_scenario(
@@ -664,9 +697,7 @@ def _money_reader(unit: Unit, conv: Conversions, convert: bool) -> MoneyReader:
     when ``[rates] convert = true``, else refused naming both currencies."""
 
     def read(text: Any, where: str) -> float:
-        return parse_money(
-            text, where=where, unit=unit, convert=conv.amount if convert else None
-        )
+        return parse_money(text, where=where, unit=unit, convert=conv.amount if convert else None)
 
     return read
 
@@ -1210,9 +1241,7 @@ def _growth_settings_for_stats(
     out = []
     for file, labels in inherited.items():
         one = len(labels) == 1
-        clear = [
-            f"{label} = {{}}" for label in labels if label in (*CLEARABLE, *CLEARABLE_NESTED)
-        ]
+        clear = [f"{label} = {{}}" for label in labels if label in (*CLEARABLE, *CLEARABLE_NESTED)]
         hint = f" ({', '.join(clear)} in this file clears it)" if clear else ""
         out.append(
             f"{', '.join(labels)} inherited from {file.name} appl{'ies' if one else 'y'} to "

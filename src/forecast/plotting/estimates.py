@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._textfmt import money
 from ..errors import ForecastError
+from ..markets import definition_label
 from ..evidence import DEFAULT_ESTIMATES, estimates_file_label
 from ..projection import ScenarioResult, StatsScenarioResult
 from ..uncertainty.propagate import curve_anchor
@@ -303,9 +304,9 @@ def estimates_chart(
                 gid="claim-rank",
                 bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#DDDDDD"},
             )
-        what = definition or "all definitions"
+        what = definition_label(definition) if definition else "all definitions"
         if definition and "definition_text" in frame.columns:
-            texts = frame["definition_text"].dropna().astype(str).unique()
+            texts = [t for t in frame["definition_text"].dropna().astype(str).unique() if t]
             if len(texts) == 1:
                 what = texts[0]
         n_pub = frame["publisher"].nunique()
