@@ -217,7 +217,7 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
         if tok.isalpha() and len(tok) == 3:
             raise ScenarioError(
                 f"{where}: the currency must be an ISO 4217 code (USD, EUR, GBP, JPY, CNY, ...); "
-                f"got {tok!r} in {text!r}{near_miss(tok.upper(), ISO_4217)}"
+                f"got {tok!r} in {text!r}{_code_hint(tok)}"
             )
         hint = near_miss(low, SCALE_WORDS) or near_miss(tok, [*list(_PREFIX_MARKS), "USD"])
         raise ScenarioError(
@@ -234,6 +234,14 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
             f"{text!r}{_UNIT_HINT}"
         )
     return Unit(currency, scale, prices)
+
+
+_COMMON: Final = ("USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "INR", "KRW")
+
+
+def _code_hint(tok: str) -> str:
+    """A near miss among the currencies markets are sized in first, then among all codes."""
+    return near_miss(tok.upper(), _COMMON) or near_miss(tok.upper(), sorted(ISO_4217))
 
 
 def _is_code(tok: str, currency: str | None) -> bool:
