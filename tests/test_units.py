@@ -520,6 +520,8 @@ def test_a_users_estimates_without_optional_columns_run_with_the_report(
     assert "Market size (EUR)" in fan and "€" in fan
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["unit"] == "EUR million"
+    csv = (folder / "projection.csv").read_text(encoding="utf-8").splitlines()
+    assert csv[0].startswith("scenario,unit,year,mean") and ",EUR million," in csv[1]
     assert summary["anchors"][0]["value_usd_bn"] == 1570000.0  # the key kept, in the unit
 
 
@@ -652,3 +654,44 @@ def test_backtest_picks_a_horizon_a_short_history_allows(
     assert_user_error(res, "got at most 6 (h = 3 would work with one window)")
     res = run_cli("backtest", str(data), "--value-column", "sales")
     assert_user_error(res, "--year-column and --value-column name other columns")
+
+
+# ------------------------------------------------------------------------------------------------
+# The claims audit
+# ------------------------------------------------------------------------------------------------
+
+
+def test_audit_converts_a_euro_claim_through_the_rates_table_when_asked(
+    run_cli: Callable[..., Result],
+) -> None:
+    args = ("audit", "--value", "€1.5 trillion", "--year", "2030", "--market", "global AI")
+    assert_user_error(run_cli(*args), "(or pass --convert to use the rates table)")
+    res = run_cli(*args, "--convert", "--json")
+    assert res.code == 0, res.err
+    audit = json.loads(res.out)
+    assert audit["claim"]["value_usd_bn"] == pytest.approx(1500 * 1.0817)
+    assert "converted at 1 EUR = 1.0817 USD (2023 average" in audit["claim"]["source"]
+    res = run_cli(*args, "--convert", "--rate-year", "2016")
+    assert_user_error(res, "--rate-year: the rates table must hold a EUR rate for 2016")
+
+
+def test_a_users_estimates_are_shown_without_an_anchor_citing_them(tmp_path: Path) -> None:
+    from forecast.evidence import estimates_file_label, market_definition, scenario_estimates
+
+    _eur_history(tmp_path)
+    (tmp_path / "est.csv").write_text(_USER_ESTIMATES, encoding="utf-8")
+    doc = minimal_doc("history_eur.csv")
+    doc["unit"] = "USD billion"
+    doc["rates"] = {"year": 2023}
+    doc["estimates"] = {"file": "est.csv", "unit": "EUR million", "value_column": "value_eur_m"}
+    doc["history"] |= {"unit": "EUR million", "value_column": "value_eur_m"}
+    doc["anchors"] = []
+    doc["model"] = {"family": "exponential"}
+    sc = forecast.load_scenario(_scenario(tmp_path, doc))
+    frame = scenario_estimates(sc)
+    assert market_definition(sc, frame) == "widgets"  # the file's one market
+    assert frame["value_usd_bn"].tolist() == pytest.approx([1570 * 1.0817, 1800 * 1.0817])
+    assert estimates_file_label(sc) == "est.csv"
+    assert any(
+        n.startswith("published estimates: EUR million to USD billion") for n in sc.conversions
+    )

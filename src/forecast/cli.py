@@ -406,12 +406,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         command = cli_report.command_line("run", [str(res.scenario.path)])
         summary["provenance"]["command"] = command  # the manifest: how to reproduce these files
         files = {
-            "projection.csv": csv_bytes(res.projection),
+            "projection.csv": csv_bytes(_with_unit(res.projection, res.scenario.unit)),
             "params.csv": csv_bytes(res.params),
             "summary.json": json_bytes(summary),
         }
         if not res.segments.empty:
-            files["segments.csv"] = csv_bytes(res.segments)
+            files["segments.csv"] = csv_bytes(_with_unit(res.segments, res.scenario.unit))
         if not args.no_report:
             with library_warnings() as drawing:
                 files.update(cli_report.scenario_report_files(res, command=command))
@@ -440,6 +440,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     elif len(results) > 1:
         print(_format_comparison(results))
     return 0
+
+
+def _with_unit(frame: Any, unit: units.Unit) -> Any:
+    """A projection frame with a ``unit`` column after ``scenario`` when the scenario is not in
+    USD billion (the default's files keep their columns; summary.json always says the unit)."""
+    if unit == USD_BILLION:
+        return frame
+    out = frame.copy()
+    out.insert(1, "unit", unit.label)
+    return out
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

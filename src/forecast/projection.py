@@ -509,8 +509,10 @@ class ScenarioSimulation:
         a = sc.assumptions or _EMPTY
         with units.shown_in(sc.unit):  # the distributions describe money in the unit
             described = [d.describe() for d in a.distributions]
+        unit = {} if sc.unit == units.USD_BILLION else {"unit": sc.unit.label}
         return {
             "scenario": sc.name,
+            **unit,
             "draws": r.draws,
             "valid_draws": r.valid,
             "invalid_share": r.invalid_share,

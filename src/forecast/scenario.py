@@ -597,8 +597,8 @@ def _rule(
         "less_than": ("less than", "lt"),
     }
     if kind in bounds:
-        words, key = bounds[kind]
-        return f"must be {words} {ctx.get(key)}"
+        relation, key = bounds[kind]
+        return f"must be {relation} {ctx.get(key)}"
     msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' sentences
     if kind != "value_error":  # anything else pydantic checks: never its own sentence
         return f"must be a valid value here ({kind.replace('_', ' ')})"

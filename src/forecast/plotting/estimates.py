@@ -10,8 +10,8 @@ import pandas as pd
 
 from .._textfmt import money
 from ..errors import ForecastError
-from ..markets import definition_label
 from ..evidence import DEFAULT_ESTIMATES, estimates_file_label
+from ..markets import definition_label
 from ..projection import ScenarioResult, StatsScenarioResult
 from ..uncertainty.propagate import curve_anchor
 from .style import (
