@@ -781,6 +781,76 @@ def _inline_index(p: PricesDoc, where: str) -> dict[int, float]:
     return out
 
 
+def _history_unit(h: HistoryDoc, keys: tuple[str, ...], at: _Origins, conv: Conversions) -> Unit:
+    label = ".".join(keys)
+    if h.unit is None:
+        return conv.unit
+    return parse_unit(h.unit, where=f"{at(*keys, 'unit')}: {label}.unit")
+
+
+def load_history(
+    h: HistoryDoc, keys: tuple[str, ...], at: _Origins, policy: ReadPolicy, conv: Conversions
+) -> Series:
+    """A history table's series as its file holds it, its unit checked against what its column
+    name and a workbook's title say. ``keys`` locate the table in the scenario (``("history",)``;
+    a per-segment history would pass its own), for the messages."""
+    label = ".".join(keys)
+    if h.start is not None and h.end is not None and h.start > h.end:
+        raise ScenarioError(
+            f"{at(*keys, 'start')}: {label}.start must not be after {label}.end; got "
+            f"{h.start} > {h.end}"
+        )
+    unit = _history_unit(h, keys, at, conv)
+    whose = "" if h.unit is not None else f" (the scenario's unit: [{label}] names none)"
+    check_column(
+        h.value_column,
+        unit,
+        where=f"{at(*keys, 'value_column')}: {label}.value_column",
+        whose=whose,
+    )
+    try:
+        series = load_series(
+            h.file,
+            year_column=h.year_column,
+            value_column=h.value_column,
+            filter=h.filter,
+            start=h.start,
+            end=h.end,
+            policy=policy,
+            sheet=h.sheet,
+            header_row=h.header_row,
+        )
+    except ForecastError as exc:
+        raise type(exc)(f"{at(*keys, 'file')}: {label}: {exc}") from None
+    for title in series.titles:
+        if unit_hints(title)[0] is not None:  # a title naming a currency: "EUR million"
+            check_column(
+                title,
+                unit,
+                where=f"{at(*keys, 'file')}: {label}: {series.path}",
+                what="title cell",
+                whose=whose,
+            )
+    return series
+
+
+def convert_history(
+    series: Series, h: HistoryDoc, keys: tuple[str, ...], at: _Origins, conv: Conversions
+) -> Series:
+    """``series`` (in the unit ``h`` declares) in the scenario's unit; the conversion, if any,
+    joins ``conv.notes``."""
+    label = ".".join(keys)
+    factors = conv.factors(
+        [int(y) for y in series.years],
+        _history_unit(h, keys, at, conv),
+        what=label,
+        where=f"{at(*keys, 'unit')}: {label}.unit",
+    )
+    if np.all(factors == 1.0):
+        return series
+    return replace(series, values=series.values * factors)
+
+
 HARD_ANCHOR_TOLERANCE = 0.01  # a hard anchor in a history year may differ from it by this much
 SLIP_FALL, SLIP_GROWTH = 0.5, 10.0  # yearly changes no published market shows
 
@@ -881,58 +951,11 @@ def _resolve(
 
     history = None
     if doc.history is not None:
-        h = doc.history
-        if h.start is not None and h.end is not None and h.start > h.end:
-            raise ScenarioError(
-                f"{at('history', 'start')}: history.start must not be after history.end; got "
-                f"{h.start} > {h.end}"
-            )
-        hist_unit = (
-            parse_unit(h.unit, where=f"{at('history', 'unit')}: history.unit")
-            if h.unit is not None
-            else unit
-        )
-        whose = "" if h.unit is not None else " (the scenario's unit: [history] names none)"
-        check_column(
-            h.value_column,
-            hist_unit,
-            where=f"{at('history', 'value_column')}: history.value_column",
-            whose=whose,
-        )
-        try:
-            history = load_series(
-                h.file,
-                year_column=h.year_column,
-                value_column=h.value_column,
-                filter=h.filter,
-                start=h.start,
-                end=h.end,
-                policy=policy,
-                sheet=h.sheet,
-                header_row=h.header_row,
-            )
-        except ForecastError as exc:
-            raise type(exc)(f"{at('history', 'file')}: history: {exc}") from None
-        for title in history.titles:
-            if unit_hints(title)[0] is not None:  # a title naming a currency: "EUR million"
-                check_column(
-                    title,
-                    hist_unit,
-                    where=f"{at('history', 'file')}: history: {history.path}",
-                    what="title cell",
-                    whose=whose,
-                )
-        inputs.append(InputFile("history", _relative(h.file, home), history.sha256))
+        history = load_history(doc.history, ("history",), at, policy, conv)
+        inputs.append(InputFile("history", _relative(doc.history.file, home), history.sha256))
         if conv.rate_year is None:
             conv.rate_year = int(history.years[-1])
-        factors = conv.factors(
-            [int(y) for y in history.years],
-            hist_unit,
-            what="history",
-            where=f"{at('history', 'unit')}: history.unit",
-        )
-        if not np.all(factors == 1.0):
-            history = replace(history, values=history.values * factors)
+        history = convert_history(history, doc.history, ("history",), at, conv)
 
     estimates: dict[str, Estimate] = {}
     est_source = None
