@@ -38,7 +38,7 @@ from . import units
 from ._version import __version__
 from .errors import FitError
 from .models import GrowthFit, GrowthModel, cagr
-from .models.simulate import near_bound_params, prior_params
+from .models.simulate import near_bound_params, noise_scale, prior_params
 from .money import format_money
 from .scenario import Scenario, load_scenario
 from .stats.batch import forecast_batch
@@ -620,7 +620,9 @@ def simulate_fit(
 def _draws_give_intervals(sc: Scenario, fit: GrowthFit) -> bool:
     """Whether the run's layers spread the draws at all (else intervals are not given)."""
     layers = set(sc.simulation.layers)
-    spread = fit.intervals_available and bool(layers & {"fit", "noise"})
+    spread = ("fit" in layers and fit.intervals_available) or (
+        "noise" in layers and noise_scale(fit, sc.paths) > 0
+    )
     assumed = (
         "assumptions" in layers and sc.assumptions is not None and bool(sc.assumptions.uncertain())
     )

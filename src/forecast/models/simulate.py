@@ -65,8 +65,24 @@ if TYPE_CHECKING:
     from .fit import GrowthFit
 
 STARTS: tuple[Start, ...] = ("actual", "fitted")
-#: Persistence (AR(1) coefficient) of a market's deviations from its trend, per year.
-PERSISTENCE = 0.8
+#: Persistence (AR(1) coefficient) of a market's deviations from its trend, per year: 1, a
+#: random walk (chosen on M1 and Tourism yearly cut to six points; benchmarks/short_history.py).
+PERSISTENCE = 1.0
+#: The noise of the future path (``start = "actual"``, multiplicative errors): the yearly
+#: innovation has standard deviation ``NOISE_COEF * max(v, NOISE_FLOOR) ** NOISE_POWER`` times a
+#: per-draw factor ``sqrt(NOISE_DOF / chi2(NOISE_DOF))``, where ``v`` is the standard deviation
+#: of the history's yearly log growth rates (chosen on M1 and Tourism yearly).
+NOISE_COEF = 0.425
+NOISE_POWER = 0.6
+NOISE_FLOOR = 0.01
+NOISE_DOF = 4
+#: Unidentified parameters: prior standard deviation on the log scale, and for years.
+PRIOR_SD_LOG = 1.0
+PRIOR_SD_YEARS = 10.0
+#: Parameter draws must put the curve within this many residual sd of the last actual value.
+NEAR_LAST = 3.0
+#: At least this share of a first round of parameter draws must pass, else no intervals.
+MIN_KEPT = 0.10
 BLOCK = 65_536  # rows per block of randomness
 _REDRAW_ROUNDS = 200
 
@@ -146,8 +162,10 @@ def solved_level(fit: GrowthFit) -> str | None:
 
 
 def prior_params(fit: GrowthFit) -> list[str]:
-    """Free parameters drawn from their prior (uniform over the bounds, log-uniform for positive
-    ones) because the data do not identify them; the level a hard anchor solves is never one."""
+    """Free parameters the data do not identify (:attr:`GrowthFit.unidentified`): drawn with a
+    normal prior centred at the estimate (:data:`PRIOR_SD_LOG` on the log scale, or
+    :data:`PRIOR_SD_YEARS` for a year) combined with the fit's covariance; never the level a hard
+    anchor solves."""
     level = solved_level(fit)
     return [n for n in fit.unidentified if n != level]
 
@@ -155,7 +173,7 @@ def prior_params(fit: GrowthFit) -> list[str]:
 def near_bound_params(fit: GrowthFit) -> list[str]:
     """Free parameters on or within one standard error of a bound (on the scale they are drawn
     on): their draws are truncated by the bound, so their intervals are one-sided there."""
-    if not fit.intervals_available:
+    if not fit.intervals_available or not np.all(np.isfinite(fit.cov)):
         return []
     fitted = np.array(fit.free)
     logs = _log_scale(fit)
@@ -172,41 +190,42 @@ def near_bound_params(fit: GrowthFit) -> list[str]:
     return sorted(out, key=list(fit.family.params).index)
 
 
-def check_drawable(fit: GrowthFit) -> None:
-    """Raise :class:`FitError` when a parameter can neither be drawn from its sampling
-    distribution (not identified) nor from a prior over its bounds (the bounds are not finite)."""
-    bad = [
-        n
-        for n in prior_params(fit)
-        if not np.all(np.isfinite(_prior_range(fit, fit.family.params.index(n))))
-    ]
-    if bad:
-        se = fit.se
-        worst = ", ".join(f"se({n}) = {se[n]:.3g}" for n in bad)
+def _drawing_covariance(fit: GrowthFit, names: list[str], logs: np.ndarray) -> FloatArray:
+    """The covariance of the free parameters on their drawing scale (log for positive ones, by
+    the delta method), with the prior of the unidentified ones folded in (precisions add:
+    ``(S^-1 + P^-1)^-1``)."""
+    free_theta = fit.theta[np.array(fit.free)]
+    scale = np.where(logs, free_theta, 1.0)
+    cov = fit.cov / np.outer(scale, scale)
+    prior = set(prior_params(fit))
+    if not prior:
+        return np.asarray(cov, dtype=float)
+    units = [u for u, f in zip(fit.family.units, fit.free, strict=True) if f]
+    sd = np.array(
+        [
+            PRIOR_SD_YEARS if (u == "year" and not lg) else PRIOR_SD_LOG
+            for u, lg in zip(units, logs, strict=True)
+        ]
+    )
+    precision = np.where([n in prior for n in names], 1.0 / sd**2, 0.0)
+    try:
+        return np.asarray(np.linalg.inv(np.linalg.inv(cov) + np.diag(precision)), dtype=float)
+    except np.linalg.LinAlgError:
         raise FitError(
-            f"{fit.family.name}: {'parameters' if len(bad) > 1 else 'parameter'} "
-            f"{', '.join(bad)} {'are' if len(bad) > 1 else 'is'} not identified by "
-            f"{len(fit.years)} history points and {len(fit.anchors)} anchor(s) and "
-            f"{'have' if len(bad) > 1 else 'has'} no finite bounds to draw from (fix some with "
-            "'fixed', give them bounds, or use a family with fewer parameters); got "
-            f"{worst}"
-        )
-
-
-def _prior_range(fit: GrowthFit, i: int) -> tuple[float, float]:
-    """The prior's range on its drawing scale (log for positive parameters)."""
-    lo, hi = float(fit.lower[i]), float(fit.upper[i])
-    if lo > 0 and fit.theta[i] > 0:
-        return float(np.log(lo)), float(np.log(hi)) if np.isfinite(hi) else float("inf")
-    return lo, hi
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: the covariance of "
+            f"{', '.join(names)} is singular (fix a parameter or narrow its bounds)"
+        ) from None
 
 
 def draw_params(
     fit: GrowthFit, draws: int, seed: int | np.random.Generator
 ) -> tuple[FloatArray, FloatArray]:
-    """Parameter vectors (``draws`` x P) and the noise scale of each draw (``draws``,).
+    """Parameter vectors (``draws`` x P) and the residual scale of each draw (``draws``,).
 
-    Fixed parameters are held; free ones follow the module docstring.
+    Fixed parameters are held; free ones follow the module docstring. Raises
+    :class:`~forecast.errors.FitError` when the covariance is not finite, or when fewer than
+    :data:`MIN_KEPT` of a first round of draws pass the rules (inside the bounds, a curve near
+    the last actual value): such a fit cannot give honest intervals.
     """
     if draws < 1:
         raise FitError(f"draws: must be a positive whole number; got {draws!r}")
@@ -214,82 +233,119 @@ def draw_params(
     theta = np.tile(fit.theta, (draws, 1))
     if not fit.intervals_available:
         return theta, np.zeros(draws)
-    check_drawable(fit)
     params = fit.family.params
     fitted = np.array(fit.free)
-    level = solved_level(fit)
-    prior = set(prior_params(fit))
-    # the level a hard anchor solves is re-solved, never drawn: drawn given the others at 0 shift
-    normal = fitted & np.array([n not in prior and n != level for n in params])
-    pri = np.array([n in prior for n in params])
     free_names = [n for n, f in zip(params, fit.free, strict=True) if f]
-    idx_n = [free_names.index(n) for n, m in zip(params, normal, strict=True) if m]
-    idx_p = [free_names.index(n) for n, m in zip(params, pri, strict=True) if m]
-    logs_all = _log_scale(fit)
-    logs_n, logs_p = logs_all[idx_n], logs_all[idx_p]
-    c = fit.cov
-    centre_n = fit.theta[normal]
-    scale_n = np.where(logs_n, centre_n, 1.0)  # delta method: cov(log theta) = cov / theta theta'
-    cov_n = c[np.ix_(idx_n, idx_n)]
-    gain = np.zeros((len(idx_n), len(idx_p)))
-    if idx_p:  # the normal ones given the prior-drawn ones (Gaussian conditional)
-        cross = c[np.ix_(idx_n, idx_p)]
-        inv_pp = np.linalg.pinv(c[np.ix_(idx_p, idx_p)])
-        gain = cross @ inv_pp
-        cov_n = cov_n - gain @ cross.T
-    cov_n = cov_n / np.outer(scale_n, scale_n)
-    vals, vecs = np.linalg.eigh(0.5 * (cov_n + cov_n.T))
+    if not np.all(np.isfinite(fit.cov)):
+        raise FitError(
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: the covariance of "
+            f"{', '.join(free_names)} is not finite (fix a parameter or narrow its bounds)"
+        )
+    level = solved_level(fit)
+    logs = _log_scale(fit)
+    cov = _drawing_covariance(fit, free_names, logs)
+    # the level a hard anchor solves is re-solved in every draw, never drawn itself
+    keep = np.array([n != level for n in free_names])
+    cov = cov[np.ix_(keep, keep)]
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
     # eigen-decomposition tolerates the near-singular directions that hard anchors create
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    k = len(idx_n)
-    prior_lo = np.array([_prior_range(fit, params.index(free_names[j]))[0] for j in idx_p])
-    prior_hi = np.array([_prior_range(fit, params.index(free_names[j]))[1] for j in idx_p])
-    centre_p = fit.theta[pri]
+    drawn = fitted & np.array([n != level for n in params])
+    centre = fit.theta[drawn]
+    logs_d = logs[keep]
+    k = int(drawn.sum())
+    t_start = np.array([float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)])
+    last = float(fit.values[-1]) if len(fit.values) else None
+    positive = fit.model.error == "multiplicative"
 
     def sample(n: int) -> tuple[FloatArray, FloatArray]:
         ratio = np.sqrt(fit.dof / rng.chisquare(fit.dof, size=n))  # sigma_d / sigma
+        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None]
         rows = np.tile(fit.theta, (n, 1))
-        shift = np.zeros((n, k))
-        if idx_p:
-            u = rng.random((n, len(idx_p)))
-            drawn = prior_lo + u * (prior_hi - prior_lo)
-            values_p = np.where(logs_p, np.exp(drawn), drawn)
-            rows[:, pri] = values_p
-            shift = (values_p - centre_p) @ gain.T  # conditional mean of the others
-            shift = np.where(logs_n, shift / scale_n, shift)
-        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None] + shift
         with np.errstate(over="ignore"):
-            rows[:, normal] = np.where(logs_n, centre_n * np.exp(z), centre_n + z)
+            rows[:, drawn] = np.where(logs_d, centre * np.exp(z), centre + z)
         _reimpose_anchor(fit, rows)
         return rows, fit.sigma * ratio
 
+    def rejected(rows: FloatArray, sigma_d: FloatArray) -> np.ndarray:
+        outside = (rows[:, fitted] < fit.lower[fitted]) | (rows[:, fitted] > fit.upper[fitted])
+        bad = np.any(outside, axis=1) | ~np.all(np.isfinite(rows), axis=1)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            start = fit.family(t_start, rows, fit.t_ref)[:, 0]
+            if positive:  # the curve must be positive where paths start
+                bad |= ~(start > 0)
+            if last is not None:  # and pass near the last actual value
+                gap = np.log(last / start) if positive else last - start
+                bad |= ~(np.abs(gap) <= NEAR_LAST * sigma_d)
+        return np.asarray(bad, dtype=bool)
+
     theta, sigma_d = sample(draws)
-    positive = fit.model.error == "multiplicative"
-    t_start = np.array([float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)])
-    bounded = fitted.copy()
-    lo_all, hi_all = fit.lower[bounded], fit.upper[bounded]
+    bad = rejected(theta, sigma_d)
+    if bad.mean() > 1.0 - MIN_KEPT:
+        raise FitError(
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: only "
+            f"{100 * (1 - bad.mean()):.0f}% of parameter draws give a curve inside the bounds "
+            f"and within {NEAR_LAST:g} residual sd of the last actual value (at least "
+            f"{100 * MIN_KEPT:.0f}% needed; fix a parameter, narrow its bounds or use a family "
+            "with fewer parameters)"
+        )
     for _ in range(_REDRAW_ROUNDS):
-        outside = (theta[:, bounded] < lo_all) | (theta[:, bounded] > hi_all)
-        bad = np.any(outside, axis=1) | ~np.all(np.isfinite(theta), axis=1)
-        if positive:  # multiplicative errors: the curve must be positive where paths start
-            with np.errstate(invalid="ignore", over="ignore"):
-                bad |= ~(fit.family(t_start, theta, fit.t_ref)[:, 0] > 0)
         if not bad.any():
             break
         theta[bad], sigma_d[bad] = sample(int(bad.sum()))
-    else:
-        what = (
-            f"{', '.join(sorted(prior))} not identified by the data, and draws from "
-            "their bounds give curves outside the others' bounds"
-            if prior
-            else "draws mostly fall outside the bounds"
-        )
+        bad = rejected(theta, sigma_d)
+    else:  # pragma: no cover - the first round passed MIN_KEPT, so this is vanishingly rare
         raise FitError(
-            f"{fit.family.name}: parameter uncertainty cannot be drawn: {what} (fix some with "
-            "'fixed', narrow their bounds, or use a family with fewer parameters); got "
-            f"{int(bad.sum())} of {draws} draws still outside after {_REDRAW_ROUNDS} rounds"
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: {int(bad.sum())} of "
+            f"{draws} draws still fail after {_REDRAW_ROUNDS} rounds"
         )
     return theta, sigma_d
+
+
+def history_volatility(fit: GrowthFit) -> float | None:
+    """The standard deviation of the history's yearly log growth rates (at least
+    :data:`NOISE_FLOOR`), which scales the noise of the future path; None for additive errors or
+    fewer than three history points."""
+    if fit.model.error != "multiplicative" or len(fit.years) < 3:
+        return None
+    rates = np.diff(np.log(fit.values)) / np.diff(fit.years)
+    return max(float(np.std(rates, ddof=1)), NOISE_FLOOR)
+
+
+def noise_scale(fit: GrowthFit, model: PathModel = DEFAULT_PATHS) -> float:
+    """The yearly innovation scale of the noise layer, before each draw's factor: from the
+    history's volatility for paths that start from the actual value (multiplicative errors),
+    else the fit's residual scale (0 when it has none)."""
+    v = history_volatility(fit) if model.start == "actual" else None
+    if v is not None:
+        return float(NOISE_COEF * v**NOISE_POWER)
+    return fit.sigma if fit.intervals_available else 0.0
+
+
+def _draw_block(
+    fit: GrowthFit,
+    rows: int,
+    params_rng: np.random.Generator,
+    noise_rng: np.random.Generator,
+    steps: int,
+    *,
+    fit_layer: bool,
+    noise: bool,
+    model: PathModel,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    if fit_layer and fit.intervals_available:
+        theta, sigma_d = draw_params(fit, rows, params_rng)
+    else:
+        theta = np.tile(fit.theta, (rows, 1))
+        sigma_d = np.full(rows, fit.sigma if fit.intervals_available else 0.0)
+    scale = noise_scale(fit, model)
+    if not (noise and scale > 0):
+        return theta, np.zeros(rows), None
+    if model.start == "actual" and history_volatility(fit) is not None:
+        noise_sd = scale * np.sqrt(NOISE_DOF / noise_rng.chisquare(NOISE_DOF, size=rows))
+    else:  # the fit's residual scale, drawn with the parameters (multivariate-t)
+        noise_sd = sigma_d
+    return theta, np.asarray(noise_sd, dtype=float), noise_rng.standard_normal((rows, steps))
 
 
 def block_draws(
@@ -301,18 +357,21 @@ def block_draws(
     *,
     fit_layer: bool,
     noise: bool,
+    model: PathModel = DEFAULT_PATHS,
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-    """One block's parameters (rows x P), noise scales (rows,) and standard-normal innovations
-    (rows x ``steps``, or None without the noise layer)."""
-    if fit_layer and fit.intervals_available:
-        theta, sigma_d = draw_params(fit, rows, block_rng(seed, block, 1))
-    else:
-        theta = np.tile(fit.theta, (rows, 1))
-        sigma_d = np.full(rows, fit.sigma if fit.intervals_available else 0.0)
-    z = None
-    if noise and fit.intervals_available:
-        z = block_rng(seed, block, 2).standard_normal((rows, steps))
-    return theta, sigma_d, z
+    """One block's parameters (rows x P), the yearly noise scale of each draw (rows,) and its
+    standard-normal innovations (rows x ``steps``; None when the noise layer is off or has no
+    scale): parameters from stream 1 of the block, noise from stream 2."""
+    return _draw_block(
+        fit,
+        rows,
+        block_rng(seed, block, 1),
+        block_rng(seed, block, 2),
+        steps,
+        fit_layer=fit_layer,
+        noise=noise,
+        model=model,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -442,18 +501,12 @@ def simulate_paths(
     for b, start in enumerate(range(0, draws, BLOCK)):
         rows = min(BLOCK, draws - start)
         if isinstance(seed, np.random.Generator):
-            theta, sigma_d = (
-                draw_params(fit, rows, seed)
-                if fit.intervals_available
-                else (
-                    np.tile(fit.theta, (rows, 1)),
-                    np.zeros(rows),
-                )
+            theta, sigma_d, z = _draw_block(
+                fit, rows, seed, seed, steps, fit_layer=True, noise=noise, model=model
             )
-            z = seed.standard_normal((rows, steps)) if noise and fit.intervals_available else None
         else:
             theta, sigma_d, z = block_draws(
-                fit, rows, int(seed), b, steps, fit_layer=True, noise=noise
+                fit, rows, int(seed), b, steps, fit_layer=True, noise=noise, model=model
             )
         out[start : start + rows] = paths_from(fit, years, theta, sigma_d, z, model, base, t0, w)
     return out

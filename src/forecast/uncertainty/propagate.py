@@ -462,6 +462,7 @@ def simulate(
                 steps,
                 fit_layer="fit" in layers,
                 noise="noise" in layers,
+                model=paths,
             )
         return cache[b]
 
@@ -672,7 +673,8 @@ def _layer_notes(
         notes.append("assumptions layer: no effect: the scenario has no uncertain [assumptions]")
     if "noise" in layers and not noisy:
         notes.append(
-            "noise layer: no effect: the fit leaves no degrees of freedom to estimate the noise"
+            "noise layer: no effect: neither the history (too short) nor the fit (no degrees of "
+            "freedom) gives a noise scale"
         )
     del sigma
     return notes
