@@ -1,34 +1,39 @@
 """Money amounts and growth rates as analysts write them.
 
-The canonical internal unit is **USD billion** held as a ``float``: ``"$1.57 trillion"`` is
-``1570.0``, ``"$950M"`` is ``0.95``.
+An amount is read in a :class:`~forecast.units.Unit` (a scenario's; **USD billion** by default)
+and held as a ``float`` in it: ``"$1.57 trillion"`` is ``1570.0`` in USD billion, ``"€412M"``
+is ``412.0`` in EUR million.
 
 Grammar of a money amount (case-insensitive, any run of whitespace counts as one space)::
 
     [currency] [+] number [scale] [currency]
 
-* ``currency`` before the number: ``$``, ``US$`` or ``USD``; after the scale word: ``USD``,
-  ``US$``, ``dollar(s)`` or ``US dollar(s)``.  The currency is optional: an amount with a scale
-  word but no currency is taken as USD, because every scenario is denominated in USD.
+* ``currency`` before the number: a sign or code (``$``, ``US$``, ``USD``, ``€``, ``EUR``, ``£``,
+  ``CN¥``, ``RMB``, ``C$``, any ISO 4217 code); after the scale word: a code or a word (``USD``,
+  ``dollars``, ``US dollars``, ``euros``, ``yen``, ``yuan``). The currency is optional: an
+  amount without one is in the unit's currency. Without a unit, any currency but USD is refused
+  (that reading converts no currency); with one, an amount in another currency is converted by
+  the caller's ``convert`` or refused naming both. ``¥`` is the yen's and the yuan's sign: it
+  reads as the unit's own currency in a JPY or CNY unit and is refused elsewhere.
 * ``number``: digits with an optional decimal point and an optional exponent (``1.5e3``);
   thousands are grouped with ``,`` only (``1,811.8``), in groups of three.
 * ``scale`` (required, see :data:`SCALES`): ``thousand``/``k``; ``million``/``mn``/``m``/``mm``/
   ``mln``; ``billion``/``bn``/``b``/``bln``; ``trillion``/``tn``/``t``/``trn``; the long words
-  may be plural.  ``k`` is accepted and means one thousand dollars (``1e-6`` billion); ``m``
-  always means million, never thousand.
+  may be plural.  ``k`` is accepted and means one thousand; ``m`` always means million, never
+  thousand.
 
 Rejected, each with a one-line :class:`~forecast.errors.MoneyError`: empty text, bare numbers
-(``"1570"`` or a Python ``int``/``float``, since the unit is then a guess), any currency other
-than USD (the toolkit converts no currency), negative or zero amounts, ranges (``"1.3-1.5
-trillion"``) and other text with two numbers, digits grouped with spaces, misplaced thousands
-separators, several decimal points, unknown scale words (with a near-miss hint), NaN and
-infinity, and any text left over before or after the amount.
+(``"1570"`` or a Python ``int``/``float``, since the unit is then a guess), a currency the
+reading cannot take (see above), two currencies in one amount, negative or zero amounts,
+ranges (``"1.3-1.5 trillion"``) and other text with two numbers, digits grouped with spaces,
+misplaced thousands separators, several decimal points, unknown scale words (with a near-miss
+hint), NaN and infinity, and any text left over before or after the amount.
 
 Rates are written with a percent sign (``"35.9%"`` -> ``0.359``); a bare number is rejected
 because ``0.359`` and ``35.9`` are both plausible readings.
 
 Parsing uses one compiled regular expression plus explicit checks and exact decimal arithmetic
-(``"$950M"`` is exactly ``0.95``); nothing is ever evaluated.
+(``"$950M"`` is exactly ``0.95``; a scale is an exact decimal shift); nothing is ever evaluated.
 """
 
 from __future__ import annotations
@@ -82,8 +87,6 @@ _UNIT_HINT: Final = "; write the unit, e.g. '1570 billion USD'"
 _NUMBER_HINT: Final = "; write e.g. '1,811.8 billion USD'"
 _RATE_HINT: Final = "; write '35.9%'"
 
-_USD_PREFIXES: Final = frozenset({"", "$", "us$", "usd"})
-_USD_SUFFIXES: Final = frozenset({"", "usd", "us$", "dollar", "dollars", "us dollar", "us dollars"})
 _USD_WORDS: Final = frozenset({"usd", "us", "dollar", "dollars"})
 
 _FOREIGN_SYMBOLS: Final = frozenset("€£¥₹₩₽₺₪฿₫₦₱₴₸₣¤元円")
