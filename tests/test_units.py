@@ -695,3 +695,104 @@ def test_a_users_estimates_are_shown_without_an_anchor_citing_them(tmp_path: Pat
     assert any(
         n.startswith("published estimates: EUR million to USD billion") for n in sc.conversions
     )
+
+
+def test_a_report_compares_scenarios_of_one_unit_only(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    write_csv(tmp_path / "history.csv", [(2020, 62.35), (2022, 136.55), (2024, 279.22)])
+    usd = _scenario(tmp_path, minimal_doc(), "usd.toml")
+    eur_doc = minimal_doc() | {"name": "eur", "unit": "EUR billion"}
+    eur_doc["history"]["unit"] = "USD billion"
+    eur_doc["rates"] = {"year": 2023, "convert": True}
+    eur = _scenario(tmp_path, eur_doc, "eur.toml")
+    res = run_cli("report", str(usd), str(eur), "--out", str(tmp_path / "out"))
+    assert_user_error(
+        res, "report: scenarios compared must share one unit; got USD billion (mini) and EUR "
+    )
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad tables of one's own
+# ------------------------------------------------------------------------------------------------
+
+_RATES_HEAD = "year,currency,rate,quote\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("year,currency,rate\n2020,EUR,1.1\n", "must have the columns year, currency, rate, quote"),
+        (_RATES_HEAD + "20x0,EUR,1.1,USD per unit\n", "column 'year': must be a four-digit year"),
+        (_RATES_HEAD + "2020,EUX,1.1,USD per unit\n", "must be an ISO 4217 code such as EUR"),
+        (_RATES_HEAD + "2020,EUR,0,USD per unit\n", "a rate must be positive; got '0'"),
+        (_RATES_HEAD + "2020,EUR,1.1,per dollar\n", "must be 'units per USD' or 'USD per unit'"),
+        (
+            _RATES_HEAD + "2020,EUR,1.1,USD per unit\n2020,EUR,1.2,USD per unit\n",
+            "one rate per currency and year; got EUR 2020 twice",
+        ),
+    ],
+)
+def test_a_bad_rates_file_is_one_line(tmp_path: Path, body: str, fragment: str) -> None:
+    (tmp_path / "r.csv").write_text(body, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_rates(tmp_path / "r.csv")
+    assert fragment in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("year,value\n2020,100\n", "must have year and index columns; got no 'index'"),
+        ("year,index\n2020,-1\n", "column 'index': must be positive"),
+        ("year,index\n2020,100\n2020,101\n", "years must not repeat; got 2020 twice"),
+    ],
+)
+def test_a_bad_price_index_file_is_one_line(tmp_path: Path, body: str, fragment: str) -> None:
+    (tmp_path / "p.csv").write_text(body, encoding="utf-8")
+    with pytest.raises(DataError, match=fragment):
+        load_deflator(tmp_path / "p.csv")
+
+
+@pytest.mark.parametrize(
+    ("rates", "prices", "fragment"),
+    [
+        ({"usd_per_unit": {"eur": {"2020": 1.1}}}, {}, "must be an ISO 4217 code in capitals"),
+        ({"usd_per_unit": {"EUR": {"20": 1.1}}}, {}, "keys: must be a four-digit year"),
+        ({"usd_per_unit": {"EUR": {"2020": -1}}}, {}, "a rate must be positive"),
+        (
+            {"usd_per_unit": {"EUR": {"2020": 1.1}}, "units_per_usd": {"EUR": {"2020": 0.9}}},
+            {},
+            "one rate per currency and year",
+        ),
+        ({}, {"index": {"2020": 100}}, "prices.source: a price index written in the scenario"),
+        ({}, {"index": {"20": 100}, "source": "s"}, "prices.index: keys must be four-digit years"),
+        ({}, {"index": {"2020": 0}, "source": "s"}, "prices.index.2020: must be a positive"),
+        ({}, {"index": {"2020": 1}, "file": "p.csv", "source": "s"}, "as a file or inline"),
+    ],
+)
+def test_rates_and_prices_in_the_scenario_are_checked_at_validate(
+    tmp_path: Path, rates: dict[str, Any], prices: dict[str, Any], fragment: str
+) -> None:
+    write_csv(tmp_path / "history.csv", [(2020, 62.35), (2022, 136.55), (2024, 279.22)])
+    doc = minimal_doc()
+    if rates:
+        doc["rates"] = {"source": "test", **rates}
+    if prices:
+        doc["prices"] = prices
+    with pytest.raises(ScenarioError) as err:
+        forecast.load_scenario(_scenario(tmp_path, doc))
+    assert fragment in str(err.value), str(err.value)
+
+
+def test_a_workbook_that_unpacks_too_large_or_is_no_zip(tmp_path: Path) -> None:
+    from forecast.data import read_workbook
+    from forecast.readpolicy import ReadPolicy
+
+    book = _workbook(tmp_path / "h.xlsx", [["year", "value"], [2020, 1.0]])
+    with pytest.raises(DataError, match="must unpack to at most"):
+        read_workbook(book, policy=ReadPolicy(max_bytes=book.stat().st_size + 10))
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(DataError, match=r"must be a readable \.xlsx workbook"):
+        read_workbook(tmp_path / "broken.xlsx")

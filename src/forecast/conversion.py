@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import DataError, ScenarioError
+from .errors import DataError, ForecastError, ScenarioError
 from .readpolicy import ReadPolicy
 from .units import ISO_4217, USD_BILLION, Unit
 
@@ -178,10 +178,10 @@ def load_rates(path: Path | str, *, policy: ReadPolicy | None = None, name: str 
     return Rates(per_usd, source, cites, p, str(frame.attrs["sha256"]))
 
 
-def _year(text: object, where: str) -> int:
+def _year(text: object, where: str, error: type[ForecastError] = DataError) -> int:
     t = str(text).strip()
     if not re.fullmatch(r"[0-9]{4}", t):
-        raise DataError(f"{where}: must be a four-digit year; got {text!r}")
+        raise error(f"{where}: must be a four-digit year; got {text!r}")
     return int(t)
 
 
@@ -203,7 +203,7 @@ def inline_rates(
                     f"{here}: must be an ISO 4217 code in capitals such as EUR; got {code!r}"
                 )
             for y_text, raw in years.items():
-                year = _year(y_text, f"{here}: keys")
+                year = _year(y_text, f"{here}: keys", ScenarioError)
                 if isinstance(raw, bool) or not isinstance(raw, int | float):
                     raise ScenarioError(f"{here}.{y_text}: must be a number; got {raw!r}")
                 if not (math.isfinite(raw) and raw > 0):
