@@ -334,10 +334,9 @@ BAD: list[Bad] = [
         ("model.error", "'multiplicative'", "'multiplicativ'"),
         _set("model.error", "multiplicativ"),
     ),
-    Bad("unit", ("unit", "USD billion", "'EUR billion'"), _set("unit", "EUR billion")),
+    Bad("unit", ("unit", "ISO 4217", "'EUX'"), _set("unit", "EUX billion")),
     # --- missing required keys
     Bad("missing-name", ("name", "required key is missing"), _drop("name")),
-    Bad("missing-description", ("description", "required key is missing"), _drop("description")),
     Bad(
         "missing-horizon",
         ("projection.horizon", "required key is missing"),
@@ -1028,7 +1027,7 @@ def test_chain_of_three(family_tree: Path) -> None:
     assert (sc.horizon, sc.seed, sc.draws) == (2033, 99, 200)  # one table, three files
     assert sc.model.family == "logistic"
     assert sc.model.error == "additive"
-    assert sc.model.bounds == {"K": (1000.0, 20000.0)}  # an empty table merges as nothing
+    assert sc.model.bounds == {}  # bounds = {} clears the inherited bounds
     files = [(f.role, (leaf.parent / f.path).resolve()) for f in sc.inputs if f.role != "history"]
     assert files == [
         ("scenario", leaf.resolve()),

@@ -147,7 +147,11 @@ def test_every_fast_statistical_model_runs(
 def test_anchor_inside_the_history_is_compared_with_it(
     tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
-    body = AUTO + ('[[anchors]]\nyear = 2024\nvalue = "300 billion USD"\nsource = "test"\n')
+    # a soft anchor within its tolerance of the reported value (beyond it: an error at validate)
+    body = AUTO + (
+        '[[anchors]]\nyear = 2024\nvalue = "300 billion USD"\nkind = "soft"\n'
+        'tolerance = "10%"\nsource = "test"\n'
+    )
     res = run_cli("run", _write(tmp_path, body), "--out", tmp_path / "out", "--json")
     assert res.code == 0, res.err
     (summary,) = json.loads(res.out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import units
 from .money import format_money
 
 
@@ -16,8 +17,9 @@ def pct(x: float | None, digits: int = 1) -> str:
 
 
 def money(x: float | None) -> str:
-    """USD billion as $279B / $1.57T, or n/a."""
-    return "n/a" if x is None or not np.isfinite(x) else format_money(x)
+    """An amount in the unit shown (:func:`forecast.units.current`: USD billion unless a
+    command, report or chart shows a scenario in its own unit) as $279B / €412M, or n/a."""
+    return "n/a" if x is None or not np.isfinite(x) else format_money(x, unit=units.current())
 
 
 def g(v: float | None) -> str:

@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import cli_batch, cli_claims, cli_report
+from . import cli_batch, cli_claims, cli_report, units
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from ._warnings import library_warnings
@@ -43,6 +43,7 @@ from .projection import ScenarioResult, StatsScenarioResult, run_scenario
 from .readpolicy import allowed
 from .scenario import load_scenario
 from .types import finite_or_none
+from .units import USD_BILLION
 
 MAX_FIT_ROWS = 10_000  # a yearly series: far beyond any market's history
 MAX_BACKTEST_ROWS = 250_000  # series x years; about a minute of backtest per 200,000 rows
@@ -164,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         "series (year and value columns).",
     )
     bt.add_argument("data", metavar="DATA.csv")
-    bt.add_argument("--h", type=int, default=6, help="forecast horizon in years (default: 6)")
+    bt.add_argument(
+        "--h",
+        type=int,
+        default=None,
+        help="forecast horizon in years (default: 6, or the longest the history allows)",
+    )
     bt.add_argument("--windows", type=int, default=3, help="forecast origins (default: 3)")
     bt.add_argument(
         "--models",
@@ -403,12 +409,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         command = cli_report.command_line("run", [str(res.scenario.path)])
         summary["provenance"]["command"] = command  # the manifest: how to reproduce these files
         files = {
-            "projection.csv": csv_bytes(res.projection),
+            "projection.csv": csv_bytes(_with_unit(res.projection, res.scenario.unit)),
             "params.csv": csv_bytes(res.params),
             "summary.json": json_bytes(summary),
         }
         if not res.segments.empty:
-            files["segments.csv"] = csv_bytes(res.segments)
+            files["segments.csv"] = csv_bytes(_with_unit(res.segments, res.scenario.unit))
         if not args.no_report:
             with library_warnings() as drawing:
                 files.update(cli_report.scenario_report_files(res, command=command))
@@ -425,11 +431,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary["output"] = {"folder": str(target), "files": sorted(files), "outcome": outcome}
         summaries.append(summary)
         if not args.json:
-            print(
-                _format_summary(res, summary)
-                if isinstance(res, ScenarioResult)
-                else _format_stats_summary(res, summary)
-            )
+            with units.shown_in(res.scenario.unit):
+                print(
+                    _format_summary(res, summary)
+                    if isinstance(res, ScenarioResult)
+                    else _format_stats_summary(res, summary)
+                )
             print()
     if args.json:
         print(json.dumps(summaries, indent=2, allow_nan=False))
@@ -438,8 +445,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_unit(frame: Any, unit: units.Unit) -> Any:
+    """A projection frame with a ``unit`` column after ``scenario`` when the scenario is not in
+    USD billion (the default's files keep their columns; summary.json always says the unit)."""
+    if unit == USD_BILLION:
+        return frame
+    out = frame.copy()
+    out.insert(1, "unit", unit.label)
+    return out
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    out = []
+    out: list[dict[str, Any]] = []
     allow = allowed(args.allow_path)
     for p in args.scenarios:
         sc = load_scenario(p, allow=allow)
@@ -453,17 +470,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 "segments": len(sc.segments),
                 "family": sc.model.family if isinstance(sc.model, GrowthModel) else sc.model.name,
                 "horizon": sc.horizon,
+                "unit": sc.unit.label,
+                "conversions": list(sc.conversions),
+                "warnings": list(sc.warnings),
             }
         )
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         for o in out:
+            unit = f", in {o['unit']}" if o["unit"] != USD_BILLION.label else ""
             print(
                 f"ok  {o['file']}  ({o['scenario']}: {o['family']}, {o['history_points']} "
                 f"history points, {o['anchors']} anchor(s), {o['segments']} segment(s), "
-                f"horizon {o['horizon']})"
+                f"horizon {o['horizon']}{unit})"
             )
+            for note in o["conversions"]:
+                print(f"  converted   {note}")
+            for w in o["warnings"]:
+                print(f"  warning     {w}")
     return 0
 
 
@@ -474,9 +499,19 @@ def _interval(row: dict[str, Any], level: float) -> str:
     return f"{level:g}% {money(lo)}-{money(hi)}"
 
 
+def _unit_lines(s: dict[str, Any]) -> list[str]:
+    """The unit and the conversions into it, when not nominal USD billion with nothing
+    converted (the default's money strings say it)."""
+    if s["unit"] == USD_BILLION.label and not s.get("conversions"):
+        return []
+    return [f"  unit        {s['unit']}"] + [
+        f"  converted   {note}" for note in s.get("conversions", [])
+    ]
+
+
 def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     sc, fit = res.scenario, res.fit
-    lines = [f"{sc.name}: {sc.title}"]
+    lines = [f"{sc.name}: {sc.title}", *_unit_lines(s)]
     h = s["history"]
     basis = []
     if h:
@@ -571,6 +606,7 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     }.get(str(model["intervals"]), str(model["intervals"]))
     lines = [
         f"{sc.name}: {sc.title}",
+        *_unit_lines(s),
         f"  model       {model['family']}{used}, statistical, fitted to {model['points']} yearly "
         f"values {h['first_year']}-{h['last_year']} ({h['points']} reported); intervals from "
         f"{source}",
@@ -650,17 +686,18 @@ def _format_comparison(results: list[ScenarioResult | StatsScenarioResult]) -> s
         else:
             name, sat, infl = r.model_name, None, "n/a"
         note = "" if r.last_actual is not None else " (fitted)"
-        rows.append(
-            [
-                r.scenario.name,
-                name,
-                money(v.get("mean")),
-                _interval(v, 80).removeprefix("80% ") if v else "n/a",
-                f"{pct(growth)} from {start}{note}" if year > start else "n/a",
-                money(sat),
-                infl,
-            ]
-        )
+        with units.shown_in(r.scenario.unit):  # each row in its scenario's unit
+            rows.append(
+                [
+                    r.scenario.name,
+                    name,
+                    money(v.get("mean")),
+                    _interval(v, 80).removeprefix("80% ") if v else "n/a",
+                    f"{pct(growth)} from {start}{note}" if year > start else "n/a",
+                    money(sat),
+                    infl,
+                ]
+            )
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(
@@ -890,6 +927,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise ForecastError(
             f"{args.data}: must have columns unique_id, ds and y (many series) or "
             f"{args.year_column} and {args.value_column} (one series); got {sorted(cols)}"
+            f"{near_miss(args.value_column, cols) or ''}; --year-column and --value-column "
+            "name other columns"
         )
     if args.models.strip() in ("default", "all"):
         models = list(DEFAULT_MODELS if args.models.strip() == "default" else STATS_MODELS)
@@ -901,10 +940,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise ForecastError(
             f"--level: must be numbers separated by commas such as 80,95; got {args.level!r}"
         ) from None
+    h, h_note = _backtest_horizon(frame, args.h, args.windows)
     with cli_batch.cluster(args) as backend:
         res = backtest(
             frame,
-            h=args.h,
+            h=h,
             windows=args.windows,
             models=models,
             level=levels,
@@ -914,7 +954,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.json:
         payload = {
             "data": str(args.data),
-            "h": args.h,
+            "h": h,
             "windows": args.windows,
             "metrics": [
                 {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
@@ -928,15 +968,41 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         return 0
     n_series = res.forecasts["unique_id"].nunique()
     print(
-        f"backtest of {args.data}: {n_series} series, h = {args.h}, {args.windows} window(s); "
+        f"backtest of {args.data}: {n_series} series, h = {h}, {args.windows} window(s); "
         "lower is better except coverage (nominal in the column name)"
     )
+    if h_note:
+        print(f"note: {h_note}")
     print(res.table())
     for note in res.notes():
         print(f"note: {note}")
     if len(res.skipped):
         print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
     return 0
+
+
+DEFAULT_BACKTEST_H = 6
+
+
+def _backtest_horizon(frame: Any, asked: int | None, windows: int) -> tuple[int, str]:
+    """The horizon to backtest: ``--h`` when given; else 6 years, or the longest the longest
+    series allows with every window (said in a note)."""
+    from .stats.backtest import MIN_TRAIN
+
+    if asked is not None:
+        return asked, ""
+    spans = frame.dropna(subset=["y"]).groupby("unique_id")["ds"].nunique()
+    longest = int(spans.max()) if len(spans) else 0
+    fits = longest - MIN_TRAIN - (max(windows, 1) - 1)
+    if fits >= DEFAULT_BACKTEST_H:
+        return DEFAULT_BACKTEST_H, ""
+    if fits >= 1:
+        return fits, (
+            f"h = {fits}: the longest series has {longest} years, which leaves {MIN_TRAIN} "
+            f"training years in each of {windows} window(s) only up to h = {fits} (--h sets "
+            "another horizon)"
+        )
+    return max(1, longest - MIN_TRAIN), ""
 
 
 def _max_rows(args: argparse.Namespace) -> int:

@@ -12,14 +12,18 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
 from ._textfmt import money, output_line, pct
 from ._version import __version__
-from .errors import ForecastError
+from .errors import ForecastError, MoneyError
 from .money import parse_money
+from .units import USD_BILLION
+
+if TYPE_CHECKING:
+    from .conversion import Rates
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -64,6 +68,25 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     au.add_argument("--history", help="history CSV with year,value_usd_bn (default: GVR series)")
     au.add_argument("--out", help="write audit.json, audit.csv, report.html, report.md here")
     au.add_argument("--force", action="store_true", help="replace different results in --out")
+    au.add_argument(
+        "--convert",
+        action="store_true",
+        help="convert a claim in another currency (EUR, GBP, ...) to USD through the rates "
+        "table at --rate-year (the conversion is stated in the audit)",
+    )
+    au.add_argument(
+        "--rates",
+        metavar="FILE.csv",
+        help="rates table for --convert (default: data/rates/fed_g5a_annual.csv, Federal "
+        "Reserve G.5A annual averages)",
+    )
+    au.add_argument(
+        "--rate-year",
+        type=int,
+        metavar="YEAR",
+        help="year of the average rate --convert uses (default: the latest the table has for "
+        "the claim's currency)",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -341,14 +364,66 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _claim_args(rec: Any, path: Path, i: int) -> dict[str, Any]:
+class _Converter:
+    """``audit --convert``: claims in another currency to USD through the rates table, each
+    conversion said in the claim's source line."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.enabled = bool(args.convert)
+        self.file = args.rates
+        self.year = args.rate_year
+        self._rates: Rates | None = None
+
+    @property
+    def rates(self) -> Rates:
+        if self._rates is None:
+            from .conversion import RATES_FILE, load_rates, toolkit_data
+
+            path = Path(self.file) if self.file else toolkit_data(RATES_FILE)
+            name = str(path) if self.file else f"data/{RATES_FILE} (Federal Reserve G.5A)"
+            self._rates = load_rates(path, name=name)
+        return self._rates
+
+    def to_usd(self, value_bn: float, currency: str, where: str) -> tuple[float, str]:
+        """The amount in USD billion and the sentence saying how."""
+        code = currency.upper()
+        if code == "USD":
+            return value_bn, ""
+        year = self.year
+        if year is None:
+            have = self.rates.years(code)
+            if not have:
+                raise ForecastError(
+                    f"{where}: --convert needs a {code} rate in {self.rates.source}; got none "
+                    "(give a table with --rates)"
+                )
+            year = have[-1]
+        try:
+            rate = self.rates.rate(code, "USD", year, where)
+        except ForecastError:
+            have = self.rates.years(code)
+            raise ForecastError(
+                f"{where}: --rate-year: the rates table must hold a {code} rate for {year}; got "
+                f"none in {self.rates.source} ({code} years: {', '.join(map(str, have)) or 'none'})"
+            ) from None
+        return value_bn * rate, f"converted at {self.rates.describe(code, 'USD', year)}"
+
+
+def _claim_args(
+    rec: Any, path: Path, i: int, convert: _Converter | None = None
+) -> dict[str, Any]:
     """The audit's arguments for one :class:`~forecast.claims_file.ClaimRecord`."""
     where = f"{path}: claim {rec.id or i + 1}"
     usd = rec.value_usd_bn
+    note = ""
+    native = getattr(rec, "value_native", None)
+    if usd is None and convert is not None and convert.enabled and isinstance(native, float | int):
+        usd, note = convert.to_usd(float(native), rec.currency, where)
     if usd is None:
         raise ForecastError(
             f"{where}: must have a USD value; got a {rec.currency} amount the toolkit cannot "
-            f"convert (re-extract with --rate {rec.currency}=USD_PER_UNIT)"
+            f"convert (pass --convert to convert it through the rates table, or re-extract "
+            f"with --rate {rec.currency}=USD_PER_UNIT)"
         )
     number, scale = rec.number, rec.scale
     if not number and rec.value is not None:  # seed files: "1.57 trillion USD"
@@ -361,7 +436,9 @@ def _claim_args(rec: Any, path: Path, i: int) -> dict[str, Any]:
         "year": rec.year,
         "subject": rec.subject,
         "label": f"{money(usd)} claim",
-        "source": f"{path}: {text!r}" + (f" ({rec.id})" if rec.id else ""),
+        "source": f"{path}: {text!r}"
+        + (f" ({rec.id})" if rec.id else "")
+        + (f"; {note}" if note else ""),
         "number": number,
         "scale": scale,
     }
@@ -376,12 +453,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
         from .claims_file import read_claims_file
 
         path = Path(args.claim)
-        jobs = [_claim_args(r, path, i) for i, r in enumerate(read_claims_file(path))]
+        conv = _Converter(args)
+        jobs = [_claim_args(r, path, i, conv) for i, r in enumerate(read_claims_file(path))]
         for j in jobs:
             if args.year is not None:
                 j["year"] = args.year
     elif args.value is not None:
-        usd = parse_money(args.value, where="--value")
+        usd, note = _value_in_usd(args)
         number, scale = _number_scale(args.value)
         jobs = [
             {
@@ -389,7 +467,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 "year": args.year,
                 "subject": args.market or "",
                 "label": f"{money(usd)} claim",
-                "source": f"--value {args.value}",
+                "source": f"--value {args.value}" + (f"; {note}" if note else ""),
                 "number": number,
                 "scale": scale,
             }
@@ -444,6 +522,27 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     return 0
+
+
+def _value_in_usd(args: argparse.Namespace) -> tuple[float, str]:
+    """``--value`` in USD billion, converted when ``--convert`` is given (and said how)."""
+    if not args.convert:
+        try:
+            return parse_money(args.value, where="--value"), ""
+        except MoneyError as exc:
+            if "converts no currency" in str(exc):
+                raise MoneyError(f"{exc} (or pass --convert to use the rates table)") from None
+            raise
+    conv = _Converter(args)
+    notes: list[str] = []
+
+    def convert(value: float, currency: str, where: str) -> float:
+        usd, note = conv.to_usd(value, currency, where)
+        notes.append(note)
+        return usd
+
+    usd = parse_money(args.value, where="--value", unit=USD_BILLION, convert=convert)
+    return usd, "; ".join(notes)
 
 
 def _number_scale(text: str) -> tuple[str, str]:

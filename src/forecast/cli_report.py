@@ -87,6 +87,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"report: --name must be a plain folder name (no '/', not starting with '.'); got "
             f"{name!r}"
         )
+    units = {s.unit for s in scenarios}
+    if len(units) > 1:  # refused before anything runs
+        first, other = scenarios[0], next(s for s in scenarios if s.unit != scenarios[0].unit)
+        raise ForecastError(
+            f"report: scenarios compared must share one unit; got {first.unit.label} "
+            f"({first.name}) and {other.unit.label} ({other.name})"
+        )
     results = [run_scenario(s) for s in scenarios]
     evidences = [gather_evidence(r) for r in results]
     files = comparison_files(

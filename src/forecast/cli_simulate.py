@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from . import units
 from ._textfmt import money, output_line, pct
 from .errors import ForecastError
 from .output import csv_bytes, json_bytes, publish
 from .readpolicy import allowed
-from .scenario import load_scenario
+from .scenario import Scenario, load_scenario
 from .types import finite_or_none
 
 # ------------------------------------------------------------------------------------------------
@@ -50,9 +51,14 @@ def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
+    with units.shown_in(sc.unit):  # money printed in the scenario's unit
+        return _cmd_simulate(args, sc)
+
+
+def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
     from .simulation import simulate_scenario
 
-    sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
     draws = args.draws if args.draws is not None else sc.simulation.draws
     bar = _Progress(draws, args.quiet)
@@ -122,12 +128,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .simulation import sensitivity_scenario
-
     n = args.sobol_samples
     if n < 16 or n & (n - 1):
         raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
     sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
+    with units.shown_in(sc.unit):  # money printed in the scenario's unit
+        return _cmd_sensitivity(args, sc)
+
+
+def _cmd_sensitivity(args: argparse.Namespace, sc: Scenario) -> int:
+    from .simulation import sensitivity_scenario
+
     sen = sensitivity_scenario(
         sc, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
     )

@@ -1,8 +1,15 @@
-"""Reading yearly histories and published estimates from CSV, with provenance.
+"""Reading yearly histories and published estimates from CSV or Excel, with provenance.
 
 Pandas lives here, at the edge: every reader returns small typed objects (numpy arrays plus the
 file's path and SHA-256), and every bad cell becomes a one-line :class:`DataError` naming the file,
-the row (as the line number a spreadsheet or editor shows), the column, the rule and the value.
+the place (a CSV's row, as the line number an editor shows, and column; a workbook's sheet and
+cell, ``sheet 'Data', cell B7``), the rule and the value.
+
+A workbook (``.xlsx``) is read with openpyxl in read-only mode with ``data_only``: a formula's
+saved value is read, no formula is ever evaluated, and a formula never saved reads as an empty
+cell. It goes through the same read policy as a CSV (a regular file under the size limit, inside
+the allowed folders), must be a zip archive whose content unpacks to at most the same limit, and
+gives a frame of text cells like :func:`read_csv`, so every column rule is the same.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +33,26 @@ from .readpolicy import ReadPolicy, read_file
 
 FilterValue = str | int | float | bool
 ESTIMATE_COLUMNS = ("id", "publisher", "title", "definition", "year", "value_usd_bn", "url")
+"""The columns an estimates file must have (the value column may carry another name)."""
+ESTIMATE_OPTIONAL: dict[str, str] = {
+    "kind": "forecast",
+    "confidence": "",
+    "attributed": "true",
+    "approximate": "false",
+    "vintage": "",
+    "region": "",
+    "segment": "",
+    "definition_text": "",
+}
+"""Optional columns of an estimates file and the value a missing one takes in every row."""
+ESTIMATE_VALUES: dict[str, frozenset[str]] = {
+    "kind": frozenset({"actual", "estimate", "forecast"}),
+    "confidence": frozenset({"high", "medium", "low", ""}),
+    "attributed": frozenset({"true", "false"}),
+    "approximate": frozenset({"true", "false"}),
+}
+"""The values those optional columns may hold (checked when present)."""
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def sha256_file(path: Path) -> str:
@@ -34,7 +62,7 @@ def sha256_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Series:
-    """A yearly series read from a CSV file.
+    """A yearly series read from a CSV file or a workbook's sheet.
 
     Attributes
     ----------
@@ -44,6 +72,10 @@ class Series:
         The file read; ``sha256`` is its hash.
     source_ids : tuple of str
         Per-row ids of published estimates (a ``source_id`` column), or empty.
+    value_column : str
+        The column the values came from (its name may say their unit: ``value_usd_m``).
+    titles : tuple of str
+        A workbook's non-empty cells above its header row (a title may say the unit).
     """
 
     years: FloatArray
@@ -52,6 +84,8 @@ class Series:
     sha256: str
     source_ids: tuple[str, ...] = ()
     filter: Mapping[str, object] = field(default_factory=dict)
+    value_column: str = "value"
+    titles: tuple[str, ...] = ()  # a workbook's text above its header row
 
     def __len__(self) -> int:
         return len(self.years)
@@ -155,6 +189,254 @@ def _check_cells(p: Path, line: int, row: Sequence[str], header: Sequence[str]) 
             )
 
 
+def is_workbook(path: Path | str) -> bool:
+    """Whether ``path`` names an Excel workbook (by its suffix)."""
+    return Path(path).suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def read_table(
+    path: Path | str,
+    *,
+    what: str = "data file",
+    policy: ReadPolicy | None = None,
+    max_rows: int | None = None,
+    rows_hint: str = "",
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
+    """A CSV (:func:`read_csv`) or, for ``.xlsx``/``.xlsm``, a workbook sheet
+    (:func:`read_workbook`) as a frame of text cells. ``sheet`` and ``header_row`` apply to
+    workbooks only."""
+    p = Path(path)
+    if is_workbook(p):
+        return read_workbook(
+            p,
+            what=what,
+            policy=policy,
+            max_rows=max_rows,
+            rows_hint=rows_hint,
+            sheet=sheet,
+            header_row=header_row or 1,
+        )
+    if sheet is not None or (header_row or 1) != 1:
+        key = "sheet" if sheet is not None else "header_row"
+        got = sheet if sheet is not None else header_row
+        raise DataError(
+            f"{p}: {key} applies to Excel workbooks (.xlsx); got {got!r} for a "
+            f"{p.suffix or 'suffix-less'} file"
+        )
+    return read_csv(p, what=what, policy=policy, max_rows=max_rows, rows_hint=rows_hint)
+
+
+def _column_letter(i: int) -> str:
+    """Excel's letters for the 0-based column ``i`` (0 -> A, 26 -> AA)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV would hold (numbers exactly, no formatting)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def read_workbook(
+    path: Path | str,
+    *,
+    what: str = "data file",
+    policy: ReadPolicy | None = None,
+    max_rows: int | None = None,
+    rows_hint: str = "",
+    sheet: str | None = None,
+    header_row: int = 1,
+) -> pd.DataFrame:
+    """One sheet of an ``.xlsx`` workbook as a frame of text cells, its header in
+    ``header_row`` (1-based, as Excel numbers rows), the data in the rows below it.
+
+    Read-only and ``data_only``: formulas are never evaluated (a formula's saved value is read;
+    one never saved is an empty cell). ``sheet`` defaults to the only sheet of a one-sheet
+    workbook. Errors name the sheet and the cell (``sheet 'Data', cell B7``); the frame's index
+    is the Excel row number less 2 (so :func:`_line` gives the row) and
+    ``attrs["cells"]`` maps each column name to its letters.
+    """
+    import zipfile
+
+    p = Path(path)
+    policy = policy if policy is not None else ReadPolicy()
+    try:
+        policy.check_inside(p, str(p), what)
+    except ForecastError as exc:
+        raise DataError(str(exc)) from None
+    if p.is_dir():
+        raise DataError(f"{p}: {what} must be an .xlsx workbook; got a directory")
+    raw = read_file(p, what=what, error=DataError, policy=policy)
+    if not raw.startswith(b"PK\x03\x04"):
+        raise DataError(
+            f"{p}: {what} must be an .xlsx workbook (a zip archive); got other content (an old "
+            ".xls or a renamed CSV: save it as .xlsx)"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{p}: {what} must be a readable .xlsx workbook; got {exc}") from None
+    if unpacked > policy.max_bytes:
+        raise DataError(
+            f"{p}: {what} must unpack to at most {policy.max_bytes / 1e6:,.1f} MB (the file "
+            f"size limit); got {unpacked / 1e6:,.1f} MB"
+        )
+    if header_row < 1:
+        raise DataError(f"{p}: header_row must be a row number from 1; got {header_row}")
+    wb = _open_workbook(p, raw, what)
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            if len(names) != 1:
+                raise DataError(
+                    f"{p}: {what} has {len(names)} sheets; name the one to read with sheet = "
+                    f"'...' ({', '.join(repr(n) for n in names)}); got no sheet"
+                )
+            sheet = names[0]
+        if sheet not in names:
+            raise DataError(
+                f"{p}: sheet {sheet!r} must exist in the workbook; got sheets "
+                f"{', '.join(repr(n) for n in names)}{near_miss(sheet, names)}"
+            )
+        ws = wb[sheet]
+        header, body, index, titles = _sheet_rows(
+            ws, p, sheet, header_row, what, max_rows, rows_hint
+        )
+    finally:
+        wb.close()
+    frame = pd.DataFrame(body, columns=header, index=index, dtype=str)
+    frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
+    frame.attrs["sheet"] = sheet
+    frame.attrs["cells"] = {name: _column_letter(i) for i, name in enumerate(header)}
+    frame.attrs["titles"] = titles
+    return frame
+
+
+def _open_workbook(p: Path, raw: bytes, what: str) -> Any:
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():  # openpyxl warns about styles and data validation
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(raw), read_only=True, data_only=True, keep_links=False
+            )
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, InvalidFileException...
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{p}: {what} must be a readable .xlsx workbook; got {first}") from None
+
+
+def _sheet_rows(
+    ws: Any,
+    p: Path,
+    sheet: str,
+    header_row: int,
+    what: str,
+    max_rows: int | None,
+    rows_hint: str,
+) -> tuple[list[str], list[list[str]], list[int], list[str]]:
+    """Header, data rows (text), their index (Excel row - 2) and the text above the header."""
+    header: list[str] = []
+    body: list[list[str]] = []
+    index: list[int] = []
+    titles: list[str] = []
+    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v).strip() if r <= header_row else _cell_text(v) for v in values]
+        if r < header_row:
+            titles += [c for c in cells if c]
+            continue
+        if r == header_row:
+            while cells and not cells[-1]:
+                cells.pop()
+            if not cells:
+                raise DataError(
+                    f"{p}: sheet {sheet!r}, row {header_row}: the header row must name the "
+                    f"columns; got an empty row (set header_row to the row holding the names)"
+                )
+            for i, name in enumerate(cells):
+                if not name:
+                    raise DataError(
+                        f"{p}: sheet {sheet!r}, cell {_column_letter(i)}{header_row}: every "
+                        "column up to the last named one needs a name; got an empty header cell"
+                    )
+            header = cells
+            place = [f"sheet {sheet!r}, cell {_column_letter(i)}{r}" for i in range(len(header))]
+            _check_cells_at(p, place, header)
+            continue
+        row = (cells + [""] * len(header))[: len(header)]
+        if not any(c.strip() for c in row):
+            continue
+        if max_rows is not None and len(body) >= max_rows:
+            raise DataError(
+                f"{p}: {what} must hold at most {max_rows:,} data rows{rows_hint}; got more"
+            )
+        _check_cells_at(
+            p, [f"sheet {sheet!r}, cell {_column_letter(i)}{r}" for i in range(len(row))], row
+        )
+        body.append(row)
+        index.append(r - 2)
+    if not header:
+        raise DataError(
+            f"{p}: sheet {sheet!r}, row {header_row}: the header row must name the columns; got "
+            "an empty row (the sheet ends before it)"
+        )
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise DataError(
+            f"{p}: sheet {sheet!r}: column names must be unique; got {dupes[0]!r} twice"
+        )
+    if not body:
+        raise DataError(
+            f"{p}: sheet {sheet!r}: {what} must hold at least one data row below row "
+            f"{header_row}; got only a header"
+        )
+    return header, body, index, titles
+
+
+def _check_cells_at(p: Path, places: Sequence[str], row: Sequence[str]) -> None:
+    for place, cell in zip(places, row, strict=True):
+        if len(cell) > MAX_CELL_CHARS:
+            raise DataError(
+                f"{p}: {place}: a cell must be at most {MAX_CELL_CHARS:,} characters; got "
+                f"{len(cell):,}"
+            )
+        bad = _CONTROL.search(cell)
+        if bad:
+            raise DataError(
+                f"{p}: {place}: must not hold control characters; got {bad.group()!r} at "
+                f"character {bad.start() + 1}"
+            )
+
+
+def place(frame: pd.DataFrame, index: int, column: str) -> str:
+    """Where a cell is, for a message: ``row 7, column 'value'`` in a CSV, ``sheet 'Data',
+    cell B7`` in a workbook (``index`` is the frame's index value)."""
+    line = _line(index)
+    cells = frame.attrs.get("cells")
+    if cells and column in cells:
+        return f"sheet {frame.attrs['sheet']!r}, cell {cells[column]}{line}"
+    return f"row {line}, column {column!r}"
+
+
 def columns_shown(columns: Sequence[str]) -> str:
     """The column names for an error message, or a count when the first line does not look
     like a header of named columns (a file that is not a CSV: its content is not echoed)."""
@@ -229,13 +511,15 @@ def load_series(
     policy: ReadPolicy | None = None,
     max_rows: int | None = None,
     rows_hint: str = "",
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> Series:
-    """Load a yearly series from a CSV file.
+    """Load a yearly series from a CSV file or an Excel workbook's sheet.
 
     Parameters
     ----------
     path : path-like
-        CSV with a header row.
+        CSV with a header row, or an ``.xlsx`` workbook (see :func:`read_workbook`).
     year_column, value_column : str
         Columns holding the year (whole number) and the value (plain number).
     filter : mapping, optional
@@ -246,15 +530,26 @@ def load_series(
         Accept zero and negative values (not for market sizes).
     policy, max_rows, rows_hint
         As :func:`read_csv` takes them (where the file may lie, its size; a cap on its rows).
+    sheet, header_row : optional
+        The sheet and the row of column names of a workbook.
 
     Raises
     ------
     DataError
         Missing or empty file, missing columns, non-numeric or empty cells, NaN, non-whole years,
-        duplicate or unsorted years, non-positive values, or no row left after filtering.
+        duplicate or unsorted years, non-positive values, or no row left after filtering; in a
+        workbook also a missing sheet or an empty header row.
     """
     p = Path(path)
-    frame = read_csv(p, what="history file", policy=policy, max_rows=max_rows, rows_hint=rows_hint)
+    frame = read_table(
+        p,
+        what="history file",
+        policy=policy,
+        max_rows=max_rows,
+        rows_hint=rows_hint,
+        sheet=sheet,
+        header_row=header_row,
+    )
     sha = str(frame.attrs["sha256"])
     _require_column(frame, p, year_column, "year")
     _require_column(frame, p, value_column, "value")
@@ -264,40 +559,39 @@ def load_series(
     values: list[float] = []
     rows: list[int] = []
     for i, (y_txt, v_txt) in enumerate(zip(frame[year_column], frame[value_column], strict=True)):
-        line = _line(int(frame.index[i]))
+        at = int(frame.index[i])
+        y_place, v_place = place(frame, at, year_column), place(frame, at, value_column)
         y_txt, v_txt = y_txt.strip(), v_txt.strip()
         if not _YEAR.fullmatch(y_txt):  # float() would also take "2_020", "２０２０", "nan"
-            raise DataError(
-                f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
-            )
+            raise DataError(f"{p}: {y_place}: must be a whole year; got {y_txt!r}")
         year_f = float(y_txt)
         if not np.isfinite(year_f) or year_f != int(year_f):
+            raise DataError(f"{p}: {y_place}: must be a whole year; got {y_txt!r}")
+        empty = (
+            " (a formula never saved in Excel reads as empty)" if frame.attrs.get("cells") else ""
+        )
+        if not v_txt and empty:
             raise DataError(
-                f"{p}: row {line}, column {year_column!r}: must be a whole year; got {y_txt!r}"
+                f"{p}: {v_place}: must be a finite number (no empty cells){empty}; got ''"
             )
-        value = parse_number(v_txt, where=f"{p}: row {line}, column {value_column!r}")
+        value = parse_number(v_txt, where=f"{p}: {v_place}")
         if not np.isfinite(value):
             raise DataError(
-                f"{p}: row {line}, column {value_column!r}: must be a finite number "
-                f"(no empty cells or NaN); got {v_txt!r}"
+                f"{p}: {v_place}: must be a finite number (no empty cells or NaN); got {v_txt!r}"
             )
         if value <= 0 and not allow_nonpositive:
-            raise DataError(
-                f"{p}: row {line}, column {value_column!r}: a market value must be positive; "
-                f"got {v_txt!r}"
-            )
+            raise DataError(f"{p}: {v_place}: a market value must be positive; got {v_txt!r}")
         year = int(year_f)
         if (start is not None and year < start) or (end is not None and year > end):
             continue
         if years and year == years[-1]:
             raise DataError(
-                f"{p}: row {line}, column {year_column!r}: years must not repeat (filter the "
-                f"file down to one series); got {year} twice"
+                f"{p}: {y_place}: years must not repeat (filter the file down to one series); "
+                f"got {year} twice"
             )
         if years and year < years[-1]:
             raise DataError(
-                f"{p}: row {line}, column {year_column!r}: years must be sorted ascending; "
-                f"got {year} after {years[-1]}"
+                f"{p}: {y_place}: years must be sorted ascending; got {year} after {years[-1]}"
             )
         years.append(year)
         values.append(value)
@@ -319,6 +613,8 @@ def load_series(
         sha256=sha,
         source_ids=ids,
         filter=dict(filter or {}),
+        value_column=value_column,
+        titles=tuple(frame.attrs.get("titles", ())),
     )
 
 
@@ -342,32 +638,50 @@ class Estimate:
         return f"{self.publisher}, {self.title} ({self.url})"
 
 
-def load_estimates(path: Path | str, *, policy: ReadPolicy | None = None) -> dict[str, Estimate]:
-    """Published estimates by id. Rows without a USD value (CNY-only sources) are kept out.
-    ``policy`` says where the file may lie (:func:`read_csv`)."""
+def load_estimates(
+    path: Path | str,
+    *,
+    policy: ReadPolicy | None = None,
+    value_column: str = "value_usd_bn",
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> dict[str, Estimate]:
+    """Published estimates by id, from a CSV or a workbook's sheet.
+
+    The file must have :data:`ESTIMATE_COLUMNS` (``value_column`` in place of
+    ``value_usd_bn``); the optional columns of :data:`ESTIMATE_OPTIONAL` take their default
+    when missing and, when present, must hold one of :data:`ESTIMATE_VALUES`. Rows with an empty
+    value (a source that gives another currency only) are kept out. ``policy`` says where the
+    file may lie (:func:`read_csv`).
+    """
     p = Path(path)
-    frame = read_csv(p, what="estimates file", policy=policy)
-    for col in ESTIMATE_COLUMNS:
+    frame = read_table(p, what="estimates file", policy=policy, sheet=sheet, header_row=header_row)
+    required = [value_column if c == "value_usd_bn" else c for c in ESTIMATE_COLUMNS]
+    for col in required:
         _require_column(frame, p, col, f"{col!r}")
+    check_estimate_columns(frame, p)
     out: dict[str, Estimate] = {}
     for i, row in frame.iterrows():
-        line = _line(int(i))
+        at = int(i)
         ident = row["id"].strip()
         if ident in out:
             raise DataError(
-                f"{p}: row {line}, column 'id': ids must be unique; got {ident!r} again"
+                f"{p}: {place(frame, at, 'id')}: ids must be unique; got {ident!r} again"
             )
-        if not row["value_usd_bn"].strip():
+        if not row[value_column].strip():
             continue
-        where = f"{p}: row {line}"
-        if not re.fullmatch(r"\s*[0-9]+\s*", row["year"]):  # int() takes "2_020", "２０２０"
-            raise DataError(f"{where}, column 'year': must be a whole year; got {row['year']!r}")
-        year = int(row["year"])
-        value = parse_number(row["value_usd_bn"], where=f"{where}, column 'value_usd_bn'")
+        v_place = place(frame, at, value_column)
+        if not re.fullmatch(
+            r"\s*[0-9]+(?:\.0)?\s*", row["year"]
+        ):  # int() takes "2_020", "２０２０"
+            raise DataError(
+                f"{p}: {place(frame, at, 'year')}: must be a whole year; got {row['year']!r}"
+            )
+        year = int(float(row["year"]))
+        value = parse_number(row[value_column], where=f"{p}: {v_place}")
         if value <= 0:
             raise DataError(
-                f"{where}, column 'value_usd_bn': a market value must be positive; got "
-                f"{row['value_usd_bn']!r}"
+                f"{p}: {v_place}: a market value must be positive; got {row[value_column]!r}"
             )
         out[ident] = Estimate(
             id=ident,
@@ -377,7 +691,21 @@ def load_estimates(path: Path | str, *, policy: ReadPolicy | None = None) -> dic
             year=year,
             value=value,
             url=row["url"],
-            kind=row.get("kind", ""),
-            confidence=row.get("confidence", ""),
+            kind=row.get("kind", ESTIMATE_OPTIONAL["kind"]).strip() or ESTIMATE_OPTIONAL["kind"],
+            confidence=row.get("confidence", "").strip(),
         )
     return out
+
+
+def check_estimate_columns(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse an optional column holding a value run would not understand (``kind = guess``)."""
+    for col, allowed in ESTIMATE_VALUES.items():
+        if col not in frame.columns:
+            continue
+        for i, cell in frame[col].items():
+            text = cell.strip().lower()
+            if text and text not in allowed:
+                raise DataError(
+                    f"{path}: {place(frame, int(i), col)}: must be one of "
+                    f"{', '.join(sorted(allowed - {''}))} (or empty); got {cell!r}"
+                )

@@ -12,6 +12,7 @@ nothing themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,17 +60,51 @@ def headline_anchor(sc: Scenario) -> Anchor | None:
     return pick[0] if pick else None
 
 
+DEFAULT_ESTIMATES = "data/ai_market_estimates.csv"
+
+
+def estimates_file_label(sc: Scenario) -> str | None:
+    """How a chart names the scenario's estimates file: ``data/<name>`` for one of the
+    toolkit's own files, else its path relative to the scenario file; None without one."""
+    src = sc.estimates_source
+    if src is None:
+        return None
+    data = Path(__file__).resolve().parents[2] / "data"
+    real = src.path.resolve()
+    if data in real.parents:
+        return f"data/{real.relative_to(data).as_posix()}"
+    return next((f.path for f in sc.inputs if f.role == "estimates"), src.path.name)
+
+
 def scenario_estimates(sc: Scenario) -> pd.DataFrame:
-    """The scenario's ``estimates`` file as a frame (empty when it names none)."""
+    """The scenario's estimates file as a frame in the scenario's unit (empty when it names
+    none): values converted like the history, the frame's value column always
+    ``value_usd_bn`` (as in summary.json, it holds the scenario's unit)."""
     from .markets import load_estimates_frame
 
-    path = next((sc.path.parent / f.path for f in sc.inputs if f.role == "estimates"), None)
-    return load_estimates_frame(path) if path is not None else pd.DataFrame()
+    src = sc.estimates_source
+    if src is None:
+        return pd.DataFrame()
+    frame = load_estimates_frame(
+        src.path, value_column=src.value_column, sheet=src.sheet, header_row=src.header_row
+    )
+    if src.unit != sc.unit and not frame.empty:
+        factors = sc.money.factors(
+            [int(y) for y in frame["year"]],
+            src.unit,
+            what="published estimates",
+            where="estimates.unit",
+            record=False,
+            one_rate=True,
+        )
+        frame["value_usd_bn"] = frame["value_usd_bn"].to_numpy(dtype=float) * factors
+    return frame
 
 
 def market_definition(sc: Scenario, estimates: pd.DataFrame) -> str | None:
     """The market definition the scenario measures: that of its history's cited sources, else
-    of the estimates its anchors cite, else None."""
+    of the estimates its anchors cite, else the one definition of an estimates file that holds
+    only one (a user's file of their own market), else None."""
     if estimates.empty:
         return None
     hist = sc.history
@@ -85,7 +120,10 @@ def market_definition(sc: Scenario, estimates: pd.DataFrame) -> str | None:
             if f"{r['publisher']}, {r['title']} ({r['url']})" in citations  # Estimate.citation
         }
     )
-    return cited[0] if len(cited) == 1 else None
+    if len(cited) == 1:
+        return cited[0]
+    every = sorted(set(estimates["definition"].astype(str)))
+    return every[0] if len(every) == 1 and not cited else None  # a file of one market
 
 
 def market_filters(sc: Scenario, estimates: pd.DataFrame) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Final
 
 import pandas as pd
 
-from .data import read_csv
+from .data import read_table
 from .errors import DataError, ForecastError, near_miss
 
 __all__ = [
@@ -25,26 +25,46 @@ __all__ = [
     "Market",
     "default_data_dir",
     "default_history_file",
+    "definition_label",
     "load_estimates_frame",
     "resolve_market",
 ]
 
-DEFINITION_LABELS: Final[Mapping[str, str]] = {
-    "research_firm_market_size": "research-firm market size",
-    "statista_market_insights": "Statista Market Insights revenue",
-    "statista_chart": "Statista chart readings",
-    "publisher_own_market": "publisher-specific market definitions",
-    "idc_spending_guide": "IDC end-user spending",
-    "idc_ai_tracker": "IDC AI Tracker revenue",
-    "gartner_ai_spending": "Gartner AI spending",
-    "generative_ai": "generative-AI-only figures",
-    "gdp_impact": "GDP impact (not a market size)",
-    "china_core_industry": "China core AI industry scale",
-    "china_spending": "China AI spending",
-    "sector_market": "sector sub-markets",
-    "not_ai": "non-AI figures",
-}
-"""Plain words for the definition keys of ``data/ai_market_estimates.csv`` (see data/README)."""
+
+class _Labels(dict[str, str]):
+    """Labels by key; a key without one reads as its words (``semi_x`` -> ``semi x``)."""
+
+    def __missing__(self, key: str) -> str:
+        return " ".join(str(key).replace("_", " ").replace("-", " ").split()) or "unknown"
+
+
+DEFINITION_LABELS: Final[Mapping[str, str]] = _Labels(
+    {
+        "research_firm_market_size": "research-firm market size",
+        "statista_market_insights": "Statista Market Insights revenue",
+        "statista_chart": "Statista chart readings",
+        "publisher_own_market": "publisher-specific market definitions",
+        "idc_spending_guide": "IDC end-user spending",
+        "idc_ai_tracker": "IDC AI Tracker revenue",
+        "gartner_ai_spending": "Gartner AI spending",
+        "generative_ai": "generative-AI-only figures",
+        "gdp_impact": "GDP impact (not a market size)",
+        "china_core_industry": "China core AI industry scale",
+        "china_spending": "China AI spending",
+        "sector_market": "sector sub-markets",
+        "not_ai": "non-AI figures",
+        "semiconductor_market": "worldwide semiconductor sales",
+        "semi_equipment_billings": "semiconductor equipment billings",
+    }
+)
+"""Plain words for the definition keys of ``data/ai_market_estimates.csv`` and
+``data/semiconductor_estimates.csv`` (see data/README); ``DEFINITION_LABELS[key]`` gives any
+other key as its words."""
+
+
+def definition_label(key: str) -> str:
+    """The plain words for a definition key (its own words for a key without a label)."""
+    return DEFINITION_LABELS[key]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -210,12 +230,25 @@ _NUMERIC = ("year", "value_usd_bn", "cagr_pct", "cagr_start", "cagr_end")
 
 
 @cache
-def _load_cached(path: str, mtime_ns: int) -> pd.DataFrame:
-    raw = read_csv(path, what="estimates file")
-    missing = [c for c in ("id", "publisher", "definition", *_NUMERIC[:2]) if c not in raw]
+def _load_cached(
+    path: str, mtime_ns: int, value_column: str, sheet: str | None, header_row: int | None
+) -> pd.DataFrame:
+    from .data import ESTIMATE_OPTIONAL, check_estimate_columns
+
+    raw = read_table(path, what="estimates file", sheet=sheet, header_row=header_row)
+    missing = [c for c in ("id", "publisher", "definition", "year", value_column) if c not in raw]
     if missing:
         raise DataError(f"{path}: the estimates file must have column {missing[0]!r}; got none")
+    check_estimate_columns(raw, Path(path))
     frame = raw.copy()
+    if value_column != "value_usd_bn":  # the frame's value column is always value_usd_bn
+        frame = frame.drop(columns=[c for c in ("value_usd_bn",) if c in frame])
+        frame = frame.rename(columns={value_column: "value_usd_bn"})
+    for col, default in ESTIMATE_OPTIONAL.items():
+        if col not in frame:
+            frame[col] = default
+        else:
+            frame[col] = frame[col].where(frame[col].str.strip() != "", default)
     for col in _NUMERIC:
         if col in frame:
             frame[col] = pd.to_numeric(frame[col].str.replace(",", ""), errors="coerce")
@@ -227,12 +260,22 @@ def _load_cached(path: str, mtime_ns: int) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def load_estimates_frame(path: Path | str | None = None) -> pd.DataFrame:
-    """Published estimates with a USD value as a DataFrame (numbers parsed, booleans as bool).
+def load_estimates_frame(
+    path: Path | str | None = None,
+    *,
+    value_column: str = "value_usd_bn",
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
+    """Published estimates with a value as a DataFrame (numbers parsed, booleans as bool).
 
-    Rows without ``value_usd_bn`` (CNY-only sources) are left out: no currency is converted.
+    The values are in the frame's ``value_usd_bn`` column whatever the file calls it
+    (``value_column``), in the file's own unit: a scenario converts them to its unit
+    (:func:`forecast.evidence.scenario_estimates`). Optional columns missing from the file take
+    their defaults (``forecast.data.ESTIMATE_OPTIONAL``). Rows without a value (CNY-only
+    sources in the bundled file) are left out: no currency is converted here.
     """
     p = Path(path) if path is not None else default_data_dir() / _ESTIMATES_FILE
     if not p.is_file():
         raise DataError(f"{p}: the estimates file must exist; got no such file")
-    return _load_cached(str(p), p.stat().st_mtime_ns).copy()
+    return _load_cached(str(p), p.stat().st_mtime_ns, value_column, sheet, header_row).copy()

@@ -1,34 +1,39 @@
 """Money amounts and growth rates as analysts write them.
 
-The canonical internal unit is **USD billion** held as a ``float``: ``"$1.57 trillion"`` is
-``1570.0``, ``"$950M"`` is ``0.95``.
+An amount is read in a :class:`~forecast.units.Unit` (a scenario's; **USD billion** by default)
+and held as a ``float`` in it: ``"$1.57 trillion"`` is ``1570.0`` in USD billion, ``"€412M"``
+is ``412.0`` in EUR million.
 
 Grammar of a money amount (case-insensitive, any run of whitespace counts as one space)::
 
     [currency] [+] number [scale] [currency]
 
-* ``currency`` before the number: ``$``, ``US$`` or ``USD``; after the scale word: ``USD``,
-  ``US$``, ``dollar(s)`` or ``US dollar(s)``.  The currency is optional: an amount with a scale
-  word but no currency is taken as USD, because every scenario is denominated in USD.
+* ``currency`` before the number: a sign or code (``$``, ``US$``, ``USD``, ``€``, ``EUR``, ``£``,
+  ``CN¥``, ``RMB``, ``C$``, any ISO 4217 code); after the scale word: a code or a word (``USD``,
+  ``dollars``, ``US dollars``, ``euros``, ``yen``, ``yuan``). The currency is optional: an
+  amount without one is in the unit's currency. Without a unit, any currency but USD is refused
+  (that reading converts no currency); with one, an amount in another currency is converted by
+  the caller's ``convert`` or refused naming both. ``¥`` is the yen's and the yuan's sign: it
+  reads as the unit's own currency in a JPY or CNY unit and is refused elsewhere.
 * ``number``: digits with an optional decimal point and an optional exponent (``1.5e3``);
   thousands are grouped with ``,`` only (``1,811.8``), in groups of three.
 * ``scale`` (required, see :data:`SCALES`): ``thousand``/``k``; ``million``/``mn``/``m``/``mm``/
   ``mln``; ``billion``/``bn``/``b``/``bln``; ``trillion``/``tn``/``t``/``trn``; the long words
-  may be plural.  ``k`` is accepted and means one thousand dollars (``1e-6`` billion); ``m``
-  always means million, never thousand.
+  may be plural.  ``k`` is accepted and means one thousand; ``m`` always means million, never
+  thousand.
 
 Rejected, each with a one-line :class:`~forecast.errors.MoneyError`: empty text, bare numbers
-(``"1570"`` or a Python ``int``/``float``, since the unit is then a guess), any currency other
-than USD (the toolkit converts no currency), negative or zero amounts, ranges (``"1.3-1.5
-trillion"``) and other text with two numbers, digits grouped with spaces, misplaced thousands
-separators, several decimal points, unknown scale words (with a near-miss hint), NaN and
-infinity, and any text left over before or after the amount.
+(``"1570"`` or a Python ``int``/``float``, since the unit is then a guess), a currency the
+reading cannot take (see above), two currencies in one amount, negative or zero amounts,
+ranges (``"1.3-1.5 trillion"``) and other text with two numbers, digits grouped with spaces,
+misplaced thousands separators, several decimal points, unknown scale words (with a near-miss
+hint), NaN and infinity, and any text left over before or after the amount.
 
 Rates are written with a percent sign (``"35.9%"`` -> ``0.359``); a bare number is rejected
 because ``0.359`` and ``35.9`` are both plausible readings.
 
 Parsing uses one compiled regular expression plus explicit checks and exact decimal arithmetic
-(``"$950M"`` is exactly ``0.95``); nothing is ever evaluated.
+(``"$950M"`` is exactly ``0.95``; a scale is an exact decimal shift); nothing is ever evaluated.
 """
 
 from __future__ import annotations
@@ -36,14 +41,15 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, NoReturn
 
 from .errors import MoneyError, message, near_miss
+from .units import AMBIGUOUS_MARKS, USD_BILLION, Unit, currency_of
 
-__all__ = ["SCALES", "format_money", "parse_money", "parse_rate", "parse_year_value"]
+__all__ = ["SCALES", "Converter", "format_money", "parse_money", "parse_rate", "parse_year_value"]
 
 # Scale word -> power of ten relative to one billion.  Kept as exponents so that parsing is an
 # exact decimal shift ("950 million" -> 0.95 exactly, not 950 * 0.001).
@@ -81,8 +87,6 @@ _UNIT_HINT: Final = "; write the unit, e.g. '1570 billion USD'"
 _NUMBER_HINT: Final = "; write e.g. '1,811.8 billion USD'"
 _RATE_HINT: Final = "; write '35.9%'"
 
-_USD_PREFIXES: Final = frozenset({"", "$", "us$", "usd"})
-_USD_SUFFIXES: Final = frozenset({"", "usd", "us$", "dollar", "dollars", "us dollar", "us dollars"})
 _USD_WORDS: Final = frozenset({"usd", "us", "dollar", "dollars"})
 
 _FOREIGN_SYMBOLS: Final = frozenset("€£¥₹₩₽₺₪฿₫₦₱₴₸₣¤元円")
@@ -221,29 +225,43 @@ def _diagnose_unmatched(t: str, where: str, got: object) -> NoReturn:
     _fail(where, "more than one number in the amount", got, "; write one amount, e.g. '1.57T'")
 
 
-def parse_money(text: str | int | float, *, where: str = "value") -> float:
+def parse_money(
+    text: str | int | float,
+    *,
+    where: str = "value",
+    unit: Unit | None = None,
+    convert: Converter | None = None,
+) -> float:
     """Parse an amount of money written by an analyst.
 
     Parameters
     ----------
     text : str
         The amount, e.g. ``"$1.57 trillion"``, ``"USD 196.6bn"``, ``"1,811.8 billion"``,
-        ``"950M"``.  A scale word is required; the currency is optional and must be USD.
-        Python numbers are accepted by the signature only to be rejected with a clear message:
-        a bare number does not say whether it counts millions or billions.
+        ``"950M"``, ``"€412M"``, ``"EUR 3.1 billion"``.  A scale word is required.  Python
+        numbers are accepted by the signature only to be rejected with a clear message: a bare
+        number does not say whether it counts millions or billions.
     where : str, optional
         Name of the field being parsed, used as the first part of error messages.
+    unit : Unit, optional
+        The unit to read the amount in (a scenario's): an amount without a currency is in its
+        currency, and the result is in its scale. Without one: USD billion, and any other
+        currency is refused (this reading converts no currency).
+    convert : callable, optional
+        ``convert(value, currency, where)``: the value (in ``unit``'s scale, but in
+        ``currency``) in ``unit``'s currency. Without it an amount in a currency other than
+        ``unit``'s is refused, naming both.
 
     Returns
     -------
     float
-        The amount in USD billion, finite and strictly positive.
+        The amount in ``unit`` (USD billion by default), finite and strictly positive.
 
     Raises
     ------
     MoneyError
-        If ``text`` is not a single positive USD amount with a known scale word.  The message
-        is one line: ``"<where>: <rule>; got <text>[; hint]"``.
+        If ``text`` is not a single positive amount with a known scale word in an accepted
+        currency.  The message is one line: ``"<where>: <rule>; got <text>[; hint]"``.
 
     Examples
     --------
@@ -251,24 +269,28 @@ def parse_money(text: str | int | float, *, where: str = "value") -> float:
     1570.0
     >>> parse_money("950 million")
     0.95
+    >>> parse_money("€412M", unit=Unit("EUR", 6))
+    412.0
     """
     if isinstance(text, bool) or not isinstance(text, str):
         if isinstance(text, int | float) and not isinstance(text, bool):
-            _fail(where, "a bare number has no unit", text, _UNIT_HINT)
+            _fail(where, "a bare number has no unit", text, _unit_hint(unit))
         _fail(where, "a money amount must be a string such as '1.57 trillion USD'", text)
     t = " ".join(text.split()).lower()
     if not t:
         _fail(where, "a money amount must not be empty", text, "; write e.g. '1.57 trillion USD'")
 
-    foreign = _foreign_currency(t)
-    if foreign is not None:
-        _fail(
-            where,
-            f"amounts must be in USD and {foreign!r} marks another currency "
-            "(the toolkit converts no currency)",
-            text,
-            "; convert at a cited rate and write the USD amount, e.g. '200 billion USD'",
-        )
+    if unit is None:
+        foreign = _foreign_currency(t)
+        if foreign is not None:
+            _fail(
+                where,
+                f"amounts must be in USD and {foreign!r} marks another currency "
+                "(this reading converts no currency: a scenario in that currency reads it, "
+                "or [rates] convert = true converts it)",
+                text,
+                "; convert at a cited rate and write the USD amount, e.g. '200 billion USD'",
+            )
     if _NON_FINITE_WORDS.intersection(_words(t)) or "∞" in t:
         _fail(where, "the amount must be a finite number", text)
 
@@ -276,33 +298,35 @@ def parse_money(text: str | int | float, *, where: str = "value") -> float:
     if match is None:
         _diagnose_unmatched(t, where, text)
 
-    # Prefix: optional sign and USD marker.
+    # Prefix: optional sign and currency marker.
     prefix = "".join(match["pre"].split())
     if any(ch in _MINUS_SIGNS for ch in prefix):
         _fail(where, "the amount must be positive", text)
     marker = "".join(ch for ch in prefix if ch not in _SIGNS)
-    if marker not in _USD_PREFIXES or prefix.count("+") > 1:
+    pre_currency = _marked_currency(marker)
+    if pre_currency is None or prefix.count("+") > 1:
         _fail(
             where,
-            "unexpected text before the number (only '$', 'US$' or 'USD' may precede it)",
+            "unexpected text before the number (a currency such as '$', 'US$', 'USD', '€' or "
+            "'EUR' may precede it)",
             text,
-            near_miss(marker, ("usd", "us$")),
+            near_miss(marker, ("usd", "us$", "eur")),
         )
 
     amount = _decimal(match["num"], match["exp"], where, text)
     if amount == 0:
         _fail(where, "the amount must be positive (greater than zero)", text)
 
-    # Suffix: scale word, then optional USD marker.
+    # Suffix: scale word, then an optional currency.
     suffix = match["post"].strip()
     scale_word = "".join(itertools.takewhile(str.isalpha, suffix))
     rest = " ".join(suffix[len(scale_word) :].split())
-    if not scale_word or scale_word in _USD_WORDS:
+    if not scale_word or scale_word in _USD_WORDS or _marked_currency(scale_word):
         _fail(
             where,
             "the amount needs a scale word (thousand, million, billion, trillion)",
             text,
-            _UNIT_HINT,
+            _unit_hint(unit),
         )
     if scale_word not in _SCALE_EXPONENTS:
         _fail(
@@ -311,45 +335,122 @@ def parse_money(text: str | int | float, *, where: str = "value") -> float:
             text,
             near_miss(scale_word, _SCALE_EXPONENTS) or f"; use one of {_SCALE_HELP}",
         )
-    if rest not in _USD_SUFFIXES:
+    post_currency = _marked_currency(rest)
+    if post_currency is None:
         _fail(
             where,
             f"unexpected text {rest!r} after the scale word "
-            "(only 'USD' or 'US dollars' may follow it)",
+            "(only a currency such as 'USD', 'US dollars' or 'EUR' may follow it)",
             text,
         )
+    if pre_currency and post_currency and pre_currency != post_currency:
+        _fail(
+            where,
+            f"an amount names one currency ({_name(pre_currency)} before the number, "
+            f"{_name(post_currency)} after it)",
+            text,
+        )
+    currency = pre_currency or post_currency
 
+    shift = _SCALE_EXPONENTS[scale_word] + 9 - (unit.scale if unit is not None else 9)
     try:
-        value = float(amount.scaleb(_SCALE_EXPONENTS[scale_word]))
+        value = float(amount.scaleb(shift))
     except ArithmeticError:  # decimal.Overflow for absurd exponents
         value = math.inf
     if not math.isfinite(value):
         _fail(where, "the amount must be a finite number (it is too large)", text)
     if value <= 0.0:
         _fail(where, "the amount must be positive (it is too small to represent)", text)
-    return value
+    if unit is None:
+        if currency and currency != "USD":
+            _fail(
+                where,
+                f"amounts must be in USD and the amount is in {_name(currency)} (this reading "
+                "converts no currency)",
+                text,
+                "; convert at a cited rate and write the USD amount, e.g. '200 billion USD'",
+            )
+        return value
+    return _in_currency(value, currency, unit, convert, where, text)
 
 
-def format_money(value_bn: float, *, digits: int = 3) -> str:
-    """Format an amount in USD billion the way analysts write it.
+Converter = Callable[[float, str, str], float]
+"""``convert(value, currency, where)``: a value in another currency, in the reader's unit."""
+
+_AMBIGUOUS = "ambiguous"
+
+
+def _marked_currency(mark: str) -> str | None:
+    """The code a currency marker stands for; ``""`` for no marker, :data:`_AMBIGUOUS` for a
+    sign of several currencies (¥), None for text that is no currency."""
+    if not mark:
+        return ""
+    if mark in AMBIGUOUS_MARKS:
+        return _AMBIGUOUS
+    return currency_of(mark)
+
+
+def _name(code: str) -> str:
+    return "'¥' (JPY or CNY)" if code == _AMBIGUOUS else code
+
+
+def _in_currency(
+    value: float, currency: str, unit: Unit, convert: Converter | None, where: str, text: str
+) -> float:
+    """``value`` (in ``unit``'s scale, written in ``currency``) in ``unit``'s currency."""
+    if currency == _AMBIGUOUS:
+        if unit.currency in ("JPY", "CNY"):  # the scenario's own sign: yen or yuan
+            return value
+        _fail(
+            where,
+            "'¥' is the sign of the yen and the yuan alike; write JPY or CNY",
+            text,
+            f"; e.g. 'JPY {text.strip().lstrip('¥').strip()}'",
+        )
+    if not currency or currency == unit.currency:
+        return value
+    if convert is None:
+        _fail(
+            where,
+            f"amounts must be in {unit.currency} (the scenario's unit, {unit.label}) and the "
+            f"amount is in {currency}; write it in {unit.currency}, or let the scenario convert "
+            "it through its rates table with [rates] convert = true",
+            text,
+        )
+    return convert(value, currency, where)
+
+
+def _unit_hint(unit: Unit | None) -> str:
+    if unit is None or unit == USD_BILLION:
+        return _UNIT_HINT
+    return f"; write the unit, e.g. '{format_money(1000.0, unit=unit)}' or '1,000 {unit.label}'"
+
+
+def format_money(value_bn: float, *, digits: int = 3, unit: Unit | None = None) -> str:
+    """Format an amount the way analysts write it, in ``unit`` (USD billion by default).
 
     The scale is chosen after rounding so that the mantissa lies in ``[1, 1000)``: ``M`` below
     one billion, ``B`` below one thousand billion, ``T`` from there up (the mantissa of ``T``
-    is unbounded).  Amounts below one million stay in ``M`` with a mantissa below one.
+    is unbounded).  Amounts below one million stay in ``M`` with a mantissa below one.  The
+    currency is its sign (``$``, ``€``, ``£``, ``¥`` for JPY, ``CN¥`` for CNY) or else its ISO
+    code and a space (``CHF 412M``); :func:`parse_money` reads every form back.
 
     Parameters
     ----------
     value_bn : float
-        The amount in USD billion; zero and negative amounts are formatted too.
+        The amount, in ``unit`` (USD billion by default); zero and negative amounts are
+        formatted too.
     digits : int, optional
         Significant digits (1 to 17); trailing zeros are stripped.
+    unit : Unit, optional
+        The unit ``value_bn`` is in.
 
     Returns
     -------
     str
         E.g. ``"$279B"``, ``"$1.57T"``, ``"$950M"``, ``"-$1.2B"``, ``"$0"``,
         ``"$152,000T"`` (the ``T`` mantissa is grouped in thousands, as :func:`parse_money`
-        reads it).
+        reads it), ``"€412M"`` (412 in EUR million), ``"¥3.1T"`` (3.1 in JPY trillion).
 
     Raises
     ------
@@ -369,20 +470,23 @@ def format_money(value_bn: float, *, digits: int = 3) -> str:
         or not math.isfinite(value_bn)
     ):
         _fail("value_bn", "the amount to format must be a finite number", value_bn)
+    unit = unit if unit is not None else USD_BILLION
+    symbol = unit.symbol
     if value_bn == 0:
-        return "$0"
+        return f"{symbol}0"
     sign = "-" if value_bn < 0 else ""
     rounded = Decimal(f"{abs(value_bn):.{digits - 1}e}")  # exact, `digits` significant digits
+    rounded = rounded.scaleb(unit.scale - 9)  # in billions, still exact
     if rounded < 1:
-        mantissa, unit = rounded.scaleb(3), "M"
+        mantissa, scale = rounded.scaleb(3), "M"
     elif rounded < 1000:
-        mantissa, unit = rounded, "B"
+        mantissa, scale = rounded, "B"
     else:
-        mantissa, unit = rounded.scaleb(-3), "T"
+        mantissa, scale = rounded.scaleb(-3), "T"
     text = format(mantissa, ",f")  # a mantissa of T above 999 gets thousands separators
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return f"{sign}${text}{unit}"
+    return f"{sign}{symbol}{text}{scale}"
 
 
 def parse_rate(text: str | int | float, *, where: str = "cagr") -> float:

@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._textfmt import money
+from . import units
 from ._version import __version__
 from .errors import FitError
 from .models import GrowthFit, GrowthModel, cagr
 from .models.simulate import near_bound_params, noise_scale, prior_params
+from .money import format_money
 from .scenario import Scenario, load_scenario
 from .stats.batch import forecast_batch
 from .stats.frames import clean_series
@@ -131,6 +132,10 @@ class BaseScenarioResult:
             return []
         if not (last > at_mid and end < last):
             return []
+
+        def money(x: float) -> str:
+            return format_money(x, unit=self.scenario.unit)
+
         return [
             f"the {self._model_label()} forecast for {horizon} ({money(end)}) is below the last "
             f"actual value ({money(last)} in {last_year}) although the history grew over its "
@@ -205,11 +210,16 @@ class BaseScenarioResult:
         for y in sorted({*self.report_years, sc.horizon}):
             if y > start:
                 derived[f"cagr_{start}_{y}"] = finite_or_none(self.cagr_to(y))
-        return {
+        out: dict[str, Any] = {
             "scenario": sc.name,
             "title": sc.title,
             "description": sc.description,
-            "unit": sc.unit,
+            "unit": sc.unit.label,
+        }
+        if sc.conversions:  # only a scenario that converted something has the key
+            out["conversions"] = list(sc.conversions)
+        return {
+            **out,
             "model": self._model_block(),
             "history": _history_summary(sc),
             "anchors": self._anchor_entries(),
@@ -497,8 +507,12 @@ class ScenarioSimulation:
         layers and sampler used, and provenance."""
         r, sc = self.result, self.scenario
         a = sc.assumptions or _EMPTY
+        with units.shown_in(sc.unit):  # the distributions describe money in the unit
+            described = [d.describe() for d in a.distributions]
+        unit = {} if sc.unit == units.USD_BILLION else {"unit": sc.unit.label}
         return {
             "scenario": sc.name,
+            **unit,
             "draws": r.draws,
             "valid_draws": r.valid,
             "invalid_share": r.invalid_share,
@@ -509,8 +523,8 @@ class ScenarioSimulation:
             "start": r.start,
             "base_year": r.base_year,
             "assumptions": [
-                {"name": n, "distribution": d.describe(), "fixed": d.is_fixed}
-                for n, d in zip(a.names, a.distributions, strict=True)
+                {"name": n, "distribution": text, "fixed": d.is_fixed}
+                for n, d, text in zip(a.names, a.distributions, described, strict=True)
             ],
             "anchors": [
                 {k: finite_or_none(v) if isinstance(v, float) else v for k, v in row.items()}

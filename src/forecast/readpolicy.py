@@ -1,7 +1,8 @@
 """What the toolkit agrees to read: regular files, of bounded size, from allowed folders.
 
-Every data file (a scenario and the files it names through ``extends``, ``history.file`` and
-``estimates``; a ``fit`` or ``backtest`` CSV; an estimates or history file given to ``audit``)
+Every data file (a scenario and the files it names through ``extends``, ``history.file``,
+``estimates``, ``rates.file`` and ``prices.file``; a ``fit`` or ``backtest`` CSV; an
+estimates or history file given to ``audit``)
 is read through :func:`read_file`, which refuses with one line:
 
 * anything but a regular file: a folder, a FIFO (which would block forever), a device such as

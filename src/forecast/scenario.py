@@ -23,28 +23,41 @@ file, the key, the rule and the value received.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .conversion import (
+    DEFLATOR_FILE,
+    RATES_FILE,
+    Conversions,
+    Deflator,
+    Rates,
+    inline_rates,
+    load_deflator,
+    load_rates,
+    toolkit_data,
+)
 from .data import Estimate, Series, load_estimates, load_series, sha256_file
 from .errors import ForecastError, ScenarioError, near_miss
 from .models import FAMILIES, GrowthModel
 from .models.simulate import DEFAULT_PATHS, PathModel
-from .money import parse_money, parse_rate
+from .money import format_money, parse_money, parse_rate
 from .readpolicy import ReadPolicy, read_file
 from .stats.models import StatsModel
 from .stats.registry import STATS_MODELS
 from .types import Anchor, check_levels
 from .uncertainty.propagate import Assumptions, SimulationSpec
 from .uncertainty.spec import parse_assumptions
+from .units import USD_BILLION, Unit, check_column, parse_unit, unit_hints
 
 MAX_EXTENDS_DEPTH = 32
 MAX_HORIZON = 200  # years past the last history year
@@ -74,9 +87,37 @@ class HistoryDoc(_Strict):
     file: str
     year_column: str = "year"
     value_column: str = "value_usd_bn"
+    unit: str | None = None
+    sheet: str | None = None
+    header_row: int = Field(default=1, ge=1, le=100_000)
     filter: dict[str, str | Number | bool | list[str | Number | bool]] = {}
     start: int | None = None
     end: int | None = None
+    source: str = ""
+
+
+class EstimatesDoc(_Strict):
+    file: str
+    unit: str = "USD billion"
+    value_column: str = "value_usd_bn"
+    sheet: str | None = None
+    header_row: int = Field(default=1, ge=1, le=100_000)
+
+
+class RatesDoc(_Strict):
+    file: str | None = None
+    year: int | None = Field(default=None, ge=1900, le=2200)
+    basis: Literal["year", "each-year"] = "year"
+    convert: bool = False
+    source: str = ""
+    usd_per_unit: dict[str, dict[str, Number]] = {}
+    units_per_usd: dict[str, dict[str, Number]] = {}
+
+
+class PricesDoc(_Strict):
+    file: str | None = None
+    index: dict[str, Number] = {}
+    name: str = ""
     source: str = ""
 
 
@@ -128,11 +169,13 @@ class SegmentDoc(_Strict):
 class ScenarioDoc(_Strict):
     name: str
     title: str = ""
-    description: str
-    unit: Literal["USD billion"] = "USD billion"
+    description: str = ""
+    unit: str = "USD billion"
     extends: str | None = None
-    estimates: str | None = None
+    estimates: str | EstimatesDoc | None = None
     history: HistoryDoc | None = None
+    rates: RatesDoc | None = None
+    prices: PricesDoc | None = None
     anchors: list[AnchorDoc] = []
     model: ModelDoc = ModelDoc()
     projection: ProjectionDoc
@@ -194,13 +237,30 @@ class InputFile:
 
 
 @dataclass(frozen=True)
+class EstimatesSource:
+    """Where a scenario's published estimates come from, and the unit the file is in."""
+
+    path: Path
+    unit: Unit = USD_BILLION
+    value_column: str = "value_usd_bn"
+    sheet: str | None = None
+    header_row: int | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """A validated scenario, ready to run. Build it with :func:`load_scenario`."""
+    """A validated scenario, ready to run. Build it with :func:`load_scenario`.
+
+    ``unit`` is the unit of every value (history, anchors, projection); ``conversions`` says
+    in one sentence each what was converted into it (rate, year, source), and ``money`` is the
+    :class:`~forecast.conversion.Conversions` that did it (the reports convert the published
+    estimates with it).
+    """
 
     name: str
     title: str
     description: str
-    unit: str
+    unit: Unit
     path: Path
     history: Series | None
     history_source: str
@@ -219,6 +279,9 @@ class Scenario:
     paths: PathModel = DEFAULT_PATHS
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
     warnings: tuple[str, ...] = ()
+    conversions: tuple[str, ...] = ()
+    money: Conversions = field(repr=False, default_factory=Conversions, compare=False)
+    estimates_source: EstimatesSource | None = None
 
     @property
     def last_history_year(self) -> int | None:
@@ -299,7 +362,14 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "..."
 
 
-_PATH_KEYS = (("extends",), ("estimates",), ("history", "file"))  # made absolute on loading
+_PATH_KEYS = (  # made absolute on loading
+    ("extends",),
+    ("estimates",),
+    ("estimates", "file"),
+    ("history", "file"),
+    ("rates", "file"),
+    ("prices", "file"),
+)
 
 
 def _check_text(doc: Mapping[str, Any], at: _Origins) -> None:
@@ -341,19 +411,24 @@ def _check_text(doc: Mapping[str, Any], at: _Origins) -> None:
 
 
 CLEARABLE = ("assumptions", "correlation", "simulation")  # tables a child can clear with {}
+CLEARABLE_NESTED = ("model.bounds", "model.fixed")  # likewise, inside a table
 
 
 def _merge(
-    base: dict[str, Any], over: Mapping[str, Any], clearable: Sequence[str] = CLEARABLE
+    base: dict[str, Any],
+    over: Mapping[str, Any],
+    clearable: Sequence[str] = (*CLEARABLE, *CLEARABLE_NESTED),
+    prefix: str = "",
 ) -> dict[str, Any]:
     """Deep-merge tables; every other value (lists included) in ``over`` replaces ``base``'s.
-    An empty table merges as nothing, except for the top-level tables in ``clearable``, where
-    it replaces (clears) the inherited one."""
+    An empty table merges as nothing, except for the tables in ``clearable`` (dotted paths:
+    ``assumptions``, ``model.bounds``), where it replaces (clears) the inherited one."""
     out = dict(base)
     for key, value in over.items():
-        cleared = key in clearable and isinstance(value, Mapping) and not value
+        path = f"{prefix}{key}"
+        cleared = path in clearable and isinstance(value, Mapping) and not value
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not cleared:
-            out[key] = _merge(dict(out[key]), value, ())
+            out[key] = _merge(dict(out[key]), value, clearable, f"{path}.")
         else:
             out[key] = value
     return out
@@ -450,9 +525,10 @@ def _absolutise(doc: dict[str, Any], base: Path) -> None:
         doc["extends"] = rebase(doc["extends"])
     if isinstance(doc.get("estimates"), str):
         doc["estimates"] = rebase(doc["estimates"])
-    hist = doc.get("history")
-    if isinstance(hist, dict) and isinstance(hist.get("file"), str):
-        hist["file"] = rebase(hist["file"])
+    for key in ("history", "estimates", "rates", "prices"):
+        table = doc.get(key)
+        if isinstance(table, dict) and isinstance(table.get("file"), str):
+            table["file"] = rebase(table["file"])
 
 
 def _loc(loc: Sequence[str | int]) -> str:
@@ -485,16 +561,48 @@ def _schema_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
 
 
 _TYPE_TAG = re.compile(r"^(int|float|str|bool|none|list\[.*\]|dict\[.*\]|[A-Z]\w*Doc)$")
-_RULES = {
-    "model_type": "must be a table",
-    "dict_type": "must be a table",
-    "list_type": "must be a list",
-    "string_type": "must be a string",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "bool_type": "must be true or false",
+_TYPES = {  # what a type error asks for, as the toolkit words it
+    "model_type": "a table",
+    "dict_type": "a table",
+    "list_type": "a list",
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
 }
+
+
+def _rule(
+    err: Mapping[str, Any], siblings: Sequence[Mapping[str, Any]], loc: tuple[Any, ...]
+) -> str:
+    """The toolkit's wording of a schema error pydantic reports (never pydantic's own)."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _TYPES:  # a union reports one error per member: ask for every one
+        words = list(dict.fromkeys(_TYPES[e["type"]] for e in siblings if e["type"] in _TYPES))
+        if "a number" in words and "a whole number" in words:
+            words.remove("a whole number")
+        return "must be " + " or ".join(words)
+    if kind in ("too_short", "too_long"):
+        if loc[-2:-1] == ("bounds",):
+            return "must be a pair [low, high] (2 items)"
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        return f"must hold at {'least' if kind == 'too_short' else 'most'} {n} item(s)"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the allowed values')}"
+    bounds = {
+        "greater_than_equal": ("greater than or equal to", "ge"),
+        "less_than_equal": ("less than or equal to", "le"),
+        "greater_than": ("more than", "gt"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        relation, key = bounds[kind]
+        return f"must be {relation} {ctx.get(key)}"
+    msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' sentences
+    if kind != "value_error":  # anything else pydantic checks: never its own sentence
+        return f"must be a valid value here ({kind.replace('_', ' ')})"
+    return msg[0].lower() + msg[1:]
 
 
 def _validation_message(origins: _Origins, exc: ValidationError) -> str:
@@ -502,8 +610,12 @@ def _validation_message(origins: _Origins, exc: ValidationError) -> str:
     # prefer the most specific error (unknown keys and missing keys first)
     order = {"extra_forbidden": 0, "missing": 1}
     err = min(errors, key=lambda e: order.get(e["type"], 2))
-    # pydantic appends the union member it tried ("float", "ModelDoc") to the location: drop it
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
+
+    def clean(e: Mapping[str, Any]) -> tuple[Any, ...]:
+        # pydantic appends the union member it tried ("float", "ModelDoc") to the location
+        return tuple(p for p in e["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
+
+    loc = clean(err)
     kind = err["type"]
     file = origins(*loc) if kind != "missing" else origins()
     where = f"{file}: {_loc(loc)}"
@@ -515,11 +627,8 @@ def _validation_message(origins: _Origins, exc: ValidationError) -> str:
         return f"{where}: unknown key{listing}; got {loc[-1]!r}{hint}"
     if kind == "missing":
         return f"{where}: required key is missing; got nothing"
-    msg = _RULES.get(kind) or err["msg"]
-    msg = msg.removeprefix("Value error, ")
-    msg = re.sub(r"^Input should be", "must be", msg)
-    msg = msg[0].lower() + msg[1:]
-    return f"{where}: {msg}; got {err.get('input')!r}"
+    siblings = [e for e in errors if clean(e) == loc]
+    return f"{where}: {_rule(err, siblings, loc)}; got {err.get('input')!r}"
 
 
 def parse_scenario(
@@ -571,6 +680,253 @@ def load_scenario(path: Path | str, *, allow: Iterable[Path | str] = ()) -> Scen
 
 
 # ------------------------------------------------------------------------------------------------
+# Units, rates and prices
+# ------------------------------------------------------------------------------------------------
+
+MoneyReader = Callable[[Any, str], float]
+"""Reads a money string (``text``, ``where``) into the scenario's unit."""
+
+
+def parse_money_reader(text: Any, where: str) -> float:
+    """The reader of a USD billion scenario that converts nothing."""
+    return parse_money(text, where=where)
+
+
+def _money_reader(unit: Unit, conv: Conversions, convert: bool) -> MoneyReader:
+    """Money strings in ``unit``; one in another currency converted through the rates table
+    when ``[rates] convert = true``, else refused naming both currencies."""
+
+    def read(text: Any, where: str) -> float:
+        return parse_money(text, where=where, unit=unit, convert=conv.amount if convert else None)
+
+    return read
+
+
+DEFAULT_RATES_NAME = f"data/{RATES_FILE} (Federal Reserve G.5A annual averages)"
+DEFAULT_PRICES_NAME = "US CPI-U (1967=100), annual averages certified in the Federal Register"
+
+
+def _conversions(
+    doc: ScenarioDoc, unit: Unit, at: _Origins, policy: ReadPolicy, home: Path
+) -> Conversions:
+    """The scenario's :class:`Conversions`: its ``[rates]`` and ``[prices]`` checked now, the
+    tables themselves read when a conversion needs them."""
+    r = doc.rates or RatesDoc()
+    where_r = f"{at('rates')}: rates"
+    extra = inline_rates(r.usd_per_unit, r.units_per_usd, where_r)
+    if extra and not r.source.strip():
+        raise ScenarioError(
+            f"{where_r}.source: rates written in the scenario must cite their source; got nothing"
+        )
+
+    def rates() -> Rates:
+        try:
+            if r.file is not None:
+                table = load_rates(r.file, policy=policy, name=_relative(r.file, home))
+            else:
+                table = load_rates(
+                    toolkit_data(RATES_FILE), policy=ReadPolicy(), name=DEFAULT_RATES_NAME
+                )
+        except ForecastError as exc:
+            raise type(exc)(f"{where_r}.file: {exc}") from None
+        return table.merged(extra, f"{at('rates')} ({r.source})") if extra else table
+
+    p = doc.prices or PricesDoc()
+    where_p = f"{at('prices')}: prices"
+    index = _inline_index(p, where_p)
+
+    def deflator() -> Deflator:
+        if index:
+            return Deflator(index, p.name or "price index", f"{at('prices')} ({p.source})")
+        try:
+            if p.file is not None:
+                return load_deflator(p.file, policy=policy, name=p.name or Path(p.file).stem)
+            return replace(
+                load_deflator(toolkit_data(DEFLATOR_FILE), policy=ReadPolicy()),
+                name=DEFAULT_PRICES_NAME,
+                source=f"data/{DEFLATOR_FILE}",
+            )
+        except ForecastError as exc:
+            raise type(exc)(f"{where_p}.file: {exc}") from None
+
+    return Conversions(
+        unit=unit,
+        rate_year=r.year,
+        basis=r.basis,
+        convert_amounts=r.convert,
+        rates_loader=rates,
+        deflator_loader=deflator,
+        where=where_r,
+    )
+
+
+def _inline_index(p: PricesDoc, where: str) -> dict[int, float]:
+    if p.file is not None and p.index:
+        raise ScenarioError(
+            f"{where}: give the price index as a file or inline, not both; got file "
+            f"{p.file!r} and index"
+        )
+    out: dict[int, float] = {}
+    for y_text, raw in p.index.items():
+        if not re.fullmatch(r"[0-9]{4}", y_text):
+            raise ScenarioError(f"{where}.index: keys must be four-digit years; got {y_text!r}")
+        if not (math.isfinite(raw) and raw > 0):
+            raise ScenarioError(f"{where}.index.{y_text}: must be a positive number; got {raw!r}")
+        out[int(y_text)] = float(raw)
+    if out and not p.source.strip():
+        raise ScenarioError(
+            f"{where}.source: a price index written in the scenario must cite its source; got "
+            "nothing"
+        )
+    return out
+
+
+def _history_unit(h: HistoryDoc, keys: tuple[str, ...], at: _Origins, conv: Conversions) -> Unit:
+    label = ".".join(keys)
+    if h.unit is None:
+        return conv.unit
+    return parse_unit(h.unit, where=f"{at(*keys, 'unit')}: {label}.unit")
+
+
+def load_history(
+    h: HistoryDoc, keys: tuple[str, ...], at: _Origins, policy: ReadPolicy, conv: Conversions
+) -> Series:
+    """A history table's series as its file holds it, its unit checked against what its column
+    name and a workbook's title say. ``keys`` locate the table in the scenario (``("history",)``;
+    a per-segment history would pass its own), for the messages."""
+    label = ".".join(keys)
+    if h.start is not None and h.end is not None and h.start > h.end:
+        raise ScenarioError(
+            f"{at(*keys, 'start')}: {label}.start must not be after {label}.end; got "
+            f"{h.start} > {h.end}"
+        )
+    unit = _history_unit(h, keys, at, conv)
+    whose = "" if h.unit is not None else f" (the scenario's unit: [{label}] names none)"
+    check_column(
+        h.value_column,
+        unit,
+        where=f"{at(*keys, 'value_column')}: {label}.value_column",
+        whose=whose,
+    )
+    try:
+        series = load_series(
+            h.file,
+            year_column=h.year_column,
+            value_column=h.value_column,
+            filter=h.filter,
+            start=h.start,
+            end=h.end,
+            policy=policy,
+            sheet=h.sheet,
+            header_row=h.header_row,
+        )
+    except ForecastError as exc:
+        raise type(exc)(f"{at(*keys, 'file')}: {label}: {exc}") from None
+    for title in series.titles:
+        if unit_hints(title)[0] is not None:  # a title naming a currency: "EUR million"
+            check_column(
+                title,
+                unit,
+                where=f"{at(*keys, 'file')}: {label}: {series.path}",
+                what="title cell",
+                whose=whose,
+            )
+    return series
+
+
+def convert_history(
+    series: Series, h: HistoryDoc, keys: tuple[str, ...], at: _Origins, conv: Conversions
+) -> Series:
+    """``series`` (in the unit ``h`` declares) in the scenario's unit; the conversion, if any,
+    joins ``conv.notes``."""
+    label = ".".join(keys)
+    factors = conv.factors(
+        [int(y) for y in series.years],
+        _history_unit(h, keys, at, conv),
+        what=label,
+        where=f"{at(*keys, 'unit')}: {label}.unit",
+    )
+    if np.all(factors == 1.0):
+        return series
+    return replace(series, values=series.values * factors)
+
+
+HARD_ANCHOR_TOLERANCE = 0.01  # a hard anchor in a history year may differ from it by this much
+SLIP_FALL, SLIP_GROWTH = 0.5, 10.0  # yearly changes no published market shows
+
+
+def _check_anchors_against_history(
+    anchors: Sequence[Anchor], history: Series | None, unit: Unit, where: str
+) -> None:
+    """An anchor in a year the history reports must agree with it: within 1% for a hard
+    anchor, within its tolerance for a soft one."""
+    if history is None:
+        return
+    known = dict(zip(history.years.astype(int).tolist(), history.values.tolist(), strict=True))
+    for i, a in enumerate(anchors):
+        if a.year not in known:
+            continue
+        reported = known[a.year]
+        tol = HARD_ANCHOR_TOLERANCE if a.kind == "hard" else float(a.tolerance or 0.0)
+        gap = a.value / reported - 1.0
+        if abs(gap) > tol:
+            fmt = _fmt_money(unit)
+            raise ScenarioError(
+                f"{where}: anchors[{i}].value: an anchor in a history year must agree with the "
+                f"reported value ({fmt(reported)} in {a.year}) within {100 * tol:g}% ("
+                f"{'a hard anchor' if a.kind == 'hard' else 'its tolerance'}); got "
+                f"{fmt(a.value)}, {100 * gap:+.1f}% (drop the anchor, or check the units of the "
+                "anchor and of [history])"
+            )
+
+
+def _unit_slips(anchors: Sequence[Anchor], history: Series | None, unit: Unit) -> list[str]:
+    """A warning for each anchor whose growth from the last history value, per year compounded,
+    is beyond any published market (a fall of more than half, or more than tenfold): a unit
+    slip between the history and the anchor is the likely cause."""
+    if history is None:
+        return []
+    last_year, last = int(history.years[-1]), float(history.values[-1])
+    out = []
+    fmt = _fmt_money(unit)
+    for i, a in enumerate(anchors):
+        span = a.year - last_year
+        if span <= 0:
+            continue
+        ratio = a.value / last
+        yearly = ratio ** (1.0 / span)
+        if SLIP_FALL <= yearly <= SLIP_GROWTH:
+            continue
+        what = "falls by more than half" if yearly < SLIP_FALL else "grows more than tenfold"
+        out.append(
+            f"anchors[{i}]: {fmt(a.value)} in {a.year} implies {100 * (yearly - 1):+.1f}%/yr from "
+            f"the last history value ({fmt(last)} in {last_year}); no published market "
+            f"{what} a year, so a unit slip is the likely cause: {_slip_words(ratio, unit)} "
+            "(check [history] unit and the anchor's value)"
+        )
+    return out
+
+
+_SCALE_NAME = {0: "unit", 3: "thousand", 6: "million", 9: "billion", 12: "trillion"}
+
+
+def _slip_words(ratio: float, unit: Unit) -> str:
+    """``about 1,000x: a million/billion slip?`` for a ratio near a power of 1,000."""
+    steps = round(math.log10(ratio) / 3)
+    if steps == 0 or abs(math.log10(ratio) - 3 * steps) > 1:
+        return f"the anchor is {ratio:,.3g}x the last history value"
+    factor = 1000 ** abs(steps)
+    size = f"about {factor:,}x" if steps > 0 else f"about 1/{factor:,}"
+    low = _SCALE_NAME.get(unit.scale - 3 * abs(steps))
+    pair = f"a {low}/{unit.scale_word} slip?" if low else "a scale slip?"
+    return f"the anchor is {size} the last history value: {pair}"
+
+
+def _fmt_money(unit: Unit) -> Callable[[float], str]:
+    return lambda v: format_money(v, unit=unit)
+
+
+# ------------------------------------------------------------------------------------------------
 # Resolution: money strings, files, estimates, cross-field rules
 # ------------------------------------------------------------------------------------------------
 
@@ -589,49 +945,66 @@ def _resolve(
         for i, p in enumerate(at.chain)
     ]
 
+    unit = parse_unit(doc.unit, where=f"{at('unit')}: unit")
+    conv = _conversions(doc, unit, at, policy, home)
+    read = _money_reader(unit, conv, doc.rates is not None and doc.rates.convert)
+
     history = None
     if doc.history is not None:
-        h = doc.history
-        if h.start is not None and h.end is not None and h.start > h.end:
-            raise ScenarioError(
-                f"{at('history', 'start')}: history.start must not be after history.end; got "
-                f"{h.start} > {h.end}"
-            )
-        try:
-            history = load_series(
-                h.file,
-                year_column=h.year_column,
-                value_column=h.value_column,
-                filter=h.filter,
-                start=h.start,
-                end=h.end,
-                policy=policy,
-            )
-        except ForecastError as exc:
-            raise type(exc)(f"{at('history', 'file')}: history: {exc}") from None
-        inputs.append(InputFile("history", _relative(h.file, home), history.sha256))
+        history = load_history(doc.history, ("history",), at, policy, conv)
+        inputs.append(InputFile("history", _relative(doc.history.file, home), history.sha256))
+        if conv.rate_year is None:
+            conv.rate_year = int(history.years[-1])
+        history = convert_history(history, doc.history, ("history",), at, conv)
 
     estimates: dict[str, Estimate] = {}
+    est_source = None
     if doc.estimates is not None:
+        e = EstimatesDoc(file=doc.estimates) if isinstance(doc.estimates, str) else doc.estimates
+        key = "estimates" if isinstance(doc.estimates, str) else "estimates.file"
+        where_est = f"{at('estimates')}: estimates"
+        est_unit = parse_unit(e.unit, where=f"{where_est}.unit")
+        check_column(e.value_column, est_unit, where=f"{where_est}.value_column")
         try:
-            estimates = load_estimates(doc.estimates, policy=policy)
+            estimates = load_estimates(
+                e.file,
+                policy=policy,
+                value_column=e.value_column,
+                sheet=e.sheet,
+                header_row=e.header_row,
+            )
         except ForecastError as exc:
-            raise type(exc)(f"{at('estimates')}: estimates: {exc}") from None
-        inputs.append(
-            InputFile("estimates", _relative(doc.estimates, home), sha256_file(Path(doc.estimates)))
-        )
+            raise type(exc)(f"{at('estimates')}: {key}: {exc}") from None
+        inputs.append(InputFile("estimates", _relative(e.file, home), sha256_file(Path(e.file))))
+        est_source = EstimatesSource(Path(e.file), est_unit, e.value_column, e.sheet, e.header_row)
+        if estimates and est_unit != unit:
+            ids = sorted(estimates)
+            factors = conv.factors(
+                [estimates[i].year for i in ids],
+                est_unit,
+                what="published estimates",
+                where=f"{where_est}.unit",
+                one_rate=True,
+            )
+            estimates = {
+                i: replace(estimates[i], value=estimates[i].value * float(f))
+                for i, f in zip(ids, factors, strict=True)
+            }
 
     where_anchors = at("anchors")
     anchors = tuple(
-        _anchor(a, i, where_anchors, estimates, history) for i, a in enumerate(doc.anchors)
+        _anchor(a, i, where_anchors, estimates, history, read, unit)
+        for i, a in enumerate(doc.anchors)
     )
     _check_anchor_years(anchors, history, where_anchors)
     if history is None and not anchors:
         raise ScenarioError(
             f"{at()}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
         )
+    _check_anchors_against_history(anchors, history, unit, where_anchors)
+    slips = _unit_slips(anchors, history, unit)
 
-    model = _model(doc.model, at)
+    model = _model(doc.model, at, read)
     proj = doc.projection
     last = int(history.years[-1]) if history is not None else min(a.year for a in anchors)
     if proj.horizon > last + MAX_HORIZON:
@@ -661,7 +1034,7 @@ def _resolve(
         notes = _growth_settings_for_stats(raw, model, at)
         _check_stats_scenario(model, history, proj, levels, at)
         assumptions = None
-        simulation = _simulation(SimulationDoc(), proj, last, at)
+        simulation = _simulation(SimulationDoc(), proj, last, at, read)
     else:
         assumptions = parse_assumptions(
             doc.assumptions,
@@ -673,13 +1046,16 @@ def _resolve(
             estimates=estimates,
             at=at,
             base_year=int(history.years[-1]) if history is not None else None,
+            read_money=read,
+            money_unit=unit,
         )
-        simulation = _simulation(doc.simulation, proj, last, at)
+        simulation = _simulation(doc.simulation, proj, last, at, read)
+    inputs += [InputFile(role, _relative(p, home), sha) for role, p, sha in conv.inputs]
     return Scenario(
         name=doc.name,
         title=doc.title or doc.name,
         description=doc.description,
-        unit=doc.unit,
+        unit=unit,
         path=path,
         history=history,
         history_source=doc.history.source if doc.history else "",
@@ -697,17 +1073,26 @@ def _resolve(
         inputs=tuple(inputs),
         paths=PathModel(start=proj.start),
         document=dict(raw),
-        warnings=notes,
+        warnings=(*notes, *dict.fromkeys(conv.warnings), *slips),
+        conversions=tuple(conv.notes),
+        money=conv,
+        estimates_source=est_source,
     )
 
 
 def _anchor(
-    a: AnchorDoc, i: int, where: str, estimates: Mapping[str, Estimate], history: Series | None
+    a: AnchorDoc,
+    i: int,
+    where: str,
+    estimates: Mapping[str, Estimate],
+    history: Series | None,
+    read: MoneyReader = parse_money_reader,
+    unit: Unit = USD_BILLION,
 ) -> Anchor:
     key = f"{where}: anchors[{i}]"
     year, value, source = a.year, None, a.source
     if a.value is not None:
-        value = parse_money(a.value, where=f"{key}.value")
+        value = read(a.value, f"{key}.value")
     if a.estimate is not None:
         if not estimates:
             raise ScenarioError(
@@ -726,8 +1111,8 @@ def _anchor(
             )
         if value is not None and not np.isclose(value, est.value, rtol=1e-9):
             raise ScenarioError(
-                f"{key}.value: must match estimate {est.id} ({est.value:g} billion); "
-                f"got {a.value!r}"
+                f"{key}.value: must match estimate {est.id} ({est.value:g} "
+                f"{unit.scale_word if unit.currency == 'USD' else unit.label}); got {a.value!r}"
             )
         if history is not None and history.source_ids and not a.allow_other_definition:
             defs = {estimates[s].definition for s in history.source_ids if s in estimates}
@@ -788,9 +1173,11 @@ def _check_anchor_years(anchors: tuple[Anchor, ...], history: Series | None, whe
             )
 
 
-def _param_value(raw: str | float | int, unit: str, key: str) -> float:
+def _param_value(
+    raw: str | float | int, unit: str, key: str, read: MoneyReader = parse_money_reader
+) -> float:
     if unit == "money":
-        return parse_money(raw, where=key)
+        return read(raw, key)
     if unit == "rate" and isinstance(raw, str):
         return parse_rate(raw, where=key)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -798,7 +1185,9 @@ def _param_value(raw: str | float | int, unit: str, key: str) -> float:
     return float(raw)
 
 
-def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
+def _model(
+    m: ModelDoc, at: _Origins, read: MoneyReader = parse_money_reader
+) -> GrowthModel | StatsModel:
     if m.family in STATS_MODELS:  # a statistical model: fitted to the history alone
         return STATS_MODELS[m.family]()  # growth-curve settings: _growth_settings_for_stats
     if m.family not in FAMILIES:
@@ -819,14 +1208,14 @@ def _model(m: ModelDoc, at: _Origins) -> GrowthModel | StatsModel:
             )
     for name, (lo_raw, hi_raw) in m.bounds.items():
         key = f"{at('model', 'bounds', name)}: model.bounds.{name}"
-        lo = _param_value(lo_raw, units[name], key)
-        hi = _param_value(hi_raw, units[name], key)
+        lo = _param_value(lo_raw, units[name], key, read)
+        hi = _param_value(hi_raw, units[name], key, read)
         if lo > hi:
             raise ScenarioError(f"{key}: low must not exceed high; got [{lo_raw!r}, {hi_raw!r}]")
         bounds[name] = (lo, hi)
     for name, raw in m.fixed.items():
         fixed[name] = _param_value(
-            raw, units[name], f"{at('model', 'fixed', name)}: model.fixed.{name}"
+            raw, units[name], f"{at('model', 'fixed', name)}: model.fixed.{name}", read
         )
     try:
         return GrowthModel(family=m.family, error=m.error, bounds=bounds, fixed=fixed)
@@ -875,7 +1264,7 @@ def _growth_settings_for_stats(
     out = []
     for file, labels in inherited.items():
         one = len(labels) == 1
-        clear = [f"{label} = {{}}" for label in labels if label in CLEARABLE]
+        clear = [f"{label} = {{}}" for label in labels if label in (*CLEARABLE, *CLEARABLE_NESTED)]
         hint = f" ({', '.join(clear)} in this file clears it)" if clear else ""
         out.append(
             f"{', '.join(labels)} inherited from {file.name} appl{'ies' if one else 'y'} to "
@@ -922,7 +1311,13 @@ def _check_stats_scenario(
             )
 
 
-def _simulation(sim: SimulationDoc, proj: ProjectionDoc, last: int, at: _Origins) -> SimulationSpec:
+def _simulation(
+    sim: SimulationDoc,
+    proj: ProjectionDoc,
+    last: int,
+    at: _Origins,
+    read: MoneyReader = parse_money_reader,
+) -> SimulationSpec:
     where = f"{at('simulation')}: simulation"
     for q in sim.quantiles:
         if not 0 < float(q) < 1:
@@ -937,7 +1332,7 @@ def _simulation(sim: SimulationDoc, proj: ProjectionDoc, last: int, at: _Origins
             f"{where}.draws: Sobol sampling needs a power of two (such as 16384 or 32768); got "
             f"{sim.draws}"
         )
-    cross = tuple(parse_money(c, where=f"{where}.cross") for c in sim.cross)
+    cross = tuple(read(c, f"{where}.cross") for c in sim.cross)
     return SimulationSpec(
         draws=sim.draws,
         sampler=sim.sampler,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from forecast import MoneyError, format_money, parse_money, parse_rate
 from forecast.claims import extract, sentences
 from forecast.money import parse_year_value
+from forecast.units import ISO_4217, Unit, parse_unit
 
 from .conftest import examples
 
@@ -73,6 +74,30 @@ def test_parse_then_format_is_stable(value: float) -> None:
     text = format_money(value)
     assert format_money(parse_money(text)) == text
     assert parse_money(text.replace("$", "USD ")) == parse_money(text)
+
+
+CURRENCIES = st.sampled_from(["USD", "EUR", "GBP", "JPY", "CNY", "CHF", "INR", *sorted(ISO_4217)])
+UNITS = st.builds(Unit, CURRENCIES, st.sampled_from([3, 6, 9, 12]))
+UNIT_AMOUNTS = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=examples(3.0))
+@given(UNITS, UNIT_AMOUNTS, st.integers(1, 17))
+def test_money_in_any_unit_reads_back(unit: Unit, value: float, digits: int) -> None:
+    text = format_money(value, digits=digits, unit=unit)
+    back = parse_money(text, unit=unit)
+    assert math.isclose(back, value, rel_tol=10 ** (1 - digits)), (text, back)
+    assert format_money(back, digits=digits, unit=unit) == text  # printing is idempotent
+    assert parse_unit(unit.label) == unit
+
+
+@settings(max_examples=examples(3.0))
+@given(UNITS, UNITS, UNIT_AMOUNTS)
+def test_an_amount_in_another_scale_is_an_exact_shift(a: Unit, b: Unit, value: float) -> None:
+    """The same amount written in a's scale reads in b's scale as the value times 10^(a-b)."""
+    b = Unit(a.currency, b.scale)
+    text = format_money(value, digits=17, unit=a)
+    assert math.isclose(parse_money(text, unit=b), value * a.to(b), rel_tol=1e-15)
 
 
 @settings(max_examples=examples(2.0))

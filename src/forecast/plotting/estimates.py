@@ -10,6 +10,8 @@ import pandas as pd
 
 from .._textfmt import money
 from ..errors import ForecastError
+from ..evidence import DEFAULT_ESTIMATES, estimates_file_label
+from ..markets import definition_label
 from ..projection import ScenarioResult, StatsScenarioResult
 from ..uncertainty.propagate import curve_anchor
 from .style import (
@@ -22,7 +24,9 @@ from .style import (
     color,
     figure_and_axes,
     footnote,
+    in_scenario_unit,
     money_axis,
+    money_words,
     plain,
     shorten,
     titles,
@@ -137,6 +141,7 @@ def _claim_text(frame: pd.DataFrame, year: int, value: float, label: str) -> str
     )
 
 
+@in_scenario_unit
 def estimates_chart(
     estimates: pd.DataFrame,
     *,
@@ -144,7 +149,7 @@ def estimates_chart(
     result: ScenarioResult | StatsScenarioResult | None = None,
     claim: tuple[int, float, str] | None = None,
     region: str | None = None,
-    source: str = "published estimates in data/ai_market_estimates.csv (each row cites its URL)",
+    source: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Every published estimate of one definition, by publisher and edition, against a
@@ -167,10 +172,14 @@ def estimates_chart(
     region : str, optional
         Keep the rows of this region only (e.g. ``"Global"``).
     source : str, optional
-        The source line under the chart.
+        The source line under the chart; by default it names the result's estimates file
+        (``data/ai_market_estimates.csv`` without a result).
     ax : matplotlib Axes, optional
     """
     frame = _select(estimates, definition, region)
+    if source is None:
+        where = estimates_file_label(result.scenario) if result is not None else None
+        source = f"published estimates in {where or DEFAULT_ESTIMATES} (each row cites its URL)"
     if claim is None and result is not None:
         anchor = curve_anchor(result.scenario.anchors)
         if anchor is not None:
@@ -295,9 +304,9 @@ def estimates_chart(
                 gid="claim-rank",
                 bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#DDDDDD"},
             )
-        what = definition or "all definitions"
+        what = definition_label(definition) if definition else "all definitions"
         if definition and "definition_text" in frame.columns:
-            texts = frame["definition_text"].dropna().astype(str).unique()
+            texts = [t for t in frame["definition_text"].dropna().astype(str).unique() if t]
             if len(texts) == 1:
                 what = texts[0]
         n_pub = frame["publisher"].nunique()
@@ -309,7 +318,7 @@ def estimates_chart(
             f"{f' ({region})' if region else ''}; lines join the figures of one edition; "
             "log scale",
         )
-        money_axis(ax, log=True, label="Market size (USD, log scale)")
+        money_axis(ax, log=True, label=money_words(extra="log scale"))
         year_axis(ax)
         ax.grid(axis="y", which="major")
         ax.legend(

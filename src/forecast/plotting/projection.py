@@ -27,9 +27,11 @@ from .style import (
     color,
     figure_and_axes,
     footnote,
+    in_scenario_unit,
     interval_pairs,
     legend,
     money_axis,
+    money_words,
     new_figure,
     percent_axis,
     plain,
@@ -61,7 +63,7 @@ __all__ = [
     "shares_chart",
 ]
 
-MONEY_LABEL = "Market size (USD)"
+MONEY_LABEL = "Market size (USD)"  # for USD; money_words() names the unit shown
 
 
 # ------------------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def _source_line(sc: Scenario) -> str:
 
 
 def _finish_money_chart(ax: Axes, *, log: bool = False) -> None:
-    money_axis(ax, log=log, label=MONEY_LABEL)
+    money_axis(ax, log=log, label=money_words())
     if not log:
         ax.set_ylim(bottom=0)
     year_axis(ax)
@@ -201,6 +203,7 @@ def _finish_money_chart(ax: Axes, *, log: bool = False) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+@in_scenario_unit
 def fan_chart(
     result: Result, *, simulation: ScenarioSimulation | None = None, ax: Axes | None = None
 ) -> Figure:
@@ -330,6 +333,7 @@ def _table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return [plain(h) for h in head], [[plain(c) for c in r] for r in body]
 
 
+@in_scenario_unit
 def comparison_chart(
     results: Sequence[Result], *, year: int | None = None, ax: Axes | None = None
 ) -> Figure:
@@ -491,6 +495,7 @@ def _shares_note(sc: Scenario) -> str:
     )
 
 
+@in_scenario_unit
 def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
     """Stacked area of the segments' point projections, which sum to the total."""
     years, names, values, _shares, dim = _segment_paths(result)
@@ -538,6 +543,7 @@ def _stack_legend(ax: Axes, sc: Scenario) -> None:
     footnote(ax, _shares_note(sc), width=125)
 
 
+@in_scenario_unit
 def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
     """Each segment's share of the total over time (stacked to 100%)."""
     years, names, _values, shares, dim = _segment_paths(result)

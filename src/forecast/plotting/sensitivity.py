@@ -23,8 +23,10 @@ from .style import (
     color,
     figure_and_axes,
     footnote,
+    in_scenario_unit,
     legend,
     money_axis,
+    money_words,
     percent_axis,
     plain,
     titles,
@@ -91,6 +93,7 @@ def _sens_footnote(sens: ScenarioSensitivity) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+@in_scenario_unit
 def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure:
     """One bar per uncertain assumption, largest swing on top: the market size in the metric
     year with that input at its 10th and 90th percentile, the others at their medians.
@@ -187,7 +190,7 @@ def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figur
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
-        money_axis(ax, "x", label=f"Market size in {year} (USD)")
+        money_axis(ax, "x", label=money_words(f"Market size in {year}"))
         titles(
             ax,
             f"What moves the {year} market size most: "
@@ -205,6 +208,7 @@ def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figur
 # ------------------------------------------------------------------------------------------------
 
 
+@in_scenario_unit
 def spider_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure:
     """The market size in the metric year as each assumption moves through its percentiles,
     the others at their medians; flat lines are assumptions the total does not depend on."""
@@ -253,7 +257,7 @@ def spider_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure
         pcts = sorted(s["percentile"].unique())
         ax.set_xticks(pcts, [f"P{p:g}" for p in pcts])
         ax.set_xlabel("Percentile of the assumption (the others at their medians)")
-        money_axis(ax, label=f"Market size in {year} (USD)")
+        money_axis(ax, label=money_words(f"Market size in {year}"))
         titles(
             ax,
             f"How the {year} market size responds to each assumption",
@@ -291,6 +295,7 @@ def _default_year(simulation: ScenarioSimulation, draws: dict[int, np.ndarray]) 
     )
 
 
+@in_scenario_unit
 def distribution_chart(
     simulation: ScenarioSimulation, *, year: int | None = None, ax: Axes | None = None
 ) -> Figure:
@@ -407,7 +412,7 @@ def distribution_chart(
             fontsize=12,
             color=MUTED,
         )
-        money_axis(ax, "x", label=f"Market size in {year} (USD)")
+        money_axis(ax, "x", label=money_words(f"Market size in {year}"))
         percent_axis(ax, label="Share of draws")
         ax.set_xlim(lo, hi)
         ax.set_ylim(0, share.max() * 1.6 if share.max() > 0 else 1)

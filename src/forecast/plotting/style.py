@@ -12,10 +12,12 @@ Text taken from scenario and data files is plain text: :func:`plain` escapes ``$
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from .. import units
 from .._textfmt import money, pct
 
 if TYPE_CHECKING:
@@ -128,6 +130,43 @@ def plain(text: object) -> str:
     return str(text).replace("\\$", "$").replace("$", r"\$")
 
 
+_Chart = TypeVar("_Chart", bound=Callable[..., Any])
+
+
+def _unit_of(first: Any) -> units.Unit | None:
+    """The unit of a chart's first argument: a result, a simulation or a sensitivity (its
+    scenario's unit), or a list of results (the first one's); None for anything else."""
+    if isinstance(first, list | tuple) and first:
+        first = first[0]
+    sc = getattr(first, "scenario", None)
+    unit = getattr(sc, "unit", None)
+    return unit if isinstance(unit, units.Unit) else None
+
+
+def in_scenario_unit(chart: _Chart) -> _Chart:
+    """Draw ``chart`` with money in its first argument's scenario unit (:func:`_unit_of`);
+    a chart of plain arrays keeps the unit already shown."""
+
+    @functools.wraps(chart)
+    def draw(*args: Any, **kwargs: Any) -> Any:
+        unit = _unit_of(args[0]) if args else None
+        if unit is None and "result" in kwargs:  # estimates_chart(frame, result=...)
+            unit = _unit_of(kwargs["result"])
+        if unit is None:
+            return chart(*args, **kwargs)
+        with units.shown_in(unit):
+            return chart(*args, **kwargs)
+
+    return draw  # type: ignore[return-value]
+
+
+def money_words(what: str = "Market size", extra: str = "") -> str:
+    """An axis label naming the currency money is shown in: ``Market size (USD)``,
+    ``Market size in 2030 (EUR, 2020 prices)``, ``Market size (USD, log scale)``."""
+    inner = units.current().axis_label + (f", {extra}" if extra else "")
+    return f"{what} ({inner})"
+
+
 def money_label(value_bn: float) -> str:
     """``$1.57T`` as chart text (escaped)."""
     return plain(money(value_bn))
@@ -167,19 +206,27 @@ def _money_tick(value: float, _pos: object = None) -> str:
     if not math.isfinite(value):
         return ""
     if abs(value) < 1e-9:
-        return plain("$0")
+        return plain(f"{units.current().symbol}0")
     return money_label(value)
 
 
 def money_formatter() -> Formatter:
-    """Tick labels as analysts write money: $200B, $1.5T (values in USD billion)."""
+    """Tick labels as analysts write money: $200B, $1.5T, €412M (values in the unit shown when
+    the formatter is made)."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(_money_tick)
+    unit = units.current()
+
+    def tick(value: float, pos: object = None) -> str:  # ticks are drawn after the chart
+        with units.shown_in(unit):
+            return _money_tick(value, pos)
+
+    return FuncFormatter(tick)
 
 
 def money_axis(ax: Axes, axis: str = "y", *, log: bool = False, label: str = "") -> None:
-    """Format an axis in USD billion as $200B / $1.5T, linear from zero or logarithmic."""
+    """Format an axis of money (in the unit shown) as $200B / $1.5T, linear from zero or
+    logarithmic."""
     from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis

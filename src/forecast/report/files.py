@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import units
 from ..compare import comparison_year
 from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
@@ -14,6 +15,7 @@ from .html import render_html
 from .markdown import render_markdown
 from .scenario import (
     assumptions_table,
+    common_unit,
     comparison_display,
     comparison_document,
     scenario_document,
@@ -102,22 +104,32 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
     return workbook_bytes(
         sheets,
         number_formats={**money_cols, "value_usd_bn": MONEY_FORMAT},
-        notes={"projection": "USD billion; mean is the point forecast"},
+        notes={"projection": f"{result.scenario.unit.label}; mean is the point forecast"},
     )
 
 
 def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, bytes]:
-    """``report.html``, ``report.md``, ``charts/*.png|svg`` and ``workbook.xlsx`` by name."""
-    doc = scenario_document(result, ev, command=command)
-    files = {"report.html": render_html(doc), **render_markdown(doc)}
-    files["workbook.xlsx"] = workbook(result, ev, command=command)
+    """``report.html``, ``report.md``, ``charts/*.png|svg`` and ``workbook.xlsx`` by name
+    (money in the scenario's unit)."""
+    with units.shown_in(result.scenario.unit):
+        doc = scenario_document(result, ev, command=command)
+        files = {"report.html": render_html(doc), **render_markdown(doc)}
+        files["workbook.xlsx"] = workbook(result, ev, command=command)
     return files
 
 
 def comparison_files(
     results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
 ) -> dict[str, bytes]:
-    """The files of one report comparing several scenarios."""
+    """The files of one report comparing several scenarios (which must share one unit)."""
+    unit = common_unit(results)
+    with units.shown_in(unit):
+        return _comparison_files(results, evidences, command=command)
+
+
+def _comparison_files(
+    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+) -> dict[str, bytes]:
     doc = comparison_document(results, evidences, command=command)
     files = {"report.html": render_html(doc), **render_markdown(doc)}
     year = comparison_year(results)

@@ -10,10 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import units
 from .._textfmt import money, pct
 from ..compare import comparison_table, comparison_year
+from ..errors import ForecastError
 from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
+from ..units import USD_BILLION, Unit
 from .charts import scenario_figures
 from .document import Document, Facts, Figure, Paragraph, Section, Table, section
 
@@ -22,6 +25,25 @@ Result = ScenarioResult | StatsScenarioResult
 
 def _money(v: Any) -> str:
     return money(float(v)) if v is not None else "n/a"
+
+
+def _axis(result: Result) -> str:
+    """The currency (and price base) a table's money is in: ``USD``, ``EUR, 2020 prices``."""
+    return result.scenario.unit.axis_label
+
+
+def unit_note(result: Result) -> Paragraph | None:
+    """A note saying the unit and every conversion into it, for a scenario that is not in
+    nominal USD billion or that converted anything (none for the default: its money strings
+    say it)."""
+    sc = result.scenario
+    if sc.unit == USD_BILLION and not sc.conversions:
+        return None
+    text = f"Every amount is in {sc.unit.label}"
+    text += "." if sc.unit.prices is None else f" (constant {sc.unit.prices} prices)."
+    if sc.conversions:
+        text += " Converted into it: " + "; ".join(sc.conversions) + "."
+    return Paragraph(text, "note")
 
 
 def _pct100(v: Any) -> str:
@@ -200,6 +222,9 @@ def headline(result: Result, ev: Evidence) -> Section:
     blocks: list[Any] = [Paragraph(lead, "lead"), Facts(tuple(facts))]
     if sc.description:
         blocks.append(Paragraph(" ".join(sc.description.split())))
+    note = unit_note(result)
+    if note is not None:
+        blocks.append(note)
     warnings = list(s.get("warnings", []))
     how = _how_the_numbers_are_made(result)
     if how:
@@ -381,13 +406,14 @@ def projection_table(result: Result, ev: Evidence | None = None) -> Table:
     if isinstance(result, ScenarioResult):
         spec = result.simulation.spec
         what = (
-            f"Projection by year (USD); mean is the point path (every layer off), median and "
+            f"Projection by year ({_axis(result)}); mean is the point path (every layer off), "
+            "median and "
             f"lo-/hi- are quantiles of {spec.draws:,} draws of {', '.join(spec.layers)}"
         )
     else:
         what = (
-            "Projection by year (USD); mean is the point forecast, lo-/hi- the interval bounds "
-            "at each level"
+            f"Projection by year ({_axis(result)}); mean is the point forecast, lo-/hi- the "
+            "interval bounds at each level"
         )
     return Table.from_frame(frame, caption=what, formats={**{c: _money for c in cols}, "year": str})
 
@@ -406,7 +432,8 @@ def mc_table(ev: Evidence) -> Table | None:
     spec = ev.simulation.spec
     return Table.from_frame(
         frame,
-        caption=f"Percentiles of the total by year (USD), from the same {spec.draws:,} draws of "
+        caption=f"Percentiles of the total by year ({ev.simulation.scenario.unit.axis_label}), "
+        f"from the same {spec.draws:,} draws of "
         f"{', '.join(spec.layers)}",
         formats={**{c: _money for c in frame.columns if c != "year"}, "year": str},
     )
@@ -502,7 +529,14 @@ def published_table(ev: Evidence) -> Table | None:
 def scenario_document(
     result: Result, ev: Evidence, *, command: str, figures: dict[str, Figure] | None = None
 ) -> Document:
-    """The report of one scenario run."""
+    """The report of one scenario run (money shown in the scenario's unit)."""
+    with units.shown_in(result.scenario.unit):
+        return _scenario_document(result, ev, command=command, figures=figures)
+
+
+def _scenario_document(
+    result: Result, ev: Evidence, *, command: str, figures: dict[str, Figure] | None
+) -> Document:
     figs = scenario_figures(result, ev) if figures is None else figures
     sc = result.scenario
     charts = [
@@ -563,7 +597,27 @@ def comparison_document(
     results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
 ) -> Document:
     """One report comparing several scenarios: the comparison chart and table first, then each
-    scenario's headline and fan chart, then provenance."""
+    scenario's headline and fan chart, then provenance. The scenarios must share one unit."""
+    unit = common_unit(results)
+    with units.shown_in(unit):
+        return _comparison_document(results, evidences, command=command)
+
+
+def common_unit(results: Sequence[Result]) -> Unit:
+    """The unit every scenario of a comparison is in (one line naming two that differ)."""
+    first = results[0].scenario
+    for r in results[1:]:
+        if r.scenario.unit != first.unit:
+            raise ForecastError(
+                f"report: scenarios compared must share one unit; got {first.unit.label} "
+                f"({first.name}) and {r.scenario.unit.label} ({r.scenario.name})"
+            )
+    return first.unit
+
+
+def _comparison_document(
+    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+) -> Document:
     from ..plotting import comparison_chart, fan_chart
     from .charts import figure
 

@@ -222,9 +222,11 @@ def backtest(
             got.insert(2, "model", spec.name)
             parts.append(got)
     if not parts:
+        works = longest - MIN_TRAIN
+        hint = f" (h = {works} would work with one window)" if works >= 1 else ""
         raise ForecastError(
             f"backtest: every series needs at least {MIN_TRAIN + h} years for one window with "
-            f"h = {h}; got at most {longest}"
+            f"h = {h}; got at most {longest}{hint}"
         )
     fc_all = pd.concat(parts, ignore_index=True)
     levels = [float(c[0][3:]) for c in cols[::2]]

@@ -30,7 +30,8 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Final, Literal, NoReturn, TypeAlias
@@ -39,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import integrate, special, stats
 
+from .. import units
 from ..errors import ScenarioError, near_miss
 from ..money import format_money, parse_money, parse_rate
 
@@ -70,7 +72,7 @@ _TAIL: Final = 0.001  # a distribution's 0.1% / 99.9% quantiles must stay in the
 def _fmt(value: float, unit: Unit) -> str:
     """Format one value the way the scenario writes it."""
     if unit == "money":
-        return format_money(value)
+        return format_money(value, unit=units.current())  # the unit the scenario is shown in
     if unit == "rate":
         return f"{value * 100:.4g}%"
     return f"{value:.4g}"
@@ -496,10 +498,23 @@ def _number(raw: object, where: str) -> float:
     return value
 
 
+_READ_MONEY: ContextVar[Callable[[Any, str], float] | None] = ContextVar(
+    "forecast_read_money", default=None
+)
+
+
+def _money(raw: object, where: str) -> float:
+    """A money value, read as :func:`parse_distribution`'s ``read_money`` reads it."""
+    read = _READ_MONEY.get()
+    if read is not None:
+        return read(raw, where)
+    return parse_money(raw, where=where)  # type: ignore[arg-type]  # refuses non-strings
+
+
 def _value(raw: object, unit: Unit, where: str) -> float:
     """Read one value of the assumption by unit."""
     if unit == "money":
-        return parse_money(raw, where=where)  # type: ignore[arg-type]  # refuses non-strings
+        return _money(raw, where)
     if unit == "rate":
         return parse_rate(raw, where=where)  # type: ignore[arg-type]
     value = _number(raw, where)
@@ -511,7 +526,7 @@ def _value(raw: object, unit: Unit, where: str) -> float:
 def _positive_scale(raw: object, unit: Unit, where: str) -> float:
     """A spread (``sd``) in the unit's scale: money and rate strings, or numbers; must be > 0."""
     if unit == "money":
-        return parse_money(raw, where=where)  # type: ignore[arg-type]
+        return _money(raw, where)
     value = parse_rate(raw, where=where) if unit == "rate" else _number(raw, where)  # type: ignore[arg-type]
     if value <= 0:
         _fail(where, "must be positive", repr(raw))
@@ -521,7 +536,7 @@ def _positive_scale(raw: object, unit: Unit, where: str) -> float:
 def _text_end(text: str, unit: Unit, where: str, full: str) -> float:
     """One end of an ``"A to B"`` range, already carrying its unit."""
     if unit == "money":
-        return parse_money(text, where=where)
+        return _money(text, where)
     if unit == "rate":
         return parse_rate(text, where=where)
     try:
@@ -757,7 +772,13 @@ def _check_domain(d: Distribution, unit: Unit, where: str) -> None:
         )
 
 
-def parse_distribution(spec: object, *, where: str, unit: Unit) -> Distribution:
+def parse_distribution(
+    spec: object,
+    *,
+    where: str,
+    unit: Unit,
+    read_money: Callable[[Any, str], float] | None = None,
+) -> Distribution:
     """Parse one ``[assumptions.<name>]`` entry of a scenario into a distribution.
 
     Parameters
@@ -772,6 +793,9 @@ def parse_distribution(spec: object, *, where: str, unit: Unit) -> Distribution:
     unit : {"money", "rate", "share", "number"}
         How values are read: money strings (USD billion), percent strings, plain numbers in
         ``[0, 1]``, plain numbers.
+    read_money : callable, optional
+        ``read_money(text, where)`` reads a money string in a scenario's own unit (its
+        currency and scale); by default :func:`~forecast.money.parse_money` (USD billion).
 
     Returns
     -------
@@ -798,6 +822,14 @@ def parse_distribution(spec: object, *, where: str, unit: Unit) -> Distribution:
     """
     if unit not in _UNITS:
         _fail("unit", f"must be one of {', '.join(_UNITS)}", repr(unit))
+    token = _READ_MONEY.set(read_money)
+    try:
+        return _parse_distribution(spec, where, unit)
+    finally:
+        _READ_MONEY.reset(token)
+
+
+def _parse_distribution(spec: object, where: str, unit: Unit) -> Distribution:
     if isinstance(spec, Mapping):
         if "dist" not in spec:
             _fail(

@@ -33,6 +33,8 @@ from ..data import Estimate
 from ..errors import ScenarioError, near_miss
 from ..models.curves import Family
 from ..types import Anchor
+from ..units import USD_BILLION
+from ..units import Unit as MoneyUnit
 from .dependence import validate_correlation
 from .distributions import Distribution, Unit, parse_distribution
 from .propagate import (
@@ -183,7 +185,10 @@ def check_combination(names: Sequence[str], family: Family, has_anchor: bool, wh
 
 
 def _empirical_from_estimates(
-    spec: Mapping[str, Any], estimates: Mapping[str, Estimate], where: str
+    spec: Mapping[str, Any],
+    estimates: Mapping[str, Estimate],
+    where: str,
+    money_unit: MoneyUnit = USD_BILLION,
 ) -> dict[str, Any]:
     """``dist = "empirical"`` with ``estimates = {definition = ..., year = ...}``: the values of
     every published estimate matching the filter become the empirical set."""
@@ -212,7 +217,8 @@ def _empirical_from_estimates(
             f"for {dict(filt)}"
         )
     rest = {k: v for k, v in spec.items() if k != "estimates"}
-    rest["values"] = [f"{e.value!r} billion USD" for e in chosen]
+    words = f"{money_unit.scale_word} {money_unit.currency}"  # the estimates are in it
+    rest["values"] = [f"{e.value!r} {words}" for e in chosen]
     rest.setdefault("source", "published estimates: " + ", ".join(e.id for e in chosen))
     return rest
 
@@ -228,8 +234,12 @@ def parse_assumptions(
     estimates: Mapping[str, Estimate],
     at: Callable[..., str],
     base_year: int | None = None,
+    read_money: Callable[[Any, str], float] | None = None,
+    money_unit: MoneyUnit = USD_BILLION,
 ) -> Assumptions | None:
-    """Parse and check a scenario's assumptions; ``None`` when it declares none."""
+    """Parse and check a scenario's assumptions; ``None`` when it declares none. Money is read
+    by ``read_money`` (the scenario's unit; USD billion by default), and ``estimates`` are in
+    ``money_unit``."""
     if not raw:
         if correlation:
             raise ScenarioError(
@@ -242,8 +252,12 @@ def parse_assumptions(
         where = f"{at('assumptions', name)}: assumptions.{name}"
         check_name(name, family, anchors, segment_names, has_history, where, base_year)
         if isinstance(spec, Mapping) and spec.get("dist") == "empirical" and "estimates" in spec:
-            spec = _empirical_from_estimates(spec, estimates, where)
-        dists.append(parse_distribution(spec, where=where, unit=unit_of(name, family)))
+            spec = _empirical_from_estimates(spec, estimates, where, money_unit)
+        dists.append(
+            parse_distribution(
+                spec, where=where, unit=unit_of(name, family), read_money=read_money
+            )
+        )
         names.append(name)
     check_combination(
         names,
