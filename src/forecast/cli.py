@@ -570,6 +570,18 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
         )
         for note in proj["layer_notes"]:
             lines.append(f"              {note}")
+    rec = s.get("segment_reconciliation")
+    if rec:
+        gaps = [r["gap_pct"] for r in rec["reported_gap"] if r["gap_pct"] is not None]
+        span = (
+            f"; the reported parts differ from the reported total by {min(gaps):+.1f}% to "
+            f"{max(gaps):+.1f}% ({rec['reported_gap'][0]['year']}-"
+            f"{rec['reported_gap'][-1]['year']})"
+            if gaps
+            else ""
+        )
+        parts = f"{len(rec['parts'])} {sc.segment_dimension} histories ({rec['family']})"
+        lines.append(f"  segments    {parts}, reconciled with the total by {rec['method']}{span}")
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")

@@ -409,9 +409,7 @@ class _Converter:
         return value_bn * rate, f"converted at {self.rates.describe(code, 'USD', year)}"
 
 
-def _claim_args(
-    rec: Any, path: Path, i: int, convert: _Converter | None = None
-) -> dict[str, Any]:
+def _claim_args(rec: Any, path: Path, i: int, convert: _Converter | None = None) -> dict[str, Any]:
     """The audit's arguments for one :class:`~forecast.claims_file.ClaimRecord`."""
     where = f"{path}: claim {rec.id or i + 1}"
     usd = rec.value_usd_bn

@@ -54,6 +54,7 @@ from .uncertainty.propagate import (
     SimulationSpec,
     simulate,
 )
+from .uncertainty.segment_histories import SegmentHistories, segment_histories
 
 PARAM_COLUMNS = ("param", "unit", "estimate", "se", "lo-95", "hi-95", "fixed", "at_bound")
 
@@ -159,6 +160,11 @@ class BaseScenarioResult:
     def _extra_derived(self) -> dict[str, Any]:
         return {}
 
+    def _segment_block(self) -> dict[str, Any] | None:
+        """Segments with histories of their own: how they were reconciled with the total, and
+        the reported total against the sum of the reported parts (None otherwise)."""
+        return None
+
     def _projection_block(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -239,6 +245,7 @@ class BaseScenarioResult:
                 {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
                 for s in sc.segments
             ],
+            "segment_reconciliation": self._segment_block(),
             "warnings": self.warnings(),
             "provenance": provenance(sc),
         }
@@ -415,6 +422,9 @@ class ScenarioResult(BaseScenarioResult):
                 out[f"fitted_cagr_{start}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
         return out
 
+    def _segment_block(self) -> dict[str, Any] | None:
+        return segment_reconciliation(self.simulation)
+
     def _projection_block(self) -> dict[str, Any]:
         sc, r = self.scenario, self.draws
         gap = self.start_gap()
@@ -501,6 +511,7 @@ class ScenarioSimulation:
     quantiles: pd.DataFrame
     mean: pd.DataFrame
     anchors: pd.DataFrame
+    segment_histories: SegmentHistories | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
@@ -578,8 +589,10 @@ def simulate_fit(
     """Draw a scenario's paths with the one simulation core and tabulate them
     (``keep_paths`` keeps every draw in ``result.paths``, for checks)."""
     years = sc.projection_years
-    segments = None
-    if sc.segments:
+    segments: Segments | SegmentHistories | None = None
+    if sc.segments and sc.segments[0].history is not None:
+        segments = fit_segment_histories(sc, fit)
+    elif sc.segments:
         segments = Segments(
             tuple(s.name for s in sc.segments), np.array([s.share(years) for s in sc.segments])
         )
@@ -614,7 +627,55 @@ def simulate_fit(
         ],
         columns=["scenario", "year", "value_usd_bn", "probability", "mc_se", "label"],
     )
-    return ScenarioSimulation(sc, fit, spec, result, quantiles, mean, anchors)
+    hist_model = segments if isinstance(segments, SegmentHistories) else None
+    return ScenarioSimulation(sc, fit, spec, result, quantiles, mean, anchors, hist_model)
+
+
+def fit_segment_histories(sc: Scenario, total: GrowthFit) -> SegmentHistories:
+    """Each segment's curve fitted to its own history (the ``[segment_history]`` family, else
+    the scenario's; no anchors) and the reconciliation that ties them to the total."""
+    family = sc.segment_family or total.model.family
+    fits = []
+    for seg in sc.segments:
+        assert seg.history is not None  # the scenario parser gives every segment one or none
+        try:
+            model = GrowthModel(family=family, error=total.model.error)
+            fits.append(model.fit(seg.history.years, seg.history.values))
+        except FitError as exc:
+            raise FitError(f"{sc.path}: segments: {seg.name}: {exc}") from None
+    return segment_histories(
+        total,
+        [s.name for s in sc.segments],
+        fits,
+        method=sc.segment_reconcile,
+        where=f"{sc.path}: segment_history",
+    )
+
+
+def segment_reconciliation(sim: ScenarioSimulation) -> dict[str, Any] | None:
+    """The summary block of segments with histories: the method, and the reported total against
+    the sum of the reported parts in every year both are reported."""
+    h = sim.segment_histories
+    if h is None:
+        return None
+    gap = h.gap
+    rows = []
+    if gap is not None:
+        for i, year in enumerate(gap.years):
+            rows.append(
+                {
+                    "year": int(year),
+                    "reported_total": float(gap.reported[i, 0]),
+                    "sum_of_parts": float(gap.sum_of_parts[i, 0]),
+                    "gap_pct": finite_or_none(float(gap.gap_pct[i, 0])),
+                }
+            )
+    return {
+        "method": h.method,
+        "family": h.fits[0].model.family,
+        "parts": list(h.names),
+        "reported_gap": rows,
+    }
 
 
 def _draws_give_intervals(sc: Scenario, fit: GrowthFit) -> bool:
@@ -691,9 +752,14 @@ def _segment_frame(sc: Scenario, result: SimulationResult, *, intervals: bool) -
     frames = []
     years = result.years.astype(float)
     dimension = sc.segment_dimension if sc.segment_dimension != "scenario" else "segment"
-    for seg in sc.segments:
+    for i, seg in enumerate(sc.segments):
         f = projection_frame(sc, result, series=seg.name, intervals=intervals)
-        f.insert(1, "share", seg.share(years))
+        share = (
+            seg.share(years)
+            if seg.knots
+            else result.point[1 + i] / result.point[0]  # a segment with its own history
+        )
+        f.insert(1, "share", share)
         f.insert(1, dimension, seg.name)
         f = f[["scenario", dimension, "share", "year", *f.columns[4:]]]
         frames.append(f)

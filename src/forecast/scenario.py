@@ -96,6 +96,17 @@ class HistoryDoc(_Strict):
     source: str = ""
 
 
+class SegmentHistoryDoc(HistoryDoc):
+    """Every segment's history in one long file: the rows whose ``segment_column`` names the
+    segment (``segment_column`` defaults to the scenario's ``segment_dimension``)."""
+
+    segment_column: str | None = None
+    reconcile: (
+        Literal["bottom_up", "top_down", "ols", "wls_struct", "wls_var", "mint_shrink"] | None
+    ) = None
+    family: str | None = None
+
+
 class EstimatesDoc(_Strict):
     file: str
     unit: str = "USD billion"
@@ -162,7 +173,8 @@ class SimulationDoc(_Strict):
 
 class SegmentDoc(_Strict):
     name: str
-    share: Number | dict[str, Number]
+    share: Number | dict[str, Number] | None = None
+    history: HistoryDoc | None = None
     source: str
 
 
@@ -181,6 +193,7 @@ class ScenarioDoc(_Strict):
     projection: ProjectionDoc
     segment_dimension: str = "segment"
     segments: list[SegmentDoc] = []
+    segment_history: SegmentHistoryDoc | None = None
     assumptions: dict[str, Any] = {}
     correlation: dict[str, Any] | None = None
     simulation: SimulationDoc = SimulationDoc()
@@ -214,11 +227,14 @@ class ScenarioDoc(_Strict):
 
 @dataclass(frozen=True)
 class Segment:
-    """A share of the total, constant or interpolated linearly between (year, share) knots."""
+    """A share of the total, constant or interpolated linearly between (year, share) knots; or,
+    for a segment with a history of its own (``history``), no knots: its path is forecast and
+    reconciled with the total (:mod:`forecast.uncertainty.segment_histories`)."""
 
     name: str
     knots: tuple[tuple[int, float], ...]
     source: str
+    history: Series | None = None
 
     def share(self, years: Sequence[float] | np.ndarray) -> np.ndarray:
         """Share in each year (held flat before the first and after the last knot)."""
@@ -277,6 +293,10 @@ class Scenario:
     simulation: SimulationSpec
     inputs: tuple[InputFile, ...]
     paths: PathModel = DEFAULT_PATHS
+    # segments with histories: the reconciliation method (None: the default) and the family
+    # their curves use (None: the scenario's)
+    segment_reconcile: str | None = None
+    segment_family: str | None = None
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
     warnings: tuple[str, ...] = ()
     conversions: tuple[str, ...] = ()
@@ -525,8 +545,12 @@ def _absolutise(doc: dict[str, Any], base: Path) -> None:
         doc["extends"] = rebase(doc["extends"])
     if isinstance(doc.get("estimates"), str):
         doc["estimates"] = rebase(doc["estimates"])
-    for key in ("history", "estimates", "rates", "prices"):
+    for key in ("history", "estimates", "rates", "prices", "segment_history"):
         table = doc.get(key)
+        if isinstance(table, dict) and isinstance(table.get("file"), str):
+            table["file"] = rebase(table["file"])
+    for seg in doc.get("segments") or []:
+        table = seg.get("history") if isinstance(seg, dict) else None
         if isinstance(table, dict) and isinstance(table.get("file"), str):
             table["file"] = rebase(table["file"])
 
@@ -1029,6 +1053,8 @@ def _resolve(
             )
 
     segments = _segments(doc.segments, at("segments"))
+    if doc.segment_history is not None or any(sg.history is not None for sg in doc.segments):
+        segments = _segment_series(doc, segments, at, policy, conv, inputs, home)
     notes: tuple[str, ...] = ()
     if isinstance(model, StatsModel):
         notes = _growth_settings_for_stats(raw, model, at)
@@ -1072,6 +1098,8 @@ def _resolve(
         simulation=simulation,
         inputs=tuple(inputs),
         paths=PathModel(start=proj.start),
+        segment_reconcile=doc.segment_history.reconcile if doc.segment_history else None,
+        segment_family=doc.segment_history.family if doc.segment_history else None,
         document=dict(raw),
         warnings=(*notes, *dict.fromkeys(conv.warnings), *slips),
         conversions=tuple(conv.notes),
@@ -1352,6 +1380,9 @@ def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
         if s.name in names:
             raise ScenarioError(f"{key}.name: segment names must be unique; got {s.name!r} twice")
         names.add(s.name)
+        if s.share is None:
+            segments.append(Segment(name=s.name, knots=(), source=s.source))
+            continue
         if isinstance(s.share, dict):
             knots = []
             for y_txt, share in s.share.items():
@@ -1372,7 +1403,14 @@ def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
                     + (f" for {y}" if y else "")
                 )
         segments.append(Segment(name=s.name, knots=tuple(knots), source=s.source))
-    if segments:
+    shared = [seg for seg in segments if seg.knots]
+    if shared and len(shared) < len(segments):
+        missing = next(seg.name for seg in segments if not seg.knots)
+        raise ScenarioError(
+            f"{where}: segments: every segment needs a share, or every one a history (shares and "
+            f"histories do not mix); got no share for {missing!r}"
+        )
+    if shared:
         years = sorted({y for seg in segments for y, _ in seg.knots})
         total = np.sum([seg.share(years) for seg in segments], axis=0)
         for y, tot in zip(years, total, strict=True):
@@ -1380,3 +1418,52 @@ def _segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...]:
                 at = f" in {y}" if y else ""
                 raise ScenarioError(f"{where}: segments: shares must sum to 1{at}; got {tot:.6g}")
     return tuple(segments)
+
+
+def _segment_series(
+    doc: ScenarioDoc,
+    segments: tuple[Segment, ...],
+    at: _Origins,
+    policy: ReadPolicy,
+    conv: Conversions,
+    inputs: list[InputFile],
+    home: Path,
+) -> tuple[Segment, ...]:
+    """Segments with histories of their own: from ``[segment_history]`` (one long file, the rows
+    of each segment) or each segment's own ``history`` table, in the scenario's unit."""
+    shared = doc.segment_history
+    column = (shared.segment_column if shared else None) or doc.segment_dimension
+    out = []
+    for i, (seg, sdoc) in enumerate(zip(segments, doc.segments, strict=True)):
+        key = f"{at('segments', i)}: segments[{i}]"
+        if sdoc.share is not None:
+            raise ScenarioError(
+                f"{key}.share: a segment with a history gets its path from it (forecast and "
+                f"reconciled with the total), not from a share; got share = {sdoc.share!r}"
+            )
+        if sdoc.history is not None:
+            keys: tuple[str | int, ...] = ("segments", i, "history")
+            hdoc: HistoryDoc = sdoc.history
+        elif shared is not None:
+            keys = ("segment_history",)
+            fields = {k: v for k, v in shared.model_dump().items() if k in HistoryDoc.model_fields}
+            fields["filter"] = {**shared.filter, column: seg.name}
+            hdoc = HistoryDoc(**fields)
+        else:
+            raise ScenarioError(
+                f"{key}: every segment needs a history when one has (a segment_history table or "
+                f"its own history); got none for {seg.name!r}"
+            )
+        label_keys = tuple(str(k) for k in keys)
+        series = load_history(hdoc, label_keys, at, policy, conv)
+        if len(series) < 3:
+            raise ScenarioError(
+                f"{key}: a segment history needs at least 3 years to fit its curve; got "
+                f"{len(series)} for {seg.name!r}"
+            )
+        series = convert_history(series, hdoc, label_keys, at, conv)
+        path = _relative(hdoc.file, home)
+        if not any(f.role == "segment history" and f.path == path for f in inputs):
+            inputs.append(InputFile("segment history", path, series.sha256))
+        out.append(replace(seg, history=series))
+    return tuple(out)

@@ -333,7 +333,7 @@ def noise_scale(fit: GrowthFit, model: PathModel = DEFAULT_PATHS) -> float:
     return fit.sigma if fit.intervals_available else 0.0
 
 
-def _draw_block(
+def draw_block(
     fit: GrowthFit,
     rows: int,
     params_rng: np.random.Generator,
@@ -344,6 +344,8 @@ def _draw_block(
     noise: bool,
     model: PathModel,
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """One block of draws from explicit generators: parameters (rows x P), each draw's yearly
+    noise scale (rows,) and standard-normal innovations (rows x ``steps``, or None)."""
     if fit_layer and fit.intervals_available:
         theta, sigma_d = draw_params(fit, rows, params_rng)
     else:
@@ -373,7 +375,7 @@ def block_draws(
     """One block's parameters (rows x P), the yearly noise scale of each draw (rows,) and its
     standard-normal innovations (rows x ``steps``; None when the noise layer is off or has no
     scale): parameters from stream 1 of the block, noise from stream 2."""
-    return _draw_block(
+    return draw_block(
         fit,
         rows,
         block_rng(seed, block, 1),
@@ -512,7 +514,7 @@ def simulate_paths(
     for b, start in enumerate(range(0, draws, BLOCK)):
         rows = min(BLOCK, draws - start)
         if isinstance(seed, np.random.Generator):
-            theta, sigma_d, z = _draw_block(
+            theta, sigma_d, z = draw_block(
                 fit, rows, seed, seed, steps, fit_layer=True, noise=noise, model=model
             )
         else:

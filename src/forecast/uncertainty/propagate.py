@@ -82,6 +82,7 @@ from ..types import Anchor
 from .dependence import induce_rank_correlation
 from .distributions import Distribution
 from .sampling import Method, uniform_blocks
+from .segment_histories import SegmentHistories
 
 Layer = Literal["fit", "assumptions", "noise"]
 LAYERS: tuple[Layer, ...] = ("fit", "assumptions", "noise")
@@ -393,7 +394,7 @@ def simulate(
     assumptions: Assumptions,
     spec: SimulationSpec,
     *,
-    segments: Segments | None = None,
+    segments: Segments | SegmentHistories | None = None,
     paths: PathModel = DEFAULT_PATHS,
     levels: Sequence[float] = (),
     progress: Callable[[int], None] | None = None,
@@ -447,14 +448,18 @@ def simulate(
     keep = _Draws(n, n_series, t_count, len(unc), len(fit.theta))
     first_cross = np.empty((len(spec.cross), n), dtype=np.int16)
     notes: list[str] = []
-    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray | None]] = {}
+    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]] = {}
+    fallbacks = 0
 
-    def block_randomness(b: int) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-        """Fit-layer parameters, noise scales and innovations of block ``b`` (one cached)."""
+    def block_randomness(
+        b: int,
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
+        """Fit-layer parameters, noise scales, innovations and (segment histories) the parts'
+        base paths of block ``b`` (one block cached)."""
         if b not in cache:
             cache.clear()
             rows_b = min(spec.block, n - b * spec.block)
-            cache[b] = block_draws(
+            theta_b, sigma_b, z_b = block_draws(
                 fit,
                 rows_b,
                 spec.seed,
@@ -464,6 +469,18 @@ def simulate(
                 noise="noise" in layers,
                 model=paths,
             )
+            parts_b = None
+            if isinstance(segments, SegmentHistories):
+                parts_b = segments.base_block(
+                    years,
+                    rows_b,
+                    spec.seed,
+                    b,
+                    fit_layer="fit" in layers,
+                    noise="noise" in layers,
+                    model=paths,
+                )
+            cache[b] = (theta_b, sigma_b, z_b, parts_b)
         return cache[b]
 
     bad_values = 0
@@ -485,7 +502,7 @@ def simulate(
         for row, u in pieces:
             rows = u.shape[0]
             b, off = divmod(row, spec.block)
-            theta_b, sigma_b, z_b = block_randomness(b)
+            theta_b, sigma_b, z_b, parts_b = block_randomness(b)
             theta = theta_b[off : off + rows].copy()
             if corr is not None:
                 u = induce_rank_correlation(u, corr)
@@ -514,7 +531,14 @@ def simulate(
             valid &= np.all(np.isfinite(block_paths), axis=1)
             bad_values += int(np.sum(valid & np.any(block_paths <= 0, axis=1)))
             seg_paths = None
-            if segments is not None:
+            if isinstance(segments, SegmentHistories) and parts_b is not None:
+                block_paths, parts, fell = segments.reconcile(
+                    block_paths, parts_b[off : off + rows]
+                )
+                fallbacks += fell
+                valid &= np.all(np.isfinite(parts), axis=(1, 2))
+                seg_paths = parts[valid]
+            elif isinstance(segments, Segments):
                 shares, ok = _segment_shares(segments, drawn, rows)
                 valid &= ok
                 seg_paths = shares[valid] * block_paths[valid][:, None, :]
@@ -556,6 +580,11 @@ def simulate(
     total = keep.values[0, :, :filled]
     base = keep.base[:filled]
     point_theta, point = _point_paths(fit, years, central, paths, weights, segments)
+    if fallbacks:
+        notes.append(
+            f"segments: {fallbacks:,} draws had a negative part under the reconciliation and "
+            "were reconciled bottom-up instead"
+        )
     return SimulationResult(
         years=years.astype(np.int64),
         series=("total", *seg_names),
@@ -606,7 +635,7 @@ def _point_paths(
     fixed: Mapping[str, float],
     paths: PathModel,
     weights: FloatArray,
-    segments: Segments | None,
+    segments: Segments | SegmentHistories | None,
 ) -> tuple[FloatArray, FloatArray]:
     """The point path's parameters and its values for the total and every segment (series x
     T): every input at its central value (fit estimates, assumption medians), no noise."""
@@ -634,6 +663,9 @@ def _point_paths(
     )[0]
     if segments is None:
         return theta[0], total[None, :]
+    if isinstance(segments, SegmentHistories):
+        t, parts, _ = segments.reconcile(total[None, :], segments.point(years, paths)[None])
+        return theta[0], np.vstack([t, parts[0]])
     shares, _ = _segment_shares(segments, drawn, 1)
     return theta[0], np.vstack([total, shares[0] * total[None, :]])
 

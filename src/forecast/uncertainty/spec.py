@@ -254,9 +254,7 @@ def parse_assumptions(
         if isinstance(spec, Mapping) and spec.get("dist") == "empirical" and "estimates" in spec:
             spec = _empirical_from_estimates(spec, estimates, where, money_unit)
         dists.append(
-            parse_distribution(
-                spec, where=where, unit=unit_of(name, family), read_money=read_money
-            )
+            parse_distribution(spec, where=where, unit=unit_of(name, family), read_money=read_money)
         )
         names.append(name)
     check_combination(
