@@ -158,6 +158,6 @@ def test_the_bundled_regional_scenario(tmp_path: Path) -> None:
     sums = seg.groupby("year")["mean"].sum().to_numpy()
     np.testing.assert_allclose(sums, proj["mean"].to_numpy(), rtol=1e-12)
     rec = summary["segment_reconciliation"]
-    assert len(rec["parts"]) == 7 and [r["year"] for r in rec["reported_gap"]][0] == 2016
+    assert len(rec["parts"]) == 7 and rec["reported_gap"][0]["year"] == 2016
     # SEMI's regions add up to its total within its rounding (two decimals)
     assert all(abs(r["reported_total"] - r["sum_of_parts"]) <= 0.021 for r in rec["reported_gap"])
