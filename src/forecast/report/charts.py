@@ -133,9 +133,21 @@ def _fan_caption(result: Result, ev: Evidence) -> str:
         bands = f"projection with {', '.join(f'{lv:g}%' for lv in levels)} prediction intervals"
     else:
         bands = "projection without intervals"
+    smoothed = (
+        " Band edges are smoothed across years for drawing only (a local quadratic over "
+        "5 years); the tables, projection.csv and summary.json give the draws' quantiles."
+        if finite and isinstance(result, ScenarioResult)
+        else ""
+    )
     extras = []
     if sc.history is not None:
         extras.append("reported history points")
     if sc.anchors:
         extras.append("anchors marked")
-    return bands[:1].upper() + bands[1:] + ("; " + " and ".join(extras) if extras else "") + "."
+    return (
+        bands[:1].upper()
+        + bands[1:]
+        + ("; " + " and ".join(extras) if extras else "")
+        + "."
+        + smoothed
+    )
