@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import cli_claims, cli_report
+from . import cli_claims, cli_deck, cli_report
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from ._warnings import library_warnings
@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_report.add_parsers(sub, common)
     cli_claims.add_parsers(sub, common)
+    cli_deck.add_parsers(sub, common)
     return parser
 
 
@@ -282,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "report": cli_report.cmd_report,
                 "claims": cli_claims.cmd_claims,
                 "audit": cli_claims.cmd_audit,
+                "deck": cli_deck.cmd_deck,
             }[args.command]
             return handler(args)
     except ForecastError as exc:

@@ -108,9 +108,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"report: --name must be a plain folder name (no '/', not starting with '.'); got "
             f"{name!r}"
         )
+    title = check_title(args.title, "report")
     results = [run_scenario(s) for s in scenarios]
     evidences = [gather_evidence(r) for r in results]
-    title = check_title(args.title, "report")
     files = comparison_files(
         results,
         evidences,

@@ -42,7 +42,7 @@ def text_boxes(fig: Figure) -> list[Box]:
     if fig.get_layout_engine() is not None:
         _settle(fig)  # the layout figure_bytes saves
     fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # noqa: SLF001
     out: list[Box] = []
     for i, t in enumerate(fig.texts):
         if _visible(t):

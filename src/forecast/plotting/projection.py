@@ -622,7 +622,10 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         _stack(ax, years, values, labels, names, "segment")
         total = values.sum(axis=0)
         ax.plot(years, total, color=INK, linewidth=1.6, linestyle="--", label="Total", gid="total")
-        _end_label(ax, years[-1], float(total[-1]), INK)
+        end = _end_label(ax, years[-1], float(total[-1]), INK)
+        end.set_horizontalalignment("right")  # inside the axes: the legend sits on the right
+        end.set_verticalalignment("bottom")
+        end.xyann = (-4, 6)
         titles(
             ax,
             f"{sc.title}",
@@ -630,7 +633,8 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
             "total",
         )
         _finish_money_chart(ax)
-        ax.set_xlim(years[0], years[-1] + 0.9)
+        ax.set_xlim(years[0], years[-1])
+        ax.set_ylim(top=float(total.max()) * 1.12)
         _stack_legend(ax, sc)
     return fig
 

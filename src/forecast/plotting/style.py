@@ -219,7 +219,7 @@ def titles(ax: Axes, title: str, subtitle: str = "") -> None:
     subtitle wider than the axes would otherwise make constrained layout shrink the axes to
     nothing (the title above it keeps the vertical room)."""
     fig = root_figure(ax)
-    sub = wrap(subtitle, max(40, int(fig.get_figwidth() * 72 * 0.86 / (0.6 * 12.5))))
+    sub = wrap(subtitle, max(40, int(fig.get_figwidth() * 72 * 0.9 / (0.52 * 12.5))))
     lines = sub.count("\n") + 1 if subtitle else 0
     ax.set_title(plain(wrap(title, 80)), loc="left", pad=12 + 18 * lines)
     if subtitle:

@@ -50,6 +50,7 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
                 result=result,
                 claim=claim,
                 region=ev.filters.get("region"),
+                source=estimates_source(sc),
             ),
             "Published estimates of the same market definition, by publisher and edition, "
             "against this projection.",
@@ -111,6 +112,15 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "Model comparison chart",
         )
     return out
+
+
+def estimates_source(sc: Any) -> str:
+    """The estimates chart's source line: the scenario's estimates file."""
+    from pathlib import PurePath
+
+    files = [f.path for f in sc.inputs if f.role == "estimates"]
+    where = PurePath(files[0]).name if files else "the scenario's estimates file"
+    return f"published estimates in {where} (each row cites its URL)"
 
 
 def _fan_caption(result: Result, ev: Evidence) -> str:

@@ -54,7 +54,7 @@ def page_figure(page: OnePage, draw: Callable[[Axes], Any]) -> Figure:
             fig.text(MARGIN / w, y / h, plain(s), fontsize=size, va="top", ha="left", **kw)
             y -= n * size * 1.32 / 72 + 0.06
 
-        text(_lines(page.title, 88, 2), 17, fontweight="bold", color=INK)
+        text(_lines(page.title, 74, 2), 17, fontweight="bold", color=INK)
         text(_lines(page.subtitle, 150, 1), 10.5, color=MUTED)
         y -= 0.04
         text(_lines(page.headline, 118, 3), 12.5, color=INK, gid="headline")

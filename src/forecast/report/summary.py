@@ -59,7 +59,7 @@ def _interval(row: dict[str, float], level: float | None) -> str:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "n/a"
     if money(lo) == money(hi):
-        return "none (reported value)"
+        return "reported"
     return f"{money(lo)}–{money(hi)}"
 
 
