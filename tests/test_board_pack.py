@@ -30,7 +30,15 @@ from forecast.projection import run_scenario
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
-HISTORY = [(2019, 6.1), (2020, 8.2), (2021, 9.4), (2022, 13.0), (2023, 15.1), (2024, 20.4), (2025, 24.9)]
+HISTORY = [
+    (2019, 6.1),
+    (2020, 8.2),
+    (2021, 9.4),
+    (2022, 13.0),
+    (2023, 15.1),
+    (2024, 20.4),
+    (2025, 24.9),
+]
 LONG_TITLE = (
     "Global drone delivery market, base case: a deliberately long title that runs well past "
     "one line of any chart, table or slide it appears on, to check that nothing collides with it"
@@ -83,7 +91,7 @@ def _doc(name: str, label: str, anchor: str, **extra: Any) -> dict[str, Any]:
         "history": {
             "file": "history.csv",
             "value_column": "value_usd_bn",
-            "source": "=HYPERLINK(\"x\") made-up history (a formula-looking source)",
+            "source": '=HYPERLINK("x") made-up history (a formula-looking source)',
         },
         "anchors": [{"year": 2030, "value": anchor, "source": "made up analyst note"}],
         "model": {"family": "exponential"},
@@ -129,7 +137,9 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def compared(market: dict[str, Path]) -> Path:
     out = market["folder"] / "out"
     argv = ["report", *(str(market[k]) for k in ("bear", "base", "bull"))]
-    assert main([*argv, "--out", str(out), "--name", "three", "--title", "Drones: three views"]) == 0
+    assert (
+        main([*argv, "--out", str(out), "--name", "three", "--title", "Drones: three views"]) == 0
+    )
     return out / "three"
 
 
@@ -382,7 +392,7 @@ def test_deck_slides_pictures_and_notes(market: dict[str, Path], tmp_path: Path)
     assert "Base:" in notes[4] and "Bull:" in notes[4]  # the comparison's numbers
     assert "Dronometrics" in notes[5]  # the published figures
     every = " ".join(sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame)
-    assert "\u202e" not in every and "\\u202e" in " ".join(notes + [every])
+    assert "\u202e" not in every and "\\u202e" in " ".join([*notes, every])
     _save_deck_pictures(out / "d" / "deck.pptx")
 
 
@@ -433,7 +443,9 @@ def test_no_chart_text_collides(market: dict[str, Path]) -> None:
     from forecast.simulation import sensitivity_scenario, simulate_scenario
 
     trio = [run_scenario(market[k]) for k in ("bear", "base", "bull")]
-    semis = [run_scenario(SCENARIOS / f"semiconductors-2030{v}.toml") for v in ("-bear", "", "-bull")]
+    semis = [
+        run_scenario(SCENARIOS / f"semiconductors-2030{v}.toml") for v in ("-bear", "", "-bull")
+    ]
     base = trio[1]
     ev = gather_evidence(base, simulate=False)
     est = pd.read_csv(market["folder"] / "estimates.csv")
@@ -464,7 +476,10 @@ def test_no_chart_text_collides(market: dict[str, Path]) -> None:
         "distribution": distribution_chart(sim),
         "summary page": page_figure(
             scenario_page(
-                base, ev, command="forecast run base.toml", chart=figure("fan", fan_chart(base), "", "")
+                base,
+                ev,
+                command="forecast run base.toml",
+                chart=figure("fan", fan_chart(base), "", ""),
             ),
             lambda ax: fan_chart(base, ax=ax),
         ),
@@ -492,7 +507,9 @@ def test_band_smoothing_changes_the_drawing_only(market: dict[str, Path]) -> Non
     before = res.projection.copy()
     fig = fan_chart(res)
     (band95, _band80) = [
-        c for c in fig.axes[0].collections if isinstance(c, PolyCollection) and c.get_gid() == "band"
+        c
+        for c in fig.axes[0].collections
+        if isinstance(c, PolyCollection) and c.get_gid() == "band"
     ]
     assert res.projection.equals(before)  # nothing written changes
     verts = band95.get_paths()[0].vertices

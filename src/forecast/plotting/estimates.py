@@ -131,7 +131,7 @@ def _spread_coinciding(frame: pd.DataFrame, claim: tuple[int, float, str] | None
     """Each figure's x position: its year, moved sideways by a small step when other figures
     (or the claim) share its year and value within 1.5% (log scale), so no marker hides
     another. Steps of at most 0.2 years, centred, the whole group within ``SPREAD``."""
-    years = frame["year"].to_numpy(dtype=float)
+    years: np.ndarray = frame["year"].to_numpy(dtype=float)
     logs = np.log(frame["value_usd_bn"].to_numpy(dtype=float))
     x = years.copy()
     order = np.lexsort((np.arange(len(frame)), logs, years))
@@ -144,7 +144,8 @@ def _spread_coinciding(frame: pd.DataFrame, claim: tuple[int, float, str] | None
             groups.append([int(i)])
     for g in groups:
         n = len(g)
-        if claim is not None and years[g[0]] == claim[0] and abs(logs[g[0]] - np.log(claim[1])) < 0.015:
+        at_claim = claim is not None and years[g[0]] == claim[0]
+        if at_claim and claim is not None and abs(logs[g[0]] - np.log(claim[1])) < 0.015:
             n += 1  # leave the middle to the claim's star
         if n < 2:
             continue
@@ -154,7 +155,7 @@ def _spread_coinciding(frame: pd.DataFrame, claim: tuple[int, float, str] | None
             slots = [s for s in slots if abs(s) > 1e-9][: len(g)] if n % 2 else slots[1:]
         for i, off in zip(g, slots, strict=False):
             x[i] = years[i] + off
-    return x
+    return np.asarray(x, dtype=float)
 
 
 def _claim_text(frame: pd.DataFrame, year: int, value: float, label: str) -> str:

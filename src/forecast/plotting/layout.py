@@ -42,7 +42,7 @@ def text_boxes(fig: Figure) -> list[Box]:
     if fig.get_layout_engine() is not None:
         _settle(fig)  # the layout figure_bytes saves
     fig.draw_without_rendering()
-    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # noqa: SLF001
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
     out: list[Box] = []
     for i, t in enumerate(fig.texts):
         if _visible(t):
@@ -51,8 +51,10 @@ def text_boxes(fig: Figure) -> list[Box]:
         if not ax.get_visible():
             continue
         tag = f"axes {k}"
-        for loc, t in (("title", ax.title), ("left title", ax._left_title)):
-            if _visible(t):
+        left: Any = getattr(ax, "_left_title", None)  # the title loc="left" sets
+        titles: list[tuple[str, Any]] = [("title", ax.title), ("left title", left)]
+        for loc, t in titles:
+            if t is not None and _visible(t):
                 out.append(Box(f"{tag} {loc} {t.get_text()[:40]!r}", t.get_window_extent(renderer)))
         if ax.axison:
             for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):

@@ -182,7 +182,7 @@ def smooth_bands(
         out[0] = dist[0]
         return out
 
-    dists = []
+    dists: list[tuple[np.ndarray, np.ndarray]] = []
     for k, (lo, hi) in enumerate(pairs):
         d_lo, d_hi = np.minimum(smoothed(lo), 0.0), np.maximum(smoothed(hi), 0.0)
         if k:  # inside the band drawn before it

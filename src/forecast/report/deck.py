@@ -119,9 +119,7 @@ def chart_slides(
         out.append(
             (
                 "fan",
-                ChartSlide(
-                    png(fan_chart(r)), f"Fan chart of {_t(sc.display_name)}", fan_notes(r)
-                ),
+                ChartSlide(png(fan_chart(r)), f"Fan chart of {_t(sc.display_name)}", fan_notes(r)),
             )
         )
     if len(results) > 1:
@@ -211,7 +209,7 @@ def deck_bytes(
             io.BytesIO(chart.png), 0, 0, width=prs.slide_width, height=prs.slide_height
         )
         pic.name = chart.alt[:250]
-        pic._element.nvPicPr.cNvPr.set("descr", chart.alt)  # noqa: SLF001 (alternative text)
+        pic._element.nvPicPr.cNvPr.set("descr", chart.alt)
         s.notes_slide.notes_text_frame.text = chart.notes
 
     # assumptions with sources

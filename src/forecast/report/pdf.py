@@ -40,6 +40,7 @@ def _lines(text: str, width: int, most: int) -> str:
 def page_figure(page: OnePage, draw: Callable[[Axes], Any]) -> Figure:
     """The summary page as a matplotlib Figure (A4 landscape), the chart drawn by ``draw``."""
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
     from ..plotting.style import INK, MUTED, chart_style, plain
 
@@ -82,7 +83,7 @@ def page_figure(page: OnePage, draw: Callable[[Axes], Any]) -> Figure:
             colLabels=[plain(visible(x)) for x in page.table.header],
             cellLoc="left",
             colLoc="left",
-            bbox=(0.0, 0.0, 1.0, 1.0),
+            bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0),
         )
         tab.auto_set_font_size(False)
         tab.set_fontsize(10.5)

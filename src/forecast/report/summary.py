@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from .._textfmt import money, pct
 from ..compare import common_levels, comparison_year
@@ -44,7 +45,7 @@ def key_years(results: Sequence[Result], n: int = KEY_YEARS) -> list[int]:
         if y in common and y not in chosen:
             chosen.append(y)
     if common[-1] not in chosen[: n - 1]:  # the horizon always has a row
-        chosen = [y for y in chosen if y != common[-1]][: n - 1] + [common[-1]]
+        chosen = [*[y for y in chosen if y != common[-1]][:n - 1], common[-1]]
     chosen = chosen[:n]
     while len(chosen) < min(n, len(common)):
         rest = [y for y in common if y not in chosen]
@@ -123,7 +124,7 @@ def scenario_headline(result: Result, ev: Evidence) -> str:
     )
     last = result.last_actual
     anchor = ev.anchor
-    entry = next(
+    entry: dict[str, Any] = next(
         (
             a
             for a in result.summary()["anchors"]

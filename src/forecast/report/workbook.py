@@ -236,7 +236,8 @@ def _with_cached_values(xml: bytes, values: Mapping[str, float]) -> bytes:
             return m.group(0)
         return f"{m.group(1)}<f>{m.group(3)}</f><v>{values[ref]!r}</v></c>"
 
-    text = re.sub(r'(<c r="([A-Z]+[0-9]+)"[^>]*>)<f>([^<]*)</f>(?:<v\s*/>|<v></v>)?</c>', fill, text)
+    cell = r'(<c r="([A-Z]+[0-9]+)"[^>]*>)<f>([^<]*)</f>(?:<v\s*/>|<v></v>)?</c>'
+    text = re.sub(cell, fill, text)
     return text.encode("utf-8")
 
 
