@@ -28,9 +28,10 @@ the same series.
 
 Run: ``python benchmarks/short_history.py [--sets m3,m1,tourism] [--cache DIR] [--jobs 2]
 [--bass-every 6] [--every 1] [--json OUT.json]``. Fitting dominates: a 6-point logistic or
-Gompertz fit takes 0.2-2 s, Bass several seconds, so the first run takes about half an hour on
-2 cores; ``--cache DIR`` keeps the fits (keyed by the series and the fitting code), and a rerun
-with the same ``DIR`` takes a few minutes (the forecasts, ``auto`` and AutoETS are recomputed).
+Gompertz fit takes 0.2-2.5 s, Bass several seconds, so the first run took 45 minutes on 2
+shared cores; ``--cache DIR`` keeps the fits (keyed by the series and the fitting code), and a
+rerun with the same ``DIR`` takes about a minute (the forecasts, ``auto`` and AutoETS are
+recomputed).
 ``--every k`` uses every k-th series for a quick look. Needs the ``bench`` extra. The last line
 printed is one JSON object with every figure of the tables.
 """
