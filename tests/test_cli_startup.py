@@ -69,3 +69,23 @@ def test_every_command_help_imports_nothing_heavy() -> None:
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["code"] == 0 and got["heavy"] == []
     assert got["chars"] > 100 * len(_commands())
+
+
+def test_validate_reads_the_schema_and_the_csv_only() -> None:
+    """``validate`` on the default scenario: numpy and pandas (the CSV reader) and pydantic
+    (the schema), no scipy, matplotlib, statsmodels or report stack."""
+    from pathlib import Path
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030.toml"
+    got = _probe(["validate", str(scenario)])
+    assert got["code"] == 0
+    assert got["heavy"] == ["numpy", "pandas", "pydantic"]
+
+
+def test_z95_is_scipys_normal_quantile() -> None:
+    """The constant written out (so that the schema imports no scipy) is scipy's to the bit."""
+    from scipy import special
+
+    from forecast.uncertainty.distributions import Z95
+
+    assert Z95 == float(special.ndtri(0.95))
