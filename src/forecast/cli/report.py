@@ -45,10 +45,10 @@ def check_title(title: str | None, verb: str) -> str | None:
     characters, no control characters)."""
     if title is None:
         return None
-    from ..scenario import _CONTROL, TEXT_LIMITS
+    from ..scenario.schema import CONTROL, TEXT_LIMITS
 
     limit = TEXT_LIMITS["title"]
-    if not title.strip() or len(title) > limit or _CONTROL.search(title):
+    if not title.strip() or len(title) > limit or CONTROL.search(title):
         raise ForecastError(
             f"{verb}: --title must be one line of 1 to {limit} characters without control "
             f"characters; got {visible(title[:60])!r}"
