@@ -89,3 +89,14 @@ def test_z95_is_scipys_normal_quantile() -> None:
     from forecast.uncertainty.distributions import Z95
 
     assert Z95 == float(special.ndtri(0.95))
+
+
+def test_the_version_is_written_once() -> None:
+    """``forecast --version`` reads a constant; the installed metadata (from pyproject's
+    dynamic version) says the same."""
+    from importlib.metadata import version
+
+    from forecast import __version__
+
+    assert version("forecast") == __version__
+    assert _probe(["--version"])["chars"] == len(f"forecast {__version__}\n")
