@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ForecastError, near_miss
+from .families import COMPARED
 from .markets import (
     DEFINITION_LABELS,
     MARKETS,
@@ -253,7 +254,7 @@ def implied_cagrs(
 # probability from history-fitted models
 # ------------------------------------------------------------------------------------------------
 
-CURVE_FAMILIES: Final = ("logistic", "gompertz", "exponential", "linear")
+CURVE_FAMILIES: Final = COMPARED  # the registry's: forecast.families
 EVIDENCE_SEED: Final = 20300157
 """The default seed of the growth curves' bootstrap: the audit and its report draw the same
 paths, so a rerun gives the same probabilities."""

@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from ..families import FAMILY_NAMES
+
 FloatArray = NDArray[np.float64]
 ParamUnit = Literal["money", "money_per_year", "rate", "year"]
 
@@ -310,6 +312,13 @@ FAMILIES: dict[str, Family] = {
         ),
     )
 }
+
+
+if tuple(FAMILIES) != FAMILY_NAMES:  # pragma: no cover - a developer's slip, caught at import
+    raise ImportError(
+        f"forecast.models.curves: the kernels must follow the registry (forecast.families); "
+        f"got {tuple(FAMILIES)} against {FAMILY_NAMES}"
+    )
 
 
 def get_family(name: str) -> Family:

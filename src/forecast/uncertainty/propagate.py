@@ -65,6 +65,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ForecastError, ScenarioError
+from ..families import CLOSED_FORM
 from ..models import GrowthFit
 from ..models.simulate import (
     DEFAULT_PATHS,
@@ -89,7 +90,7 @@ DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 MAX_INVALID_SHARE = 0.5
 MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles: the ceiling
 MEMORY_FRACTION = 0.5  # of the memory available at run time (the rest: chunks, quantiles)
-CLOSED_FORM_FAMILIES = ("logistic", "gompertz", "exponential")
+CLOSED_FORM_FAMILIES = CLOSED_FORM  # the registry's: forecast.families
 ANCHOR_NAME = re.compile(r"^anchor_([0-9]{4})\Z")  # ASCII digits; \Z: no final newline
 CAGR_NAME = re.compile(r"^cagr_([0-9]{4})_([0-9]{4})\Z")
 REACH_RTOL = 1e-9  # a value within this of an anchor reaches it (rounding of exact hits)
