@@ -352,9 +352,9 @@ class GrowthFit:
         and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100). Interval columns are NaN
         when the fit leaves no degrees of freedom for the noise.
         """
-        from .simulate import PathModel, forecast_frame
+        from .simulate import PathModel, projection_frame
 
-        return forecast_frame(
+        return projection_frame(
             self, np.asarray(years, dtype=float), levels, draws, seed, PathModel(start)
         )
 
