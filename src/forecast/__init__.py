@@ -10,7 +10,7 @@ calibrate them to the cited anchors and project them with prediction intervals::
     res.fit.params, res.fit.se, res.fit.saturation, res.fit.inflection_year
 
     fit = forecast.GrowthModel("gompertz").fit(years, values, [forecast.Anchor(2030, 1570.0)])
-    fit.forecast(range(2025, 2036), levels=(80, 95))
+    fit.forecast(range(2025, 2036), level=(80, 95))
 """
 
 from __future__ import annotations

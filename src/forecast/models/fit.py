@@ -339,23 +339,35 @@ class GrowthFit:
     def forecast(
         self,
         years: Sequence[float] | FloatArray,
-        levels: Sequence[float] = (80, 95),
+        level: Sequence[float] = (80, 95),
         draws: int = 2000,
         seed: int | np.random.Generator = 0,
         *,
         start: Start = "actual",
+        levels: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Point path and prediction intervals as a DataFrame.
 
         Columns: ``year``, ``mean`` (the point path: the calibrated curve started from the last
         actual value, or the curve itself with ``start = "fitted"``), ``median`` of the draws,
-        and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100). Interval columns are NaN
-        when the fit leaves no degrees of freedom for the noise.
+        and ``lo-<L>``/``hi-<L>`` for every level ``L`` in ``level``, each in (0, 100) (the
+        name the statistical models' ``forecast_frame`` uses too). Interval columns are NaN
+        when the fit leaves no degrees of freedom for the noise. ``levels`` is the earlier
+        name of ``level`` (deprecated).
         """
         from .simulate import PathModel, projection_frame
 
+        if levels is not None:
+            import warnings
+
+            warnings.warn(
+                "GrowthFit.forecast: levels= is now level= (the name forecast_frame uses)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            level = levels
         return projection_frame(
-            self, np.asarray(years, dtype=float), levels, draws, seed, PathModel(start)
+            self, np.asarray(years, dtype=float), level, draws, seed, PathModel(start)
         )
 
     def params_frame(self, level: float = 95.0) -> pd.DataFrame:

@@ -5,7 +5,7 @@ forecasts with empirical intervals, and rolling-origin backtests.
 
     import forecast
     fit = forecast.STATS_MODELS["theta"]().fit(years, values)
-    fit.forecast(6, levels=(80, 95))          # year, mean, median, lo-80, hi-80, lo-95, hi-95
+    fit.forecast(6, level=(80, 95))          # year, mean, median, lo-80, hi-80, lo-95, hi-95
     forecast.forecast_frame(df, h=6)          # unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95
     forecast.backtest(df, h=6, windows=3)     # sMAPE, MASE, MSIS, coverage per model
 """

@@ -192,7 +192,11 @@ class StatsFit:
         return applies(self.used.log_intervals, self.values, point)
 
     def forecast(
-        self, years_or_h: int | Sequence[float] | FloatArray, levels: Sequence[float] = (80, 95)
+        self,
+        years_or_h: int | Sequence[float] | FloatArray,
+        level: Sequence[float] = (80, 95),
+        *,
+        levels: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Point forecasts and empirical prediction intervals.
 
@@ -200,8 +204,9 @@ class StatsFit:
         ----------
         years_or_h : int or array-like
             A horizon ``h`` (the next ``h`` years) or future years after the history.
-        levels : sequence of float
-            Interval levels in percent, each in (0, 99].
+        level : sequence of float
+            Interval levels in percent, each in (0, 99] (``levels``: its earlier name,
+            deprecated).
 
         Returns
         -------
@@ -213,7 +218,16 @@ class StatsFit:
         """
         import pandas as pd
 
-        cols = level_probs(levels, "levels")
+        if levels is not None:
+            import warnings
+
+            warnings.warn(
+                "forecast: levels= is now level= (the name forecast_frame uses)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            level = levels
+        cols = level_probs(level, "level")
         last_year = float(self.years[-1])
         if isinstance(years_or_h, int | np.integer):
             h = int(years_or_h)
