@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from ..models import GrowthFit
 
 MAX_FIT_ROWS = 10_000  # a yearly series: far beyond any market's history
+PROJECT_YEARS = 5  # --to's default: years after the last history year
+MAX_PROJECT_YEARS = 200
+PROJECT_DRAWS = 2_000  # the projected value's interval: draws and seed, as forecast run's
+PROJECT_SEED = 0
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -46,6 +50,13 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         default=[],
         metavar="PARAM=VALUE",
         help="hold a parameter fixed, e.g. --fix launch=0 (repeatable)",
+    )
+    fit.add_argument(
+        "--to",
+        type=int,
+        metavar="YEAR",
+        help="print the projected value and 80%% interval in YEAR (default: 5 years after the "
+        "last history year)",
     )
     fit.add_argument("--year-column", default="year")
     fit.add_argument("--value-column", default="value")
@@ -112,7 +123,14 @@ def fit_command(args: argparse.Namespace) -> int:
             fits.append(model.fit(series.years, series.values))
         except ForecastError as exc:
             failed.append({"family": fam, "failure": str(exc)})
-    out: list[dict[str, Any]] = [_fit_record(f, series.path, series.sha256) for f in fits]
+    last = int(series.years[-1])
+    to = args.to if args.to is not None else last + PROJECT_YEARS
+    if not last < to <= last + MAX_PROJECT_YEARS:
+        raise ForecastError(
+            f"--to: must be a year after the last history year {last}, at most "
+            f"{last + MAX_PROJECT_YEARS}; got {to}"
+        )
+    out: list[dict[str, Any]] = [_fit_record(f, series.path, series.sha256, to) for f in fits]
     if args.json:
         payload: Any = out[0] if len(families) == 1 else [*out, *failed]
         print(json.dumps(payload, indent=2, allow_nan=False))
@@ -131,10 +149,27 @@ def fit_command(args: argparse.Namespace) -> int:
                 "  not identified" if not p["identified"] else ""
             )
             print(f"  {name:<8} {g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
+        at_ref = [n for n in rec["params"] if n in rec["values_at_reference_year"]]
+        if at_ref:
+            print(
+                f"  {' and '.join(at_ref)}: the curve's value in {rec['reference_year']:g} (the "
+                "reference year: the last history year)"
+            )
         if rec["saturation"] is not None:
             print(f"  saturation {g(rec['saturation'])}")
         if rec["inflection_year"] is not None:
             print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
+        pr = rec["projection"]
+        band = (
+            f", 80% interval {g(pr['lo-80'])} to {g(pr['hi-80'])} ({PROJECT_DRAWS:,} draws, "
+            f"seed {PROJECT_SEED})"
+            if pr["lo-80"] is not None
+            else f" (no interval: {pr['note']})"
+        )
+        print(
+            f"  projected  {pr['year']}: {g(pr['mean'])}{band}; the point path starts from the "
+            "last actual value"
+        )
     for f in failed:
         print(f"{f['family']}: not fitted: {f['failure']}")
     if not out:
@@ -144,10 +179,36 @@ def fit_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
+def _projection(fit: GrowthFit, year: int) -> dict[str, Any]:
+    """The point path (from the last actual value) and the 80% interval in ``year``, as
+    ``forecast run`` computes them; the interval None (with the reason) when it cannot be
+    drawn."""
+    from ..models.simulate import point_path
+    from ..types import finite_or_none
+
+    mean = float(point_path(fit, [float(year)])[0])
+    lo = hi = None
+    note = ""
+    try:
+        frame = fit.forecast([year], level=(80,), draws=PROJECT_DRAWS, seed=PROJECT_SEED)
+        lo, hi = finite_or_none(frame["lo-80"].iloc[0]), finite_or_none(frame["hi-80"].iloc[0])
+        if lo is None:
+            note = "the fit leaves no degrees of freedom for the noise"
+    except ForecastError as exc:
+        note = str(exc).split(": ", 1)[-1]
+    return {"year": year, "mean": mean, "lo-80": lo, "hi-80": hi, "note": note}
+
+
+def _fit_record(fit: GrowthFit, path: Path, sha: str, to: int) -> dict[str, Any]:
     from .._version import __version__
     from ..types import finite_or_none
 
+    fam = fit.family
+    at_ref = [
+        n
+        for n, unit in zip(fam.params, fam.units, strict=True)
+        if unit == "money" and n != fam.saturation_param
+    ]
     se, ci, hits, loose = fit.se, fit.conf_int(95), set(fit.at_bounds), set(fit.unidentified)
     return {
         "family": fit.model.family,
@@ -174,5 +235,8 @@ def _fit_record(fit: GrowthFit, path: Path, sha: str) -> dict[str, Any]:
         "saturation": fit.saturation,
         "inflection_year": fit.inflection_year,
         "inflection_label": fit.family.inflection_label,
+        "reference_year": fit.t_ref,
+        "values_at_reference_year": at_ref,
+        "projection": _projection(fit, to),
         "toolkit_version": __version__,
     }
