@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,7 +155,11 @@ def _claims_table(path: str, claims: list[Any]) -> str:
         return f"{path}: no quantitative projection found"
     rows = [["#", "value", "USD", "year", "CAGR", "subject", "chars", "text"]]
     for i, c in enumerate(claims, 1):
-        native = f"{c.currency} {c.number} {c.scale}"
+        native = (
+            "growth rate only"
+            if getattr(c, "kind", "value") == "growth rate"
+            else f"{c.currency} {c.number} {c.scale}"
+        )
         year = str(c.year) if c.year else ("vague: " + c.year_text if c.vague else "none")
         rate = "n/a" if c.cagr is None else pct(c.cagr)
         if c.cagr_start:
@@ -450,12 +455,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ..markets import resolve_market
 
     jobs: list[dict[str, Any]] = []
+    skipped: list[str] = []
     if args.claim:
         from ..claims_file import read_claims_file
 
         path = Path(args.claim)
         conv = _Converter(args)
-        jobs = [_claim_args(r, path, i, conv) for i, r in enumerate(read_claims_file(path))]
+        records = read_claims_file(path)
+        rates_only = [i for i, r in enumerate(records) if _rate_only(r)]
+        if len(rates_only) == len(records):
+            raise ForecastError(
+                f"{path}: must hold a claim with a value to audit; got "
+                f"{len(records)} growth-rate-only claim(s) (a CAGR with no value stated)"
+            )
+        jobs = [_claim_args(r, path, i, conv) for i, r in enumerate(records) if not _rate_only(r)]
+        skipped = [
+            f"  skipped     {path}: claim {records[i].id or i + 1}: a growth rate only "
+            "(no value stated), not audited"
+            for i in rates_only
+        ]
         for j in jobs:
             if args.year is not None:
                 j["year"] = args.year
@@ -518,11 +536,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.json:
         payload: Any = [r.summary() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, allow_nan=False))
+        for line in skipped:  # stdout holds the JSON only
+            print(line.strip(), file=sys.stderr)
         return 0
     print("\n\n".join(audit_text(r) for r in results))
-    for line in lines:
+    for line in [*skipped, *lines]:
         print(line)
     return 0
+
+
+def _rate_only(rec: Any) -> bool:
+    """Whether a claims-file record is a growth rate with no value (``kind = "growth rate"``
+    from ``forecast claims --json``): nothing to audit against published values."""
+    return getattr(rec, "kind", None) == "growth rate" and rec.value_usd_bn is None
 
 
 def _value_in_usd(args: argparse.Namespace) -> tuple[float, str]:
