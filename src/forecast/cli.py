@@ -204,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--layers", help="comma-separated subset of fit,assumptions,noise (default: all)"
     )
+    sim.add_argument(
+        "--exact",
+        action="store_true",
+        help="exact quantiles at any number of draws, keeping every draw in memory (default: "
+        "exact up to 1,000,000 draws, mergeable summaries with a stated rank error above)",
+    )
+    _monte_carlo_options(sim)
     _output_options(sim)
 
     sen = sub.add_parser(
@@ -220,12 +227,22 @@ def build_parser() -> argparse.ArgumentParser:
     sen.add_argument(
         "--sobol-samples", type=int, default=1024, help="Saltelli base samples (power of two)"
     )
+    _monte_carlo_options(sen)
     _output_options(sen)
 
     cli_report.add_parsers(sub, common)
     cli_claims.add_parsers(sub, common)
     cli_batch.add_parsers(sub, common)
     return parser
+
+
+def _monte_carlo_options(p: argparse.ArgumentParser) -> None:
+    """Where the Monte Carlo's blocks are drawn: local processes or a Dask cluster (the same
+    numbers either way)."""
+    p.add_argument(
+        "--n-jobs", type=int, default=1, help="local worker processes drawing blocks (default: 1)"
+    )
+    cli_batch.add_cluster_options(p)
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
