@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from .readpolicy import allowed
 from .scenario import Scenario, load_scenario
 from .types import finite_or_none
 from .uncertainty.propagate import EXACT_MAX_DRAWS
+
+if TYPE_CHECKING:
+    from .projection import ScenarioSimulation
 
 # ------------------------------------------------------------------------------------------------
 # simulate / sensitivity
@@ -52,6 +55,16 @@ def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]
     return output_line(outcome, target, sorted(files))
 
 
+def simulation_files(res: ScenarioSimulation, summary: dict[str, Any]) -> dict[str, bytes]:
+    """The files ``simulate`` writes: quantiles.csv, mean.csv, anchors.csv, summary.json."""
+    return {
+        "quantiles.csv": csv_bytes(res.quantiles),
+        "mean.csv": csv_bytes(res.mean),
+        "anchors.csv": csv_bytes(res.anchors),
+        "summary.json": json_bytes(summary),
+    }
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
     with units.shown_in(sc.unit):  # money printed in the scenario's unit
@@ -80,12 +93,7 @@ def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
         finally:
             bar.close()
     summary = res.summary()
-    files = {
-        "quantiles.csv": csv_bytes(res.quantiles),
-        "mean.csv": csv_bytes(res.mean),
-        "anchors.csv": csv_bytes(res.anchors),
-        "summary.json": json_bytes(summary),
-    }
+    files = simulation_files(res, summary)
     line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
