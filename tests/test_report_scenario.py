@@ -107,6 +107,7 @@ def test_workbook_sheets_and_values(default_run: Path) -> None:
         "summary",
         "assumptions",
         "projection",
+        "implied growth",
         "parameters",
         "sensitivity",
         "published estimates",

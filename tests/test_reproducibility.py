@@ -101,6 +101,7 @@ def test_two_processes_write_byte_identical_files(tmp_path: Path) -> None:
         "global-ai-2030/summary.json",
         "global-ai-2030/report.html",
         "global-ai-2030/workbook.xlsx",
+        "global-ai-2030/summary.pdf",
         "global-ai-2030-uncertain.simulation/quantiles.csv",
         "global-ai-2030-uncertain.simulation/summary.json",
         "global-ai-2030-uncertain.sensitivity/sobol.csv",

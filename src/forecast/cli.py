@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import cli_batch, cli_claims, cli_report, units
+from . import cli_batch, cli_claims, cli_deck, cli_report, units
 from ._textfmt import g, money, output_line, pct
 from ._version import __version__
 from ._warnings import library_warnings
@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_report.add_parsers(sub, common)
     cli_claims.add_parsers(sub, common)
     cli_batch.add_parsers(sub, common)
+    cli_deck.add_parsers(sub, common)
     return parser
 
 
@@ -308,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "claims": cli_claims.cmd_claims,
                 "audit": cli_claims.cmd_audit,
                 "batch": cli_batch.cmd_batch,
+                "deck": cli_deck.cmd_deck,
             }[args.command]
             return handler(args)
     except ForecastError as exc:
@@ -597,8 +599,8 @@ def _format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
             if gaps
             else ""
         )
-        parts = f"{len(rec['parts'])} {sc.segment_dimension} histories ({rec['family']})"
-        lines.append(f"  segments    {parts}, reconciled with the total by {rec['method']}{span}")
+        what = f"{len(rec['parts'])} {sc.segment_dimension} histories ({rec['family']})"
+        lines.append(f"  segments    {what}, reconciled with the total by {rec['method']}{span}")
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")

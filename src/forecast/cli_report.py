@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._textfmt import output_line
-from .errors import ForecastError
+from .errors import ForecastError, visible
 from .output import publish
 from .projection import ScenarioResult, StatsScenarioResult, run_scenario
 from .readpolicy import allowed
@@ -33,6 +33,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     rep.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     rep.add_argument("--name", help="report folder name (default: compare-<first>-and-<n>)")
+    rep.add_argument(
+        "--title",
+        help='the report\'s title (default: "N scenarios compared"); at most 200 characters',
+    )
     rep.add_argument("--force", action="store_true", help="replace earlier results")
     rep.add_argument("--json", action="store_true", help="print the output record as JSON")
     rep.add_argument(
@@ -43,6 +47,23 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         help="also read files the scenarios name (extends, history, estimates) from DIR "
         "(repeatable; by default only each scenario's folder and the data/ beside it)",
     )
+
+
+def check_title(title: str | None, verb: str) -> str | None:
+    """A ``--title`` as given, held to a scenario title's rules (one line of at most 200
+    characters, no control characters)."""
+    if title is None:
+        return None
+    from .scenario import _CONTROL, TEXT_LIMITS
+
+    limit = TEXT_LIMITS["title"]
+    if not title.strip() or len(title) > limit or _CONTROL.search(title):
+        raise ForecastError(
+            f"{verb}: --title must be one line of 1 to {limit} characters without control "
+            f"characters; got {visible(title[:60])!r}"
+            + (f" ({len(title):,} characters)" if len(title) > limit else "")
+        )
+    return " ".join(title.split())
 
 
 def command_line(verb: str, paths: list[str]) -> str:
@@ -94,10 +115,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"report: scenarios compared must share one unit; got {first.unit.label} "
             f"({first.name}) and {other.unit.label} ({other.name})"
         )
+    title = check_title(args.title, "report")
     results = [run_scenario(s) for s in scenarios]
     evidences = [gather_evidence(r) for r in results]
     files = comparison_files(
-        results, evidences, command=command_line("report", list(args.scenarios))
+        results,
+        evidences,
+        command=command_line("report", list(args.scenarios)),
+        title=title,
     )
     target = Path(args.out) / name
     outcome = publish(target, files, force=args.force)

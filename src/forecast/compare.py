@@ -44,7 +44,8 @@ def common_levels(results: Sequence[Result]) -> list[float]:
 
 
 def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
-    """One row per scenario: ``scenario``, ``model``, ``year``, ``mean`` (the point value in
+    """One row per scenario: ``scenario`` (its name), ``label`` (what legends and tables call it:
+    its label, else its name), ``model``, ``year``, ``mean`` (the point value in
     ``year``), ``lo-<L>``/``hi-<L>`` for the levels all scenarios share, ``from_year`` (the last
     actual year) and ``cagr`` from the last actual value to ``mean`` (one basis for growth curves
     and statistical models; NaN without a history or a value)."""
@@ -58,6 +59,7 @@ def comparison_table(results: Sequence[Result], year: int) -> pd.DataFrame:
             v = {}
         row: dict[str, Any] = {
             "scenario": sc.name,
+            "label": sc.display_name,
             "model": model_name(r),
             "year": year,
             "mean": v.get("mean", math.nan),

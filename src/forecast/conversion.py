@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import DataError, ForecastError, ScenarioError
-from .readpolicy import ReadPolicy
+from .readpolicy import ReadPolicy, toolkit_home
 from .units import ISO_4217, USD_BILLION, Unit
 
 __all__ = [
@@ -55,10 +55,10 @@ FloatArray = np.ndarray
 
 
 def toolkit_data(name: str) -> Path:
-    """A file of the toolkit's own ``data/`` folder: beside ``src/`` in a checkout, else
-    ``./data`` (an installed toolkit run from its checkout)."""
-    candidates = [Path(__file__).resolve().parents[2] / "data" / name, Path.cwd() / "data" / name]
-    return next((c for c in candidates if c.is_file()), candidates[0])
+    """A file of the toolkit's own ``data/`` folder (:func:`~forecast.readpolicy.toolkit_home`;
+    ``./data`` when there is none, so that the error names a path)."""
+    top = toolkit_home()
+    return (top if top is not None else Path.cwd()) / "data" / name
 
 
 def _span(years: Sequence[int]) -> str:

@@ -12,7 +12,6 @@ nothing themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from .errors import ForecastError
 from .models import FAMILIES, GrowthFit
 from .models.select import FamilyComparison, compare_families
 from .projection import ScenarioResult, StatsScenarioResult
+from .readpolicy import toolkit_home
 from .scenario import Scenario
 from .simulation import ScenarioSensitivity, ScenarioSimulation
 from .types import Anchor
@@ -69,9 +69,10 @@ def estimates_file_label(sc: Scenario) -> str | None:
     src = sc.estimates_source
     if src is None:
         return None
-    data = Path(__file__).resolve().parents[2] / "data"
+    top = toolkit_home()
+    data = top / "data" if top is not None else None
     real = src.path.resolve()
-    if data in real.parents:
+    if data is not None and data.resolve() in real.parents:
         return f"data/{real.relative_to(data).as_posix()}"
     return next((f.path for f in sc.inputs if f.role == "estimates"), src.path.name)
 

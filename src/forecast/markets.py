@@ -18,6 +18,7 @@ import pandas as pd
 
 from .data import read_table
 from .errors import DataError, ForecastError, near_miss
+from .readpolicy import toolkit_home
 
 __all__ = [
     "DEFINITION_LABELS",
@@ -206,18 +207,15 @@ _ESTIMATES_FILE = "ai_market_estimates.csv"
 _HISTORY_FILE = Path("history") / "global_ai_gvr.csv"
 
 
-_CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
-
-
 def default_data_dir(hint: str = "pass --estimates PATH") -> Path:
-    """``data/`` of this checkout (beside ``src/``), else ``./data``; ``hint`` ends the error
-    when neither holds the estimates (the fix depends on the command)."""
-    for d in (_CHECKOUT_DATA, Path.cwd() / "data"):
-        if (d / _ESTIMATES_FILE).is_file():
-            return d
+    """``data/`` of :func:`~forecast.readpolicy.toolkit_home`; ``hint`` ends the error when
+    there is none (the fix depends on the command)."""
+    top = toolkit_home()
+    if top is not None:
+        return top / "data"
     raise DataError(
-        f"{_CHECKOUT_DATA / _ESTIMATES_FILE}: the published estimates must exist; got no such "
-        f"file ({hint})"
+        f"{Path.cwd() / 'data' / _ESTIMATES_FILE}: the published estimates must exist; got no "
+        f"such file ({hint})"
     )
 
 

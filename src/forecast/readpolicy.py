@@ -14,7 +14,8 @@ is read through :func:`read_file`, which refuses with one line:
 * for a file a scenario names, a path outside the allowed folders: the folder of the scenario
   given on the command line (and every folder below it), the ``data/`` folder beside it (the
   layout of this checkout: ``scenarios/`` and ``data/`` side by side), the toolkit's own
-  ``data/`` and ``scenarios/`` (a variant may extend a bundled scenario), and any folder
+  ``data/`` and ``scenarios/`` (a variant may extend a bundled scenario; see
+  :func:`toolkit_home`), and any folder
   allowed with ``--allow-path DIR`` or the environment variable ``FORECAST_ALLOW_PATH``
   (folders separated by ``:``). Paths are compared after resolving
   symbolic links and ``..``, so neither leads out. Where ``forecast`` runs from does not
@@ -41,6 +42,7 @@ _MB = 1_000_000
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_ESTIMATES_MARKER = "ai_market_estimates.csv"  # marks data/ as the toolkit's own
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -113,10 +115,21 @@ class ReadPolicy:
         )
 
 
+def toolkit_home() -> Path | None:
+    """The folder that holds the toolkit's own ``data/`` and ``scenarios/``: the checkout the
+    package runs from (``src/`` beside them), else the working folder when it is a checkout of
+    the toolkit (a package installed with ``pip install .`` and run from its checkout, as CI
+    does); None elsewhere. The one place that knows where the bundled files are."""
+    for top in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (top / "data" / _ESTIMATES_MARKER).is_file() and (top / "scenarios").is_dir():
+            return top
+    return None
+
+
 def _toolkit_folders() -> list[Path]:
-    """``data/`` and ``scenarios/`` of this checkout, when there is one (the bundled files)."""
-    top = Path(__file__).resolve().parents[2]
-    return [d for d in (top / "data", top / "scenarios") if d.is_dir()]
+    """``data/`` and ``scenarios/`` of :func:`toolkit_home`, when there is one."""
+    top = toolkit_home()
+    return [] if top is None else [top / "data", top / "scenarios"]
 
 
 def read_file(

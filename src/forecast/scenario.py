@@ -65,6 +65,7 @@ MAX_NESTING = 16  # tables and arrays inside each other (a scenario needs 4)
 # Longest text a scenario may hold, by key (characters); every other string: MAX_TEXT.
 TEXT_LIMITS = {"title": 200, "description": 10_000, "name": 100}
 MAX_TEXT = 1_000
+MAX_LABEL = 40  # a scenario's label: a legend entry, a table's row name, a column of a sheet
 MAX_KEY = 100
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")  # fullmatch: "$" would pass a final newline
 # control characters (C0, DEL, C1); only a description may hold tabs and line breaks
@@ -181,6 +182,7 @@ class SegmentDoc(_Strict):
 class ScenarioDoc(_Strict):
     name: str
     title: str = ""
+    label: str = ""
     description: str = ""
     unit: str = "USD billion"
     extends: str | None = None
@@ -208,6 +210,16 @@ class ScenarioDoc(_Strict):
                 f"({', '.join(sorted(reserved))}, lo-*, hi-*)"
             )
         return v
+
+    @field_validator("label")
+    @classmethod
+    def _label_is_short(cls, v: str) -> str:
+        if len(v) > MAX_LABEL or (v and not v.strip()):
+            raise ValueError(
+                f"must be a short name of 1 to {MAX_LABEL} characters (it names the scenario in "
+                "legends, tables and sheets: 'Bear', 'Base', 'Bull')"
+            )
+        return v.strip()
 
     @field_validator("name")
     @classmethod
@@ -302,6 +314,13 @@ class Scenario:
     conversions: tuple[str, ...] = ()
     money: Conversions = field(repr=False, default_factory=Conversions, compare=False)
     estimates_source: EstimatesSource | None = None
+    label: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """What legends, tables and sheets call the scenario: its ``label`` ("Bear"), else its
+        name."""
+        return self.label or self.name
 
     @property
     def last_history_year(self) -> int | None:
@@ -501,6 +520,11 @@ def _load_chain(
     for doc in reversed(docs):
         merged = _merge(merged, doc)
     merged["extends"] = docs[0].get("extends")
+    # a label names one scenario among its variants: never inherited (a "-bear" child of a file
+    # labelled "Base" is not "Base"); without its own, a scenario is shown by its name
+    merged.pop("label", None)
+    if "label" in docs[0]:
+        merged["label"] = docs[0]["label"]
     return merged, tuple(chain), tuple(docs)
 
 
@@ -1105,6 +1129,7 @@ def _resolve(
         conversions=tuple(conv.notes),
         money=conv,
         estimates_source=est_source,
+        label=doc.label,
     )
 
 

@@ -112,7 +112,7 @@ def _projection_layer(ax: Axes, result: ScenarioResult | StatsScenarioResult) ->
         proj["mean"],
         color=PROJECTION,
         linewidth=2.8,
-        label=plain(f"Scenario: {shorten(result.scenario.name, 34)}"),
+        label=plain(f"Scenario: {shorten(result.scenario.display_name, 34)}"),
         gid="projection",
     )
     hist = result.scenario.history
@@ -126,6 +126,40 @@ def _projection_layer(ax: Axes, result: ScenarioResult | StatsScenarioResult) ->
             label="Scenario history",
             gid="history",
         )
+
+
+SPREAD = 1.2  # years: the widest horizontal spread of markers that share a year and value
+
+
+def _spread_coinciding(frame: pd.DataFrame, claim: tuple[int, float, str] | None) -> np.ndarray:
+    """Each figure's x position: its year, moved sideways by a small step when other figures
+    (or the claim) share its year and value within 1.5% (log scale), so no marker hides
+    another. Steps of at most 0.2 years, centred, the whole group within ``SPREAD``."""
+    years: np.ndarray = frame["year"].to_numpy(dtype=float)
+    logs = np.log(frame["value_usd_bn"].to_numpy(dtype=float))
+    x = years.copy()
+    order = np.lexsort((np.arange(len(frame)), logs, years))
+    groups: list[list[int]] = []
+    for i in order:
+        g = groups[-1] if groups else None
+        if g and years[g[0]] == years[i] and abs(logs[i] - logs[g[0]]) < 0.015:
+            g.append(int(i))
+        else:
+            groups.append([int(i)])
+    for g in groups:
+        n = len(g)
+        at_claim = claim is not None and years[g[0]] == claim[0]
+        if at_claim and claim is not None and abs(logs[g[0]] - np.log(claim[1])) < 0.015:
+            n += 1  # leave the middle to the claim's star
+        if n < 2:
+            continue
+        step = min(0.2, SPREAD / (n - 1))
+        slots = [(k - (n - 1) / 2) * step for k in range(n)]
+        if n > len(g):
+            slots = [s for s in slots if abs(s) > 1e-9][: len(g)] if n % 2 else slots[1:]
+        for i, off in zip(g, slots, strict=False):
+            x[i] = years[i] + off
+    return np.asarray(x, dtype=float)
 
 
 def _claim_text(frame: pd.DataFrame, year: int, value: float, label: str) -> str:
@@ -193,6 +227,7 @@ def estimates_chart(
         if result is not None:
             _projection_layer(ax, result)
         keys = ["publisher", "vintage"] + [c for c in ("region", "segment") if c in frame.columns]
+        frame = frame.assign(x_=_spread_coinciding(frame, claim))
         editions = frame.fillna({c: "" for c in keys}).groupby(keys, sort=False)
         for key, rows in editions:
             publisher = key[0]
@@ -202,7 +237,7 @@ def estimates_chart(
             marker = MARKERS[i % len(MARKERS)] if i is not None else "o"
             if len(rows) > 1:
                 ax.plot(
-                    rows["year"],
+                    rows["x_"],
                     rows["value_usd_bn"],
                     color=tint,
                     linewidth=1.0,
@@ -218,7 +253,7 @@ def estimates_chart(
             for mask, face in ((reported, "white"), (~reported, tint)):
                 if mask.any():
                     ax.plot(
-                        rows["year"][mask],
+                        rows["x_"][mask],
                         rows["value_usd_bn"][mask],
                         linestyle="none",
                         marker=marker,
@@ -273,8 +308,9 @@ def estimates_chart(
                 "*",
                 markersize=24,
                 color=ANCHOR,
-                markeredgecolor="white",
-                markeredgewidth=1.2,
+                markerfacecolor="none",  # hollow, on top: the figures under it stay visible
+                markeredgecolor=ANCHOR,
+                markeredgewidth=2.2,
                 zorder=8,
                 label=plain(f"Claim: {clabel}"),
                 gid="claim",

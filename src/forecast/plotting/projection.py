@@ -37,6 +37,7 @@ from .style import (
     plain,
     segment_colors,
     shorten,
+    spread_labels,
     text_on,
     titles,
     year_axis,
@@ -45,6 +46,7 @@ from .style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
 
     from ..models import GrowthFit
     from ..models.select import FamilyComparison
@@ -134,6 +136,69 @@ def _band(
     ax.fill_between(x, lo, hi, color=tint, alpha=alpha, linewidth=0, label=plain(label), gid="band")
 
 
+SMOOTH_WINDOW = 5  # years: the band edges' Savitzky-Golay window (local quadratic)
+SMOOTH_STEPS = 8  # points drawn per year between the smoothed yearly edges
+
+
+def smooth_bands(
+    x: np.ndarray, centre: np.ndarray, bands: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Interval bands as drawn: edges smoothed across years and interpolated between them.
+
+    Quantiles of a finite number of draws wobble from year to year (most in the tails: each edge
+    of a 95% band from 4,000 draws rests on 100 draws). For drawing only, each edge's distance
+    from the centre line (on the log scale when every value is positive) is smoothed across years
+    by a local quadratic over ``SMOOTH_WINDOW`` years (Savitzky-Golay; the first year, where the
+    paths start, is kept), inner bands are kept inside outer ones, and the edges are drawn through
+    a monotone cubic (PCHIP) at ``SMOOTH_STEPS`` points a year. The numbers written
+    (projection.csv, summary.json, the report's tables) are the draws' quantiles, unsmoothed.
+
+    Parameters
+    ----------
+    x, centre : arrays
+        Years and the centre line (the point path) in those years.
+    bands : sequence of (lo, hi) arrays
+        Widest first.
+
+    Returns
+    -------
+    The fine grid of years and each band's (lo, hi) on it.
+    """
+    from scipy.interpolate import PchipInterpolator
+    from scipy.signal import savgol_filter
+
+    x = np.asarray(x, dtype=float)
+    centre = np.asarray(centre, dtype=float)
+    pairs = [(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)) for lo, hi in bands]
+    values = [centre, *(v for p in pairs for v in p)]
+    if len(x) < 4 or not all(np.isfinite(v).all() for v in values):
+        return x, pairs
+    fine = np.linspace(x[0], x[-1], (len(x) - 1) * SMOOTH_STEPS + 1)
+    log = all((v > 0).all() for v in values)
+    base = np.log(centre) if log else centre
+    window = min(SMOOTH_WINDOW, len(x) if len(x) % 2 else len(x) - 1)
+
+    def smoothed(edge: np.ndarray) -> np.ndarray:
+        dist = (np.log(edge) if log else edge) - base
+        out = np.asarray(savgol_filter(dist, window, 2, mode="interp"), dtype=float)
+        out[0] = dist[0]
+        return out
+
+    dists: list[tuple[np.ndarray, np.ndarray]] = []
+    for k, (lo, hi) in enumerate(pairs):
+        d_lo, d_hi = np.minimum(smoothed(lo), 0.0), np.maximum(smoothed(hi), 0.0)
+        if k:  # inside the band drawn before it
+            d_lo, d_hi = np.maximum(d_lo, dists[-1][0]), np.minimum(d_hi, dists[-1][1])
+        dists.append((d_lo, d_hi))
+    centre_fine = np.interp(fine, x, base)  # the centre line is drawn straight between years
+    out = []
+    for d_lo, d_hi in dists:
+        lo_f = centre_fine + PchipInterpolator(x, d_lo)(fine)
+        hi_f = centre_fine + PchipInterpolator(x, d_hi)(fine)
+        out.append((np.exp(lo_f), np.exp(hi_f)) if log else (lo_f, hi_f))
+    return fine, out
+
+
 def _level_alphas(n: int) -> list[float]:
     """Band opacities, widest band lightest."""
     return [0.14 + 0.14 * i for i in range(n)]
@@ -167,8 +232,8 @@ def _projection_shade(ax: Axes, start: float, horizon: float) -> None:
     )
 
 
-def _end_label(ax: Axes, year: float, value: float, tint: str, text: str = "") -> None:
-    ax.annotate(
+def _end_label(ax: Axes, year: float, value: float, tint: str, text: str = "") -> Annotation:
+    return ax.annotate(
         plain(text or money(value)),
         xy=(year, value),
         xytext=(8, 0),
@@ -178,6 +243,8 @@ def _end_label(ax: Axes, year: float, value: float, tint: str, text: str = "") -
         fontsize=12,
         fontweight="bold",
         color=tint,
+        gid="end-label",
+        zorder=9,
     )
 
 
@@ -205,7 +272,11 @@ def _finish_money_chart(ax: Axes, *, log: bool = False) -> None:
 
 @in_scenario_unit
 def fan_chart(
-    result: Result, *, simulation: ScenarioSimulation | None = None, ax: Axes | None = None
+    result: Result,
+    *,
+    simulation: ScenarioSimulation | None = None,
+    smooth: bool = True,
+    ax: Axes | None = None,
 ) -> Figure:
     """History, fitted curve, projection with shaded interval bands, anchors and the horizon.
 
@@ -218,6 +289,11 @@ def fan_chart(
         are its quantile ranges of the total (50/80/90% for the default quantiles) and the line
         its median. By default the bands are the run's own intervals (its projection, read from
         the run's draws) and the line its point path.
+    smooth : bool, optional
+        Draw the edges of bands read from draws smoothed across years (:func:`smooth_bands`;
+        True by default; the subtitle says so). Only the drawing is smoothed: every number
+        written stays the draws' quantile. A statistical model's empirical intervals are drawn
+        as they are.
     ax : matplotlib Axes, optional
         Where to draw; a new 16:9 figure when None.
 
@@ -239,17 +315,22 @@ def fan_chart(
             q = q[q["series"] == "total"].pivot(index="year", columns="quantile", values="value")
             x = q.index.to_numpy(dtype=float)
             pairs = interval_pairs(list(q.columns))
-            for (level, lo, hi), alpha in zip(pairs, _level_alphas(len(pairs)), strict=True):
-                _band(ax, x, q[lo].to_numpy(), q[hi].to_numpy(), alpha, f"{level:g}% of draws")
             centre = q[0.5].to_numpy() if 0.5 in q.columns else None
             if centre is None:
                 m = simulation.mean
                 centre = m[m["series"] == "total"].set_index("year").loc[q.index, "mean"].to_numpy()
+            edges = [(q[lo].to_numpy(), q[hi].to_numpy()) for _, lo, hi in pairs]
+            bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
+            for (level, _, _), (lo_d, hi_d), alpha in zip(
+                pairs, drawn, _level_alphas(len(pairs)), strict=True
+            ):
+                _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% of draws")
             line_label = "Monte Carlo median" if 0.5 in q.columns else "Monte Carlo mean"
             r = simulation.result
             sub = (
                 f"Monte Carlo: {r.valid:,} draws of {', '.join(simulation.spec.layers)}; bands "
                 f"hold {', '.join(f'{lv:g}%' for lv, _, _ in reversed(pairs))} of the draws"
+                + ("; edges smoothed for drawing" if smooth and pairs else "")
             )
         else:
             x = years
@@ -257,10 +338,16 @@ def fan_chart(
                 {float(c[3:]) for c in proj.columns if c.startswith("lo-")}, reverse=True
             )
             levels = [lv for lv in levels if proj[f"lo-{lv:g}"].notna().any()]
-            for level, alpha in zip(levels, _level_alphas(len(levels)), strict=True):
-                lo, hi = proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy()
-                _band(ax, x, lo, hi, alpha, f"{level:g}% prediction interval")
             centre = proj["mean"].to_numpy()
+            edges = [
+                (proj[f"lo-{lv:g}"].to_numpy(), proj[f"hi-{lv:g}"].to_numpy()) for lv in levels
+            ]
+            smooth = smooth and isinstance(result, ScenarioResult)
+            bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
+            for level, (lo_d, hi_d), alpha in zip(
+                levels, drawn, _level_alphas(len(levels)), strict=True
+            ):
+                _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% prediction interval")
             line_label = "Projection"
             shown = ", ".join(f"{lv:g}%" for lv in reversed(levels))
             if isinstance(result, ScenarioResult):
@@ -275,7 +362,9 @@ def fan_chart(
                     for w, present in (("the history", sc.history), ("anchors", sc.anchors))
                     if present
                 )
-                sub = f"{model.capitalize()} curve fitted to {to}; {how}"
+                sub = f"{model.capitalize()} curve fitted to {to}; {how}" + (
+                    "; band edges smoothed for drawing" if smooth and levels else ""
+                )
             else:
                 sub = (
                     f"Statistical model ({model}) fitted to the history alone; {shown} intervals "
@@ -328,14 +417,19 @@ def _table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
             f"{money(lo)} – {money(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "n/a"
         )
         body.append(
-            [shorten(str(row["scenario"]), 28), money(row["mean"]), interval, pct(row["cagr"])]
+            [shorten(str(row["label"]), 28), money(row["mean"]), interval, pct(row["cagr"])]
         )
     return [plain(h) for h in head], [[plain(c) for c in r] for r in body]
 
 
 @in_scenario_unit
 def comparison_chart(
-    results: Sequence[Result], *, year: int | None = None, ax: Axes | None = None
+    results: Sequence[Result],
+    *,
+    year: int | None = None,
+    title: str | None = None,
+    table: bool = True,
+    ax: Axes | None = None,
 ) -> Figure:
     """Several scenarios on one chart (point projection and narrowest interval band each), with a
     table of their values in ``year``.
@@ -347,28 +441,37 @@ def comparison_chart(
     year : int, optional
         The year of the table; by default the latest anchor year all scenarios share, else the
         earliest horizon.
+    title : str, optional
+        The chart's title (by default "N scenarios compared: market size to <horizon>").
+    table : bool, optional
+        Draw the table of values in ``year`` under the chart (True by default; a report that
+        shows the same table as a table passes False, so each table appears once).
     ax : matplotlib Axes, optional
-        Where to draw the chart; the table then goes under it. A new 16:9 figure (chart left,
-        table right) when None.
+        Where to draw the chart; the table then goes under it. A new 16:9 figure (chart above,
+        table below) when None.
+
+    Scenarios are named by their ``label`` (their name when they have none).
     """
     if not results:
         raise ForecastError("comparison_chart: results must hold at least one scenario; got none")
     year = comparison_year(results) if year is None else int(year)
-    table = comparison_table(results, year)
+    values = comparison_table(results, year)
     shared = common_levels(results)
     level = shared[0] if shared else None  # one band level for every scenario and the table
     from matplotlib.transforms import Bbox
 
     with chart_style():
-        if ax is None:
+        table_ax: Axes | None = None
+        if ax is None and table:
             fig = new_figure()
             grid = fig.add_gridspec(2, 1, height_ratios=(5.0, 0.3 * (len(results) + 1)))
             ax = fig.add_subplot(grid[0, 0])
-            table_ax: Axes | None = fig.add_subplot(grid[1, 0])
+            table_ax = fig.add_subplot(grid[1, 0])
         else:
             fig, ax = figure_and_axes(ax)
             table_ax = None
         seen: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+        ends: list[Annotation] = []
         horizon = max(r.scenario.horizon for r in results)
         for i, r in enumerate(results):
             sc, proj, tint = r.scenario, r.projection, color(i)
@@ -379,15 +482,20 @@ def comparison_chart(
                 key = (tuple(hist.years.tolist()), tuple(hist.values.tolist()))
                 if key not in seen:
                     seen.append(key)
-                    _history(ax, sc, "Reported" if len(seen) == 1 else f"Reported ({sc.name})")
+                    _history(
+                        ax, sc, "Reported" if len(seen) == 1 else f"Reported ({sc.display_name})"
+                    )
                 if x[0] > hist.years[-1]:
                     x = np.concatenate([[hist.years[-1]], x])
                     y = np.concatenate([[hist.values[-1]], y])
             if level is not None:
+                bx = proj["year"].to_numpy(dtype=float)
+                edge = (proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy())
+                if isinstance(r, ScenarioResult):
+                    bx, (edge,) = smooth_bands(bx, proj["mean"].to_numpy(), [edge])
                 ax.fill_between(
-                    proj["year"].to_numpy(dtype=float),
-                    proj[f"lo-{level:g}"].to_numpy(),
-                    proj[f"hi-{level:g}"].to_numpy(),
+                    bx,
+                    *edge,
                     color=tint,
                     alpha=0.12,
                     linewidth=0,
@@ -401,10 +509,11 @@ def comparison_chart(
                 marker=MARKERS[i % len(MARKERS)],
                 markevery=[len(x) - 1],
                 markersize=8,
-                label=plain(f"{sc.name} ({model_name(r)})"),
+                label=plain(f"{shorten(sc.display_name, 40)} ({model_name(r)})"),
                 gid="scenario",
+                zorder=4 + 0.01 * i,
             )
-            _end_label(ax, x[-1], float(y[-1]), tint)
+            ends.append(_end_label(ax, x[-1], float(y[-1]), tint))
             for a in sc.anchors:
                 ax.plot(
                     [a.year],
@@ -418,16 +527,24 @@ def comparison_chart(
                     gid=f"anchor-{a.year}",
                 )
         ax.axvline(year, color=MUTED, linestyle=":", linewidth=1.4, zorder=1)
-        band = f"; shaded: {level:g}% intervals" if level is not None else ""
+        band = (
+            f"; shaded: {level:g}% intervals (edges smoothed for drawing)"
+            if level is not None
+            else ""
+        )
         titles(
             ax,
-            f"{len(results)} scenarios compared: market size to {horizon}",
+            title or f"{len(results)} scenarios compared: market size to {horizon}",
             f"Point projections{band}; diamonds mark each scenario's anchors (hollow: soft)",
         )
         _finish_money_chart(ax)
         ax.set_xlim(right=horizon + 0.9)
         legend(ax)
-        head, body = _table_cells(table)
+        if not table:
+            footnote(ax, "Each scenario's history and anchors are cited in its scenario file.")
+            spread_labels(ax, ends)
+            return fig
+        head, body = _table_cells(values)
         widths = [0.4, 0.16, 0.26, 0.18]
         host = table_ax if table_ax is not None else ax
         bbox = Bbox.from_bounds(*((0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3)))
@@ -458,6 +575,7 @@ def comparison_chart(
             table_ax if table_ax is not None else ax,
             "Each scenario's history and anchors are cited in its scenario file.",
         )
+        spread_labels(ax, ends)
     return fig
 
 
@@ -509,7 +627,10 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         _stack(ax, years, values, labels, names, "segment")
         total = values.sum(axis=0)
         ax.plot(years, total, color=INK, linewidth=1.6, linestyle="--", label="Total", gid="total")
-        _end_label(ax, years[-1], float(total[-1]), INK)
+        end = _end_label(ax, years[-1], float(total[-1]), INK)
+        end.set_horizontalalignment("right")  # inside the axes: the legend sits on the right
+        end.set_verticalalignment("bottom")
+        end.xyann = (-4, 6)
         titles(
             ax,
             f"{sc.title}",
@@ -517,7 +638,8 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
             "total",
         )
         _finish_money_chart(ax)
-        ax.set_xlim(years[0], years[-1] + 0.9)
+        ax.set_xlim(years[0], years[-1])
+        ax.set_ylim(top=float(total.max()) * 1.12)
         _stack_legend(ax, sc)
     return fig
 

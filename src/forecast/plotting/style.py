@@ -260,12 +260,17 @@ def year_axis(ax: Axes, label: str = "Year") -> None:
 
 def titles(ax: Axes, title: str, subtitle: str = "") -> None:
     """A bold title saying what the chart shows and a grey subtitle saying how, left-aligned
-    above the axes (both plain text)."""
-    sub = wrap(subtitle, 140) if subtitle else ""  # a line wider than the figure collapses it
-    lines = sub.count("\n") + 1 if sub else 0
+    above the axes (both plain text).
+
+    The subtitle is wrapped to the figure's width and left out of the layout's width sums: a
+    subtitle wider than the axes would otherwise make constrained layout shrink the axes to
+    nothing (the title above it keeps the vertical room)."""
+    fig = root_figure(ax)
+    sub = wrap(subtitle, max(40, int(fig.get_figwidth() * 72 * 0.9 / (0.52 * 12.5))))
+    lines = sub.count("\n") + 1 if subtitle else 0
     ax.set_title(plain(wrap(title, 80)), loc="left", pad=12 + 18 * lines)
-    if sub:
-        ax.annotate(
+    if subtitle:
+        note = ax.annotate(
             plain(sub),
             xy=(0, 1),
             xycoords="axes fraction",
@@ -277,6 +282,7 @@ def titles(ax: Axes, title: str, subtitle: str = "") -> None:
             color=MUTED,
             gid="subtitle",
         )
+        note.set_in_layout(False)
 
 
 def footnote(ax: Axes, text: str, *, width: int = 150) -> None:
@@ -341,3 +347,25 @@ def interval_pairs(quantiles: Sequence[float]) -> list[tuple[float, float, float
         if q < 0.5 and any(math.isclose(1 - q, other) for other in qs):
             out.append((round(100 * (1 - 2 * q), 6), q, 1 - q))
     return out
+
+
+def spread_labels(ax: Axes, labels: Sequence[Any], *, gap: float = 15.0, dx: float = 8.0) -> None:
+    """Move end labels (annotations at data points, text offset in points) apart vertically so
+    no two are closer than ``gap`` points, each as near its point as that allows; the figure is
+    laid out once to know where the points land."""
+    if len(labels) < 2:
+        return
+    root_figure(ax).draw_without_rendering()
+    ys = [float(ax.transData.transform(a.xy)[1]) * 72 / root_figure(ax).dpi for a in labels]
+    order = sorted(range(len(ys)), key=lambda i: (ys[i], i))
+    want = [ys[i] for i in order]
+    pos = list(want)
+    for _ in range(3):  # push up, then centre each cluster on its points, keep the gaps
+        for k in range(1, len(pos)):
+            pos[k] = max(pos[k], pos[k - 1] + gap)
+        shift = sum(p - w for p, w in zip(pos, want, strict=True)) / len(pos)
+        pos = [p - shift for p in pos]
+    for k in range(1, len(pos)):
+        pos[k] = max(pos[k], pos[k - 1] + gap)
+    for k, i in enumerate(order):
+        labels[i].xyann = (dx, pos[k] - want[k])

@@ -50,6 +50,7 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
                 result=result,
                 claim=claim,
                 region=ev.filters.get("region"),
+                source=estimates_source(sc),
             ),
             "Published estimates of the same market definition, by publisher and edition, "
             "against this projection.",
@@ -113,6 +114,15 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
     return out
 
 
+def estimates_source(sc: Any) -> str:
+    """The estimates chart's source line: the scenario's estimates file."""
+    from pathlib import PurePath
+
+    files = [f.path for f in sc.inputs if f.role == "estimates"]
+    where = PurePath(files[0]).name if files else "the scenario's estimates file"
+    return f"published estimates in {where} (each row cites its URL)"
+
+
 def _fan_caption(result: Result, ev: Evidence) -> str:
     """Say what the fan chart draws: which bands, history points, anchors."""
 
@@ -133,9 +143,21 @@ def _fan_caption(result: Result, ev: Evidence) -> str:
         bands = f"projection with {', '.join(f'{lv:g}%' for lv in levels)} prediction intervals"
     else:
         bands = "projection without intervals"
+    smoothed = (
+        " Band edges are smoothed across years for drawing only (a local quadratic over "
+        "5 years); the tables, projection.csv and summary.json give the draws' quantiles."
+        if finite and isinstance(result, ScenarioResult)
+        else ""
+    )
     extras = []
     if sc.history is not None:
         extras.append("reported history points")
     if sc.anchors:
         extras.append("anchors marked")
-    return bands[:1].upper() + bands[1:] + ("; " + " and ".join(extras) if extras else "") + "."
+    return (
+        bands[:1].upper()
+        + bands[1:]
+        + ("; " + " and ".join(extras) if extras else "")
+        + "."
+        + smoothed
+    )

@@ -148,6 +148,20 @@ Block = Paragraph | Facts | Table | Figure
 
 
 @dataclass(frozen=True)
+class OnePage:
+    """The one-page summary (:mod:`forecast.report.summary`): plain text, a chart and a table;
+    rendered at the top of the HTML report and as ``summary.pdf``."""
+
+    title: str
+    subtitle: str
+    headline: str
+    chart: Figure
+    table: Table
+    sources: str
+    provenance: str
+
+
+@dataclass(frozen=True)
 class Section:
     title: str
     blocks: tuple[Block, ...]
@@ -166,6 +180,7 @@ class Document:
     sections: tuple[Section, ...]
     subtitle: str = ""
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    summary: OnePage | None = None
 
     @property
     def figures(self) -> list[Figure]:

@@ -13,6 +13,7 @@ from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .html import render_html
 from .markdown import render_markdown
+from .pdf import summary_pdf
 from .scenario import (
     assumptions_table,
     common_unit,
@@ -20,11 +21,10 @@ from .scenario import (
     comparison_document,
     scenario_document,
 )
-from .workbook import workbook_bytes
+from .sheets import comparison_paths_sheet, implied_growth_sheet, projection_sheet, summary_sheet
+from .workbook import RATE_FORMAT, YEAR_FORMAT, Sheet, money_format, workbook_bytes
 
 Result = ScenarioResult | StatsScenarioResult
-
-MONEY_FORMAT = "#,##0.00"
 
 
 def _flatten(d: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -42,31 +42,12 @@ def _flatten(d: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
-    """Sheets: summary, assumptions (with sources), projection (with Monte Carlo quantiles when
-    simulated), parameters (with standard errors), sensitivity, published estimates,
-    provenance."""
+    """Sheets: summary (labelled rows with units), assumptions (with sources), projection (with
+    Monte Carlo quantiles when simulated, and a chart of the point path and bands), implied
+    growth (live CAGR formulas over the projection), parameters (with standard errors),
+    sensitivity, published estimates, provenance. Every numeric cell has a number format."""
     s = result.summary()
-    summary = pd.DataFrame(
-        [
-            (k, v)
-            for k, v in _flatten(
-                {
-                    k: s[k]
-                    for k in (
-                        "scenario",
-                        "title",
-                        "model",
-                        "derived",
-                        "anchors",
-                        "report_years",
-                        "warnings",
-                    )
-                    if k in s
-                }
-            )
-        ],
-        columns=["key", "value"],
-    )
+    unit = str(s.get("unit") or result.scenario.unit)
     projection = result.projection
     if ev.simulation is not None and ev.simulation.result.input_names:
         # more percentiles of the same draws, when the scenario draws uncertain assumptions
@@ -75,10 +56,12 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
         wide = q.pivot_table(index="year", columns="quantile", values="value")
         wide.columns = [f"mc_p{100 * c:g}" for c in wide.columns]
         projection = projection.merge(wide.reset_index(), on="year", how="left")
-    sheets: list[tuple[str, pd.DataFrame]] = [
-        ("summary", summary),
+    money = money_format(unit)
+    sheets: list[tuple[str, pd.DataFrame] | Sheet] = [
+        summary_sheet(result, ev),
         ("assumptions", assumptions_table(result)),
-        ("projection", projection),
+        projection_sheet(projection, unit),
+        implied_growth_sheet(result.projection, unit),
         ("parameters", result.params),
     ]
     if not result.segments.empty:
@@ -96,55 +79,107 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
         for col, want in ev.filters.items():
             mask &= est[col].astype(str).str.strip() == want
         est = est.loc[mask]
+    if est.empty:
+        est = pd.DataFrame(
+            {"note": ["no published estimates of this market's definition in the estimates file"]}
+        )
     sheets.append(("published estimates", est))
     prov = dict(s["provenance"])
     prov["command"] = command
     sheets.append(("provenance", pd.DataFrame(_flatten(prov), columns=["key", "value"])))
-    money_cols = {c: MONEY_FORMAT for c in projection.columns if c not in ("scenario", "year")}
+    money_cols = {
+        c: money
+        for c in ("mean", "median", "value_usd_bn", "output", "output_at_p10", "output_at_p90",
+                  "output_at_medians", "swing")
+    }  # fmt: skip
+    money_cols |= {c: money for c in projection.columns if str(c).startswith(("lo-", "hi-"))}
+    shares = {"share": RATE_FORMAT, "confidence_pct": RATE_FORMAT}
     return workbook_bytes(
         sheets,
-        number_formats={**money_cols, "value_usd_bn": MONEY_FORMAT},
-        notes={"projection": f"{result.scenario.unit.label}; mean is the point forecast"},
+        number_formats={**money_cols, **shares},
+        notes={"projection": f"{result.scenario.unit.label}; mean is the point path"},
     )
 
 
 def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, bytes]:
-    """``report.html``, ``report.md``, ``charts/*.png|svg`` and ``workbook.xlsx`` by name
-    (money in the scenario's unit)."""
+    """``report.html`` (the one-page summary on top), ``summary.pdf``, ``report.md``,
+    ``charts/*.png|svg`` and ``workbook.xlsx`` by name (money in the scenario's unit)."""
+    from ..plotting import fan_chart
+
     with units.shown_in(result.scenario.unit):
         doc = scenario_document(result, ev, command=command)
         files = {"report.html": render_html(doc), **render_markdown(doc)}
+        assert doc.summary is not None
+        files["summary.pdf"] = summary_pdf(doc.summary, lambda ax: fan_chart(result, ax=ax))
         files["workbook.xlsx"] = workbook(result, ev, command=command)
     return files
 
 
 def comparison_files(
-    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+    results: Sequence[Result],
+    evidences: Sequence[Evidence],
+    *,
+    command: str,
+    title: str | None = None,
 ) -> dict[str, bytes]:
-    """The files of one report comparing several scenarios (which must share one unit)."""
+    """The files of one report comparing several scenarios (which must share one unit;
+    ``title`` replaces the generic "N scenarios compared")."""
     unit = common_unit(results)
     with units.shown_in(unit):
-        return _comparison_files(results, evidences, command=command)
+        return _comparison_files(results, evidences, command=command, title=title)
 
 
 def _comparison_files(
-    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+    results: Sequence[Result],
+    evidences: Sequence[Evidence],
+    *,
+    command: str,
+    title: str | None = None,
 ) -> dict[str, bytes]:
-    doc = comparison_document(results, evidences, command=command)
+    from ..plotting import comparison_chart
+
+    doc = comparison_document(results, evidences, command=command, title=title)
     files = {"report.html": render_html(doc), **render_markdown(doc)}
+    assert doc.summary is not None
+    year = comparison_year(results)
+    files["summary.pdf"] = summary_pdf(
+        doc.summary,
+        lambda ax: comparison_chart(list(results), year=year, title=title, table=False, ax=ax),
+    )
     year = comparison_year(results)
     provenance = [
-        (f"{r.scenario.name}.{k}", v)
+        (f"{r.scenario.display_name}.{k}", v)
         for r in results
         for k, v in _flatten(r.summary()["provenance"])
     ]
-    sheets = [
-        (f"values {year}", comparison_display(results, year)),
-        ("projection", pd.concat([r.projection for r in results], ignore_index=True)),
-        ("parameters", pd.concat([r.params for r in results], ignore_index=True)),
+    unit = results[0].scenario.unit.label
+    money = money_format(unit)
+    values = comparison_display(results, year)
+    projection = pd.concat(
+        [r.projection.assign(label=r.scenario.display_name) for r in results], ignore_index=True
+    )
+    projection.insert(1, "label", projection.pop("label"))
+    params = pd.concat(
+        [r.params.assign(label=r.scenario.display_name) for r in results], ignore_index=True
+    )
+    params.insert(1, "label", params.pop("label"))
+    sheets: list[tuple[str, pd.DataFrame] | Sheet] = [
+        Sheet(
+            f"values {year}",
+            values,
+            formats={c: money for c in values.columns if str(c).startswith(f"{year} ")}
+            | {f"CAGR to {year}": RATE_FORMAT, "last actual year": YEAR_FORMAT},
+        ),
+        comparison_paths_sheet(results, unit),
+        Sheet(
+            "projection",
+            projection,
+            note=f"{unit}; mean is each scenario's point path",
+            formats={c: money for c in projection.columns if c not in ("scenario", "label", "year")}
+            | {"year": YEAR_FORMAT},
+        ),
+        ("parameters", params),
         ("provenance", pd.DataFrame([("command", command), *provenance], columns=["key", "value"])),
     ]
-    money = {c: MONEY_FORMAT for c in sheets[0][1].columns if str(c).startswith(f"{year} ")}
-    money[f"CAGR to {year}"] = "0.0%"
-    files["workbook.xlsx"] = workbook_bytes(sheets, number_formats=money)
+    files["workbook.xlsx"] = workbook_bytes(sheets)
     return files

@@ -563,11 +563,14 @@ def _scenario_document(
     ]
     prov = dict(result.summary()["provenance"])
     prov["command"] = command
+    from .summary import scenario_page
+
     return Document(
         title=sc.title,
         subtitle=f"Scenario {sc.name} - forecast report",
         sections=tuple(sections),
         provenance=prov,
+        summary=scenario_page(result, ev, command=command, chart=figs["fan"]),
     )
 
 
@@ -584,23 +587,36 @@ def _plot_versions() -> dict[str, str]:
 
 
 def comparison_display(results: Sequence[Result], year: int) -> pd.DataFrame:
-    """:func:`forecast.compare.comparison_table` with column names for readers."""
+    """:func:`forecast.compare.comparison_table` with column names for readers: each scenario
+    by its label (its name when it has none; the names follow in a last column when any
+    scenario has a label)."""
     t = comparison_table(results, year).drop(columns=["year"])
-    names = {"mean": f"{year} point", "from_year": "last actual year", "cagr": f"CAGR to {year}"}
-    names |= {c: f"{year} {c}" for c in t.columns if str(c).startswith(("lo-", "hi-"))}
-    t = t.rename(columns=names)
+    labelled = any(r.scenario.label for r in results)
+    names = t.pop("scenario")
+    t = t.rename(columns={"label": "scenario"})
+    names_ = {"mean": f"{year} point", "from_year": "last actual year", "cagr": f"CAGR to {year}"}
+    names_ |= {c: f"{year} {c}" for c in t.columns if str(c).startswith(("lo-", "hi-"))}
+    t = t.rename(columns=names_)
     t["last actual year"] = t["last actual year"].astype("Int64")
+    if labelled:
+        t["scenario file"] = names
     return t
 
 
 def comparison_document(
-    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+    results: Sequence[Result],
+    evidences: Sequence[Evidence],
+    *,
+    command: str,
+    title: str | None = None,
 ) -> Document:
-    """One report comparing several scenarios: the comparison chart and table first, then each
-    scenario's headline and fan chart, then provenance. The scenarios must share one unit."""
+    """One report comparing several scenarios: the comparison chart and table first (the table
+    once: the chart is drawn without its own copy), then each scenario's headline and fan chart,
+    then provenance. ``title`` replaces the generic "N scenarios compared". The scenarios must
+    share one unit."""
     unit = common_unit(results)
     with units.shown_in(unit):
-        return _comparison_document(results, evidences, command=command)
+        return _comparison_document(results, evidences, command=command, title=title)
 
 
 def common_unit(results: Sequence[Result]) -> Unit:
@@ -616,7 +632,11 @@ def common_unit(results: Sequence[Result]) -> Unit:
 
 
 def _comparison_document(
-    results: Sequence[Result], evidences: Sequence[Evidence], *, command: str
+    results: Sequence[Result],
+    evidences: Sequence[Evidence],
+    *,
+    command: str,
+    title: str | None = None,
 ) -> Document:
     from ..plotting import comparison_chart, fan_chart
     from .charts import figure
@@ -627,7 +647,7 @@ def _comparison_document(
     cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
     comp = figure(
         "comparison",
-        comparison_chart(list(results), year=year),
+        comparison_chart(list(results), year=year, title=title, table=False),
         f"Scenarios compared, values in {year}",
         f"Projections of {len(results)} scenarios with their intervals",
     )
@@ -651,17 +671,19 @@ def _comparison_document(
     ]
     for res, ev in zip(results, evidences, strict=True):
         head = headline(res, ev)
+        sc = res.scenario
         fan = figure(
-            f"fan-{res.scenario.name}",
+            f"fan-{sc.name}",
             fan_chart(res),
-            f"{res.scenario.title}: projection with intervals",
-            f"Fan chart of scenario {res.scenario.name}",
+            f"{sc.title}: projection with intervals",
+            f"Fan chart of scenario {sc.display_name}",
         )
-        sections.append(section(res.scenario.title, [*head.blocks, fan]))
+        heading = f"{sc.label}: {sc.title}" if sc.label else sc.title
+        sections.append(section(heading, [*head.blocks, fan], id=f"scenario-{sc.name}"))
     inputs = []
     for res in results:
         for f in res.summary()["provenance"]["inputs"]:
-            inputs.append({"scenario": res.scenario.name, **f})
+            inputs.append({"scenario": res.scenario.display_name, **f})
     prov0 = results[0].summary()["provenance"]
     sections.append(
         section(
@@ -673,7 +695,9 @@ def _comparison_document(
                         ("Command", command),
                         (
                             "Seeds",
-                            ", ".join(f"{r.scenario.name} {r.scenario.seed}" for r in results),
+                            ", ".join(
+                                f"{r.scenario.display_name} {r.scenario.seed}" for r in results
+                            ),
                         ),
                     )
                 ),
@@ -681,9 +705,16 @@ def _comparison_document(
             ],
         )
     )
+    from .summary import comparison_page
+
+    heading = title or f"{len(results)} scenarios compared"
     return Document(
-        title=f"{len(results)} scenarios compared",
-        subtitle=", ".join(r.scenario.name for r in results),
+        title=heading,
+        subtitle=", ".join(
+            f"{r.scenario.label} ({r.scenario.name})" if r.scenario.label else r.scenario.name
+            for r in results
+        ),
         sections=tuple(sections),
         provenance={"command": command, "scenarios": [r.summary()["provenance"] for r in results]},
+        summary=comparison_page(results, command=command, chart=comp, title=heading),
     )
