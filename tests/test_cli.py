@@ -145,7 +145,7 @@ def test_run_default_exit_0_and_files(default_run: dict[str, Any]) -> None:
     first: Result = default_run["first"]
     assert first.code == 0, first.err
     assert first.err == ""
-    report = {"report.html", "report.md", "workbook.xlsx"} | {
+    report = {"report.html", "report.md", "summary.pdf", "workbook.xlsx"} | {
         f"charts/{c}.{ext}" for c in ("fan", "estimates", "models") for ext in ("png", "svg")
     }
     assert set(default_run["files"]) == {

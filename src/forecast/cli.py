@@ -634,6 +634,7 @@ def _format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
     source = {
         "shipped": "the package's table of rolling-origin errors (not this history's own)",
         "pooled": "this batch's own rolling-origin errors",
+        "shipped-log": "the package's table of auto's log errors on histories this long",
     }.get(str(model["intervals"]), str(model["intervals"]))
     lines = [
         f"{sc.name}: {sc.title}",

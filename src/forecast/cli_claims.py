@@ -249,8 +249,7 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
     skipped = [c for c in usable if c.subject != first.subject]
     global_total = market == "global AI"
     data = default_data_dir(
-        hint="run forecast claims in the toolkit's checkout or in a folder holding "
-        "data/ai_market_estimates.csv: the stub names that file"
+        hint="reinstall the toolkit (pip install .) from its checkout: the stub names that file"
     )
     rel = Path(os.path.relpath(data, target.resolve().parent)).as_posix()
     shown_source = _shown(str(source))

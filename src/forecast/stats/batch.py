@@ -12,7 +12,9 @@ series never stops the batch:
   ``auto``, which itself falls back to drift (2 points) or naive (1 point).
 * A series with no finite value at all gets no rows; its ``reason`` says so.
 * A strictly positive series (a market size) gets bounds and mean clipped at 0; the ``reason``
-  says when the mean was clipped.
+  says when the mean was clipped. ``auto``'s intervals for it are on the log scale, positive
+  without clipping (:mod:`forecast.stats.log_intervals`; ``intervals``: ``shipped-log``),
+  unless its point forecast is not positive (the ``reason`` says so).
 
 Per-series outcomes: :func:`forecast_batch` returns them as a frame next to the forecasts
 (:attr:`BatchForecast.info`, the way to use for large batches); :func:`forecast_frame` keeps them
@@ -63,6 +65,8 @@ from .conformal import (
 )
 from .frames import Series, check_frame, check_h, clean_series
 from .kernels import FloatArray, IntArray
+from .log_intervals import SOURCE as LOG_SOURCE
+from .log_intervals import log_bounds
 from .models import StatsModel, forecast_rows
 from .registry import get_model
 
@@ -311,6 +315,8 @@ def finish(
     probs = [p for _, p in cols]
     bounds = np.full((len(series), h, len(probs)), np.nan)
     sources: dict[int, str] = {}
+    positive = np.array([bool(np.all(v > 0)) for v in values])
+    level_note = np.zeros(len(series), dtype=bool)
     for m in dict.fromkeys(final):
         rows = np.array([i for i, f in enumerate(final) if f == m])
         eq = quantiles[m]
@@ -318,7 +324,14 @@ def finish(
         bounds[rows] = point[rows][:, :, None] + scale[rows][:, None, None] * q[None, :, :]
         for i in rows:
             sources[int(i)] = eq.source
-    positive = np.array([bool(np.all(v > 0)) for v in values])
+        if m.log_intervals:  # auto: log scale where the series and its forecast are positive
+            logged = positive[rows] & np.all(point[rows] > 0, axis=1)
+            level_note[rows[positive[rows] & ~logged]] = True
+            rows = rows[logged]
+            if len(rows):
+                bounds[rows] = log_bounds(point[rows], y_pad[rows], n[rows], probs)
+                for i in rows:
+                    sources[int(i)] = LOG_SOURCE
     clipped = positive & np.any(point < 0, axis=1)
     bounds[positive] = np.maximum(bounds[positive], 0.0)
     point[positive] = np.maximum(point[positive], 0.0)
@@ -338,7 +351,9 @@ def finish(
     for i, s in enumerate(series):
         _, why, fell = resolved[i]
         clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
-        reason = "; ".join(x for x in (*s.notes, why, extra[i], clip if clipped[i] else "") if x)
+        on_level = "intervals on the level scale (the point forecast is not positive)"
+        notes = (clip if clipped[i] else "", on_level if level_note[i] else "")
+        reason = "; ".join(x for x in (*s.notes, why, extra[i], *notes) if x)
         info.append(
             dict(
                 zip(
