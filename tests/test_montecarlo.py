@@ -87,9 +87,17 @@ def test_every_other_figure_is_exact_above_the_limit(
 ) -> None:
     exact, sketch = million
     e, s = exact.result, sketch.result
+    n = e.valid
     assert s.anchors == e.anchors  # counts: the same probabilities and standard errors
     assert s.crossing == e.crossing  # first-crossing years from exact counts per year
     np.testing.assert_allclose(s.mean, e.mean, rtol=1e-12)  # sums in another order
+    # the means' Monte Carlo standard errors: sd / sqrt(n) of the draws, pooled from the blocks
+    paths = e.paths
+    assert paths is not None
+    direct = paths.std(axis=2, ddof=1) / np.sqrt(n)
+    np.testing.assert_allclose(e.mean_se, direct, rtol=1e-12)
+    np.testing.assert_allclose(s.mean_se, direct, rtol=1e-9)
+    assert np.all(s.mean_se > 0) and np.all(s.mean_se < 1e-2 * s.mean)
     assert s.notes == e.notes and s.layers == e.layers
     np.testing.assert_array_equal(s.point, e.point)
     # what needs draws side by side holds a seeded subsample, not every draw
@@ -116,6 +124,7 @@ def test_the_files_say_how_quantiles_were_computed(
     assert block["method"] == "sketch" and block["rank_error"] == sketch.result.rank_error
     assert block["exact_max_draws"] == EXACT_MAX_DRAWS and "subsample" in block["note"]
     assert sk_files["anchors.csv"] == ex_files["anchors.csv"]
+    assert sk_files["mean.csv"].splitlines()[0] == b"scenario,series,year,mean,mc_se"
 
 
 def test_local_processes_and_groupings_give_the_same_bytes(

@@ -502,8 +502,8 @@ class ScenarioSimulation:
 
     Frames are long, statsforecast-style: ``quantiles`` (``scenario``, ``series`` (``total`` or
     a segment), ``year``, ``quantile``, ``value``), ``mean`` (``scenario``, ``series``, ``year``,
-    ``mean``: the arithmetic mean of the draws) and ``anchors`` (the probability of reaching each
-    anchor, with its Monte Carlo standard error).
+    ``mean``: the arithmetic mean of the draws, ``mc_se``: its Monte Carlo standard error) and
+    ``anchors`` (the probability of reaching each anchor, with its Monte Carlo standard error).
     """
 
     scenario: Scenario
@@ -633,17 +633,18 @@ def simulate_fit(
         backend=backend,
     )
     rows: list[tuple[str, str, int, float, float]] = []
-    means: list[tuple[str, str, int, float]] = []
+    means: list[tuple[str, str, int, float, float]] = []
     for s_i, series in enumerate(result.series):
         for t_i, year in enumerate(result.years):
             for q_i, q in enumerate(result.quantiles):
                 rows.append((sc.name, series, int(year), q, float(result.values[s_i, q_i, t_i])))
-            means.append((sc.name, series, int(year), float(result.mean[s_i, t_i])))
+            mean_i = float(result.mean[s_i, t_i])
+            means.append((sc.name, series, int(year), mean_i, float(result.mean_se[s_i, t_i])))
     quantiles = pd.DataFrame(rows, columns=["scenario", "series", "year", "quantile", "value"])
     if result.quantile_method == "sketch":  # say so in every row, with the bound
         quantiles["method"] = "sketch"
         quantiles["rank_error"] = result.rank_error
-    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean"])
+    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean", "mc_se"])
     anchors = pd.DataFrame(
         [
             {

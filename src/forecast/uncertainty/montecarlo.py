@@ -305,6 +305,8 @@ class Partial:
     params: RankSummary  # curve parameters
     rates: list[RankSummary]  # growth rate from the base to each later year (drawn base)
     sums: FloatArray  # (blocks, series x years): each block's sum, for exact means
+    squares: FloatArray  # (blocks, series x years): each block's sum of squared deviations
+    counts: NDArray[np.int64]  # (blocks,): each block's kept draws
     anchor_counts: NDArray[np.int64]  # draws at or above each anchor in range
     cross_counts: NDArray[np.int64]  # (thresholds, T + 1): first year reached (T: never)
     base_low: float
@@ -351,6 +353,10 @@ def partial_of(plan: Plan, blk: BlockDraws) -> Partial:
         params=RankSummary.of(blk.params.T),
         rates=rates,
         sums=flat.sum(axis=1)[None, :],
+        squares=np.square(flat - flat.mean(axis=1, keepdims=True)).sum(axis=1)[None, :]
+        if m
+        else np.zeros((1, flat.shape[0])),
+        counts=np.array([m], dtype=np.int64),
         anchor_counts=np.array(
             [int(np.sum(total[:, t] >= v * (1.0 - REACH_RTOL))) for t, v in plan.anchors],
             dtype=np.int64,
@@ -383,6 +389,8 @@ def merge(a: Partial, b: Partial) -> Partial:
         params=a.params.merge(b.params),
         rates=[x.merge(y) for x, y in zip(a.rates, b.rates, strict=True)],
         sums=np.concatenate([a.sums, b.sums]),
+        squares=np.concatenate([a.squares, b.squares]),
+        counts=np.concatenate([a.counts, b.counts]),
         anchor_counts=a.anchor_counts + b.anchor_counts,
         cross_counts=a.cross_counts + b.cross_counts,
         base_low=min(a.base_low, b.base_low),
@@ -397,6 +405,21 @@ def exact_sums(sums: FloatArray) -> FloatArray:
     """Column sums of the per-block sums, correctly rounded (:func:`math.fsum`): the same
     whichever process added which block."""
     return np.array([math.fsum(col) for col in sums.T], dtype=float)
+
+
+def mean_and_se(part: Partial) -> tuple[FloatArray, FloatArray]:
+    """The mean of every row and its Monte Carlo standard error (the standard deviation over
+    the square root of the draws; NaN with fewer than two), from the per-block sums and sums of
+    squared deviations: the blocks' deviations are pooled about the overall mean (Chan, Golub
+    and LeVeque's update), every sum over the blocks correctly rounded."""
+    n = int(part.counts.sum())
+    mean = exact_sums(part.sums) / n
+    used = part.counts > 0
+    counts = part.counts[used].astype(float)[:, None]
+    between = counts * np.square(part.sums[used] / counts - mean)
+    spread = exact_sums(part.squares) + exact_sums(between)
+    se = np.sqrt(spread / (n - 1) / n) if n > 1 else np.full_like(mean, np.nan)
+    return mean, se
 
 
 # ------------------------------------------------------------------------------------------------
@@ -536,7 +559,7 @@ def sketch_result(
     fit, spec, years = plan.fit, plan.spec, plan.years
     s_count, t_count, n = plan.n_series, len(years), part.valid
     values = part.values.quantiles(qs).reshape(s_count, t_count, len(qs)).transpose(0, 2, 1)
-    mean = (exact_sums(part.sums) / n).reshape(s_count, t_count)
+    mean, mean_se = mean_and_se(part)
     anchors = []
     in_range = [a for a in fit.anchors if years[0] <= a.year <= years[-1]]
     for a, count in zip(in_range, part.anchor_counts, strict=True):
@@ -567,7 +590,8 @@ def sketch_result(
         series=("total", *plan.segment_names),
         quantiles=tuple(float(q) for q in qs),
         values=np.ascontiguousarray(values),
-        mean=mean,
+        mean=mean.reshape(s_count, t_count),
+        mean_se=mean_se.reshape(s_count, t_count),
         point=point,
         point_theta=point_theta,
         anchors=anchors,

@@ -212,6 +212,9 @@ class SimulationResult:
     quantile_method: str = "exact"
     rank_error: float = 0.0
     sample: int = 0
+    # Monte Carlo standard error of each mean (series, year): the draws' standard deviation
+    # over the square root of their number (NaN with fewer than two draws)
+    mean_se: FloatArray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
     def quantile(self, q: float, series: str = "total") -> FloatArray:
         """The ``q`` quantile of a series in every year (``q`` must be one of ``quantiles``)."""
@@ -524,11 +527,14 @@ def simulate(
     _check_draws(bad_values, bool(unc), n, filled)
     values = np.empty((n_series, len(qs), t_count))
     mean = np.empty((n_series, t_count))
+    mean_se = np.full((n_series, t_count), np.nan)
     for s_i in range(n_series):  # one row at a time: no full-size temporary copies
         for t_i in range(t_count):
             row_values = keep.values[s_i, t_i, :filled]
             values[s_i, :, t_i] = np.quantile(row_values, qs)
             mean[s_i, t_i] = row_values.mean()
+            if filled > 1:
+                mean_se[s_i, t_i] = row_values.std(ddof=1) / np.sqrt(filled)
     total = keep.values[0, :, :filled]
     base = keep.base[:filled]
     point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
@@ -540,6 +546,7 @@ def simulate(
         quantiles=tuple(float(q) for q in qs),
         values=values,
         mean=mean,
+        mean_se=mean_se,
         point=point,
         point_theta=point_theta,
         anchors=_anchor_stats(fit, years, total),
