@@ -195,7 +195,7 @@ MC_WHERE = (("local processes", 1), ("local processes", 2), ("Dask LocalCluster"
 # files `forecast simulate` would write (quantiles.csv, mean.csv, anchors.csv, summary.json).
 _MC_RUN = """
 import hashlib, sys, time
-from forecast.cli_simulate import simulation_files
+from forecast.cli.simulate import simulation_files
 from forecast.cluster import local_cluster
 from forecast.simulation import simulate_scenario
 path, draws, where, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])

@@ -751,7 +751,7 @@ def _boom(*args: object, **kwargs: object) -> Any:
 def test_internal_error_is_one_line_exit_1(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.run_scenario", _boom)
+    monkeypatch.setattr("forecast.projection.run_scenario", _boom)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out)
     assert res.code == 1
     assert "Traceback" not in res.err + res.out
@@ -767,7 +767,7 @@ def test_internal_error_is_one_line_exit_1(
 def test_internal_error_verbose_prints_traceback(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.run_scenario", _boom)
+    monkeypatch.setattr("forecast.projection.run_scenario", _boom)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out, "--verbose")
     assert res.code == 1
     assert "Traceback (most recent call last)" in res.err
@@ -779,7 +779,7 @@ def test_internal_error_verbose_prints_traceback(
 def test_internal_error_in_validate(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.load_scenario", _boom)
+    monkeypatch.setattr("forecast.scenario.load_scenario", _boom)
     res = run_cli("validate", ws.write(ws.doc()))
     assert res.code == 1
     assert len(res.err_lines) == 1
@@ -803,7 +803,7 @@ def test_keyboard_interrupt(
     def interrupt(*args: object, **kwargs: object) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("forecast.cli.run_scenario", interrupt)
+    monkeypatch.setattr("forecast.projection.run_scenario", interrupt)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out)
     assert res.code == 130
     assert len(res.err_lines) == 1

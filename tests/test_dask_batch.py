@@ -29,8 +29,8 @@ import pytest
 import forecast
 from conftest import Result, assert_user_error, snapshot
 from forecast import cluster
-from forecast.cli_batch import read_panel
 from forecast.errors import ForecastError
+from forecast.panel import read_panel
 from forecast.stats import forecast_batch
 
 

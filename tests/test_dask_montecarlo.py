@@ -21,7 +21,7 @@ import pytest
 
 from conftest import Result, assert_user_error, monte_carlo_scenario, snapshot
 from forecast import cluster
-from forecast.cli_simulate import simulation_files
+from forecast.cli.simulate import simulation_files
 from forecast.simulation import simulate_scenario
 
 MILLION = 1_000_000

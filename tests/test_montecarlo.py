@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import Result, assert_user_error, monte_carlo_scenario
-from forecast.cli_simulate import simulation_files
+from forecast.cli.simulate import simulation_files
 from forecast.errors import ForecastError
 from forecast.projection import ScenarioSimulation, fit_scenario, run_spec, simulate_fit
 from forecast.scenario import load_scenario

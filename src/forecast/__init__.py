@@ -13,15 +13,59 @@ calibrate them to the cited anchors and project them with prediction intervals::
     fit.forecast(range(2025, 2036), levels=(80, 95))
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .data import Series, load_estimates, load_series
 from .errors import DataError, FitError, ForecastError, MoneyError, OutputError, ScenarioError
-from .models import FAMILIES, GrowthFit, GrowthModel, cagr
-from .money import format_money, parse_money, parse_rate
-from .projection import ScenarioResult, StatsScenarioResult, run_scenario
-from .scenario import Scenario, load_scenario
-from .stats import STATS_MODELS, backtest, forecast_frame
-from .types import Anchor
+
+if TYPE_CHECKING:
+    from .data import Series, load_estimates, load_series
+    from .models import FAMILIES, GrowthFit, GrowthModel, cagr
+    from .money import format_money, parse_money, parse_rate
+    from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+    from .scenario import Scenario, load_scenario
+    from .stats import STATS_MODELS, backtest, forecast_frame
+    from .types import Anchor
+
+# Imported on first use (PEP 562), so that ``import forecast`` and the command line's start
+# load no numerical library until one is needed.
+_LAZY = {
+    "Series": "data",
+    "load_estimates": "data",
+    "load_series": "data",
+    "FAMILIES": "models",
+    "GrowthFit": "models",
+    "GrowthModel": "models",
+    "cagr": "models",
+    "format_money": "money",
+    "parse_money": "money",
+    "parse_rate": "money",
+    "ScenarioResult": "projection",
+    "StatsScenarioResult": "projection",
+    "run_scenario": "projection",
+    "Scenario": "scenario",
+    "load_scenario": "scenario",
+    "STATS_MODELS": "stats",
+    "backtest": "stats",
+    "forecast_frame": "stats",
+    "Anchor": "types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "FAMILIES",

@@ -1,7 +1,7 @@
 """Checking a claimed figure against the published record and history-fitted models.
 
 The computations only; :mod:`forecast.audit_report` turns them into a verdict, a table and a
-report section, and :mod:`forecast.cli_claims` into the ``audit`` command. The markets, their
+report section, and :mod:`forecast.cli.claims` into the ``audit`` command. The markets, their
 definitions and the estimates file live in :mod:`forecast.markets` (re-exported here).
 
 * :func:`published_position`: where a value sits among published forecasts of one definition

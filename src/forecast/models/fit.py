@@ -32,7 +32,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import optimize, stats
 
 from ..errors import FitError
 from ..types import Anchor, ErrorMode, Start, check_levels
@@ -40,6 +39,7 @@ from .curves import FAMILIES, Family, FloatArray, get_family
 
 if TYPE_CHECKING:
     import pandas as pd
+    from scipy import optimize
 
 _HARD_SIGMA = 1e-6  # hard anchors: standard error relative to the residual scale
 _HARD_MISS_TOL = 1e-4  # largest relative miss of a hard anchor accepted as "met"
@@ -255,6 +255,8 @@ class GrowthFit:
         """Wald confidence intervals (Student t on ``dof``) for every parameter, clipped to the
         parameter's bounds (a saturation level cannot fall below its lower bound)."""
         check_levels([level], "level")
+        from scipy import stats
+
         q = float(stats.t.ppf(0.5 + level / 200, self.dof)) if self.dof > 0 else float("nan")
         se = self.se
         out = {}
@@ -604,6 +606,8 @@ def _solve(
         r = residuals(x0)
         costs.append(float(np.sum(r**2)) if np.all(np.isfinite(r)) else np.inf)
     order = np.argsort(costs, kind="stable")[:_MAX_STARTS]
+
+    from scipy import optimize
 
     solve = partial(
         optimize.least_squares,

@@ -12,7 +12,7 @@ forecasts with empirical intervals, and rolling-origin backtests.
 
 from .auto import Auto
 from .backtest import BacktestResult, backtest
-from .batch import BatchForecast, InfoRecords, forecast_batch, forecast_frame
+from .batch import forecast_batch, forecast_frame
 from .models import (
     SES,
     Damped,
@@ -27,6 +27,7 @@ from .models import (
 )
 from .registry import STATS_MODELS, get_model
 from .sm import ETS, Arima
+from .stages import BatchForecast, InfoRecords
 
 __all__ = [
     "ETS",

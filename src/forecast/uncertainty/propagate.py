@@ -67,7 +67,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import logit
 
 from ..errors import ForecastError, ScenarioError
 from ..models import GrowthFit
@@ -246,6 +245,8 @@ class SimulationResult:
 def _link(fam: str, x: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         if fam == "logistic":
+            from scipy.special import logit
+
             return np.asarray(logit(x), dtype=float)
         return np.asarray(-np.log(-np.log(x)), dtype=float)
 
