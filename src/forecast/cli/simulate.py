@@ -15,9 +15,11 @@ from .. import units
 from .._textfmt import money, output_line, pct
 from ..errors import ForecastError
 from ..readpolicy import allowed
-from .options import output_options
+from .batch import cluster
+from .options import cluster_options, output_options
 
 if TYPE_CHECKING:
+    from ..projection import ScenarioSimulation
     from ..scenario import Scenario
 
 
@@ -38,6 +40,13 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     sim.add_argument(
         "--layers", help="comma-separated subset of fit,assumptions,noise (default: all)"
     )
+    sim.add_argument(
+        "--exact",
+        action="store_true",
+        help="exact quantiles at any number of draws, keeping every draw in memory (default: "
+        "exact up to 1,000,000 draws, mergeable summaries with a stated rank error above)",
+    )
+    _monte_carlo_options(sim)
     output_options(sim, quiet=True)
     sim.set_defaults(handler=cmd_simulate)
 
@@ -55,8 +64,18 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     sen.add_argument(
         "--sobol-samples", type=int, default=1024, help="Saltelli base samples (power of two)"
     )
+    _monte_carlo_options(sen)
     output_options(sen, quiet=True)
     sen.set_defaults(handler=cmd_sensitivity)
+
+
+def _monte_carlo_options(p: argparse.ArgumentParser) -> None:
+    """Where the Monte Carlo's blocks are drawn: local processes or a Dask cluster (the same
+    numbers either way)."""
+    p.add_argument(
+        "--n-jobs", type=int, default=1, help="local worker processes drawing blocks (default: 1)"
+    )
+    cluster_options(p)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -90,6 +109,18 @@ def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]
     return output_line(outcome, target, sorted(files))
 
 
+def simulation_files(res: ScenarioSimulation, summary: dict[str, Any]) -> dict[str, bytes]:
+    """The files ``simulate`` writes: quantiles.csv, mean.csv, anchors.csv, summary.json."""
+    from ..output import csv_bytes, json_bytes
+
+    return {
+        "quantiles.csv": csv_bytes(res.quantiles),
+        "mean.csv": csv_bytes(res.mean),
+        "anchors.csv": csv_bytes(res.anchors),
+        "summary.json": json_bytes(summary),
+    }
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
@@ -101,30 +132,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
     import numpy as np
 
-    from ..output import csv_bytes, json_bytes
     from ..simulation import simulate_scenario
+    from ..uncertainty.propagate import EXACT_MAX_DRAWS
 
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
     draws = args.draws if args.draws is not None else sc.simulation.draws
-    bar = _Progress(draws, args.quiet)
-    try:
-        res = simulate_scenario(
-            sc,
-            draws=args.draws,
-            seed=args.seed,
-            sampler=args.sampler,
-            layers=layers,
-            progress=bar,
-        )
-    finally:
-        bar.close()
+    with cluster(args) as backend:
+        bar = _Progress(draws, args.quiet)
+        try:
+            res = simulate_scenario(
+                sc,
+                draws=args.draws,
+                seed=args.seed,
+                sampler=args.sampler,
+                layers=layers,
+                progress=bar,
+                quantile_method="exact" if args.exact else None,
+                n_jobs=args.n_jobs,
+                backend=backend,
+            )
+        finally:
+            bar.close()
     summary = res.summary()
-    files = {
-        "quantiles.csv": csv_bytes(res.quantiles),
-        "mean.csv": csv_bytes(res.mean),
-        "anchors.csv": csv_bytes(res.anchors),
-        "summary.json": json_bytes(summary),
-    }
+    files = simulation_files(res, summary)
     line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
@@ -136,6 +166,12 @@ def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
     )
     for note in r.notes:
         print(f"  note        {note}")
+    if r.quantile_method == "sketch":
+        print(
+            f"  quantiles   from mergeable summaries (more than {EXACT_MAX_DRAWS:,} draws): each "
+            f"within {100 * r.rank_error:.3g}% of the draws in rank of the exact one; "
+            "probabilities, means and crossing years exact (--exact keeps every draw)"
+        )
     for a in r.anchors:
         se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
         print(
@@ -188,9 +224,15 @@ def _cmd_sensitivity(args: argparse.Namespace, sc: Scenario) -> int:
     from ..simulation import sensitivity_scenario
     from ..types import finite_or_none
 
-    sen = sensitivity_scenario(
-        sc, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
-    )
+    with cluster(args) as backend:
+        sen = sensitivity_scenario(
+            sc,
+            draws=args.draws,
+            seed=args.seed,
+            sobol_samples=args.sobol_samples,
+            n_jobs=args.n_jobs,
+            backend=backend,
+        )
     files = {
         "tornado.csv": csv_bytes(sen.tornado),
         "spider.csv": csv_bytes(sen.spider),
