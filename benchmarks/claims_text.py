@@ -1,10 +1,11 @@
 """Claims scanner on hostile text: time against length for adversarial shapes and random text.
 
-``forecast claims`` reads articles from the web, so its scanner (:func:`forecast.claims.extract`)
-must take time linear in the text whatever the text. Each shape below is a text built to hit one
-pattern or loop that was, or could be, super-linear: the two shapes of issue 14 (a run of
-qualifiers before an amount, 2^n; a run of spaces, n^2), the others found by auditing every
-pattern and loop of ``_claim_scan.py`` and ``claims.py``, and random text from a seeded
+``forecast claims`` reads articles from the web, so its scanner
+(:func:`forecast.audit.claims.extract`) must take time linear in the text whatever the text.
+Each shape below is a text built to hit one pattern or loop that was, or could be,
+super-linear: the two shapes of issue 14 (a run of qualifiers before an amount, 2^n; a run of
+spaces, n^2), the others found by auditing every pattern and loop of ``audit/scan.py`` and
+``audit/claims.py``, and random text from a seeded
 generator (claim-grammar pieces with random separators, and random characters).
 
 Each shape runs in its own process with a time limit, so a regression to exponential time shows
@@ -132,7 +133,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
 
 def _time_shape(shape: str, sizes: list[int], repeat: int) -> list[float]:
     """Best-of-``repeat`` seconds of ``extract`` on the shape at each size (run in the child)."""
-    from forecast.claims import extract
+    from forecast.audit.claims import extract
 
     extract(SHAPES["plain sentences"](2000))  # warm: imports, compiled patterns
     out = []

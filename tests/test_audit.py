@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from conftest import ESTIMATES, GVR_HISTORY, REPO, Result, assert_user_error
-from forecast.audit import (
+from forecast.audit.result import AuditResult, audit_claim
+from forecast.audit.verdict import (
     history_probability,
     implied_cagrs,
     load_estimates_frame,
@@ -22,9 +23,9 @@ from forecast.audit import (
     resolve_market,
     stated_tolerance,
 )
-from forecast.audit_report import AuditResult, audit_claim, audit_files, audit_section
 from forecast.data import load_series
 from forecast.errors import ForecastError
+from forecast.report.audit import audit_files, audit_section
 
 GLOBAL = {"region": "Global", "segment": "Total AI"}
 
@@ -379,7 +380,7 @@ def test_an_exact_figure_of_another_region_does_not_source_a_claim() -> None:
     ],
 )
 def test_rank_words(value: float, words: str) -> None:
-    from forecast.audit_report import rank_words
+    from forecast.audit.result import rank_words
 
     pos = published_position(value, 2030, "size", SMALL)
     assert rank_words(pos, 2030) == words

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast.claims import Claim, extract, read_text, sentences
+from forecast.audit.claims import Claim, extract, read_text, sentences
 from forecast.errors import ForecastError
 
 SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_bb06d224b719a653.txt"

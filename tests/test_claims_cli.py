@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast import markets
+from forecast.audit import record as markets
 from forecast.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

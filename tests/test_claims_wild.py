@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast.claims import Claim, extract
+from forecast.audit.claims import Claim, extract
 from forecast.cli import main
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "claims" / "eu_battery_storage_eur.txt"

@@ -40,7 +40,7 @@ from forecast.simulation import (
     sensitivity_scenario,
     simulate_scenario,
 )
-from forecast.uncertainty.propagate import simulate
+from forecast.uncertainty.run import simulate
 
 matplotlib.use("Agg")  # headless, whatever the environment says
 

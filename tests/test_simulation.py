@@ -16,7 +16,8 @@ from conftest import Result, assert_user_error, minimal_doc, to_toml, write_csv
 from forecast.errors import ForecastError
 from forecast.scenario import load_scenario
 from forecast.simulation import sensitivity_scenario, simulate_scenario
-from forecast.uncertainty.propagate import Segments, simulate
+from forecast.uncertainty.propagate import Segments
+from forecast.uncertainty.run import simulate
 
 HISTORY = [(2020, 62.35), (2022, 136.55), (2024, 279.22), (2025, 390.90)]
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from forecast.uncertainty import sketch
 from forecast.uncertainty.montecarlo import crossing_from_counts, groups
-from forecast.uncertainty.propagate import _crossing_stats
+from forecast.uncertainty.run import _crossing_stats
 from forecast.uncertainty.sketch import Fold, RankSummary
 
 QS = np.array([0.0, 0.001, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.999, 1.0])

@@ -14,9 +14,9 @@ import pytest
 
 import forecast
 from conftest import DATA, Result, assert_user_error, minimal_doc, to_toml, write_csv
+from forecast.audit.record import DEFINITION_LABELS, definition_label
 from forecast.conversion import Conversions, Deflator, load_deflator, load_rates, toolkit_data
 from forecast.errors import DataError, ForecastError, MoneyError, ScenarioError
-from forecast.markets import DEFINITION_LABELS, definition_label
 from forecast.money import format_money, parse_money
 from forecast.units import USD_BILLION, Unit, check_column, parse_unit, unit_hints
 

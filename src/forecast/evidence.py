@@ -82,7 +82,7 @@ def scenario_estimates(sc: Scenario) -> pd.DataFrame:
     """The scenario's estimates file as a frame in the scenario's unit (empty when it names
     none): values converted like the history, the frame's value column always
     ``value_usd_bn`` (as in summary.json, it holds the scenario's unit)."""
-    from .markets import load_estimates_frame
+    from .audit.record import load_estimates_frame
 
     src = sc.estimates_source
     if src is None:
@@ -163,7 +163,7 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     The simulation is the run's own (``result.simulation``); ``simulate=False`` skips the
     sensitivity analysis.
     """
-    from .audit import history_probability, published_position
+    from .audit.verdict import history_probability, published_position
     from .simulation import sensitivity_scenario
 
     sc = result.scenario

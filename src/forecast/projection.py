@@ -53,8 +53,8 @@ from .uncertainty.propagate import (
     Segments,
     SimulationResult,
     SimulationSpec,
-    simulate,
 )
+from .uncertainty.run import simulate
 from .uncertainty.segment_histories import SegmentHistories, segment_histories
 from .uncertainty.sketch import K as SKETCH_ITEMS
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast import MoneyError, format_money, parse_money, parse_rate
-from forecast.claims import extract, sentences
+from forecast.audit.claims import extract, sentences
 from forecast.money import parse_year_value
 from forecast.units import ISO_4217, Unit, parse_unit
 

@@ -116,7 +116,7 @@ def _rates(items: list[str]) -> dict[str, float]:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from ..claims import extract, read_bytes, read_text
+    from ..audit.claims import extract, read_bytes, read_text
 
     text = read_text(args.text, encoding=args.encoding)
     claims = extract(text, rates=_rates(args.rate))
@@ -224,7 +224,7 @@ def _words(value_usd_bn: float, digits: int) -> str:
 
 
 def _market_name(subject: str) -> str | None:
-    from ..markets import resolve_market
+    from ..audit.record import resolve_market
 
     try:
         return resolve_market(subject).name
@@ -243,7 +243,7 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
     when there is a single anchor year; with one anchor and no CAGR the file still validates
     but carries a TODO, since a curve cannot be fitted to one point.
     """
-    from ..markets import default_data_dir
+    from ..audit.record import default_data_dir
     from ..money import format_money
 
     usable = [c for c in claims if c.value_usd_bn is not None and c.year is not None]
@@ -418,7 +418,7 @@ class _Converter:
 
 
 def _claim_args(rec: Any, path: Path, i: int, convert: _Converter | None = None) -> dict[str, Any]:
-    """The audit's arguments for one :class:`~forecast.claims_file.ClaimRecord`."""
+    """The audit's arguments for one :class:`~forecast.audit.claims_file.ClaimRecord`."""
     where = f"{path}: claim {rec.id or i + 1}"
     usd = rec.value_usd_bn
     note = ""
@@ -451,13 +451,13 @@ def _claim_args(rec: Any, path: Path, i: int, convert: _Converter | None = None)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ..audit_report import audit_claim, audit_text
-    from ..markets import resolve_market
+    from ..audit.record import resolve_market
+    from ..audit.result import audit_claim, audit_text
 
     jobs: list[dict[str, Any]] = []
     skipped: list[str] = []
     if args.claim:
-        from ..claims_file import read_claims_file
+        from ..audit.claims_file import read_claims_file
 
         path = Path(args.claim)
         conv = _Converter(args)
@@ -526,8 +526,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     lines = []
     for r in results:
         if args.out:
-            from ..audit_report import audit_files
             from ..output import publish
+            from ..report.audit import audit_files
 
             target = Path(args.out) / f"audit-{_slug(r)}"
             files = audit_files(r)

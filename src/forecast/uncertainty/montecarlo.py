@@ -6,7 +6,7 @@ and the block size (:func:`forecast.uncertainty.sampling.uniform_blocks`,
 :func:`forecast.models.simulate.block_draws`), so any process can compute any block and the
 results do not depend on where it ran.
 
-Two ways to keep the draws (:func:`forecast.uncertainty.propagate.simulate` picks one):
+Two ways to keep the draws (:func:`forecast.uncertainty.run.simulate` picks one):
 
 * **exact** (at most :data:`~forecast.uncertainty.propagate.EXACT_MAX_DRAWS` draws, or asked
   for): every block's kept draws (:class:`BlockDraws`) come back in block order and every

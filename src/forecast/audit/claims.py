@@ -83,7 +83,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAGRs, cues
+from ..errors import ForecastError
+from .scan import (  # the scanning parts: sentences, amounts, years, CAGRs, cues
     _ACTUAL,
     _BARE,
     _BASE_AFTER,
@@ -114,7 +115,6 @@ from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAG
     lead_in,
     sentences,
 )
-from .errors import ForecastError
 
 __all__ = ["Claim", "extract", "read_bytes", "read_text", "sentences"]
 
@@ -250,7 +250,7 @@ def read_bytes(path: Path | str, what: str) -> bytes:
     """The bytes of ``path``: a regular file under the size limit (the read policy of
     :func:`forecast.readpolicy.read_file`; a folder, a FIFO or a device is refused in one line
     that says which it is, and none is read from)."""
-    from .readpolicy import read_file
+    from ..readpolicy import read_file
 
     return read_file(path, what=what)
 

@@ -1,8 +1,8 @@
-"""The text scanning behind :mod:`forecast.claims`: sentences, money amounts, years, CAGRs,
+"""The text scanning behind :mod:`forecast.audit.claims`: sentences, money amounts, years, CAGRs,
 projection cues and subjects.
 
 Regular expressions, small frozen records and the functions that apply them to one sentence;
-:func:`forecast.claims.extract` combines their results into claims (the rules are in that
+:func:`forecast.audit.claims.extract` combines their results into claims (the rules are in that
 module's docstring).
 
 Every pattern runs in time linear in the text it is given, whatever the text (the scanner reads

@@ -16,9 +16,9 @@ from typing import Final
 
 import pandas as pd
 
-from .data import read_table
-from .errors import DataError, ForecastError, near_miss
-from .readpolicy import toolkit_home
+from ..data import read_table
+from ..errors import DataError, ForecastError, near_miss
+from ..readpolicy import toolkit_home
 
 __all__ = [
     "DEFINITION_LABELS",
@@ -231,7 +231,7 @@ _NUMERIC = ("year", "value_usd_bn", "cagr_pct", "cagr_start", "cagr_end")
 def _load_cached(
     path: str, mtime_ns: int, value_column: str, sheet: str | None, header_row: int | None
 ) -> pd.DataFrame:
-    from .data import ESTIMATE_OPTIONAL, check_estimate_columns
+    from ..data import ESTIMATE_OPTIONAL, check_estimate_columns
 
     raw = read_table(path, what="estimates file", sheet=sheet, header_row=header_row)
     missing = [c for c in ("id", "publisher", "definition", "year", value_column) if c not in raw]

@@ -20,8 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import ForecastError
 from .claims import read_bytes
-from .errors import ForecastError
 
 __all__ = ["MAX_NESTING", "ClaimRecord", "read_claims_file"]
 

@@ -1,8 +1,8 @@
 """Checking a claimed figure against the published record and history-fitted models.
 
-The computations only; :mod:`forecast.audit_report` turns them into a verdict, a table and a
+The computations only; :mod:`forecast.audit.result` turns them into a verdict, a table and a
 report section, and :mod:`forecast.cli.claims` into the ``audit`` command. The markets, their
-definitions and the estimates file live in :mod:`forecast.markets` (re-exported here).
+definitions and the estimates file live in :mod:`forecast.audit.record` (re-exported here).
 
 * :func:`published_position`: where a value sits among published forecasts of one definition
   and year (rank, percentile, nearest rows, spread across a publisher's editions) and which
@@ -29,9 +29,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .errors import ForecastError, near_miss
-from .families import COMPARED
-from .markets import (
+from ..errors import ForecastError, near_miss
+from ..families import COMPARED
+from ..models import GrowthModel, cagr
+from .record import (
     DEFINITION_LABELS,
     MARKETS,
     Market,
@@ -40,7 +41,6 @@ from .markets import (
     load_estimates_frame,
     resolve_market,
 )
-from .models import GrowthModel, cagr
 
 __all__ = [
     "DEFINITION_LABELS",
@@ -352,7 +352,7 @@ def _curve_row(
 
 
 def _auto_row(years: np.ndarray, values: np.ndarray, year: int, claim: float) -> dict[str, Any]:
-    from .stats import forecast_batch
+    from ..stats import forecast_batch
 
     last = int(years[-1])
     frame = pd.DataFrame({"unique_id": "history", "ds": years.astype(int), "y": values})
@@ -564,7 +564,7 @@ def near_matches(
 
 
 def _fmt_bn(v: float) -> str:
-    from .money import format_money
+    from ..money import format_money
 
     return format_money(v, digits=4)
 
@@ -578,11 +578,3 @@ def _fmt_step(v: float, step: float) -> str:
     )
     decimals = max(0, math.ceil(-math.log10(step / unit) - 1e-9))
     return f"${rounded / unit:.{decimals}f}{letter}"
-
-
-def __getattr__(name: str) -> Any:  # audit_claim and AuditResult live in audit_report
-    if name in ("audit_claim", "AuditResult"):
-        from . import audit_report
-
-        return getattr(audit_report, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
