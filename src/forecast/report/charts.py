@@ -13,10 +13,11 @@ Result = ScenarioResult | StatsScenarioResult
 
 
 def figure(name: str, fig: Any, caption: str, alt: str) -> Figure:
-    """A Figure block from a matplotlib figure (rendered to PNG and SVG, then released)."""
-    from ..plotting import figure_bytes
+    """A Figure block from a matplotlib figure (laid out once, rendered to PNG and SVG)."""
+    from ..plotting.export import figure_files
 
-    return Figure(name, figure_bytes(fig, "png"), caption, alt, svg=figure_bytes(fig, "svg"))
+    out = figure_files(fig, ("png", "svg"))
+    return Figure(name, out["png"], caption, alt, svg=out["svg"])
 
 
 def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
