@@ -92,11 +92,14 @@ def _settle(fig: Figure, rounds: int = 12) -> None:
 
     Constrained layout measures text placed in data coordinates at the axes' current positions,
     so each layout starts from the last one; repeating it reaches the same fixed point from a
-    fresh figure and from one drawn before, which is what makes the bytes repeatable.
+    fresh figure and from one drawn before, which is what makes the bytes repeatable. Each round
+    runs the layout engine alone (what a draw would run first), not a whole draw of every artist.
     """
+    engine = fig.get_layout_engine()
+    assert engine is not None, "only a figure with a layout engine settles"
     before = _positions(fig)
     for _ in range(rounds):
-        fig.draw_without_rendering()
+        engine.execute(fig)
         now = _positions(fig)
         if all(
             max(abs(a - b) for a, b in zip(p, q, strict=True)) < 1e-9
