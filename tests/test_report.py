@@ -228,6 +228,7 @@ def test_charts_drawn_in_workers_match_one_process(tmp_path: Path) -> None:
     import threading
 
     from forecast._warnings import library_warnings
+    from forecast.report import charts as charts_module
     from forecast.report.charts import Chart, render
 
     charts = [Chart(f"c{k}", partial(_line_chart, k, tmp_path), "cap", "alt") for k in range(3)]
@@ -237,7 +238,8 @@ def test_charts_drawn_in_workers_match_one_process(tmp_path: Path) -> None:
             figs = render(charts, workers=workers)
         runs[workers] = ({n: (f.png, f.svg) for n, f in figs.items()}, found)
         pids = {p.name.split("-")[1] for p in tmp_path.iterdir()}
-        assert (pids == {str(os.getpid())}) is (workers == 1)
+        # an earlier test's threads left running (a server, a cluster) keep the drawing here
+        assert (pids == {str(os.getpid())}) is (workers == 1 or not charts_module._may_fork())
         for p in tmp_path.iterdir():
             p.unlink()
     assert runs[1] == runs[2]
