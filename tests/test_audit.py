@@ -196,6 +196,25 @@ def test_history_probability_is_reproducible(gvr_rows: list[dict]) -> None:
     assert again == gvr_rows
 
 
+def test_history_probability_reuses_fits_of_the_same_history(
+    gvr_rows: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report passes its model comparison's fits: same rows, no curve fitted again; fits of
+    another history are not used."""
+    from forecast.models import GrowthModel
+    from forecast.models.select import compare_families
+
+    s = load_series(GVR_HISTORY, value_column="value_usd_bn")
+    fits = compare_families(s.years, s.values, ["exponential", "linear", "logistic", "gompertz"])
+    other = GrowthModel(family="linear").fit(s.years, s.values * 2)
+    calls: list[str] = []
+    fit = GrowthModel.fit
+    monkeypatch.setattr(GrowthModel, "fit", lambda m, *a: (calls.append(m.family), fit(m, *a))[1])
+    rows = history_probability(s.years, s.values, 2030, 1570.0, fits=[*fits.fits[1:], other])
+    assert rows == gvr_rows
+    assert calls == [fits.fits[0].model.family]  # only the one not passed (and not `other`)
+
+
 def test_auto_probability_is_read_off_its_own_quantiles() -> None:
     s = load_series(GVR_HISTORY, value_column="value_usd_bn")
     auto = history_probability(s.years, s.values, 2030, 1570.0)[-1]

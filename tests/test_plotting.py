@@ -546,6 +546,29 @@ def test_figure_bytes_are_deterministic(base: ScenarioResult) -> None:
         figure_bytes(fig, "pdf")  # type: ignore[arg-type]
 
 
+def test_figure_files_lay_out_once_for_the_bytes_of_each_format_alone(
+    base: ScenarioResult, sens: ScenarioSensitivity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's path (one layout, then PNG and SVG) gives each format's bytes as a figure
+    laid out for that format alone does."""
+    from forecast.plotting import export
+
+    settled: list[object] = []
+    settle = export._settle
+    monkeypatch.setattr(export, "_settle", lambda fig: (settled.append(fig), settle(fig))[1])
+    for draw in (lambda: fan_chart(base), lambda: tornado_chart(sens)):
+        fig = draw()
+        both = export.figure_files(fig)
+        assert settled == [fig]  # one layout for both formats
+        settled.clear()
+        assert list(both) == ["png", "svg"]
+        assert both["png"] == figure_bytes(draw(), "png")
+        assert both["svg"] == figure_bytes(draw(), "svg")
+        settled.clear()
+    with pytest.raises(ForecastError, match="'png' or 'svg'"):
+        export.figure_files(fan_chart(base), ("png", "pdf"))  # type: ignore[arg-type]
+
+
 def test_every_chart_exports(
     trio: list[ScenarioResult | StatsScenarioResult],
     sectors: ScenarioResult,

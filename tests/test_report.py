@@ -7,6 +7,9 @@ import io
 import re
 import time
 import zipfile
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -197,3 +200,58 @@ class TestWorkbook:
         wb = openpyxl.load_workbook(io.BytesIO(self._book()))
         assert len(wb.sheetnames[1]) <= 31 and not re.search(r"[\[\]:*?/\\]", wb.sheetnames[1])
         assert sheet_name("") == "sheet"
+
+
+# --- charts drawn in worker processes ------------------------------------------------------------
+
+
+def _line_chart(k: int, where: Path) -> Any:
+    """A small chart that notes the process drawing it, warns and logs once."""
+    import logging
+    import os
+    import warnings
+
+    from forecast.plotting.style import new_figure
+
+    (where / f"{k}-{os.getpid()}").touch()
+    warnings.warn(f"chart {k} warns", UserWarning, stacklevel=1)
+    logging.getLogger("matplotlib.forecast-test").warning("chart %d logs", k)
+    fig = new_figure()
+    fig.add_subplot().plot([2020, 2025, 2030], [1.0, 2.0 + k, 3.5])
+    return fig
+
+
+def test_charts_drawn_in_workers_match_one_process(tmp_path: Path) -> None:
+    """Two workers give the bytes, warnings and log records of one process, in chart order;
+    a thread (which may not fork) draws them itself."""
+    import os
+    import threading
+
+    from forecast._warnings import library_warnings
+    from forecast.report import charts as charts_module
+    from forecast.report.charts import Chart, render
+
+    charts = [Chart(f"c{k}", partial(_line_chart, k, tmp_path), "cap", "alt") for k in range(3)]
+    runs = {}
+    for workers in (1, 2):
+        with library_warnings() as found:
+            figs = render(charts, workers=workers)
+        runs[workers] = ({n: (f.png, f.svg) for n, f in figs.items()}, found)
+        pids = {p.name.split("-")[1] for p in tmp_path.iterdir()}
+        # an earlier test's threads left running (a server, a cluster) keep the drawing here
+        assert (pids == {str(os.getpid())}) is (workers == 1 or not charts_module._may_fork())
+        for p in tmp_path.iterdir():
+            p.unlink()
+    assert runs[1] == runs[2]
+    assert list(runs[1][0]) == ["c0", "c1", "c2"]
+    assert runs[1][1][:2] == [
+        "UserWarning: chart 0 warns",
+        "matplotlib.forecast-test: chart 0 logs",
+    ]
+    in_thread: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: in_thread.update(render(charts, workers=2)))
+    with pytest.warns(UserWarning, match=r"chart \d warns"):
+        t.start()
+        t.join()
+    assert {n: (f.png, f.svg) for n, f in in_thread.items()} == runs[1][0]
+    assert {p.name.split("-")[1] for p in tmp_path.iterdir()} == {str(os.getpid())}

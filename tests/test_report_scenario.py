@@ -64,7 +64,7 @@ def test_headline_comes_first_and_says_what_the_claim_implies(default_run: Path)
     assert re.search(
         r"\d+ of the \d+ published 2030 forecasts of research firm market size are higher", head
     )
-    assert "Probability from the history alone:** logistic" in head
+    assert "Probability from the history alone:** exponential" in head  # registry order
     # every figure shown is the one computed (summary.json and the audit's rows)
     summary = json.loads((default_run / "summary.json").read_text(encoding="utf-8"))
     derived = summary["derived"]

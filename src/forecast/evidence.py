@@ -192,7 +192,11 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
         try:
             probability = list(
                 history_probability(  # the audit's fixed seed: report and audit agree
-                    np.asarray(hist.years), np.asarray(hist.values), anchor.year, anchor.value
+                    np.asarray(hist.years),
+                    np.asarray(hist.values),
+                    anchor.year,
+                    anchor.value,
+                    fits=fits,  # the model comparison's fits to the same history
                 )
             )
         except ForecastError as exc:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import ForecastError, near_miss
 from ..families import COMPARED
-from ..models import GrowthModel, cagr
+from ..models import GrowthFit, GrowthModel, cagr
 from .record import (
     DEFINITION_LABELS,
     MARKETS,
@@ -280,6 +280,7 @@ def _curve_row(
     claim: float,
     seed: int,
     draws: int,
+    fitted: GrowthFit | None = None,
 ) -> dict[str, Any]:
     base: dict[str, Any] = {
         "model": family,
@@ -297,7 +298,7 @@ def _curve_row(
         "unreliable_reason": "no probability",
     }
     try:
-        fit = GrowthModel(family=family).fit(years, values)
+        fit = fitted if fitted is not None else GrowthModel(family=family).fit(years, values)
     except ForecastError as exc:
         return {**base, "note": f"not fitted: {exc}"}
     if fit.unidentified:
@@ -405,6 +406,7 @@ def history_probability(
     *,
     seed: int = EVIDENCE_SEED,
     draws: int = 4000,
+    fits: Sequence[GrowthFit] = (),
 ) -> list[dict[str, Any]]:
     """The probability that models fitted to a history alone give to reaching a value by a year.
 
@@ -427,6 +429,10 @@ def history_probability(
       value, by linear interpolation. Beyond the outermost quantiles the result is a bound,
       written ``<0.5%`` or ``>99.5%`` in ``probability_text`` (``probability`` holds the bound).
 
+    ``fits`` may hold curves already fitted to this history as above (a report's model
+    comparison, :func:`forecast.models.select.compare_families`, fits the same ones); a family
+    found there is not fitted again.
+
     Returns
     -------
     list of dict
@@ -447,7 +453,17 @@ def history_probability(
         )
     if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
         raise ForecastError(f"value_usd_bn: must be a positive number; got {value_usd_bn!r}")
-    rows = [_curve_row(f, y, v, int(year), value_usd_bn, seed, draws) for f in CURVE_FAMILIES]
+    done = {
+        f.model.family: f
+        for f in fits
+        if f.model == GrowthModel(family=f.model.family)
+        and np.array_equal(f.years, y)
+        and np.array_equal(f.values, v)
+    }
+    rows = [
+        _curve_row(f, y, v, int(year), value_usd_bn, seed, draws, done.get(f))
+        for f in CURVE_FAMILIES
+    ]
     rows.append(_auto_row(y, v, int(year), value_usd_bn))
     return rows
 

@@ -33,8 +33,44 @@ def figure_bytes(fig: Figure, fmt: Format = "png", *, dpi: float = DPI) -> bytes
     -------
     bytes
     """
-    if fmt not in FORMATS:
-        raise ForecastError(f"figure_bytes: fmt must be 'png' or 'svg'; got {fmt!r}")
+    return figure_files(fig, (fmt,), dpi=dpi)[fmt]
+
+
+def figure_files(
+    fig: Figure, formats: tuple[Format, ...] = FORMATS, *, dpi: float = DPI
+) -> dict[Format, bytes]:
+    """Render ``fig`` in each of ``formats``, laid out once for all of them; the figure stays
+    open. The bytes are those :func:`figure_bytes` gives for each format.
+
+    Returns
+    -------
+    dict
+        The bytes by format, in the order asked.
+    """
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ForecastError(f"figure_bytes: fmt must be 'png' or 'svg'; got {fmt!r}")
+    import matplotlib as mpl
+
+    out: dict[Format, bytes] = {}
+    with chart_style(), mpl.rc_context({"svg.hashsalt": "forecast", "svg.fonttype": "path"}):
+        engine = fig.get_layout_engine()
+        if engine is None:
+            return {fmt: _save(fig, fmt, dpi) for fmt in formats}
+        _settle(fig)
+        fig.set_layout_engine("none")  # save the settled layout as it is, ...
+        for ax in fig.axes:  # ... on a grid of 1e-6 of the figure, free of rounding noise
+            x0, y0, w, h = (round(v, 6) for v in ax.get_position().bounds)
+            ax.set_position((x0, y0, w, h))
+        try:
+            for fmt in formats:
+                out[fmt] = _save(fig, fmt, dpi)
+        finally:
+            fig.set_layout_engine(engine)
+    return out
+
+
+def _save(fig: Figure, fmt: Format, dpi: float) -> bytes:
     import matplotlib as mpl
 
     metadata: dict[str, str | None]
@@ -43,20 +79,7 @@ def figure_bytes(fig: Figure, fmt: Format = "png", *, dpi: float = DPI) -> bytes
     else:
         metadata = {"Software": f"forecast (matplotlib {mpl.__version__})"}
     buf = io.BytesIO()
-    with chart_style(), mpl.rc_context({"svg.hashsalt": "forecast", "svg.fonttype": "path"}):
-        engine = fig.get_layout_engine()
-        if engine is None:
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
-            return buf.getvalue()
-        _settle(fig)
-        fig.set_layout_engine("none")  # save the settled layout as it is, ...
-        for ax in fig.axes:  # ... on a grid of 1e-6 of the figure, free of rounding noise
-            x0, y0, w, h = (round(v, 6) for v in ax.get_position().bounds)
-            ax.set_position((x0, y0, w, h))
-        try:
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
-        finally:
-            fig.set_layout_engine(engine)
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
     return buf.getvalue()
 
 
@@ -69,11 +92,14 @@ def _settle(fig: Figure, rounds: int = 12) -> None:
 
     Constrained layout measures text placed in data coordinates at the axes' current positions,
     so each layout starts from the last one; repeating it reaches the same fixed point from a
-    fresh figure and from one drawn before, which is what makes the bytes repeatable.
+    fresh figure and from one drawn before, which is what makes the bytes repeatable. Each round
+    runs the layout engine alone (what a draw would run first), not a whole draw of every artist.
     """
+    engine = fig.get_layout_engine()
+    assert engine is not None, "only a figure with a layout engine settles"
     before = _positions(fig)
     for _ in range(rounds):
-        fig.draw_without_rendering()
+        engine.execute(fig)
         now = _positions(fig)
         if all(
             max(abs(a - b) for a, b in zip(p, q, strict=True)) < 1e-9

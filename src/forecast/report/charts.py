@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..evidence import Evidence
@@ -11,12 +17,106 @@ from .document import Figure
 
 Result = ScenarioResult | StatsScenarioResult
 
+#: Worker processes that render a report's charts (1: in this process): two where this process
+#: may use two cores or more and can fork. Each chart's bytes do not depend on where it is drawn.
+WORKERS = 2 if sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2 else 1
+#: Fewer charts than this are drawn in this process (forking costs more than it saves).
+MIN_PARALLEL = 3
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart still to draw: ``draw()`` returns its matplotlib figure."""
+
+    name: str
+    draw: Callable[[], Any]
+    caption: str
+    alt: str
+
+
+def render(charts: list[Chart], *, workers: int | None = None) -> dict[str, Figure]:
+    """Draw and render ``charts`` (PNG and SVG), in ``workers`` forked processes when there are
+    at least :data:`MIN_PARALLEL` of them (default :data:`WORKERS`), else in this process; the
+    same bytes either way. The warnings and log records a chart raises are raised again here, in
+    the charts' order."""
+    import logging
+    import warnings
+
+    n = WORKERS if workers is None else workers
+    global _TODO
+    _TODO = charts
+    try:
+        if n > 1 and len(charts) >= MIN_PARALLEL and _may_fork():
+            import multiprocessing
+
+            with warnings.catch_warnings():  # Python 3.12+: fork with numpy's BLAS threads idle
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded")
+                pool = multiprocessing.get_context("fork").Pool(min(n, len(charts)))
+            with pool:
+                done = pool.map(_render, range(len(charts)), chunksize=1)
+                pool.close()  # workers exit on their own (and save their coverage data)
+                pool.join()
+        else:
+            done = [_render(i) for i in range(len(charts))]
+    finally:
+        _TODO = []
+    out = {}
+    for c, (png, svg, caught, logged) in zip(charts, done, strict=True):
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=1)
+        for name, level, text in logged:
+            logging.getLogger(name).log(level, "%s", text)
+        out[c.name] = Figure(c.name, png, c.caption, c.alt, svg=svg)
+    return out
+
+
+def _may_fork() -> bool:
+    """Forking is safe here: one Python thread (not a notebook's or a Dask worker's threads,
+    which a fork would leave holding locks) and not a pool's worker (which may not fork)."""
+    import multiprocessing
+    import threading
+
+    return threading.active_count() == 1 and not multiprocessing.current_process().daemon
+
+
+_TODO: list[Chart] = []  # the charts render() is drawing (a forked worker finds them here)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.kept: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append((record.name, record.levelno, record.getMessage()))
+
+
+def _render(
+    i: int,
+) -> tuple[bytes, bytes, list[tuple[str, type[Warning]]], list[tuple[str, int, str]]]:
+    """Draw chart ``i`` of :data:`_TODO`: PNG and SVG bytes, the warnings and the log records
+    (WARNING and above) raised, which :func:`render` raises again where the charts are wanted."""
+    import warnings
+
+    from ..plotting.export import figure_files
+
+    root, records = logging.getLogger(), _Records()
+    handlers, root.handlers = root.handlers, [records]  # kept here, not shown twice
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = figure_files(_TODO[i].draw(), ("png", "svg"))
+    finally:
+        root.handlers = handlers
+    return out["png"], out["svg"], [(str(w.message), w.category) for w in caught], records.kept
+
 
 def figure(name: str, fig: Any, caption: str, alt: str) -> Figure:
-    """A Figure block from a matplotlib figure (rendered to PNG and SVG, then released)."""
-    from ..plotting import figure_bytes
+    """A Figure block from a matplotlib figure (laid out once, rendered to PNG and SVG)."""
+    from ..plotting.export import figure_files
 
-    return Figure(name, figure_bytes(fig, "png"), caption, alt, svg=figure_bytes(fig, "svg"))
+    out = figure_files(fig, ("png", "svg"))
+    return Figure(name, out["png"], caption, alt, svg=out["svg"])
 
 
 def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
@@ -33,18 +133,18 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
     )
 
     sc = result.scenario
-    out: dict[str, Figure] = {}
-    out["fan"] = figure(
+    out: dict[str, Chart] = {}
+    out["fan"] = Chart(
         "fan",
-        fan_chart(result),
+        lambda: fan_chart(result),
         _fan_caption(result, ev),
         f"Fan chart of the {sc.name} projection to {sc.horizon}",
     )
     if ev.definition is not None and not ev.estimates.empty:
         claim = (ev.anchor.year, ev.anchor.value, ev.anchor.label) if ev.anchor else None
-        out["estimates"] = figure(
+        out["estimates"] = Chart(
             "estimates",
-            estimates_chart(
+            lambda: estimates_chart(
                 ev.estimates,
                 definition=ev.definition,
                 result=result,
@@ -57,15 +157,15 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "Published estimates and the projection",
         )
     if not result.segments.empty:
-        out["segments"] = figure(
+        out["segments"] = Chart(
             "segments",
-            segments_chart(result),
+            lambda: segments_chart(result),
             "Segment paths, stacked to the total.",
             "Stacked area chart of the segments",
         )
-        out["shares"] = figure(
+        out["shares"] = Chart(
             "shares",
-            shares_chart(result),
+            lambda: shares_chart(result),
             "Segment shares over time.",
             "Segment shares by year",
         )
@@ -76,30 +176,30 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
         and isinstance(result, ScenarioResult)
         and result.no_intervals is None
     ):
-        out["distribution"] = figure(
+        out["distribution"] = Chart(
             "distribution",
-            distribution_chart(ev.simulation),
+            partial(distribution_chart, ev.simulation),
             "Distribution of the simulated market size, with the anchor and its probability.",
             "Histogram of simulated values",
         )
     if ev.sensitivity is not None:
-        out["tornado"] = figure(
+        out["tornado"] = Chart(
             "tornado",
-            tornado_chart(ev.sensitivity),
+            partial(tornado_chart, ev.sensitivity),
             f"Swing of the {ev.sensitivity.year} value as each input moves from P10 to P90.",
             "Tornado chart",
         )
-        out["spider"] = figure(
+        out["spider"] = Chart(
             "spider",
-            spider_chart(ev.sensitivity),
+            partial(spider_chart, ev.sensitivity),
             f"The {ev.sensitivity.year} value as each input moves through its percentiles.",
             "Spider chart",
         )
     hist = sc.history
     if hist is not None and ev.family_fits:
-        out["models"] = figure(
+        out["models"] = Chart(
             "models",
-            model_comparison_chart(
+            lambda: model_comparison_chart(
                 hist.years,
                 hist.values,
                 list(ev.family_fits),
@@ -111,7 +211,7 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "before each of the last ones, and its AICc (n/a when there are too few points).",
             "Model comparison chart",
         )
-    return out
+    return render(list(out.values()))
 
 
 def estimates_source(sc: Any) -> str:
