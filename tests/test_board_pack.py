@@ -425,7 +425,7 @@ def _save_deck_pictures(deck: Path) -> None:
 def test_no_chart_text_collides(market: dict[str, Path]) -> None:
     import pandas as pd
 
-    from forecast.evidence import gather_evidence
+    from forecast.audit.evidence import gather_evidence
     from forecast.plotting import (
         comparison_chart,
         distribution_chart,

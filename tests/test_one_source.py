@@ -15,8 +15,8 @@ import pytest
 
 from conftest import to_toml, write_csv
 from forecast._textfmt import money, pct
+from forecast.audit.evidence import gather_evidence
 from forecast.cli import main
-from forecast.evidence import gather_evidence
 from forecast.plotting import fan_chart, segments_chart
 from forecast.projection import ScenarioResult, run_scenario
 from forecast.report.scenario import scenario_document

@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 
 from forecast._textfmt import money
-from forecast.cli import main
-from forecast.evidence import (
+from forecast.audit.evidence import (
     gather_evidence,
     headline_anchor,
     market_definition,
     scenario_estimates,
 )
+from forecast.cli import main
 from forecast.projection import run_scenario
 from forecast.report.files import report_files
 

@@ -676,7 +676,7 @@ def test_audit_converts_a_euro_claim_through_the_rates_table_when_asked(
 
 
 def test_a_users_estimates_are_shown_without_an_anchor_citing_them(tmp_path: Path) -> None:
-    from forecast.evidence import estimates_file_label, market_definition, scenario_estimates
+    from forecast.audit.evidence import estimates_file_label, market_definition, scenario_estimates
 
     _eur_history(tmp_path)
     (tmp_path / "est.csv").write_text(_USER_ESTIMATES, encoding="utf-8")

@@ -7,7 +7,9 @@ market, and the verdict.
 * :mod:`.verdict`: the computations (a claim's place among the published figures, the CAGRs it
   implies, its probability under models fitted to the history alone);
 * :mod:`.result`: one claim's audit as an object, its verdict in plain words, its table and
-  console text.
+  console text;
+* :mod:`.evidence`: a scenario's evidence for its report (the history-only fits compared, the
+  published estimates of its definition, the audit of its headline anchor), gathered once.
 
 The report reads an audit (:mod:`forecast.report.audit`); nothing here imports the report.
 """

@@ -36,7 +36,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def cmd_deck(args: argparse.Namespace) -> int:
-    from ..evidence import gather_evidence
+    from ..audit.evidence import gather_evidence
     from ..output import publish
     from ..projection import run_scenario
     from ..readpolicy import allowed

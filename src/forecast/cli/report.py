@@ -71,7 +71,7 @@ def scenario_report_files(
 ) -> dict[str, bytes]:
     """The report files of one scenario run (``report.html``, ``report.md``, ``charts/``,
     ``workbook.xlsx``)."""
-    from ..evidence import gather_evidence
+    from ..audit.evidence import gather_evidence
     from ..report.files import report_files
 
     ev = gather_evidence(res)
@@ -80,7 +80,7 @@ def scenario_report_files(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..evidence import gather_evidence
+    from ..audit.evidence import gather_evidence
     from ..output import publish
     from ..projection import run_scenario
     from ..readpolicy import allowed

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._textfmt import money
+from ..audit.evidence import DEFAULT_ESTIMATES, estimates_file_label
 from ..audit.record import definition_label
 from ..errors import ForecastError
-from ..evidence import DEFAULT_ESTIMATES, estimates_file_label
 from ..projection import ScenarioResult, StatsScenarioResult
 from ..uncertainty.propagate import curve_anchor
 from .style import (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..evidence import Evidence
+from ..audit.evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .document import Figure
 

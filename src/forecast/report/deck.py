@@ -20,9 +20,9 @@ from typing import Any
 
 from .._textfmt import money, pct
 from .._version import __version__
+from ..audit.evidence import Evidence
 from ..compare import comparison_table, comparison_year
 from ..errors import visible
-from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .charts import estimates_source
 from .document import Table

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from .. import units
+from ..audit.evidence import Evidence
 from ..compare import comparison_year
-from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .html import render_html
 from .markdown import render_markdown

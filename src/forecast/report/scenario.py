@@ -12,9 +12,9 @@ import pandas as pd
 
 from .. import units
 from .._textfmt import money, pct
+from ..audit.evidence import Evidence
 from ..compare import comparison_table, comparison_year
 from ..errors import ForecastError
-from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from ..units import USD_BILLION, Unit
 from .charts import scenario_figures

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..audit.evidence import Evidence
 from ..compare import common_levels
-from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .workbook import (
     RATE_FORMAT,

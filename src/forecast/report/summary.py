@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._textfmt import money, pct
+from ..audit.evidence import Evidence
 from ..compare import common_levels, comparison_year
-from ..evidence import Evidence
 from ..projection import ScenarioResult, StatsScenarioResult
 from .document import Cell, Figure, OnePage, Table
 

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ForecastError
-from .families import COMPARED
-from .models import FAMILIES, GrowthFit
-from .models.select import FamilyComparison, compare_families
-from .projection import ScenarioResult, StatsScenarioResult
-from .readpolicy import toolkit_home
-from .scenario import Scenario
-from .simulation import ScenarioSensitivity, ScenarioSimulation
-from .types import Anchor
+from ..errors import ForecastError
+from ..families import COMPARED
+from ..models import FAMILIES, GrowthFit
+from ..models.select import FamilyComparison, compare_families
+from ..projection import ScenarioResult, StatsScenarioResult
+from ..readpolicy import toolkit_home
+from ..scenario import Scenario
+from ..simulation import ScenarioSensitivity, ScenarioSimulation
+from ..types import Anchor
 
 Result = ScenarioResult | StatsScenarioResult
 
@@ -82,7 +82,7 @@ def scenario_estimates(sc: Scenario) -> pd.DataFrame:
     """The scenario's estimates file as a frame in the scenario's unit (empty when it names
     none): values converted like the history, the frame's value column always
     ``value_usd_bn`` (as in summary.json, it holds the scenario's unit)."""
-    from .audit.record import load_estimates_frame
+    from .record import load_estimates_frame
 
     src = sc.estimates_source
     if src is None:
@@ -163,8 +163,8 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     The simulation is the run's own (``result.simulation``); ``simulate=False`` skips the
     sensitivity analysis.
     """
-    from .audit.verdict import history_probability, published_position
-    from .simulation import sensitivity_scenario
+    from ..simulation import sensitivity_scenario
+    from .verdict import history_probability, published_position
 
     sc = result.scenario
     anchor = headline_anchor(sc)
