@@ -19,7 +19,8 @@ import pytest
 from conftest import Result, assert_user_error, monte_carlo_scenario
 from forecast.cli.simulate import simulation_files
 from forecast.errors import ForecastError
-from forecast.projection import ScenarioSimulation, fit_scenario, run_spec, simulate_fit
+from forecast.projection import fit_scenario, run_spec, simulate_fit
+from forecast.results import ScenarioSimulation
 from forecast.scenario import load_scenario
 from forecast.simulation import sensitivity_scenario, simulate_scenario
 from forecast.uncertainty import montecarlo

@@ -18,8 +18,9 @@ from forecast._textfmt import money, pct
 from forecast.audit.evidence import gather_evidence
 from forecast.cli import main
 from forecast.plotting import fan_chart, segments_chart
-from forecast.projection import ScenarioResult, run_scenario
+from forecast.projection import run_scenario
 from forecast.report.scenario import scenario_document
+from forecast.results import ScenarioResult
 
 EV_HISTORY = [(2019, 28.9), (2020, 41.5), (2021, 63.2), (2022, 88.2), (2023, 112.4), (2024, 121.7)]
 

@@ -33,7 +33,8 @@ from forecast.plotting import (
     tornado_chart,
 )
 from forecast.plotting.style import SLIDE, chart_style, money_formatter, titles
-from forecast.projection import ScenarioResult, StatsScenarioResult, run_scenario
+from forecast.projection import run_scenario
+from forecast.results import ScenarioResult, StatsScenarioResult
 from forecast.simulation import (
     ScenarioSensitivity,
     ScenarioSimulation,

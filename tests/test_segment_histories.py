@@ -14,7 +14,8 @@ import pytest
 from conftest import to_toml, write_csv
 from forecast.cli import main
 from forecast.errors import ForecastError
-from forecast.projection import ScenarioResult, run_scenario
+from forecast.projection import run_scenario
+from forecast.results import ScenarioResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TOTAL = [(2016, 100.0), (2017, 112.0), (2018, 127.0), (2019, 139.0), (2020, 158.0), (2021, 175.0)]

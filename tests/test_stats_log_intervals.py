@@ -15,7 +15,8 @@ import pytest
 
 import forecast
 from conftest import SCENARIOS
-from forecast.projection import StatsScenarioResult, run_scenario
+from forecast.projection import run_scenario
+from forecast.results import StatsScenarioResult
 from forecast.stats import Auto, forecast_batch
 from forecast.stats import log_intervals as L
 from forecast.stats.auto import combination

@@ -15,12 +15,8 @@ import pytest
 from conftest import SCENARIOS, Result, assert_user_error
 from forecast import load_scenario
 from forecast.models import cagr
-from forecast.projection import (
-    BaseScenarioResult,
-    ScenarioResult,
-    StatsScenarioResult,
-    run_scenario,
-)
+from forecast.projection import run_scenario
+from forecast.results import BaseScenarioResult, ScenarioResult, StatsScenarioResult
 from forecast.stats import get_model
 
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .data import Series, load_estimates, load_series
     from .models import FAMILIES, GrowthFit, GrowthModel, cagr
     from .money import format_money, parse_money, parse_rate
-    from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+    from .projection import run_scenario
+    from .results import ScenarioResult, StatsScenarioResult
     from .scenario import Scenario, load_scenario
     from .stats import STATS_MODELS, backtest, forecast_frame
     from .types import Anchor

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .models import cagr
-from .projection import ScenarioResult, StatsScenarioResult
+from .results import ScenarioResult, StatsScenarioResult
 
 Result = ScenarioResult | StatsScenarioResult
 

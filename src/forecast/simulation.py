@@ -16,7 +16,8 @@ import pandas as pd
 
 from .errors import ForecastError
 from .models import GrowthModel
-from .projection import ScenarioSimulation, fit_scenario, metric_year, simulate_fit
+from .projection import fit_scenario, metric_year, simulate_fit
+from .results import ScenarioSimulation
 from .scenario import Scenario, load_scenario
 from .uncertainty.propagate import LAYERS, QUANTILE_METHODS, SimulationSpec
 from .uncertainty.sampling import MAX_DRAWS, METHODS

@@ -21,8 +21,8 @@ from ..errors import ForecastError
 from ..families import COMPARED
 from ..models import FAMILIES, GrowthFit
 from ..models.select import FamilyComparison, compare_families
-from ..projection import ScenarioResult, StatsScenarioResult
 from ..readpolicy import toolkit_home
+from ..results import ScenarioResult, StatsScenarioResult
 from ..scenario import Scenario
 from ..simulation import ScenarioSensitivity, ScenarioSimulation
 from ..types import Anchor

@@ -18,7 +18,7 @@ from ..errors import ForecastError, visible
 from .options import output_options
 
 if TYPE_CHECKING:
-    from ..projection import ScenarioResult, StatsScenarioResult
+    from ..results import ScenarioResult, StatsScenarioResult
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:

@@ -44,8 +44,9 @@ def run_command(args: argparse.Namespace) -> int:
     from .._warnings import library_warnings
     from ..errors import ForecastError
     from ..output import check_target, csv_bytes, json_bytes, publish
-    from ..projection import ScenarioResult, run_scenario
+    from ..projection import run_scenario
     from ..readpolicy import allowed
+    from ..results import ScenarioResult
     from ..scenario import load_scenario
     from . import report
     from .terminal import format_comparison, format_stats_summary, format_summary

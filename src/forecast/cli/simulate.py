@@ -19,7 +19,7 @@ from .batch import cluster
 from .options import cluster_options, output_options
 
 if TYPE_CHECKING:
-    from ..projection import ScenarioSimulation
+    from ..results import ScenarioSimulation
     from ..scenario import Scenario
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import units
 from .._textfmt import money, output_line, pct
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from ..units import USD_BILLION
 
 

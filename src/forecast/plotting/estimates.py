@@ -12,7 +12,7 @@ from .._textfmt import money
 from ..audit.evidence import DEFAULT_ESTIMATES, estimates_file_label
 from ..audit.record import definition_label
 from ..errors import ForecastError
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from ..uncertainty.propagate import curve_anchor
 from .style import (
     ANCHOR,

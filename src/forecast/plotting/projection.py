@@ -16,7 +16,7 @@ import pandas as pd
 from .._textfmt import money, pct
 from ..compare import common_levels, comparison_table, comparison_year, model_name
 from ..errors import ForecastError
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .style import (
     ANCHOR,
     INK,

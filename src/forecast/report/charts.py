@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from ..audit.evidence import Evidence
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .document import Figure
 
 Result = ScenarioResult | StatsScenarioResult

@@ -23,7 +23,7 @@ from .._version import __version__
 from ..audit.evidence import Evidence
 from ..compare import comparison_table, comparison_year
 from ..errors import visible
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .charts import estimates_source
 from .document import Table
 from .scenario import assumptions_table, published_table

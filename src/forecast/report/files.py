@@ -10,7 +10,7 @@ import pandas as pd
 from .. import units
 from ..audit.evidence import Evidence
 from ..compare import comparison_year
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .html import render_html
 from .markdown import render_markdown
 from .pdf import summary_pdf

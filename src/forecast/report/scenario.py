@@ -15,7 +15,7 @@ from .._textfmt import money, pct
 from ..audit.evidence import Evidence
 from ..compare import comparison_table, comparison_year
 from ..errors import ForecastError
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from ..units import USD_BILLION, Unit
 from .charts import scenario_figures
 from .document import Document, Facts, Figure, Paragraph, Section, Table, section

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..audit.evidence import Evidence
 from ..compare import common_levels
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .workbook import (
     RATE_FORMAT,
     YEAR_FORMAT,

@@ -17,7 +17,7 @@ from typing import Any
 from .._textfmt import money, pct
 from ..audit.evidence import Evidence
 from ..compare import common_levels, comparison_year
-from ..projection import ScenarioResult, StatsScenarioResult
+from ..results import ScenarioResult, StatsScenarioResult
 from .document import Cell, Figure, OnePage, Table
 
 Result = ScenarioResult | StatsScenarioResult
