@@ -10,6 +10,10 @@ saved value is read, no formula is ever evaluated, and a formula never saved rea
 cell. It goes through the same read policy as a CSV (a regular file under the size limit, inside
 the allowed folders), must be a zip archive whose content unpacks to at most the same limit, and
 gives a frame of text cells like :func:`read_csv`, so every column rule is the same.
+
+Longer than 500 lines because every data file the toolkit reads (CSV or Excel histories and
+estimates) goes through the one reader here, with its limits and its one error sentence per
+rule; a second reader module would be a second place for those rules.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 anchors, projected through the one simulation core), :class:`StatsScenarioResult` (a
 statistical model on the history alone), the run's :class:`ScenarioSimulation`, and their
 summaries (the keys of ``summary.json``). :mod:`forecast.projection` computes them.
+
+Longer than 500 lines because both kinds of result give summary.json the same keys and shapes,
+and those keys are written here once, side by side, so that the two cannot drift apart.
 """
 
 from __future__ import annotations

@@ -71,6 +71,10 @@ unless ``rates`` gives a USD rate for that code. A bare ``¥`` is JPY when the s
 Japan, CNY when it names China (flagged), else ``CNY/JPY`` and never converted. Currency words
 that disagree around one amount ("USD 5.6 trillion yuan") give both codes and a flag, never one
 picked. No currency is ever treated as USD silently.
+
+Longer than 500 lines because the rules that turn the scanner's pieces into claims (subject,
+period, currency, scale, growth rate, what is missing) depend on each other and on one sentence
+at a time; the scanning itself is in :mod:`.scan`.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ is possessive (``*+``, ``++``) and cannot give back what the outer one needs; th
 decide how an amount is introduced ("was valued at about") read only :func:`lead_in`, the last
 :data:`LEAD_IN_CHARS` characters before it; and the functions look matches up by position
 instead of rescanning the sentence for each amount. ``benchmarks/claims_text.py`` measures it.
+
+Longer than 500 lines because each pattern of the scanner (sentences, amounts, years, growth
+rates, cues) is written out with the linear-time argument it rests on; the patterns share their
+pieces of grammar.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ definitions and the estimates file live in :mod:`forecast.audit.record` (re-expo
 Percentile convention: the share of published values strictly below the claim plus half the
 share equal to it (mid-rank for ties), in percent. Rank 1 is the highest published value; a claim
 ties with a value it equals and ranks after every value above it.
+
+Longer than 500 lines because the three checks of a claim (its place among the published
+figures, the growth rates it implies, its probability under history-fitted models) share the
+market's selection and the near-miss hypotheses.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 claim checked against the published record and history-fitted models.
 
 The error boundary is :func:`forecast.cli.main`'s.
+
+Longer than 500 lines because ``claims`` writes a scenario stub (TOML written value by value,
+never by string formatting) and ``audit`` converts currencies with cited rates; both are
+command-line work the library does not need.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ How the fit works
 * Standard errors come from the Jacobian at the optimum (the Gauss-Newton covariance of
   ``nls``), with the residual variance estimated on ``n - k`` degrees of freedom, where ``k`` counts
   free parameters less hard anchors. Confidence intervals use Student's t.
+
+Longer than 500 lines because the fit is one algorithm (multi-start bounded least squares with
+hard anchors as constraints, standard errors from the Jacobian) and the frozen result that reads
+its quantities; the two are kept together as statsmodels keeps a model beside its results.
 """
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ fit), so every drawn trend passes through it.
 Randomness comes in blocks: block ``b`` of a simulation seeded ``seed`` draws its parameters from
 ``default_rng([seed, b, 1])`` and its noise from ``default_rng([seed, b, 2])``, so results do not
 depend on how blocks are spread over chunks or processes (:func:`block_draws`).
+
+Longer than 500 lines because the path model (the start gap, its bridge to the first anchor, the
+random-walk noise, the parameter draws with their truncation and priors) is one model whose
+pieces are calibrated together; see the study its constants come from.
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """The report of one scenario run: a :class:`~forecast.report.document.Document` in the order a
 reader needs it (headline, assumptions with sources, fit, projection, charts, sensitivity,
-provenance), built from a result and its :class:`~forecast.evidence.Evidence`."""
+provenance), built from a result and its :class:`~forecast.evidence.Evidence`.
+
+Longer than 500 lines because it builds one document, a scenario's report, section by section in
+reading order (headline, projection, assumptions, evidence, sensitivity, provenance); every
+section reads the same result and evidence.
+"""
 
 from __future__ import annotations
 

@@ -26,6 +26,10 @@ the distribution chart and ``keep_paths``; never a reported quantile.
 Work is spread in aligned groups of ``2**j`` blocks (:func:`groups`): a group's task folds its
 blocks, and the groups' results are folded in order, which is the same tree as folding every
 block in one process.
+
+Longer than 500 lines because the block as a unit of work is one idea with three runners (this
+process, worker processes, Dask tasks) and two ways to keep the draws (exact, summaries) that
+must give the same bytes; they share the block plan and its checks.
 """
 
 from __future__ import annotations

@@ -72,6 +72,10 @@ References
   SAGMB 4(1):32.
 * Wickramasuriya, Athanasopoulos & Hyndman (2019), Optimal forecast reconciliation for
   hierarchical and grouped time series through trace minimization, JASA 114:804-819.
+
+Longer than 500 lines because the reconciliation methods (bottom-up, top-down, OLS, WLS, MinT-
+shrink) are each short but share the summing matrix, the covariance estimates and the checks on
+them; most of the length is the references and the rules written out in docstrings.
 """
 
 from __future__ import annotations
