@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub, [common])
+    parser.set_defaults(commands=tuple(sub.choices))
     return parser
 
 
@@ -79,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             except SystemExit as exc:  # --help and --version print and ask to exit
                 return int(exc.code or 0)
             if args.command is None:
+                names = list(args.commands)  # every command, in --help's order
                 raise ForecastError(
-                    "command line: a command is required (run, validate, implied, fit, backtest, "
-                    "batch, simulate, sensitivity, report, claims or audit; see forecast --help); "
-                    "got none"
+                    f"command line: a command is required ({', '.join(names[:-1])} or "
+                    f"{names[-1]}; see forecast --help); got none"
                 )
             return int(args.handler(args))
     except ForecastError as exc:
