@@ -265,7 +265,8 @@ def _width_share(ax: Axes) -> float:
     share = 1.0
     if spec is not None:
         grid = spec.get_gridspec()
-        ratios = list(grid.get_width_ratios() or [1.0] * grid.ncols)
+        given: Any = grid.get_width_ratios()
+        ratios = [float(r) for r in given] if given is not None else [1.0] * grid.ncols
         share = sum(ratios[c] for c in spec.colspan) / sum(ratios)
     root = root_figure(ax)
     if ax.figure is not root and root.bbox.width > 0:  # a subfigure's share of the figure
