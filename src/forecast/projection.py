@@ -69,6 +69,18 @@ class BaseScenarioResult:
     segments: pd.DataFrame
     params: pd.DataFrame
 
+    def __repr__(self) -> str:
+        """A few lines: scenario, model, unit, key years with the widest interval."""
+        from .report.notebook import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: headline, table of the key years, fan chart."""
+        from .report.notebook import result_html
+
+        return result_html(self)
+
     def value_at(self, year: int) -> dict[str, float]:
         """Mean, median and interval columns of the projection in ``year``."""
         return _value_at(self.projection, year)
@@ -251,7 +263,7 @@ class BaseScenarioResult:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the short repr of BaseScenarioResult
 class ScenarioResult(BaseScenarioResult):
     """A scenario projected by a growth curve, fitted and calibrated to its anchors.
 
@@ -492,7 +504,7 @@ def provenance(sc: Scenario) -> dict[str, Any]:
 _EMPTY = Assumptions((), ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ScenarioSimulation:
     """A scenario's draws from the one simulation core (:mod:`forecast.uncertainty.propagate`):
     the spec used, the result and tidy frames. ``forecast run`` keeps one in its
@@ -512,6 +524,17 @@ class ScenarioSimulation:
     mean: pd.DataFrame
     anchors: pd.DataFrame
     segment_histories: SegmentHistories | None = None
+
+    def __repr__(self) -> str:
+        """Draws, layers, sampler and seed; the probability of reaching each anchor."""
+        from .report.notebook import simulation_repr
+
+        return simulation_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .report.notebook import simulation_html
+
+        return simulation_html(self)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
@@ -786,7 +809,7 @@ def _stats_segment_frame(sc: Scenario, projection: pd.DataFrame) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the short repr of BaseScenarioResult
 class StatsScenarioResult(BaseScenarioResult):
     """A scenario projected by a statistical model (fitted to the history alone; anchors are
     checked against its intervals, not used to calibrate).
