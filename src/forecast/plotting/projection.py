@@ -437,7 +437,8 @@ def comparison_chart(
     ax: Axes | None = None,
 ) -> Figure:
     """Several scenarios on one chart (point projection and narrowest interval band each), with a
-    table of their values in ``year``.
+    table of their values in ``year``. Scenarios are named by their ``label`` (their name when
+    they have none).
 
     Parameters
     ----------
@@ -454,8 +455,6 @@ def comparison_chart(
     ax : matplotlib Axes, optional
         Where to draw the chart; the table then goes under it. A new 16:9 figure (chart above,
         table below) when None.
-
-    Scenarios are named by their ``label`` (their name when they have none).
     """
     if not results:
         raise ForecastError("comparison_chart: results must hold at least one scenario; got none")
