@@ -19,6 +19,7 @@ matplotlib, no Jinja2).
 
 from typing import TYPE_CHECKING, Any
 
+from . import notebook as _notebook  # noqa: F401  the results' HTML views (registered on import)
 from ._version import __version__
 from .data import Series, load_estimates, load_series
 from .errors import DataError, FitError, ForecastError, MoneyError, OutputError, ScenarioError

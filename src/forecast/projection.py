@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from . import units
+from ._textfmt import money
 from ._version import __version__
-from .errors import FitError
+from .errors import FitError, visible
 from .models import GrowthFit, GrowthModel, cagr
 from .models.simulate import near_bound_params, noise_scale, prior_params
 from .money import format_money
@@ -58,6 +59,15 @@ from .uncertainty.segment_histories import SegmentHistories, segment_histories
 
 PARAM_COLUMNS = ("param", "unit", "estimate", "se", "lo-95", "hi-95", "fixed", "at_bound")
 
+# The notebook's HTML views of a scenario result and of a simulation: drawn by
+# forecast.notebook, which sits above this module (it draws the fan chart) and registers them.
+_HTML_VIEWS: list[Callable[[Any], str]] = []
+
+
+def register_html_view(result: Callable[[Any], str], simulation: Callable[[Any], str]) -> None:
+    """Set the functions ``_repr_html_`` of a scenario result and of a simulation call."""
+    _HTML_VIEWS[:] = [result, simulation]
+
 
 class BaseScenarioResult:
     """What every scenario result has: the scenario, the projection, segment and parameter
@@ -70,16 +80,41 @@ class BaseScenarioResult:
     params: pd.DataFrame
 
     def __repr__(self) -> str:
-        """A few lines: scenario, model, unit, key years with the widest interval."""
-        from .report.notebook import result_repr
+        """A few lines: the kind of result, scenario and label, model and unit, then the key
+        years (anchor years and the horizon) with the point path and the widest interval."""
+        sc = self.scenario
+        label = f" ({visible(sc.label)})" if sc.label else ""
+        levels = self._levels()
+        with units.shown_in(sc.unit):
+            years = "; ".join(self._value_text(y, levels) for y in self._key_years())
+        head = f"<{type(self).__name__} {visible(sc.name)}{label}: {self._model_text()}"
+        return f"{head}, {sc.unit.label}\n  {years}>"
 
-        return result_repr(self)
+    def _repr_html_(self) -> str | None:
+        """The notebook view (headline, table of the key years, fan chart), drawn by
+        :mod:`forecast.notebook` once registered (``import forecast`` does)."""
+        return _HTML_VIEWS[0](self) if _HTML_VIEWS else None
 
-    def _repr_html_(self) -> str:
-        """The notebook view: headline, table of the key years, fan chart."""
-        from .report.notebook import result_html
+    def _levels(self) -> list[float]:
+        """The interval levels the projection has values for, narrowest first."""
+        proj = self.projection
+        found = {float(c[3:]) for c in proj.columns if str(c).startswith("lo-")}
+        return sorted(lv for lv in found if proj[f"lo-{lv:g}"].notna().any())
 
-        return result_html(self)
+    def _key_years(self) -> tuple[int, ...]:
+        return self.report_years or (self.scenario.horizon,)
+
+    def _model_text(self) -> str:
+        return f"statistical model {self._model_label()}"
+
+    def _value_text(self, year: int, levels: list[float]) -> str:
+        """``2030 $1.57T (95%: $1.16T–$2.13T)``: the point path and the widest interval."""
+        v = self.value_at(year)
+        text = f"{year} {money(v['mean'])}"
+        if levels:
+            lv = levels[-1]
+            text += f" ({lv:g}%: {money(v[f'lo-{lv:g}'])}–{money(v[f'hi-{lv:g}'])})"
+        return text
 
     def value_at(self, year: int) -> dict[str, float]:
         """Mean, median and interval columns of the projection in ``year``."""
@@ -354,6 +389,9 @@ class ScenarioResult(BaseScenarioResult):
     def _model_label(self) -> str:
         return self.fit.model.family
 
+    def _model_text(self) -> str:
+        return f"{self.fit.model.family} curve"
+
     def _model_block(self) -> dict[str, Any]:
         fit, hist = self.fit, self.scenario.history
         return {
@@ -526,15 +564,26 @@ class ScenarioSimulation:
     segment_histories: SegmentHistories | None = None
 
     def __repr__(self) -> str:
-        """Draws, layers, sampler and seed; the probability of reaching each anchor."""
-        from .report.notebook import simulation_repr
+        """One line for the draws (layers, sampler, seed) and one per anchor with the
+        probability of reaching it."""
+        r, spec = self.result, self.spec
+        lines = [
+            f"<ScenarioSimulation {visible(self.scenario.name)}: {r.draws:,} draws "
+            f"({r.valid:,} valid) of {', '.join(spec.layers) or 'no layer'}; sampler "
+            f"{spec.sampler}, seed {spec.seed}"
+        ]
+        with units.shown_in(self.scenario.unit):
+            for row in r.anchors:
+                p = row.get("probability")
+                lines.append(
+                    f"  P({row.get('year')} >= {money(row.get('value_usd_bn'))}) = "
+                    + (f"{p:.3f}" if isinstance(p, float) else "n/a")
+                )
+        return "\n".join(lines) + ">"
 
-        return simulation_repr(self)
-
-    def _repr_html_(self) -> str:
-        from .report.notebook import simulation_html
-
-        return simulation_html(self)
+    def _repr_html_(self) -> str | None:
+        """The notebook view: the draws and a table of the anchors' probabilities."""
+        return _HTML_VIEWS[1](self) if _HTML_VIEWS else None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
