@@ -11,8 +11,6 @@ import it: ``import forecast`` registers it with :func:`forecast.projection.regi
 
 from __future__ import annotations
 
-import base64
-import html
 from typing import TYPE_CHECKING, Any
 
 from . import units
@@ -28,6 +26,8 @@ _CHART_DPI = 72
 
 
 def _e(text: object) -> str:
+    import html  # here, not at the top: import forecast stays as light as it was
+
     return html.escape(visible(str(text)), quote=True)
 
 
@@ -51,6 +51,8 @@ def _chart(result: BaseScenarioResult) -> str:
         png = figure_bytes(fan_chart(result), "png", dpi=_CHART_DPI)  # type: ignore[arg-type]
     except ForecastError as exc:
         return f"<p><em>No fan chart: {_e(exc)}</em></p>"
+    import base64
+
     data = base64.b64encode(png).decode("ascii")
     alt = _e(f"Fan chart: {result.scenario.title}")
     return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
