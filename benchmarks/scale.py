@@ -9,7 +9,12 @@
     its 80/95% intervals, in one and two processes (``n_jobs``) and on its own Dask backend
     (Fugue) over the same clusters (on the first ``--sf-dask-series`` series: that path is
     slow here).
-(b) The Monte Carlo rows (10^6 .. 10^8 draws, local and on 2 workers): see ``part_b`` below.
+(b) The Monte Carlo of the uncertain default scenario at 10^6, 10^7 and 10^8 draws: in one
+    local process, in two (``n_jobs=2``) and on a 2-worker Dask LocalCluster (10^8: the two
+    2-worker rows only), each in a fresh process whose whole tree's resident memory is sampled
+    for the peak; every row's files checked identical to the first row's of the same draws.
+    Up to 10^6 draws the quantiles are exact (every draw kept); above, they come from mergeable
+    summaries with the rank-error bound printed.
 
 Times are wall seconds of one warm run (imports, numba compilation and the cluster start are
 done before, on a small panel); a Dask row includes shipping the pandas panel to the workers
@@ -21,6 +26,7 @@ Usage::
     python benchmarks/scale.py                      # 100,000 series (several minutes)
     python benchmarks/scale.py --series 5000        # quick look
     python benchmarks/scale.py --skip-statsforecast --json out.json
+    python benchmarks/scale.py --part b --mc-draws 1e6 1e7   # Monte Carlo only (minutes)
 
 Needs the ``bench`` and ``dask`` extras (``pip install -e '.[bench,dask]'``). The last line
 printed is one JSON object with every figure.
@@ -34,9 +40,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -176,13 +185,111 @@ def part_a_statsforecast(df: pd.DataFrame, h: int, dask_series: int) -> list[dic
 
 
 # ------------------------------------------------------------------------------------------------
-# PART (b): Monte Carlo rows -- to be added with the bounded-memory Monte Carlo (issue 17):
-# 10^6, 10^7 and 10^8 draws of the uncertain default scenario, local and on 2 workers; seconds,
-# draws per second and peak memory of the whole process tree. Return rows shaped like _row's
-# (engine "monte carlo", plus "draws" and "peak_mb") and they are printed and put in the JSON.
+# (b) The Monte Carlo in bounded memory
 # ------------------------------------------------------------------------------------------------
+MC_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030-uncertain.toml"
+MC_WHERE = (("local processes", 1), ("local processes", 2), ("Dask LocalCluster", 2))
+
+# One configuration in a fresh process (its memory is its own): warm up (imports, first fit, the
+# cluster's start), then time the run; print seconds, the quantile method and a digest of the
+# files `forecast simulate` would write (quantiles.csv, mean.csv, anchors.csv, summary.json).
+_MC_RUN = """
+import hashlib, sys, time
+from forecast.cli.simulate import simulation_files
+from forecast.cluster import local_cluster
+from forecast.simulation import simulate_scenario
+path, draws, where, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+def run(n, **kw):
+    t = time.perf_counter()
+    res = simulate_scenario(path, draws=n, **kw)
+    return time.perf_counter() - t, res
+def report(seconds, res):
+    files = simulation_files(res, res.summary())
+    digest = hashlib.sha256(b"".join(files[k] for k in sorted(files))).hexdigest()
+    print(seconds, res.result.quantile_method, res.result.rank_error, digest)
+if where == "local processes":
+    run(2000, n_jobs=workers)
+    report(*run(draws, n_jobs=workers))
+else:
+    with local_cluster(workers) as client:
+        run(2000, backend=client)
+        report(*run(draws, backend=client))
+"""
+
+
+def _tree_rss(proc: Any) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    import psutil
+
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # ended between the listing and the reading
+            pass
+    return total
+
+
+def _mc_one(draws: int, where: str, workers: int) -> dict[str, Any]:
+    """One Monte Carlo configuration in a fresh process; its process tree's resident memory is
+    sampled every 50 ms and the largest sum kept (shared pages count once per process: an upper
+    bound on what the run holds)."""
+    import psutil
+
+    cmd = [sys.executable, "-c", _MC_RUN, str(MC_SCENARIO), str(draws), where, str(workers)]
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, peak = psutil.Process(child.pid), 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, _tree_rss(proc))
+        except psutil.Error:
+            break
+        time.sleep(0.05)
+    out, err = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"monte carlo {draws:,} draws, {where} x{workers}: failed\n{err}")
+    seconds, method, rank_error, digest = out.split()[-4:]
+    wall = float(seconds)
+    return {
+        "engine": "monte carlo",
+        "where": where,
+        "workers": workers,
+        "draws": draws,
+        "seconds": round(wall, 2),
+        "draws_per_s": round(draws / wall),
+        "peak_mb": round(peak / 2**20),
+        "quantiles": method,
+        "rank_error": float(rank_error),
+        "digest": digest,
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+
+
 def part_b(args: argparse.Namespace) -> list[dict[str, Any]]:
-    return []
+    """The uncertain default scenario's Monte Carlo at each of ``args.mc_draws``: in one local
+    process, in two, and on a 2-worker Dask LocalCluster (from ``args.mc_big`` draws on, only
+    the 2-worker rows: one process would take a quarter of an hour). Every row's files are
+    checked identical to the first row's of the same draws."""
+    rows: list[dict[str, Any]] = []
+    for draws in args.mc_draws:
+        where = [w for w in MC_WHERE if draws < args.mc_big or w[1] > 1]
+        first: str | None = None
+        for place, workers in where:
+            r = _mc_one(draws, place, workers)
+            first = first or r["digest"]
+            r["identical"] = r["digest"] == first
+            rows.append(r)
+            print(_mc_line(r), flush=True)
+    return rows
+
+
+def _mc_line(r: dict[str, Any]) -> str:
+    same = "yes" if r["identical"] else "NO"
+    return (
+        f"{r['where']:<18} {r['workers']:>7} {r['draws']:>11,} {r['seconds']:>9.1f} "
+        f"{r['draws_per_s']:>10,} {r['peak_mb']:>8,} {r['quantiles']:>9} "
+        f"{r['rank_error']:>10.2g} {same:>9} {r['load_1min']:>6.2f}"
+    )
 
 
 def _line(r: dict[str, Any]) -> str:
@@ -206,37 +313,68 @@ def main() -> None:
         help="series for statsforecast's Dask (Fugue) rows, the first of the panel (default "
         "20,000: that path runs at under 100 series/s here, 100,000 would take 40 minutes)",
     )
+    ap.add_argument(
+        "--part", choices=("a", "b", "ab"), default="ab", help="which parts to run (default: ab)"
+    )
+    ap.add_argument(
+        "--mc-draws",
+        type=lambda t: int(float(t)),
+        nargs="+",
+        default=[10**6, 10**7, 10**8],
+        metavar="N",
+        help="Monte Carlo draws in part (b) (default: 1e6 1e7 1e8)",
+    )
+    ap.add_argument(
+        "--mc-big",
+        type=lambda t: int(float(t)),
+        default=10**8,
+        metavar="N",
+        help="from this many draws on, part (b) runs only the 2-worker rows (default: 1e8)",
+    )
     ap.add_argument("--json", metavar="OUT.json", help="also write the JSON object here")
     args = ap.parse_args()
 
-    df = synthetic_panel(args.series, args.seed)
     load = os.getloadavg()
-    print(
-        f"(a) forecast_frame on {args.series:,} synthetic yearly series ({len(df):,} rows, "
-        f"lengths 6-40), h = {args.h}, levels {LEVELS}; {os.cpu_count()} cores, load "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-    )
-    print(
-        f"{'engine':<22} {'where':<18} {'workers':>7} {'series':>8} {'seconds':>9} "
-        f"{'series/s':>11} {'identical':>9} {'load':>6}"
-    )
-    rows, identical = part_a_ours(df, args.h)
-    if not args.skip_statsforecast:
-        rows += part_a_statsforecast(df, args.h, min(args.sf_dask_series, args.series))
-    mc = part_b(args)
-    for r in mc:
-        print(_line(r))
-    result = {
+    result: dict[str, Any] = {
         "benchmark": "scale",
-        "series": args.series,
-        "rows_in": len(df),
-        "h": args.h,
         "cores": os.cpu_count(),
         "load_at_start": [round(x, 2) for x in load],
-        "forecast_frame": rows,
-        "identical_to_local": identical,
-        "monte_carlo": mc,
     }
+    if "a" in args.part:
+        df = synthetic_panel(args.series, args.seed)
+        print(
+            f"(a) forecast_frame on {args.series:,} synthetic yearly series ({len(df):,} rows, "
+            f"lengths 6-40), h = {args.h}, levels {LEVELS}; {os.cpu_count()} cores, load "
+            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
+        print(
+            f"{'engine':<22} {'where':<18} {'workers':>7} {'series':>8} {'seconds':>9} "
+            f"{'series/s':>11} {'identical':>9} {'load':>6}"
+        )
+        rows, identical = part_a_ours(df, args.h)
+        if not args.skip_statsforecast:
+            rows += part_a_statsforecast(df, args.h, min(args.sf_dask_series, args.series))
+        result |= {
+            "series": args.series,
+            "rows_in": len(df),
+            "h": args.h,
+            "forecast_frame": rows,
+            "identical_to_local": identical,
+        }
+    if "b" in args.part:
+        print(
+            f"(b) Monte Carlo of {MC_SCENARIO.name} (the scenario's seed, blocks of 65,536 "
+            "draws); peak = resident memory of the whole process tree"
+        )
+        print(
+            f"{'where':<18} {'workers':>7} {'draws':>11} {'seconds':>9} {'draws/s':>10} "
+            f"{'peak MB':>8} {'quantiles':>9} {'rank err':>10} {'identical':>9} {'load':>6}"
+        )
+        mc = part_b(args)
+        result |= {
+            "monte_carlo": mc,
+            "monte_carlo_identical": all(r["identical"] for r in mc),
+        }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(result, fh, indent=2)

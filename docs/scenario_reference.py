@@ -1,6 +1,7 @@
 """The scenario-file reference, generated from the schema (the pydantic models of
 ``forecast.scenario``): one table per TOML table with every key, its type, default and
-description. The descriptions are the docstrings under each field in the schema's source.
+description. The descriptions are the docstrings under each field in the schema's source
+(``src/forecast/scenario/schema.py``).
 
 A mkdocs hook (``hooks`` in mkdocs.yml): replaces ``<!-- scenario-keys -->`` in
 ``reference/scenario-file.md``. ``python docs/scenario_reference.py`` prints the Markdown.
@@ -18,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from forecast import scenario
+from forecast.scenario import schema as scenario
 
 MARKER = "<!-- scenario-keys -->"
 PAGE = "reference/scenario-file.md"
@@ -123,8 +124,8 @@ def markdown() -> str:
         out.append("")
     if missing:
         raise RuntimeError(
-            "scenario schema: every field needs a docstring under it (src/forecast/scenario.py); "
-            f"missing: {', '.join(missing)}"
+            "scenario schema: every field needs a docstring under it "
+            f"(src/forecast/scenario/schema.py); missing: {', '.join(missing)}"
         )
     return "\n".join(out)
 

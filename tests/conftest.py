@@ -120,6 +120,39 @@ def minimal_doc(history: str = "history.csv") -> dict[str, Any]:
     }
 
 
+def monte_carlo_scenario(folder: Path) -> Path:
+    """A scenario whose Monte Carlo exercises every statistic at little cost (issue 17): a drawn
+    base (per-draw growth rates), a drawn saturation and segment share, every layer (noise with
+    heavy tails), a hard anchor (its probability) and two crossing thresholds, 2025-2030."""
+    write_csv(folder / "history.csv", HISTORY_ROWS)
+    doc = minimal_doc()
+    doc["name"] = "mc"
+    doc["projection"]["horizon"] = 2030
+    doc["segments"] = [
+        {"name": "A", "share": 0.6, "source": "test"},
+        {"name": "B", "share": 0.4, "source": "test"},
+    ]
+    doc["assumptions"] = {
+        "base": "375 to 407 billion USD",
+        "saturation": {
+            "dist": "triangular",
+            "min": "2.2 trillion USD",
+            "mode": "3.1 trillion USD",
+            "max": "9 trillion USD",
+        },
+        "share_A": {"dist": "uniform", "min": 0.5, "max": 0.7},
+    }
+    doc["simulation"] = {
+        "draws": 20_000,
+        "sampler": "lhs",
+        "cross": ["1 trillion USD", "1.5 trillion USD"],
+        "metric_year": 2029,
+    }
+    path = folder / "mc.toml"
+    path.write_text(to_toml(doc), encoding="utf-8")
+    return path
+
+
 @dataclass
 class Workspace:
     """A tmp folder with a history CSV, helpers to write scenarios, and an --out folder."""

@@ -584,7 +584,10 @@ NEGATIVES: list[str] = [
     "The AI market was valued at $136.55 billion in 2022.",
     "Microsoft invested $10 billion in OpenAI in 2023.",
     "The market grew 20% in 2023.",  # a percentage, no amount
-    "The market is expected to grow at a CAGR of 37.3% from 2023 to 2030.",  # CAGR only
+    # "The market is expected to grow at a CAGR of 37.3% from 2023 to 2030." was here: a CAGR
+    # over a span with no value is now a claim of kind "growth rate" (issue 13), see
+    # test_claims_wild.py; a past one still yields nothing:
+    "The market grew at a CAGR of 37.3% from 2016 to 2019.",
     "The CEO will receive a $5 million bonus in 2025.",  # an amount with no market subject
     "Over a decade of experience in fintech.",
     "1. Reliance on Expatriates: A significant portion of China's AI expertise stems from "

@@ -300,10 +300,10 @@ def test_to_scenario_outside_the_checkout_names_the_fix_claims_has(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(markets, "_CHECKOUT_DATA", tmp_path / "no-checkout" / "data")
-    monkeypatch.chdir(tmp_path)  # no data/ here either
+    monkeypatch.setattr(markets, "toolkit_home", lambda: None)  # neither checkout nor package
+    monkeypatch.chdir(tmp_path)
     code, _, err = _run(capsys, "claims", article, "--to-scenario", tmp_path / "stub.toml")
-    _one_line_error(code, err, "ai_market_estimates.csv", "run forecast claims in the toolkit's")
+    _one_line_error(code, err, "ai_market_estimates.csv", "reinstall the toolkit")
     assert "--estimates" not in err  # an option claims does not have
     assert not (tmp_path / "stub.toml").exists()
 

@@ -145,7 +145,7 @@ def test_run_default_exit_0_and_files(default_run: dict[str, Any]) -> None:
     first: Result = default_run["first"]
     assert first.code == 0, first.err
     assert first.err == ""
-    report = {"report.html", "report.md", "workbook.xlsx"} | {
+    report = {"report.html", "report.md", "summary.pdf", "workbook.xlsx"} | {
         f"charts/{c}.{ext}" for c in ("fan", "estimates", "models") for ext in ("png", "svg")
     }
     assert set(default_run["files"]) == {
@@ -586,6 +586,32 @@ def test_fit_bass_text_output(bass_csv: Path, run_cli: Callable[..., Result]) ->
     assert "fixed" in res.out
 
 
+def test_fit_says_the_reference_year_and_the_projected_value(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """The projected value is the point path forecast run computes (from the last actual
+    value), with the 80% interval of the same draws; y0 is named as the value in t_ref."""
+    from forecast import GrowthModel
+
+    data = tmp_path / "ev.csv"
+    values = [10.0, 12.5, 15.2, 19.1, 23.5, 29.8]
+    rows = "".join(f"{2018 + i},{v}\n" for i, v in enumerate(values))
+    data.write_text(f"year,value\n{rows}", encoding="utf-8")
+    res = run_cli("fit", data, "--model", "exponential", "--to", "2030", "--json")
+    assert res.code == 0, res.err
+    rec = json.loads(res.out)
+    assert rec["reference_year"] == 2023 and rec["values_at_reference_year"] == ["y0"]
+    fit = GrowthModel("exponential").fit(list(range(2018, 2024)), values)
+    frame = fit.forecast([2030], level=(80,), draws=2000, seed=0)
+    assert rec["projection"]["mean"] == pytest.approx(float(frame["mean"].iloc[0]), rel=1e-12)
+    assert rec["projection"]["lo-80"] == pytest.approx(float(frame["lo-80"].iloc[0]), rel=1e-12)
+    text = run_cli("fit", data, "--model", "exponential").out
+    assert "y0: the curve's value in 2023" in text
+    assert "projected  2028: " in text and "80% interval" in text
+    bad = run_cli("fit", data, "--to", "1999")
+    assert bad.code == 2 and "--to: must be a year after the last history year 2023" in bad.err
+
+
 def test_fit_all_on_gvr_history(run_cli: Callable[..., Result]) -> None:
     res = run_cli("fit", GVR_HISTORY, "--model", "all", "--value-column", "value_usd_bn", "--json")
     assert res.code == 0, res.err
@@ -751,7 +777,7 @@ def _boom(*args: object, **kwargs: object) -> Any:
 def test_internal_error_is_one_line_exit_1(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.run_scenario", _boom)
+    monkeypatch.setattr("forecast.projection.run_scenario", _boom)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out)
     assert res.code == 1
     assert "Traceback" not in res.err + res.out
@@ -767,7 +793,7 @@ def test_internal_error_is_one_line_exit_1(
 def test_internal_error_verbose_prints_traceback(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.run_scenario", _boom)
+    monkeypatch.setattr("forecast.projection.run_scenario", _boom)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out, "--verbose")
     assert res.code == 1
     assert "Traceback (most recent call last)" in res.err
@@ -779,7 +805,7 @@ def test_internal_error_verbose_prints_traceback(
 def test_internal_error_in_validate(
     ws: Workspace, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("forecast.cli.load_scenario", _boom)
+    monkeypatch.setattr("forecast.scenario.load_scenario", _boom)
     res = run_cli("validate", ws.write(ws.doc()))
     assert res.code == 1
     assert len(res.err_lines) == 1
@@ -803,7 +829,7 @@ def test_keyboard_interrupt(
     def interrupt(*args: object, **kwargs: object) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("forecast.cli.run_scenario", interrupt)
+    monkeypatch.setattr("forecast.projection.run_scenario", interrupt)
     res = run_cli("run", ws.write(ws.doc()), "--out", ws.out)
     assert res.code == 130
     assert len(res.err_lines) == 1

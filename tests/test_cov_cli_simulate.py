@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import SCENARIOS, Result, assert_user_error
-from forecast import cli_simulate
+from forecast.cli import simulate as cli_simulate
 
 UNCERTAIN = SCENARIOS / "global-ai-2030-uncertain.toml"
 

@@ -121,7 +121,7 @@ def test_no_degrees_of_freedom_means_no_intervals_not_nan_points() -> None:
     assert not fit.intervals_available
     theta, scale = draw_params(fit, 5, 1)
     assert (theta == fit.theta).all() and (scale == 0).all()
-    frame = fit.forecast(np.arange(2025, 2031), levels=(80, 95), draws=50, seed=1)
+    frame = fit.forecast(np.arange(2025, 2031), level=(80, 95), draws=50, seed=1)
     assert np.isfinite(frame["mean"]).all()
     assert frame[["median", "lo-80", "hi-95"]].isna().all().all()
 

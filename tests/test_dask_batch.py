@@ -29,8 +29,8 @@ import pytest
 import forecast
 from conftest import Result, assert_user_error, snapshot
 from forecast import cluster
-from forecast.cli_batch import read_panel
 from forecast.errors import ForecastError
+from forecast.panel import read_panel
 from forecast.stats import forecast_batch
 
 
@@ -86,7 +86,8 @@ def test_cluster_run_equals_local_run(
     _same(local, out)
     info = local.attrs["info"].to_frame().set_index("unique_id")
     assert len(info) == 2005 and len(local) == 6 * 2004  # "none" has no forecast
-    assert set(info["intervals"]) == {"pooled", "shipped", ""}  # both interval sources
+    # every interval source: pooled errors, the shipped table, auto's log-scale table
+    assert set(info["intervals"]) == {"pooled", "shipped", "shipped-log", ""}
     assert info.loc["one", "used"] == "naive" and info.loc["two", "used"] == "drift"
     assert "no finite y" in info.loc["none", "reason"]
 

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO
-from forecast import scenario
+from forecast.scenario import schema as scenario
 
 
 def _generator() -> ModuleType:

@@ -32,6 +32,7 @@ def test_draw_cap_follows_available_memory(
         UNCERTAIN,
         "--draws",
         "5000000",  # 1.2 GiB of per-year values: under 12 GiB, over half of 1 GiB
+        "--exact",  # every draw kept (without it, more than 10^6 draws take bounded memory)
         "--out",
         tmp_path / "out",
     )
@@ -44,7 +45,7 @@ def test_draw_cap_follows_available_memory(
 def test_draws_past_an_address_space_limit_are_one_line_not_a_memory_error(
     tmp_path: Path,
 ) -> None:
-    """`simulate --draws 20000000` under a 3 GB memory limit (``ulimit -v``)."""
+    """`simulate --draws 20000000 --exact` under a 3 GB memory limit (``ulimit -v``)."""
 
     import resource
 
@@ -52,7 +53,8 @@ def test_draws_past_an_address_space_limit_are_one_line_not_a_memory_error(
         resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
 
     env = {**os.environ, "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1"}
-    argv = ["simulate", str(UNCERTAIN), "--draws", "20000000", "--out", str(tmp_path / "out")]
+    argv = ["simulate", str(UNCERTAIN), "--draws", "20000000", "--exact"]
+    argv += ["--out", str(tmp_path / "out")]
     res = subprocess.run(
         [sys.executable, "-m", "forecast.cli", *argv, "--quiet"],
         preexec_fn=limit,

@@ -7,6 +7,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecast import FAMILIES, Anchor, FitError, ForecastError, GrowthModel, cagr
@@ -330,7 +331,7 @@ def test_model_contract(name: str) -> None:
     assert fit.predict(years).shape == (len(years),)
     assert np.all(np.isfinite(fit.predict(years)))
     assert set(fit.params) == set(FAMILIES[name].params)
-    frame = fit.forecast(years, levels=(95, 80, 50), draws=500, seed=3)
+    frame = fit.forecast(years, level=(95, 80, 50), draws=500, seed=3)
     assert list(frame.columns) == [
         "year",
         "mean",
@@ -351,9 +352,9 @@ def test_model_contract(name: str) -> None:
     assert np.all(frame["hi-50"] <= frame["hi-80"])
     assert np.all(frame["hi-80"] <= frame["hi-95"])
     # deterministic: same seed, same numbers; other seed, other draws
-    again = fit.forecast(years, levels=(95, 80, 50), draws=500, seed=3)
+    again = fit.forecast(years, level=(95, 80, 50), draws=500, seed=3)
     assert frame.equals(again)
-    other = fit.forecast(years, levels=(95, 80, 50), draws=500, seed=4)
+    other = fit.forecast(years, level=(95, 80, 50), draws=500, seed=4)
     assert not frame.equals(other)
     # refit reproduces
     refit = model.fit(t, y)
@@ -364,7 +365,7 @@ def test_model_contract(name: str) -> None:
     assert table.loc[~table["fixed"], "se"].gt(0).all()
     # levels outside (0, 100) are refused
     with pytest.raises(ForecastError, match="between 0 and 100"):
-        fit.forecast(years, levels=(100,))
+        fit.forecast(years, level=(100,))
 
 
 def test_hard_anchor_holds_in_every_bootstrap_draw() -> None:
@@ -394,7 +395,7 @@ def test_prediction_intervals_cover_at_nominal_rates(name: str, reps: int) -> No
         clean = fam(np.concatenate([t, future]), np.array(truth), 2025.0)
         noisy = clean * np.exp(sigma * rng.standard_normal(len(clean)))
         fit = GrowthModel(name).fit(t, noisy[: len(t)])
-        frame = fit.forecast(future, levels=(80, 95), draws=1000, seed=rep, start="fitted")
+        frame = fit.forecast(future, level=(80, 95), draws=1000, seed=rep, start="fitted")
         actual = noisy[len(t) :]
         for level in (80, 95):
             inside = (frame[f"lo-{level}"] <= actual) & (actual <= frame[f"hi-{level}"])
@@ -449,7 +450,7 @@ def test_intervals_stay_calibrated_with_few_degrees_of_freedom() -> None:
         y = 100 * 1.2 ** (t - 2000) * np.exp(0.1 * rng.standard_normal(len(t)))
         fit = GrowthModel("exponential").fit(t[:5], y[:5])
         # independent noise around the curve: the model of start = "fitted"
-        frame = fit.forecast([2005.0], levels=(80, 95), draws=2000, seed=rep, start="fitted")
+        frame = fit.forecast([2005.0], level=(80, 95), draws=2000, seed=rep, start="fitted")
         for level in (80, 95):
             hits[level] += int(frame[f"lo-{level}"][0] <= y[5] <= frame[f"hi-{level}"][0])
     assert 0.74 <= hits[80] / reps <= 0.86, hits
@@ -466,8 +467,18 @@ def test_point_forecast_inside_intervals_for_a_wide_logistic() -> None:
     fit = GrowthModel("logistic").fit(years, values)
     assert fit.unidentified == ()
     assert fit.se["K"] / fit.params["K"] > 0.2  # loosely determined, the case that mattered
-    frame = fit.forecast(np.arange(2021, 2032, dtype=float), levels=(80, 95), draws=4000, seed=1)
+    frame = fit.forecast(np.arange(2021, 2032, dtype=float), level=(80, 95), draws=4000, seed=1)
     assert np.all(frame["lo-95"] <= frame["mean"]) and np.all(frame["mean"] <= frame["hi-95"])
     assert np.all(frame["lo-80"] <= frame["median"]) and np.all(frame["median"] <= frame["hi-80"])
     # the last history year's interval covers the value observed there
     assert frame["lo-95"][0] <= values[-1] <= frame["hi-95"][0]
+
+
+def test_forecast_takes_level_and_still_the_old_name() -> None:
+    years = np.arange(2015, 2024, dtype=float)
+    noise = np.exp(np.random.default_rng(0).normal(0, 0.02, len(years)))
+    fit = GrowthModel("exponential").fit(years, 10 * 1.2 ** (years - 2015) * noise)
+    new = fit.forecast([2026, 2030], level=(80,), draws=200, seed=1)
+    with pytest.warns(DeprecationWarning, match="level="):
+        old = fit.forecast([2026, 2030], levels=(80,), draws=200, seed=1)
+    pd.testing.assert_frame_equal(new, old)

@@ -23,7 +23,7 @@ VALUES = 100 * 1.08 ** np.arange(18) * (1 + 0.03 * np.sin(np.arange(18) * 1.7))
 def test_contract(name: str) -> None:
     spec = STATS_MODELS[name]()
     fit = spec.fit(YEARS, VALUES)
-    fc = fit.forecast(6, levels=(80, 95))
+    fc = fit.forecast(6, level=(80, 95))
     assert list(fc.columns) == ["year", "mean", "median", "lo-80", "hi-80", "lo-95", "hi-95"]
     assert fc["year"].tolist() == list(range(2019, 2025))
     v = fc.drop(columns="year").to_numpy()
@@ -32,10 +32,10 @@ def test_contract(name: str) -> None:
     assert np.all(fc["median"] <= fc["hi-80"]) and np.all(fc["hi-80"] <= fc["hi-95"])
     assert np.all(fc["lo-80"] < fc["hi-80"])
     # determinism and refit reproduces
-    pd.testing.assert_frame_equal(fc, fit.forecast(6, levels=(80, 95)))
-    pd.testing.assert_frame_equal(fc, spec.fit(YEARS, VALUES).forecast(6, levels=(95, 80)))
+    pd.testing.assert_frame_equal(fc, fit.forecast(6, level=(80, 95)))
+    pd.testing.assert_frame_equal(fc, spec.fit(YEARS, VALUES).forecast(6, level=(95, 80)))
     # selected years give the same rows
-    sub = fit.forecast([2020, 2023], levels=(80, 95))
+    sub = fit.forecast([2020, 2023], level=(80, 95))
     pd.testing.assert_frame_equal(
         sub.reset_index(drop=True), fc.iloc[[1, 4]].reset_index(drop=True)
     )
@@ -93,8 +93,8 @@ def test_history_rules() -> None:
 def test_levels_beyond_table_refused() -> None:
     fit = Auto().fit(YEARS, VALUES)
     with pytest.raises(ForecastError, match=r"levels up to 99 .*; got 99.5$"):
-        fit.forecast(3, levels=(80, 99.5))
-    fc = fit.forecast(3, levels=(50, 99))
+        fit.forecast(3, level=(80, 99.5))
+    fc = fit.forecast(3, level=(50, 99))
     assert np.all(fc["lo-99"] < fc["lo-50"])
     with pytest.raises(ForecastError, match="after the last history year"):
         fit.forecast([2017])

@@ -10,51 +10,73 @@ calibrate them to the cited anchors and project them with prediction intervals::
     res.fit.params, res.fit.se, res.fit.saturation, res.fit.inflection_year
 
     fit = forecast.GrowthModel("gompertz").fit(years, values, [forecast.Anchor(2030, 1570.0)])
-    fit.forecast(range(2025, 2036), levels=(80, 95))
+    fit.forecast(range(2025, 2036), level=(80, 95))
 
 ``forecast.plotting`` (charts), ``forecast.report`` (documents), :func:`write_report` and
-:func:`write_workbook` are loaded on first use, so ``import forecast`` stays light (no
-matplotlib, no Jinja2).
+:func:`write_workbook` are loaded on first use, like every name here.
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import notebook as _notebook  # noqa: F401  the results' HTML views (registered on import)
 from ._version import __version__
-from .data import Series, load_estimates, load_series
 from .errors import DataError, FitError, ForecastError, MoneyError, OutputError, ScenarioError
-from .models import FAMILIES, GrowthFit, GrowthModel, cagr
-from .money import format_money, parse_money, parse_rate
-from .projection import ScenarioResult, StatsScenarioResult, run_scenario
-from .scenario import Scenario, load_scenario
-from .stats import STATS_MODELS, backtest, forecast_frame
-from .types import Anchor
 
 if TYPE_CHECKING:
     from . import plotting, report
+    from .data import Series, load_estimates, load_series
+    from .models import FAMILIES, GrowthFit, GrowthModel, cagr
+    from .money import format_money, parse_money, parse_rate
+    from .projection import ScenarioResult, StatsScenarioResult, run_scenario
+    from .scenario import Scenario, load_scenario
+    from .stats import STATS_MODELS, backtest, forecast_frame
+    from .types import Anchor
     from .write import write_report, write_workbook
 
+# Imported on first use (PEP 562), so that ``import forecast`` and the command line's start
+# load no numerical library until one is needed.
 _LAZY = {
-    "plotting": ("forecast.plotting", None),
-    "report": ("forecast.report", None),
-    "write_report": ("forecast.write", "write_report"),
-    "write_workbook": ("forecast.write", "write_workbook"),
+    "Series": "data",
+    "load_estimates": "data",
+    "load_series": "data",
+    "FAMILIES": "models",
+    "GrowthFit": "models",
+    "GrowthModel": "models",
+    "cagr": "models",
+    "format_money": "money",
+    "parse_money": "money",
+    "parse_rate": "money",
+    "ScenarioResult": "projection",
+    "StatsScenarioResult": "projection",
+    "run_scenario": "projection",
+    "Scenario": "scenario",
+    "load_scenario": "scenario",
+    "STATS_MODELS": "stats",
+    "backtest": "stats",
+    "forecast_frame": "stats",
+    "Anchor": "types",
+    "write_report": "write",
+    "write_workbook": "write",
 }
+_MODULES = ("plotting", "report")  # forecast.plotting, forecast.report
 
 
 def __getattr__(name: str) -> Any:
-    """The charts, the reports and the writers, imported on first use."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'forecast' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _LAZY[name]
-    value = importlib.import_module(module)
-    return value if attr is None else getattr(value, attr)
+    if name in _LAZY:
+        if _LAZY[name] == "projection":  # the results' HTML view registers itself on import
+            importlib.import_module(".notebook", __name__)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted(set(globals()) | set(_LAZY) | set(_MODULES))
 
 
 __all__ = [

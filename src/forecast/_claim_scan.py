@@ -19,7 +19,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final
 
@@ -83,7 +83,8 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 _CURRENCY_PREFIX: Final[Mapping[str, str]] = {
     "us$": "USD", "usd": "USD", "$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
-    "¥": "CNY/JPY", "jpy": "JPY", "cny": "CNY", "rmb": "CNY", "₹": "INR", "inr": "INR",
+    "¥": "CNY/JPY", "cn¥": "CNY", "rmb¥": "CNY", "jp¥": "JPY", "jpy": "JPY", "cny": "CNY",
+    "rmb": "CNY", "₹": "INR", "inr": "INR",
     "c$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD", "hk$": "HKD", "s$": "SGD",
     "chf": "CHF", "₩": "KRW", "krw": "KRW",
 }  # fmt: skip
@@ -94,7 +95,7 @@ _CURRENCY_SUFFIX: Final[Mapping[str, str]] = {
 }  # fmt: skip
 _SCALE_WORDS: Final[Mapping[str, tuple[str, int]]] = {
     "trillion": ("trillion", 3), "trillions": ("trillion", 3), "tn": ("trillion", 3),
-    "trn": ("trillion", 3), "t": ("trillion", 3),
+    "trn": ("trillion", 3), "trln": ("trillion", 3), "tln": ("trillion", 3), "t": ("trillion", 3),
     "billion": ("billion", 0), "billions": ("billion", 0), "bn": ("billion", 0),
     "bln": ("billion", 0), "b": ("billion", 0),
     "million": ("million", -3), "millions": ("million", -3), "mn": ("million", -3),
@@ -109,32 +110,90 @@ _COUNT_NOUNS: Final = frozenset(
 )  # fmt: skip
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_PRE = r"(?:US\$|USD|EUR|GBP|JPY|CNY|RMB|INR|CAD|AUD|CHF|KRW|HK\$|C\$|A\$|S\$|\$|€|£|¥|₹|₩)"
-_SCALE_LONG = r"(?i:trillions?|billions?|millions?|tn|trn|bn|bln|mn|mln|mm)"  # Billion, BILLION
-_SCALE = rf"(?:\s?{_SCALE_LONG}|[TBM](?![A-Za-z])|[tbm](?![A-Za-z]))"
+_PRE = (
+    r"(?:US\$|USD|EUR|GBP|JPY|CNY|CN¥|JP¥|RMB¥|RMB|INR|CAD|AUD|CHF|KRW|HK\$|C\$|A\$|S\$"
+    r"|\$|€|£|¥|₹|₩)"
+)
+_SCALE_LONG = (  # Billion, BILLION; "trln" and "tln" as in Xinhua's "10 trln yuan"
+    r"(?i:trillions?|billions?|millions?|tn|trn|trln|tln|bn|bln|mn|mln|mm)"
+)
+# "1-trillion-yuan": a hyphen may join the number, the scale word and the currency word
+_SCALE = rf"(?:[\s-]?{_SCALE_LONG}|[TBM](?![A-Za-z])|[tbm](?![A-Za-z]))"
 _POST = (  # \s, not a space: _MONEY is VERBOSE
     r"(?:US\sdollars|U\.S\.\sdollars|dollars|USD|euros?|EUR|yuan|RMB|CNY|pounds|GBP|yen|JPY"
     r"|rupees|INR)"
 )
+# An amount starts after no word character, digit separator or currency sign, except the
+# "c." or "ca." of circa ("c.US$250 bn").
+_START = r"(?:(?<![\w.,$€£¥₹₩])|(?<=\bc\.)|(?<=\bca\.))"
 _MONEY: Final = re.compile(
     rf"""
-    (?<![\w.,$€£¥₹₩])
+    {_START}
     (?P<pre>{_PRE})?\s?
     (?P<n1>{_NUM})(?P<s1>{_SCALE})?
     (?:\s?(?P<sep>-|–|—|to|and)\s?(?(pre)(?P<pre2>{_PRE})?|)\s?(?P<n2>{_NUM}))?
     (?P<s2>{_SCALE})(?![\w])
-    (?:\s(?P<post>{_POST})\b)?
+    (?:[\s-](?P<post>{_POST})\b)?
     """,
     re.VERBOSE,
 )
 
 
 _NEXT_WORD: Final = re.compile(r"\s*+(\S++)")  # str.split()'s first word, from a position
-_HALF: Final = re.compile(
-    rf"(?<![\w.,$€£¥₹₩])(?P<pre>{_PRE})?\s?(?P<n>half\s+an?|a\s+half)\s+"
-    rf"(?P<s>(?i:trillion|billion|million))\b(?:\s(?P<post>{_POST})\b)?",
-    re.IGNORECASE,
-)  # "half a trillion dollars"
+
+_UNIT_WORDS: Final[Mapping[str, int]] = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TEN_WORDS: Final[Mapping[str, int]] = {
+    w: 10 * i
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_FRACTIONS: Final[Mapping[str, float]] = {
+    "half a": 0.5, "half an": 0.5, "a half": 0.5, "a quarter of a": 0.25,
+    "a quarter of an": 0.25, "one quarter of a": 0.25, "three quarters of a": 0.75,
+    "three-quarters of a": 0.75,
+}  # fmt: skip
+_NUMBER_WORD = "(?:" + "|".join(sorted([*_UNIT_WORDS, *_TEN_WORDS], key=len, reverse=True)) + ")"
+# Numbers in words before a long scale word: "one trillion", "two hundred billion", "twenty-five
+# billion", "one and a half trillion", "a quarter of a trillion", "half a trillion". Each word
+# is read once: the run of words is possessive, so a run that is not followed by a scale word
+# fails once instead of being re-split.
+_WORDS: Final = re.compile(
+    rf"""
+    (?<![\w.,$€£¥₹₩-])
+    (?P<pre>{_PRE})?\s?
+    (?P<n>
+        half\s+an?|a\s+half|(?:a|one)\s+quarter\s+of\s+an?|three[\s-]quarters\s+of\s+an?
+      | (?:an?|{_NUMBER_WORD})\b(?:[\s-]++(?:and\s++)?(?:{_NUMBER_WORD}|hundred)\b)*+
+        (?:\s+and\s+a\s+half)?
+    )
+    [\s-]+(?P<s>trillion|billion|million)\b
+    (?:[\s-](?P<post>{_POST})\b)?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def _word_number(words: str) -> float:
+    """The value of a number written in words (``"two hundred"`` 200, ``"one and a half"``
+    1.5, ``"a quarter of a"`` 0.25); the words are those :data:`_WORDS` reads."""
+    text = " ".join(words.lower().replace("-", " ").split())
+    if text in _FRACTIONS:
+        return _FRACTIONS[text]
+    half = text.endswith(" and a half")
+    value = 0
+    for w in text.removesuffix(" and a half").split():
+        if w == "hundred":
+            value = (value or 1) * 100
+        elif w in ("a", "an"):
+            value += 1
+        elif w != "and":
+            value += _UNIT_WORDS.get(w, 0) + _TEN_WORDS.get(w, 0)
+    return value + (0.5 if half else 0.0)
 
 
 @dataclass(frozen=True)
@@ -147,50 +206,110 @@ class _Amount:
     currency: str | None
     scale: str
     number: str
+    conflict: str = ""  # two currency words that disagree: "'USD' before it, 'yuan' after it"
+    restated: tuple[str, float, str] | None = None  # "(US$145.47 billion)": currency, bn, text
 
 
 def _billions(number: str, scale_word: str) -> tuple[float, str]:
-    name, exp = _SCALE_WORDS[scale_word.strip().lower()]
+    name, exp = _SCALE_WORDS[scale_word.strip("- \t\n").lower()]
     return float(Decimal(number.replace(",", "")).scaleb(exp)), name
 
 
+_DOLLARS: Final = frozenset({"USD", "CAD", "AUD", "HKD", "SGD"})
+
+
+def _currency(pre: str, post: str) -> tuple[str | None, str]:
+    """The currency an amount names and, when its words before and after it disagree ("USD 5.6
+    trillion yuan"), both as "USD/CNY" with a sentence saying so: never one picked over the
+    other. "¥ ... yen" is JPY, "¥ ... yuan" CNY, "C$ ... dollars" CAD."""
+    before, after = _CURRENCY_PREFIX.get(pre.lower()), _CURRENCY_SUFFIX.get(post.lower())
+    if before is None or after is None or before == after:
+        return before or after, ""
+    if before == "CNY/JPY" and after in ("CNY", "JPY"):
+        return after, ""
+    if post.lower() == "dollars" and before in _DOLLARS:
+        return before, ""
+    return f"{before}/{after}", f"'{pre}' before the amount, '{post}' after it"
+
+
+# "1 trillion yuan ($145.47 billion)": the same amount restated in brackets
+_RESTATED_GAP: Final = re.compile(
+    r"\s*+\(\s*+(?:(?:about|around|approximately|approx\.|roughly|some|nearly|or|i\.e\.,?"
+    r"|equivalent\s+to|equal\s+to|c\.|ca\.)\s*+)?"
+)
+_CLOSE: Final = re.compile(r"\s*+\)")
+
+
 def _amounts(sentence: str, offset: int) -> list[_Amount]:
+    """The money amounts of a sentence, in text order. A number with a scale word and no
+    currency is left out when a count noun follows it ("1.4 billion people"), and so is every
+    other one without a currency in a sentence that counts things ("EV sales reached 14 million
+    units in 2023 and could reach 40 million by 2030"): never read as dollars."""
     out = []
+    counts = False  # the sentence counts things: its amounts without a currency are counts
     for m in _MONEY.finditer(sentence):
-        pre = (m["pre"] or m["pre2"] or "").lower()
-        post = (m["post"] or "").lower()
+        pre, post = m["pre"] or m["pre2"] or "", m["post"] or ""
         s1 = m["s1"]
-        if len(m["s2"].strip()) == 1 and not pre:
+        if len(m["s2"].strip("- \t\n")) == 1 and not pre and not post:
             continue  # "5m", "3T" without a currency: metres, tonnes, a model name...
-        currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
+        currency, conflict = _currency(pre, post)
         if currency is None:
             nxt = _NEXT_WORD.match(sentence, m.end())
             if nxt and nxt[1].strip(",.;:").lower() in _COUNT_NOUNS:
+                counts = True
                 continue
         hi, scale = _billions(m["n2"] or m["n1"], m["s2"])
         if m["n2"]:
-            lo, _ = _billions(m["n1"], s1 or m["s2"])
-            native, number = (lo + hi) / 2, f"{m['n1']}-{m['n2']}"
+            lo, scale1 = _billions(m["n1"], s1 or m["s2"])
+            # "$900 million and $1.2 billion": the first number keeps its own scale word
+            first = m["n1"] if scale1 == scale else f"{m['n1']} {scale1}"
+            native, number = (lo + hi) / 2, f"{first}-{m['n2']}"
             low, high = lo, hi
         else:
             native, number, low, high = hi, m["n1"], None, None
         out.append(
             _Amount(
-                offset + m.start(), offset + m.end(), native, low, high, currency, scale, number
+                offset + m.start(), offset + m.end(), native, low, high, currency, scale, number,
+                conflict,
             )
-        )
-    for h in _HALF.finditer(sentence):
-        pre, post = (h["pre"] or "").lower(), (h["post"] or "").lower()
-        currency = _CURRENCY_PREFIX.get(pre) or _CURRENCY_SUFFIX.get(post)
-        if currency is None:
-            continue  # "half a billion people": only money with its currency stated
-        whole, scale = _billions("1", h["s"])
-        number = " ".join(h["n"].split())
-        out.append(
-            _Amount(offset + h.start(), offset + h.end(), whole / 2, None, None, currency, scale,
-                    number)
         )  # fmt: skip
-    return sorted(out, key=lambda a: a.start)
+    for w in _WORDS.finditer(sentence):
+        pre, post = w["pre"] or "", w["post"] or ""
+        currency, conflict = _currency(pre, post)
+        if currency is None:
+            continue  # "two billion people", "half a billion users": only money with a currency
+        whole, scale = _billions("1", w["s"])
+        number = " ".join(w["n"].split())
+        out.append(
+            _Amount(offset + w.start(), offset + w.end(), whole * _word_number(number), None, None,
+                    currency, scale, number, conflict)
+        )  # fmt: skip
+    if counts:
+        out = [a for a in out if a.currency is not None]
+    return _merge_restated(sorted(out, key=lambda a: a.start), sentence, offset)
+
+
+def _merge_restated(amounts: list[_Amount], sentence: str, offset: int) -> list[_Amount]:
+    """An amount followed by the same amount in brackets ("10 trillion yuan (1.45 trillion U.S.
+    dollars)", "US$1,345.2 billion (US$1.345 trillion)") is one amount: the bracketed one is
+    kept as its restatement, its span runs to the closing bracket."""
+    out: list[_Amount] = []
+    i = 0
+    while i < len(amounts):
+        a = amounts[i]
+        b = amounts[i + 1] if i + 1 < len(amounts) else None
+        if b is not None and b.currency is not None and b.start - a.end <= 40:
+            gap = _RESTATED_GAP.match(sentence, a.end - offset, b.start - offset)
+            close = _CLOSE.match(sentence, b.end - offset)
+            if gap and gap.end() == b.start - offset and close:
+                shown = " ".join(sentence[b.start - offset : b.end - offset].split())
+                out.append(replace(a, end=offset + close.end(),
+                                   restated=(b.currency, b.native, shown)))  # fmt: skip
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -199,7 +318,7 @@ def _amounts(sentence: str, offset: int) -> list[_Amount]:
 
 _YEAR: Final = re.compile(
     r"""
-    (?P<prep>\b(?:by|in|to|through|until|till|for|before|of)\s+(?:the\s+end\s+of\s+)?)?
+    (?P<prep>\b(?:by|in|to|through|until|till|for|before|of)\s+(?:the\s+(?:end\s+of|year)\s+)?)?
     (?:
         \b(?:FY|fiscal(?:\s+year)?)\s?'?(?P<fy>(?:19|20)?\d\d)\b
       | \b(?P<y>(?:19|20)\d\d)\b(?![-–]\d|\s?(?:billion|million|trillion|bn|%))
@@ -227,7 +346,7 @@ def _rate(n: int) -> str:
 
 _CAGR: Final = re.compile(
     rf"""
-    (?:\b(?:CAGR|compound(?:ed)?\s+annual\s+growth\s+rate(?:\s*\(CAGR\))?)\s+
+    (?:\b(?:CAGR|(?:compound(?:ed)?\s+|average\s+)?annual\s+growth\s+rate(?:\s*\(CAGR\))?)\s+
         (?:of\s+)?(?:about\s+|around\s+|approximately\s+|nearly\s+|roughly\s+|over\s+)?{_RATE})
     | (?:{_rate(2)}\s+(?:CAGR|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?
         |a\s+year|per\s+year|per\s+annum|annually|each\s+year)\b)
@@ -276,9 +395,18 @@ _FUTURE_VALUED: Final = re.compile(
     rf"\b(?:be|being|become)\s+(?:valued\s+at|worth|estimated\s+at)\s*+{_QUALS}$"
     rf"|(?:reach|hit|exceed|surpass|top|to|total)\s++{_QUALS}$"
     rf"|\b(?:resulting\s+in|reach(?:ing)?|to)\s+(?:an?\s+)?(?:(?:total\s+)?market\s+)?"
-    rf"(?:volume|size|value|valuation)\s+of\s*+{_QUALS}$",
+    rf"(?:volume|size|value|valuation)\s+of\s*+{_QUALS}$"
+    # "forecasts for 2030 put it at", "analysts peg the market at": a figure put on it
+    # (the words between "the" and "at" are one lazy bounded run: nothing nested)
+    rf"|\b(?:puts?|putting|pegs?|pegging|sees?|seeing)\s+(?:it|them|the\s[\w\s’'-]{{1,60}}?)"
+    rf"\s+at\s*+{_QUALS}$"
+    # "is forecast at 1.2 trillion USD in 2030", "projected to be at": a forecast's figure
+    rf"|\b(?:forecast(?:ed)?|projected|predicted|expected)\s+(?:to\s+(?:be|stand)\s+)?at"
+    rf"\s*+{_QUALS}$",
     re.IGNORECASE,
 )
+_FROM_END: Final = re.compile(rf"\b(?:up\s+)?from\s*+{_QUALS}$", re.IGNORECASE)
+_TO_END: Final = re.compile(rf"\bto\s*+{_QUALS}$", re.IGNORECASE)
 _REALISED: Final = re.compile(
     rf"\b(?:actually|already|in\s+fact|eventually)\s+(?:hit|reached|stood\s+at|was|were"
     rf"|came\s+in\s+at|totall?ed|grew\s+to|rose\s+to|amounted\s+to)\s*+{_QUALS}$",
@@ -309,6 +437,22 @@ _PAST_PROJECTION: Final = re.compile(
 )
 _PAST_CUE_BLOCKERS: Final = re.compile(
     r"\b(?:was|were|had\s+been|stood|reached|totall?ed)\b", re.IGNORECASE
+)
+
+
+# A growth rate stated with no value is a claim unless it is told as past ("grew at a CAGR of
+# 14.7% from 2016 to 2019") with no word of a forecast in its sentence.
+_PAST_RATE: Final = re.compile(
+    r"\b(?:grew|rose|expanded|increased|climbed|jumped|surged|registered|recorded|posted"
+    r"|witnessed|achieved|saw|was|were|had|ha(?:s|ve)\s+(?:grown|risen|expanded|increased|been))\b",
+    re.IGNORECASE,
+)
+_FUTURE_RATE: Final = re.compile(
+    r"\b(?:forecast\w*|project(?:ed|s|ion|ions)?|expect\w*|anticipat\w*|predict\w*|estimat\w*"
+    r"|will|could|would|may|might|should|set\s+to|poised|on\s+track|likely|outlook"
+    r"|(?:is|are)\s+to|to\s+(?:grow|expand|register|witness|exhibit|reach|rise|increase|climb"
+    r"|progress|advance|record|post|surge))\b",
+    re.IGNORECASE,
 )
 
 
@@ -354,6 +498,17 @@ class _Cagr:
     start: int | None = None
     end: int | None = None
     blocked: tuple[tuple[int, int], ...] = ()
+    at: tuple[int, int] = (0, 0)  # the rate as written ("a CAGR of 37.3%"), text offsets
+    span: tuple[int, int] | None = None  # its span as written ("from 2023 to 2030")
+
+
+# "at a 37.3% CAGR through 2030": a span with its end year only (not blocked: the year is also
+# the one a value stated with the rate refers to)
+_SPAN_END: Final = re.compile(
+    r"\s*+[,;]?\s*+(?P<p>through|until|till|to|by)\s+(?:the\s+end\s+of\s+)?(?P<b>(?:19|20)\d\d)\b"
+    r"(?![-–]\d|\s?(?:billion|million|trillion|bn|%))",
+    re.IGNORECASE,
+)
 
 
 def _cagr(sentence: str, offset: int) -> _Cagr:
@@ -365,12 +520,19 @@ def _cagr(sentence: str, offset: int) -> _Cagr:
     raw_lo = m["lo"] or m["lo2"] or m["lo3"]
     lo = float(raw_lo) / 100 if raw_lo is not None and float(raw_lo) / 100 < hi else None
     rate = hi if lo is None else (lo + hi) / 2
-    blocked = [(offset + m.start(), offset + m.end())]
+    high = hi if lo is not None else None
+    at = (offset + m.start(), offset + m.end())
+    blocked = [at]
     if m["a3"]:
         a, b = int(m["a3"]), m["b3"]
-    elif span := _SPAN.search(sentence[m.end() :]):
-        a, b = int(span["a"]), span["b"]
-        blocked.append((offset + m.end() + span.start(), offset + m.end() + span.end()))
+        span = (offset + m.start("a3"), offset + m.end("b3"))
+    elif found := _SPAN.search(sentence[m.end() :]):
+        a, b = int(found["a"]), found["b"]
+        span = (offset + m.end() + found.start(), offset + m.end() + found.end())
+        blocked.append(span)
+    elif tail := _SPAN_END.match(sentence, m.end()):
+        span = (offset + tail.start("p"), offset + tail.end())
+        return _Cagr(rate, lo, high, None, int(tail["b"]), tuple(blocked), at, span)
     else:  # "(2024-2030) at a CAGR of ..." or "between 2023 and 2030, ... CAGR"
         before = re.search(
             r"\b(?:between|from|over|during)\s+(?P<a>(?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
@@ -378,11 +540,12 @@ def _cagr(sentence: str, offset: int) -> _Cagr:
             sentence[: m.start()],
         )
         if before is None:
-            return _Cagr(rate, lo, hi if lo is not None else None, None, None, tuple(blocked))
+            return _Cagr(rate, lo, high, None, None, tuple(blocked), at)
         a, b = int(before["a"]), before["b"]
-        blocked.append((offset + before.start(), offset + before.end()))
+        span = (offset + before.start(), offset + before.end())
+        blocked.append(span)
     end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-    return _Cagr(rate, lo, hi if lo is not None else None, a, end, tuple(blocked))
+    return _Cagr(rate, lo, high, a, end, tuple(blocked), at, span)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -414,7 +577,8 @@ _AUX: Final = re.compile(
     re.IGNORECASE,
 )
 _IT: Final = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)  # "it could reach": a carried subject
-_WORD: Final = re.compile(r"[A-Za-z][\w’'&./-]*")
+# a word starts with a letter, or with digits glued to a letter ("5G", "3D"), never inside one
+_WORD: Final = re.compile(r"(?<![\w’'&./-])(?:[A-Za-z]|\d++[A-Za-z])[\w’'&./-]*")
 
 
 def _subject_at(clause: str, head: re.Match[str], sentence_initial: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from . import units
 from .money import format_money
@@ -10,7 +10,7 @@ from .money import format_money
 
 def pct(x: float | None, digits: int = 1) -> str:
     """A rate as a percentage, or n/a."""
-    if x is None or not np.isfinite(x):
+    if x is None or not math.isfinite(x):
         return "n/a"
     text = f"{100 * x:.{digits}f}%"
     return text[1:] if text.startswith("-") and float(text[:-1]) == 0 else text  # no "-0.0%"
@@ -19,7 +19,7 @@ def pct(x: float | None, digits: int = 1) -> str:
 def money(x: float | None) -> str:
     """An amount in the unit shown (:func:`forecast.units.current`: USD billion unless a
     command, report or chart shows a scenario in its own unit) as $279B / €412M, or n/a."""
-    return "n/a" if x is None or not np.isfinite(x) else format_money(x, unit=units.current())
+    return "n/a" if x is None or not math.isfinite(x) else format_money(x, unit=units.current())
 
 
 def g(v: float | None) -> str:

@@ -1,8 +1,5 @@
-"""The toolkit's version, read from the installed package metadata."""
+"""The toolkit's version: the one place it is written (``pyproject.toml`` reads it from here,
+so the installed package's metadata says the same), and a constant, so that ``forecast
+--version`` reads no package metadata."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("forecast")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"

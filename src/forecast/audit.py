@@ -1,7 +1,7 @@
 """Checking a claimed figure against the published record and history-fitted models.
 
 The computations only; :mod:`forecast.audit_report` turns them into a verdict, a table and a
-report section, and :mod:`forecast.cli_claims` into the ``audit`` command. The markets, their
+report section, and :mod:`forecast.cli.claims` into the ``audit`` command. The markets, their
 definitions and the estimates file live in :mod:`forecast.markets` (re-exported here).
 
 * :func:`published_position`: where a value sits among published forecasts of one definition
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ForecastError, near_miss
+from .families import COMPARED
 from .markets import (
     DEFINITION_LABELS,
     MARKETS,
@@ -253,7 +254,7 @@ def implied_cagrs(
 # probability from history-fitted models
 # ------------------------------------------------------------------------------------------------
 
-CURVE_FAMILIES: Final = ("logistic", "gompertz", "exponential", "linear")
+CURVE_FAMILIES: Final = COMPARED  # the registry's: forecast.families
 EVIDENCE_SEED: Final = 20300157
 """The default seed of the growth curves' bootstrap: the audit and its report draw the same
 paths, so a rerun gives the same probabilities."""

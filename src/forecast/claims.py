@@ -9,12 +9,17 @@ What counts as a projection
 A sentence yields a claim for a money amount when all of these hold:
 
 1. **An amount with a scale word**: ``$1.57 trillion``, ``USD 1.8 tn``, ``1,811.8 billion``,
-   ``€200bn``, ``US$950M``, ``USD 826.73 Billion`` (long scale words in any case; a single
-   letter ``T``/``B``/``M`` only after a currency), ``half a trillion dollars``, ranges
+   ``€200bn``, ``US$950M``, ``USD 826.73 Billion``, ``10 trln yuan``, ``400 bn USD``,
+   ``1-trillion-yuan`` (long scale words and tn/trn/trln/bn/bln/mn/mln in any case; a single
+   letter ``T``/``B``/``M`` only with a currency), numbers in words with a currency (``one
+   trillion dollars``, ``two hundred billion euros``, ``half a trillion dollars``), ranges
    ``$1.3-1.5 trillion`` / ``$900 billion to $1.2 trillion`` / ``between $2.6 trillion and
    $4.4 trillion`` (value = midpoint, ``low``/``high`` kept). Amounts without a scale word
    (prices such as ``$999``) never count; without a currency the amount is read as USD and
-   flagged, unless a count noun follows (``1.4 billion people``).
+   flagged, unless a count noun follows (``1.4 billion people``) or its sentence counts
+   things ("14 million units in 2023 and ... 40 million by 2030"). An amount restated in
+   brackets right after it ("1 trillion yuan ($137.9 billion)") is one amount: its USD value
+   is the restated one, flagged as such.
 2. **A projection cue** between the start of its clause and the amount or its year: forecast,
    projected, expected, estimated (not "was estimated at"), could, will, reach, grow, CAGR,
    "by 2030" and the like. Amounts introduced as actuals ("was valued at", "stood at",
@@ -41,25 +46,31 @@ A CAGR is read when stated as "a CAGR of 37.3%", "a 21.6% CAGR", "a compound ann
 (CAGR) of 19.1%" or "36% a year", with its span when one follows ("from 2023 to 2030",
 "2025-2030", "(2024-30)", "over 2024-2032", Statista's "(CAGR 2025-2031) of 26.60%"); it
 applies to every claim of its sentence. A stated range ("25-35% CAGR") keeps ``cagr_low`` and
-``cagr_high``, stores the midpoint and is flagged. A sentence with a CAGR but no projected
-amount yields nothing.
+``cagr_high``, stores the midpoint and is flagged. A sentence with a CAGR over a span ("from
+2023 to 2030", "between 2024 and 2032", "through 2030") but no projected amount yields a claim
+of kind "growth rate" with no value (flagged "growth rate only"), unless the rate is told as
+past ("grew at a CAGR of 6.1% between 2018 and 2023") with no forecast word in the sentence.
 
 Flags also mark bounds ("more than", "over", "exceed": a lower bound; "up to": an upper bound)
 and past projections ("had predicted"). A bare subject ("The market size ...") takes the
 previous sentence's subject; "Revenue in the AI market" has the subject "AI market".
 
-Known limits (not handled; read such claims by hand): numbers in words other than "half a"
-("two trillion dollars"); amounts split from their scale ("$1.57 in trillions"); a year
-before the amount in another clause than a sentence-initial "By 2030,"; subjects that are
+Known limits (not handled; read such claims by hand): numbers in words without a currency;
+Indian lakh and crore; a restatement in brackets after the year; a sentence hard-wrapped over
+lines (a line break ends a sentence); amounts split from their scale ("$1.57 in trillions"); a
+year before the amount in another clause than a sentence-initial "By 2030,"; subjects that are
 not noun phrases headed by a market word ("AI could add $4.4 trillion" has no subject unless
 a head noun such as "economy" follows); ranges whose span text omits the leading "between";
 currencies written after a range's first number only; percentages of GDP; decimal commas
 ("1,57 trillion").
 
-Currencies: ``$``, ``US$`` and ``USD`` are US dollars; ``€``/EUR, ``£``/GBP, ``¥`` (CNY or JPY),
-yuan/RMB/CNY, yen/JPY, ``₹``/INR, ``C$``, ``A$``, ``HK$``, ``S$`` and other codes are kept with
-their code and ``value_usd_bn`` None (flagged "unconvertible currency") unless ``rates`` gives a
-USD rate for that code. No currency is ever treated as USD silently.
+Currencies: ``$``, ``US$`` and ``USD`` are US dollars; ``€``/EUR, ``£``/GBP, yuan/RMB/CNY/CN¥,
+yen/JPY/JP¥, ``₹``/INR, ``₩``/KRW, ``C$``, ``A$``, ``HK$``, ``S$`` and other codes are kept with
+their code, in their own scale, and ``value_usd_bn`` None (flagged "unconvertible currency")
+unless ``rates`` gives a USD rate for that code. A bare ``¥`` is JPY when the subject names
+Japan, CNY when it names China (flagged), else ``CNY/JPY`` and never converted. Currency words
+that disagree around one amount ("USD 5.6 trillion yuan") give both codes and a flag, never one
+picked. No currency is ever treated as USD silently.
 """
 
 from __future__ import annotations
@@ -80,16 +91,21 @@ from ._claim_scan import (  # the scanning parts: sentences, amounts, years, CAG
     _CUE,
     _CURRENT_AFTER,
     _CURRENT_BEFORE,
+    _FROM_END,
+    _FUTURE_RATE,
     _FUTURE_VALUED,
     _HEAD,
     _IT,
     _LOWER_BOUND,
     _PAST_CUE_BLOCKERS,
     _PAST_PROJECTION,
+    _PAST_RATE,
     _REALISED,
+    _TO_END,
     _UPPER_BOUND,
     _Amount,
     _amounts,
+    _Cagr,
     _cagr,
     _subject,
     _subject_at,
@@ -116,14 +132,19 @@ class Claim:
         Code-point offsets into the source text (end exclusive).
     sentence_start, sentence_end : int
         Offsets of the sentence holding the claim.
-    value_native : float
-        The amount in billions of its own currency (the midpoint for a range).
+    value_native : float or None
+        The amount in billions of its own currency (the midpoint for a range); None for a
+        growth rate stated with no value (``kind == "growth rate"``).
     currency : str
-        ISO-like code: ``USD``, ``EUR``, ``GBP``, ``CNY``, ``JPY``, ``CNY/JPY`` (for ``¥``), ...
+        ISO-like code: ``USD``, ``EUR``, ``GBP``, ``CNY``, ``JPY``, ``CNY/JPY`` (a ``¥`` whose
+        subject names neither Japan nor China), two codes such as ``USD/CNY`` when the words
+        around one amount disagree ("USD 5.6 trillion yuan", flagged, never converted); empty
+        for a growth rate with no value and no base.
     scale : str
         ``thousand``, ``million``, ``billion`` or ``trillion`` as written (the upper amount's).
     number : str
-        The number as written (``"1.57"``, ``"1,811.8"``; ``"1.3-1.5"`` for a range).
+        The number as written (``"1.57"``, ``"1,811.8"``, ``"two hundred"``; ``"1.3-1.5"`` for
+        a range, ``"900 million-1.2"`` when its ends have different scale words).
     value_usd_bn : float or None
         USD billion; None when the currency cannot be converted.
     low_native, high_native : float or None
@@ -149,7 +170,12 @@ class Claim:
     flags : tuple of str
         Notes: "range", "currency not stated; read as USD", "unconvertible currency EUR",
         "converted at the given rate", "no year stated", "vague period", "subject from the
-        previous sentence", ...
+        previous sentence", "growth rate only: no value stated", ...
+    kind : str
+        ``"value"`` (a projected amount) or ``"growth rate"`` (a CAGR over a span with no value
+        in its sentence: ``value_native`` and ``value_usd_bn`` None, ``year`` the span's end).
+    missing : tuple of str
+        What the claim does not state: ``"year"``, ``"value"``, ``"span start"``.
     """
 
     text: str
@@ -157,7 +183,7 @@ class Claim:
     end: int
     sentence_start: int
     sentence_end: int
-    value_native: float
+    value_native: float | None
     currency: str
     scale: str
     number: str
@@ -176,11 +202,14 @@ class Claim:
     base_native: float | None = None
     base_year: int | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)
+    kind: str = "value"
+    missing: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready record (flags as a list)."""
+        """A JSON-ready record (flags and missing as lists)."""
         out = asdict(self)
         out["flags"] = list(self.flags)
+        out["missing"] = list(self.missing)
         return out
 
     @classmethod
@@ -203,6 +232,7 @@ class Claim:
         data.setdefault("year_text", "")
         data.setdefault("vague", False)
         data["flags"] = tuple(data.get("flags", ()))
+        data["missing"] = tuple(data.get("missing", ()))
         return cls(**data)
 
 
@@ -395,9 +425,9 @@ def _sentence_claims(
 ) -> list[Claim]:
     sentence = text[s_start:s_end]
     amounts = _amounts(sentence, s_start)
-    if not amounts:
-        return []
     growth = _cagr(sentence, s_start)
+    if not amounts and growth.end is None:
+        return []
     rate = growth.rate
     blocked = [*growth.blocked, *((a.start, a.end) for a in amounts)]
     years = _years(sentence, s_start, blocked)
@@ -413,6 +443,8 @@ def _sentence_claims(
     roles: list[tuple[_Amount, _Year | None, bool]] = []  # amount, year, is_target
     current: set[int] = set()  # amounts stated as today's value
     cursor = s_start
+    cue_from = s_start  # where the words that can make an amount a projection start
+    from_base = False  # the amount before was introduced by "from"
     starts = [y.start for y in years]
     for i, a in enumerate(amounts):
         y = _pair_year(i, amounts, years, starts, text, s_end)
@@ -425,7 +457,12 @@ def _sentence_claims(
         if _REALISED.search(words):
             actual = True
         scope_end = max(a.end, y.end if y is not None else a.end)
-        scope = text[cursor:scope_end]
+        # "will rise from $13 million in 2017 to $98 billion in 2030": the words before the
+        # "from" amount make the "to" amount a projection
+        if not (from_base and _TO_END.search(words)):
+            cue_from = cursor
+        from_base = actual and bool(_FROM_END.search(words))
+        scope = text[cue_from:scope_end]
         cue = _CUE.search(scope) is not None or (rate is not None and a is amounts[-1])
         if cue and _PAST_CUE_BLOCKERS.search(before[-30:]) and not _FUTURE_VALUED.search(words):
             cue = False
@@ -475,15 +512,11 @@ def _sentence_claims(
         currency = a.currency or "USD"
         if a.currency is None:
             flags.append("currency not stated; read as USD")
-        usd: float | None
-        if currency == "USD":
-            usd = a.native
-        elif currency in rates:
-            usd = a.native * float(rates[currency])
-            flags.append(f"converted at the given rate {rates[currency]:g} USD/{currency}")
-        else:
-            usd = None
-            flags.append(f"unconvertible currency {currency} (give a rate to convert)")
+        elif a.currency == "CNY/JPY":
+            currency, note = _yen_or_yuan(subject)
+            flags.append(note)
+        usd, notes = _in_usd(a, currency, rates)
+        flags += notes
         if a.low is not None:
             flags.append("range")
         if growth.low is not None:
@@ -529,16 +562,122 @@ def _sentence_claims(
                 base_native=base[0].native if base else None,
                 base_year=base[1].year if base and base[1] else None,
                 flags=tuple(flags),
+                missing=() if y is not None and y.year is not None else ("year",),
             )
         )
         last_subject = subject
         clause_start = max(a.end, y.end if y else a.end)
+    if not out and growth.end is not None:
+        rate_claim = _rate_claim(text, s_start, s_end, growth, roles, prev_subject)
+        return [rate_claim] if rate_claim is not None else []
     return out
+
+
+_JAPAN = re.compile(r"\bJapan(?:ese)?\b", re.IGNORECASE)
+_CHINA = re.compile(r"\b(?:China|Chinese|PRC)\b", re.IGNORECASE)
+
+
+def _yen_or_yuan(subject: str) -> tuple[str, str]:
+    """The currency a bare "¥" stands for, read from the subject only ("Japan's chip market":
+    yen), with the flag saying so; "CNY/JPY" (never converted) when the subject names neither
+    country or both."""
+    japan, china = _JAPAN.search(subject) is not None, _CHINA.search(subject) is not None
+    if japan and not china:
+        return "JPY", "'¥' read as JPY: the subject names Japan"
+    if china and not japan:
+        return "CNY", "'¥' read as CNY: the subject names China"
+    return "CNY/JPY", "'¥' is yen or yuan and the subject names neither country; not converted"
+
+
+def _in_usd(
+    a: _Amount, currency: str, rates: Mapping[str, float]
+) -> tuple[float | None, list[str]]:
+    """The amount in USD billion (None when it cannot be converted) and the flags saying how:
+    at a given rate, as the text restates it in USD ("1 trillion yuan ($145.47 billion)"), or
+    not at all (an unconvertible currency, or two currencies named for one amount)."""
+    if a.conflict:
+        return None, [f"conflicting currencies: {a.conflict}; not converted (read it by hand)"]
+    if currency == "USD":
+        return a.native, []
+    if currency == "CNY/JPY":  # the caller's flag says why
+        return None, []
+    if currency in rates:
+        return a.native * float(rates[currency]), [
+            f"converted at the given rate {rates[currency]:g} USD/{currency}"
+        ]
+    if a.restated is not None and a.restated[0] == "USD":
+        return a.restated[1], [f"USD value as the text restates it ({a.restated[2]})"]
+    return None, [f"unconvertible currency {currency} (give a rate to convert)"]
+
+
+def _rate_claim(
+    text: str,
+    s_start: int,
+    s_end: int,
+    growth: _Cagr,
+    roles: list[tuple[_Amount, _Year | None, bool]],
+    prev_subject: str,
+) -> Claim | None:
+    """A growth rate stated over a span with no projected value in its sentence ("is expected to
+    grow at a CAGR of 37.3% from 2023 to 2030"): a claim of kind "growth rate" whose value is
+    missing, with the actual stated before it as its base. None for a past rate ("grew at a CAGR
+    of ... from 2016 to 2019") or one whose subject is not named."""
+    assert growth.rate is not None and growth.end is not None  # the caller checks
+    head = text[s_start : growth.at[0]]
+    if _PAST_RATE.search(head) and not _FUTURE_RATE.search(text, s_start, s_end):
+        return None
+    flags: list[str] = []
+    subject = _subject(head, text, growth.at[1], s_end, 0) if _HEAD.search(head) else ""
+    if not subject and prev_subject and _IT.search(head):
+        subject, flags = prev_subject, ["subject from the previous sentence"]
+    if subject.lower() in _BARE and prev_subject and prev_subject.lower() not in _BARE:
+        subject, flags = prev_subject, ["subject from the previous sentence"]
+    if not subject:
+        return None
+    bases = [(a, y) for a, y, target in roles if not target and a.end <= growth.at[0]]
+    base = bases[-1] if bases else None
+    span = growth.span or growth.at
+    pieces = [*growth.at, *span] + ([base[0].start, base[0].end] if base else [])
+    start, end = min(pieces), max(pieces)
+    missing = ("value",) if growth.start is not None else ("value", "span start")
+    flags.insert(0, "growth rate only: no value stated")
+    if growth.start is None:
+        flags.append("span start not stated")
+    if growth.low is not None:
+        flags.append(
+            f"CAGR range {100 * growth.low:g}%-{100 * (growth.high or 0):g}%; midpoint used"
+        )
+    return Claim(
+        text=text[start:end],
+        start=start,
+        end=end,
+        sentence_start=s_start,
+        sentence_end=s_end,
+        value_native=None,
+        currency=(base[0].currency or "") if base else "",
+        scale="",
+        number="",
+        value_usd_bn=None,
+        year=growth.end,
+        year_text=" ".join(text[span[0] : span[1]].split()),
+        vague=False,
+        subject=subject,
+        cagr=growth.rate,
+        cagr_low=growth.low,
+        cagr_high=growth.high,
+        cagr_start=growth.start,
+        cagr_end=growth.end,
+        base_native=base[0].native if base else None,
+        base_year=base[1].year if base and base[1] else None,
+        flags=tuple(flags),
+        kind="growth rate",
+        missing=missing,
+    )
 
 
 def with_rates(claim: Claim, rates: Mapping[str, float]) -> Claim:
     """The claim converted to USD at a given rate (unchanged if USD or no rate is given)."""
-    if claim.currency == "USD" or claim.currency not in rates:
+    if claim.currency == "USD" or claim.currency not in rates or claim.value_native is None:
         return claim
     flags = tuple(f for f in claim.flags if not f.startswith("unconvertible"))
     return replace(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ForecastError
+from .families import COMPARED
 from .models import FAMILIES, GrowthFit
 from .models.select import FamilyComparison, compare_families
 from .projection import ScenarioResult, StatsScenarioResult
@@ -28,8 +29,8 @@ from .types import Anchor
 
 Result = ScenarioResult | StatsScenarioResult
 
-#: Families tried on the history alone for the model comparison (those the data identify).
-COMPARISON_FAMILIES = ("exponential", "linear", "logistic", "gompertz")
+#: Families tried on the history alone for the model comparison (the registry's ``compared``).
+COMPARISON_FAMILIES = COMPARED
 
 
 @dataclass(frozen=True)

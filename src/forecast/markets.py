@@ -214,8 +214,8 @@ def default_data_dir(hint: str = "pass --estimates PATH") -> Path:
     if top is not None:
         return top / "data"
     raise DataError(
-        f"{Path.cwd() / 'data' / _ESTIMATES_FILE}: the published estimates must exist; got no "
-        f"such file ({hint})"
+        f"data/{_ESTIMATES_FILE}: the toolkit's published estimates must exist (in its checkout "
+        f"or its installed package); got no such file ({hint})"
     )
 
 

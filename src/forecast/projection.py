@@ -49,6 +49,7 @@ from .stats.params import param_rows
 from .stats.registry import get_model
 from .types import Anchor, finite_or_none, interval_columns
 from .uncertainty.propagate import (
+    EXACT_MAX_DRAWS,
     Assumptions,
     Segments,
     SimulationResult,
@@ -56,6 +57,7 @@ from .uncertainty.propagate import (
     simulate,
 )
 from .uncertainty.segment_histories import SegmentHistories, segment_histories
+from .uncertainty.sketch import K as SKETCH_ITEMS
 
 PARAM_COLUMNS = ("param", "unit", "estimate", "se", "lo-95", "hi-95", "fixed", "at_bound")
 
@@ -550,8 +552,8 @@ class ScenarioSimulation:
 
     Frames are long, statsforecast-style: ``quantiles`` (``scenario``, ``series`` (``total`` or
     a segment), ``year``, ``quantile``, ``value``), ``mean`` (``scenario``, ``series``, ``year``,
-    ``mean``: the arithmetic mean of the draws) and ``anchors`` (the probability of reaching each
-    anchor, with its Monte Carlo standard error).
+    ``mean``: the arithmetic mean of the draws, ``mc_se``: its Monte Carlo standard error) and
+    ``anchors`` (the probability of reaching each anchor, with its Monte Carlo standard error).
     """
 
     scenario: Scenario
@@ -623,8 +625,26 @@ class ScenarioSimulation:
             "crossing": r.crossing,
             "mc_se_note": "standard errors assume independent draws; Latin hypercube and Sobol "
             "samples are usually more precise than that",
+            **({"quantile_method": sketch_block(r)} if r.quantile_method == "sketch" else {}),
             "provenance": provenance(sc),
         }
+
+
+def sketch_block(r: SimulationResult) -> dict[str, Any]:
+    """How a run above the exact limit computed its figures (summary.json's
+    ``quantile_method``): quantiles from mergeable summaries with their rank-error bound, the
+    rest exact."""
+    return {
+        "method": "sketch",
+        "exact_max_draws": EXACT_MAX_DRAWS,
+        "rank_error": r.rank_error,
+        "summary_items": SKETCH_ITEMS,
+        "note": f"more than {EXACT_MAX_DRAWS:,} draws: quantiles (values, growth rates) come "
+        "from deterministic mergeable summaries; each lies between the exact quantiles of the "
+        f"draws at q - {r.rank_error:.2g} and q + {r.rank_error:.2g}; probabilities, means, "
+        "standard errors and crossing years are exact; rank correlations and the distribution "
+        f"chart use a seeded subsample of {r.sample:,} draws",
+    }
 
 
 def metric_year(sc: Scenario) -> int:
@@ -657,9 +677,12 @@ def simulate_fit(
     progress: Callable[[int], None] | None = None,
     *,
     keep_paths: bool = False,
+    n_jobs: int = 1,
+    backend: Any = None,
 ) -> ScenarioSimulation:
     """Draw a scenario's paths with the one simulation core and tabulate them
-    (``keep_paths`` keeps every draw in ``result.paths``, for checks)."""
+    (``keep_paths`` keeps every draw in ``result.paths``, for checks; ``n_jobs`` local
+    processes or a Dask ``backend`` draw the blocks, with the same result)."""
     years = sc.projection_years
     segments: Segments | SegmentHistories | None = None
     if sc.segments and sc.segments[0].history is not None:
@@ -678,16 +701,22 @@ def simulate_fit(
         levels=sc.levels,
         progress=progress,
         keep_paths=keep_paths,
+        n_jobs=n_jobs,
+        backend=backend,
     )
     rows: list[tuple[str, str, int, float, float]] = []
-    means: list[tuple[str, str, int, float]] = []
+    means: list[tuple[str, str, int, float, float]] = []
     for s_i, series in enumerate(result.series):
         for t_i, year in enumerate(result.years):
             for q_i, q in enumerate(result.quantiles):
                 rows.append((sc.name, series, int(year), q, float(result.values[s_i, q_i, t_i])))
-            means.append((sc.name, series, int(year), float(result.mean[s_i, t_i])))
+            mean_i = float(result.mean[s_i, t_i])
+            means.append((sc.name, series, int(year), mean_i, float(result.mean_se[s_i, t_i])))
     quantiles = pd.DataFrame(rows, columns=["scenario", "series", "year", "quantile", "value"])
-    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean"])
+    if result.quantile_method == "sketch":  # say so in every row, with the bound
+        quantiles["method"] = "sketch"
+        quantiles["rank_error"] = result.rank_error
+    mean = pd.DataFrame(means, columns=["scenario", "series", "year", "mean", "mc_se"])
     anchors = pd.DataFrame(
         [
             {

@@ -117,19 +117,29 @@ class ReadPolicy:
 
 def toolkit_home() -> Path | None:
     """The folder that holds the toolkit's own ``data/`` and ``scenarios/``: the checkout the
-    package runs from (``src/`` beside them), else the working folder when it is a checkout of
-    the toolkit (a package installed with ``pip install .`` and run from its checkout, as CI
-    does); None elsewhere. The one place that knows where the bundled files are."""
-    for top in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (top / "data" / _ESTIMATES_MARKER).is_file() and (top / "scenarios").is_dir():
-            return top
-    return None
+    package runs from (``src/`` beside them: a development install), else the copy shipped
+    inside the installed package (``forecast/_bundled/``, written by the build); None when
+    neither holds them. The one place that knows where the bundled files are; where
+    ``forecast`` runs from does not matter."""
+    here = Path(__file__).resolve().parent
+    return next(iter(_homes(here.parents[1], here / "_bundled")), None)
+
+
+def _homes(*candidates: Path) -> list[Path]:
+    return [
+        top
+        for top in candidates
+        if (top / "data" / _ESTIMATES_MARKER).is_file() and (top / "scenarios").is_dir()
+    ]
 
 
 def _toolkit_folders() -> list[Path]:
-    """``data/`` and ``scenarios/`` of :func:`toolkit_home`, when there is one."""
-    top = toolkit_home()
-    return [] if top is None else [top / "data", top / "scenarios"]
+    """``data/`` and ``scenarios/`` a scenario may name without ``--allow-path``: those of
+    :func:`toolkit_home`, and those of the working folder when it is a checkout of the toolkit
+    (an installed toolkit run from its checkout, extending a scenario of that checkout)."""
+    here = Path(__file__).resolve().parent
+    homes = _homes(here.parents[1], here / "_bundled", Path.cwd())
+    return [top / name for top in homes for name in ("data", "scenarios")]
 
 
 def read_file(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,7 +18,7 @@ from .errors import ForecastError
 from .models import GrowthModel
 from .projection import ScenarioSimulation, fit_scenario, metric_year, simulate_fit
 from .scenario import Scenario, load_scenario
-from .uncertainty.propagate import LAYERS, SimulationSpec
+from .uncertainty.propagate import LAYERS, QUANTILE_METHODS, SimulationSpec
 from .uncertainty.sampling import MAX_DRAWS, METHODS
 from .uncertainty.sensitivity import rank_importance, sobol, spider, tornado
 
@@ -73,6 +74,9 @@ def simulate_scenario(
     layers: tuple[str, ...] | None = None,
     block: int | None = None,
     progress: Callable[[int], None] | None = None,
+    quantile_method: str | None = None,
+    n_jobs: int = 1,
+    backend: Any = None,
 ) -> ScenarioSimulation:
     """Fit a scenario and run its Monte Carlo simulation: the same model as ``forecast run``
     (:func:`forecast.projection.simulate_fit`), with the ``[simulation]`` table's draws.
@@ -87,13 +91,27 @@ def simulate_scenario(
         Rows per block of randomness (part of the definition of the sample, like the seed).
     progress : callable, optional
         Called with the number of draws done after each block (for progress bars).
+    quantile_method : {"auto", "exact", "sketch"}, optional
+        Exact quantiles up to 1,000,000 draws and mergeable summaries above (``"auto"``, the
+        default), or either at any size (exact ones need memory for every draw).
+    n_jobs : int
+        Local worker processes drawing the blocks (default 1).
+    backend : "dask" or dask.distributed.Client, optional
+        Draw the blocks as Dask tasks. The result does not depend on ``n_jobs`` or ``backend``.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     model = _require_growth_model(sc)
     spec = replace(_spec(sc, draws, seed, sampler, layers), metric_year=metric_year(sc))
     if block is not None:
         spec = replace(spec, block=block)
-    return simulate_fit(sc, fit_scenario(sc, model), spec, progress)
+    if quantile_method is not None:
+        if quantile_method not in QUANTILE_METHODS:
+            raise ForecastError(
+                f"quantile_method: must be one of {', '.join(QUANTILE_METHODS)}; got "
+                f"{quantile_method!r}"
+            )
+        spec = replace(spec, quantile_method=quantile_method)
+    return simulate_fit(sc, fit_scenario(sc, model), spec, progress, n_jobs=n_jobs, backend=backend)
 
 
 @dataclass(frozen=True)
@@ -114,8 +132,13 @@ def sensitivity_scenario(
     draws: int | None = None,
     seed: int | None = None,
     sobol_samples: int = 1024,
+    n_jobs: int = 1,
+    backend: Any = None,
 ) -> ScenarioSensitivity:
-    """Sensitivity of the metric year's market size to each uncertain assumption."""
+    """Sensitivity of the metric year's market size to each uncertain assumption (the Monte
+    Carlo behind the rank correlations runs on ``n_jobs`` local processes or a Dask
+    ``backend``, as :func:`simulate_scenario`; above 1,000,000 draws the correlations use its
+    seeded subsample of about 100,000 draws)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     _require_growth_model(sc)
     if sc.assumptions is None or not sc.assumptions.uncertain():
@@ -124,7 +147,9 @@ def sensitivity_scenario(
             "[assumptions]; got none"
         )
     year = metric_year(sc)
-    sim = simulate_scenario(sc, draws=draws, seed=seed, layers=("assumptions",))
+    sim = simulate_scenario(
+        sc, draws=draws, seed=seed, layers=("assumptions",), n_jobs=n_jobs, backend=backend
+    )
     name = sc.name
     frames = [
         tornado(sim.fit, year, sc.assumptions),

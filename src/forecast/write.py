@@ -52,7 +52,7 @@ def _results(results: Result | Sequence[Result], verb: str) -> list[Result]:
 def _files(results: list[Result], title: str | None, verb: str) -> dict[str, bytes]:
     """What the command line writes: ``forecast run``'s report for one result, ``forecast
     report``'s comparison for several."""
-    from .cli_report import check_title, command_line, scenario_report_files
+    from .cli.report import check_title, command_line, scenario_report_files
 
     if len(results) == 1 and title is None:
         return scenario_report_files(results[0])
@@ -141,7 +141,7 @@ def write_workbook(
     if target.suffix.lower() != ".xlsx":
         raise ForecastError(f"write_workbook: out must name an .xlsx file; got {str(target)!r}")
     if len(listed) == 1 and title is None:
-        from .cli_report import command_line
+        from .cli.report import command_line
         from .evidence import gather_evidence
         from .report.files import workbook
         from .units import shown_in

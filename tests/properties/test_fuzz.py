@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from conftest import HISTORY_ROWS, minimal_doc, to_toml, write_csv
 from forecast.claims import extract, read_text, sentences
 from forecast.claims_file import ClaimRecord, read_claims_file
-from forecast.cli_claims import _number_scale, scenario_stub
+from forecast.cli.claims import _number_scale, scenario_stub
 from forecast.data import load_series, read_csv
 from forecast.errors import ForecastError
 from forecast.scenario import load_scenario

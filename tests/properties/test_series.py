@@ -164,7 +164,7 @@ def test_growth_families_fit_or_refuse_and_project_finite_values(
         fit = GrowthModel(family, error=error).fit(years, values, anchors)  # type: ignore[arg-type]
         last = years[-1] if len(years) else 2005
         grid = np.arange(last, last + horizon + 1)
-        frame = fit.forecast(grid, levels=(80, 95), draws=200, seed=1)
+        frame = fit.forecast(grid, level=(80, 95), draws=200, seed=1)
     except FitError as exc:
         assert_one_line(exc)
         return

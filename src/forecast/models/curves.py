@@ -18,7 +18,8 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
+
+from ..families import FAMILY_NAMES
 
 FloatArray = NDArray[np.float64]
 ParamUnit = Literal["money", "money_per_year", "rate", "year"]
@@ -54,6 +55,8 @@ def linear(t: FloatArray, theta: FloatArray, t_ref: float) -> FloatArray:
 
 def logistic(t: FloatArray, theta: FloatArray, t_ref: float) -> FloatArray:
     """Logistic (Verhulst/Fisher-Pry): ``K / (1 + exp(-r (t - t_mid)))``."""
+    from scipy.special import expit  # here, not at the top: see forecast.cli.app
+
     k, r, tm = _col(theta, 0), _col(theta, 1), _col(theta, 2)
     return np.asarray(k * expit(r * (t - tm)), dtype=float)
 
@@ -309,6 +312,13 @@ FAMILIES: dict[str, Family] = {
         ),
     )
 }
+
+
+if tuple(FAMILIES) != FAMILY_NAMES:  # pragma: no cover - a developer's slip, caught at import
+    raise ImportError(
+        f"forecast.models.curves: the kernels must follow the registry (forecast.families); "
+        f"got {tuple(FAMILIES)} against {FAMILY_NAMES}"
+    )
 
 
 def get_family(name: str) -> Family:

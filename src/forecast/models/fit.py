@@ -32,7 +32,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import optimize, stats
 
 from ..errors import FitError
 from ..types import Anchor, ErrorMode, Start, check_levels
@@ -40,6 +39,7 @@ from .curves import FAMILIES, Family, FloatArray, get_family
 
 if TYPE_CHECKING:
     import pandas as pd
+    from scipy import optimize
 
 _HARD_SIGMA = 1e-6  # hard anchors: standard error relative to the residual scale
 _HARD_MISS_TOL = 1e-4  # largest relative miss of a hard anchor accepted as "met"
@@ -255,6 +255,8 @@ class GrowthFit:
         """Wald confidence intervals (Student t on ``dof``) for every parameter, clipped to the
         parameter's bounds (a saturation level cannot fall below its lower bound)."""
         check_levels([level], "level")
+        from scipy import stats
+
         q = float(stats.t.ppf(0.5 + level / 200, self.dof)) if self.dof > 0 else float("nan")
         se = self.se
         out = {}
@@ -337,23 +339,35 @@ class GrowthFit:
     def forecast(
         self,
         years: Sequence[float] | FloatArray,
-        levels: Sequence[float] = (80, 95),
+        level: Sequence[float] = (80, 95),
         draws: int = 2000,
         seed: int | np.random.Generator = 0,
         *,
         start: Start = "actual",
+        levels: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Point path and prediction intervals as a DataFrame.
 
         Columns: ``year``, ``mean`` (the point path: the calibrated curve started from the last
         actual value, or the curve itself with ``start = "fitted"``), ``median`` of the draws,
-        and ``lo-<L>``/``hi-<L>`` for every level ``L`` in (0, 100). Interval columns are NaN
-        when the fit leaves no degrees of freedom for the noise.
+        and ``lo-<L>``/``hi-<L>`` for every level ``L`` in ``level``, each in (0, 100) (the
+        name the statistical models' ``forecast_frame`` uses too). Interval columns are NaN
+        when the fit leaves no degrees of freedom for the noise. ``levels`` is the earlier
+        name of ``level`` (deprecated).
         """
-        from .simulate import PathModel, forecast_frame
+        from .simulate import PathModel, projection_frame
 
-        return forecast_frame(
-            self, np.asarray(years, dtype=float), levels, draws, seed, PathModel(start)
+        if levels is not None:
+            import warnings
+
+            warnings.warn(
+                "GrowthFit.forecast: levels= is now level= (the name forecast_frame uses)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            level = levels
+        return projection_frame(
+            self, np.asarray(years, dtype=float), level, draws, seed, PathModel(start)
         )
 
     def params_frame(self, level: float = 95.0) -> pd.DataFrame:
@@ -604,6 +618,8 @@ def _solve(
         r = residuals(x0)
         costs.append(float(np.sum(r**2)) if np.all(np.isfinite(r)) else np.inf)
     order = np.argsort(costs, kind="stable")[:_MAX_STARTS]
+
+    from scipy import optimize
 
     solve = partial(
         optimize.least_squares,

@@ -580,7 +580,7 @@ def paths_frame(
     return frame
 
 
-def forecast_frame(
+def projection_frame(
     fit: GrowthFit,
     years: FloatArray,
     levels: Sequence[float],

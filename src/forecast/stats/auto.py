@@ -100,6 +100,7 @@ class Auto(StatsModel):
 
     name: ClassVar[str] = "auto"
     min_points: ClassVar[int] = 3
+    log_intervals: ClassVar[bool] = True  # see forecast.stats.log_intervals
 
     def point(self, y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, Params]:
         """See :meth:`StatsModel.point`."""

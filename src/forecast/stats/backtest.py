@@ -34,7 +34,7 @@ from .models import StatsModel
 from .registry import get_model
 
 if TYPE_CHECKING:
-    from .batch import BatchForecast
+    from .stages import BatchForecast
 
 DEFAULT_MODELS = ("naive", "drift", "ses", "holt", "damped", "theta", "theta_opt", "auto")
 MIN_TRAIN = 3

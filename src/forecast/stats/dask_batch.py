@@ -43,16 +43,6 @@ import pandas as pd
 
 from ..cluster import DaskBackend, is_dask_frame, module
 from ..errors import ForecastError
-from .batch import (
-    INFO_COLUMNS,
-    BatchForecast,
-    Prepared,
-    _work,
-    finish,
-    no_series_error,
-    pooled_quantiles,
-    prepare,
-)
 from .conformal import ErrorQuantiles
 from .frames import (
     COLUMNS,
@@ -65,6 +55,16 @@ from .frames import (
 )
 from .kernels import FloatArray
 from .models import StatsModel
+from .stages import (
+    INFO_COLUMNS,
+    BatchForecast,
+    Prepared,
+    finish,
+    no_series_error,
+    pooled_quantiles,
+    prepare,
+    work,
+)
 
 KEY = "__forecast_order__"  # order key column of a shuffled dask input
 MIN_SERIES = 250  # default partitions hold at least this many series
@@ -205,7 +205,7 @@ def _work_part(prep: Prepared, h: int, width: int) -> Worked:
     if not prep.series:
         return np.empty((0, h)), [], [], {}
     values = [s.values for s in prep.series]
-    return _work(values, [r[0] for r in prep.resolved], h, width, True)
+    return work(values, [r[0] for r in prep.resolved], h, width, True)
 
 
 def _pool_input(worked: Worked) -> tuple[dict[StatsModel, FloatArray], list[StatsModel]]:

@@ -23,6 +23,7 @@ from ..errors import FitError, ForecastError
 from . import kernels as K
 from .conformal import ErrorQuantiles, interval_scale, level_probs, shipped
 from .kernels import FloatArray, IntArray
+from .log_intervals import applies, log_bounds, log_quantiles
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +44,7 @@ class StatsModel:
     min_points: ClassVar[int] = 1
     positive_only: ClassVar[bool] = False
     vectorised: ClassVar[bool] = True  # point() handles many series at once, cheaply
+    log_intervals: ClassVar[bool] = False  # log-scale intervals for positive series (auto)
 
     def problem(self, values: FloatArray) -> str | None:
         """Why this model cannot be applied to ``values`` (``"<rule>; got <value>"``), or None."""
@@ -189,12 +191,24 @@ class StatsFit:
         f, _ = forecast_rows(self.used, self.values[None, :], np.array([len(self.values)]), h)
         return np.asarray(f[0])
 
-    def errors(self) -> ErrorQuantiles:
-        """The scaled-error quantiles behind the intervals (the shipped table of ``used``)."""
+    def errors(self, h: int = 1) -> ErrorQuantiles:
+        """The scaled-error quantiles behind the intervals of an ``h``-year forecast: the
+        shipped table of ``used``, or for log-scale intervals (``auto`` on a positive history
+        with a positive point forecast, see :mod:`forecast.stats.log_intervals`) the log table
+        of the history's length."""
+        if self._log_scale(self.predict(h)):
+            return log_quantiles(len(self.values))
         return shipped(self.used.name)
 
+    def _log_scale(self, point: FloatArray) -> bool:
+        return applies(self.used.log_intervals, self.values, point)
+
     def forecast(
-        self, years_or_h: int | Sequence[float] | FloatArray, levels: Sequence[float] = (80, 95)
+        self,
+        years_or_h: int | Sequence[float] | FloatArray,
+        level: Sequence[float] = (80, 95),
+        *,
+        levels: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Point forecasts and empirical prediction intervals.
 
@@ -202,19 +216,30 @@ class StatsFit:
         ----------
         years_or_h : int or array-like
             A horizon ``h`` (the next ``h`` years) or future years after the history.
-        levels : sequence of float
-            Interval levels in percent, each in (0, 99].
+        level : sequence of float
+            Interval levels in percent, each in (0, 99] (``levels``: its earlier name,
+            deprecated).
 
         Returns
         -------
         DataFrame
             ``year``, ``mean`` (point forecast), ``median`` (predictive median), and
             ``lo-<L>``/``hi-<L>`` for every level; for a strictly positive history all are
-            clipped at 0.
+            clipped at 0 (``auto``'s are on the log scale there, positive without clipping,
+            unless its point forecast is not positive: :mod:`forecast.stats.log_intervals`).
         """
         import pandas as pd
 
-        cols = level_probs(levels, "levels")
+        if levels is not None:
+            import warnings
+
+            warnings.warn(
+                "forecast: levels= is now level= (the name forecast_frame uses)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            level = levels
+        cols = level_probs(level, "level")
         last_year = float(self.years[-1])
         if isinstance(years_or_h, int | np.integer):
             h = int(years_or_h)
@@ -235,13 +260,17 @@ class StatsFit:
         steps_i = (target - last_year).astype(int)
         point = self.predict(h)
         y, n = self.values[None, :], np.array([len(self.values)])
-        s = float(interval_scale(y, n)[0])
-        q = self.errors().at(h, [0.5, *(p for _, p in cols)])
+        probs = [0.5, *(p for _, p in cols)]
+        if self._log_scale(point):  # positive by construction
+            bounds = log_bounds(point[None, :], y, n, probs)[0]
+        else:
+            s = float(interval_scale(y, n)[0])
+            bounds = point[:, None] + s * shipped(self.used.name).at(h, probs)
         positive = bool(np.all(self.values > 0))
         mean = np.maximum(point, 0.0) if positive else point  # a size cannot be negative
         frame = pd.DataFrame({"year": target.astype(int), "mean": mean[steps_i - 1]})
         for j, name in enumerate(["median", *(c for c, _ in cols)]):
-            v = point + s * q[:, j]
+            v = bounds[:, j]
             frame[name] = np.maximum(v, 0.0)[steps_i - 1] if positive else v[steps_i - 1]
         return frame
 

@@ -22,7 +22,6 @@ from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from ..errors import ScenarioError
 
@@ -174,6 +173,8 @@ def induce_rank_correlation(u: ArrayLike, target_spearman: ArrayLike) -> FloatAr
     k = x.shape[1]
     rho = validate_correlation(target_spearman, [str(i) for i in range(k)], where="target_spearman")
     lower = _square_root(spearman_to_pearson(rho))
+    from scipy import special
+
     z = special.ndtri(np.clip(x, _CLIP, 1.0 - _CLIP))
     out = special.ndtr(z @ lower.T)
     return np.asarray(np.clip(out, _CLIP, 1.0 - _CLIP), dtype=np.float64)

@@ -38,7 +38,6 @@ from typing import Any, ClassVar, Final, Literal, NoReturn, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import integrate, special, stats
 
 from .. import units
 from ..errors import ScenarioError, near_miss
@@ -63,7 +62,7 @@ __all__ = [
 Unit: TypeAlias = Literal["money", "rate", "share", "number"]
 FloatArray: TypeAlias = NDArray[np.float64]
 
-Z95: Final = float(special.ndtri(0.95))
+Z95: Final = 1.6448536269514722  # scipy.special.ndtri(0.95) written out (tests check it)
 """Standard normal 95% quantile: a 90% range spans ``2 * Z95`` standard deviations."""
 
 _TAIL: Final = 0.001  # a distribution's 0.1% / 99.9% quantiles must stay in the unit's domain
@@ -188,6 +187,8 @@ class _Gaussian(Distribution):
         """``"median ..., sd_log ..."``: the parameters as a scenario writes them."""
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        from scipy import special
+
         return np.asarray(self._link(self.mu + self.sigma * special.ndtri(u)), dtype=np.float64)
 
     def describe(self) -> str:
@@ -250,14 +251,20 @@ class LogitNormal(_Gaussian):
 
     @staticmethod
     def _link(z: FloatArray) -> FloatArray:
+        from scipy import special
+
         return np.asarray(special.expit(z), dtype=np.float64)
 
     def _parameters(self) -> str:
+        from scipy import special
+
         median = _fmt(float(special.expit(self.mu)), self.unit)
         return f"median {median}, sd_logit {self.sigma:.4g}"
 
     @property
     def mean(self) -> float:
+        from scipy import integrate, special, stats
+
         # No closed form: one-dimensional quadrature over the standard normal.
         def integrand(z: float) -> float:
             return float(special.expit(self.mu + self.sigma * z) * stats.norm.pdf(z))
@@ -309,6 +316,8 @@ class Triangular(Distribution):
     def ppf(self, u: FloatArray) -> FloatArray:
         width = self.hi - self.lo
         c = (self.mode - self.lo) / width
+        from scipy import stats
+
         return np.asarray(stats.triang.ppf(u, c, loc=self.lo, scale=width), dtype=np.float64)
 
     @property
@@ -352,6 +361,8 @@ class Pert(Distribution):
         return 1 + self.lam * (self.hi - self.mode) / (self.hi - self.lo)
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        from scipy import special
+
         x = special.betaincinv(self.alpha, self.beta, u)
         return np.asarray(self.lo + (self.hi - self.lo) * x, dtype=np.float64)
 
@@ -610,6 +621,8 @@ def _from_range(a: float, b: float, unit: Unit, source: str, where: str) -> Dist
                 f"{a:g} to {b:g}",
                 "; use pert or uniform to include 0 or 1",
             )
+        from scipy import special
+
         lo, hi = float(special.logit(a)), float(special.logit(b))
         return LogitNormal((lo + hi) / 2, (hi - lo) / (2 * Z95), unit, source, (a, b))
     return Normal((a + b) / 2, (b - a) / (2 * Z95), unit, source, (a, b))

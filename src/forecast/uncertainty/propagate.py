@@ -49,8 +49,12 @@ their scenario shares, so segment paths always sum to the total (draws whose dra
 
 Everything is computed in pieces of at most one block (the block is the unit of randomness of
 :mod:`forecast.uncertainty.sampling` and :func:`forecast.models.simulate.block_draws`), so results
-do not depend on the chunk size; per-year values are kept (8 bytes x years x series per draw) for
-exact quantiles.
+do not depend on the chunk size, nor on the processes or Dask workers the blocks ran on
+(:mod:`.montecarlo`). Up to :data:`EXACT_MAX_DRAWS` draws, per-year values are kept (8 bytes x
+years x series per draw) for exact quantiles; above it (or with ``quantile_method="sketch"``)
+quantiles come from mergeable summaries with a stated rank-error bound (:mod:`.sketch`), while
+probabilities, means and crossing years stay exact counts and sums, so memory does not grow with
+the draws.
 """
 
 from __future__ import annotations
@@ -63,14 +67,13 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import logit
 
 from ..errors import ForecastError, ScenarioError
+from ..families import CLOSED_FORM
 from ..models import GrowthFit
 from ..models.simulate import (
     DEFAULT_PATHS,
     PathModel,
-    block_draws,
     bridge_year,
     gap_weights,
     last_actual,
@@ -79,18 +82,22 @@ from ..models.simulate import (
     solve_level,
 )
 from ..types import Anchor
-from .dependence import induce_rank_correlation
 from .distributions import Distribution
-from .sampling import Method, uniform_blocks
+from .sampling import Method
 from .segment_histories import SegmentHistories
 
 Layer = Literal["fit", "assumptions", "noise"]
+QuantileMethod = Literal["auto", "exact", "sketch"]
+QUANTILE_METHODS: tuple[QuantileMethod, ...] = ("auto", "exact", "sketch")
+#: Exact quantiles (every draw kept) up to this many draws, the most ``forecast run`` takes;
+#: above it, mergeable summaries (:mod:`.sketch`) unless exact quantiles are asked for.
+EXACT_MAX_DRAWS = 1_000_000
 LAYERS: tuple[Layer, ...] = ("fit", "assumptions", "noise")
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 MAX_INVALID_SHARE = 0.5
 MAX_STORE_BYTES = 12 * 2**30  # per-year values kept for exact quantiles: the ceiling
 MEMORY_FRACTION = 0.5  # of the memory available at run time (the rest: chunks, quantiles)
-CLOSED_FORM_FAMILIES = ("logistic", "gompertz", "exponential")
+CLOSED_FORM_FAMILIES = CLOSED_FORM  # the registry's: forecast.families
 ANCHOR_NAME = re.compile(r"^anchor_([0-9]{4})\Z")  # ASCII digits; \Z: no final newline
 CAGR_NAME = re.compile(r"^cagr_([0-9]{4})_([0-9]{4})\Z")
 REACH_RTOL = 1e-9  # a value within this of an anchor reaches it (rounding of exact hits)
@@ -140,6 +147,14 @@ class SimulationSpec:
     cross: tuple[float, ...] = ()
     metric_year: int | None = None
     block: int = 65_536
+    quantile_method: QuantileMethod = "auto"
+
+    @property
+    def sketch(self) -> bool:
+        """Whether quantiles come from summaries (:data:`EXACT_MAX_DRAWS`)."""
+        if self.quantile_method == "auto":
+            return self.draws > EXACT_MAX_DRAWS
+        return self.quantile_method == "sketch"
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,15 @@ class SimulationResult:
     paths: FloatArray | None = field(repr=False, default=None)
     # each kept draw's value in the base year (the last actual value, or the drawn base)
     base: FloatArray = field(repr=False, default_factory=lambda: np.zeros(0))
+    # "exact" (every draw kept) or "sketch" (mergeable summaries, :mod:`.sketch`); with a sketch,
+    # rank_error bounds every reported quantile's rank error as a share of the draws, and
+    # inputs, metric, anchor_draws, paths and base hold a seeded subsample of `sample` draws
+    quantile_method: str = "exact"
+    rank_error: float = 0.0
+    sample: int = 0
+    # Monte Carlo standard error of each mean (series, year): the draws' standard deviation
+    # over the square root of their number (NaN with fewer than two draws)
+    mean_se: FloatArray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
     def __repr__(self) -> str:
         """One line: draws, layers, series, years and the last year's median of the total (not
@@ -236,6 +260,8 @@ class SimulationResult:
 def _link(fam: str, x: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         if fam == "logistic":
+            from scipy.special import logit
+
             return np.asarray(logit(x), dtype=float)
         return np.asarray(-np.log(-np.log(x)), dtype=float)
 
@@ -414,24 +440,38 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     chunk: int = 65_536,
     keep_paths: bool = False,
+    n_jobs: int = 1,
+    backend: Any = None,
 ) -> SimulationResult:
     """Run the Monte Carlo simulation. See the module docstring for the model.
 
     ``chunk`` rows are processed at a time (memory), independently of ``spec.block`` (the unit
     of randomness): for a given block size, the same seed gives identical results for any chunk
     size. ``levels`` adds the ends of those intervals to the reported quantiles. ``progress`` is
-    called with the number of draws added by each piece. ``keep_paths`` keeps every kept draw's
-    values (series x years x draws) in the result, for checks.
+    called with the number of draws added by each block. ``keep_paths`` keeps every kept draw's
+    values (series x years x draws) in the result, for checks (with a sketch: the subsample's).
+
+    ``n_jobs`` local worker processes, or ``backend`` (``"dask"`` or a
+    ``dask.distributed.Client``: Dask tasks), draw the blocks; the result is the same, byte for
+    byte, whatever runs them (:mod:`.montecarlo`).
     """
+    from .montecarlo import Plan, exact_blocks, sketch_partial
+
     layers = set(spec.layers)
     if not layers:
         raise ForecastError("layers: needs at least one of fit, assumptions, noise; got none")
+    if spec.quantile_method not in QUANTILE_METHODS:
+        raise ForecastError(
+            f"quantile_method: must be one of {', '.join(QUANTILE_METHODS)}; got "
+            f"{spec.quantile_method!r}"
+        )
+    dask = _backend(backend, n_jobs)
     years = np.asarray(years, dtype=float)
     n, t_count = spec.draws, len(years)
     seg_names = segments.names if segments is not None else ()
     n_series = 1 + len(seg_names)
     need = store_bytes(n, n_series, t_count)
-    limit, why = store_limit()
+    limit, why = store_limit() if not spec.sketch else (need, "")
     if need > limit:
         most = limit // store_bytes(1, n_series, t_count)
         raise ForecastError(
@@ -455,156 +495,74 @@ def simulate(
             corr = None
     actual = last_actual(fit)
     t0 = float(fit.years[-1]) if len(fit.years) else float(years[0])
-    steps = noise_steps(years, t0)
     names_unc = [assumptions.names[i] for i in unc]
     bridge = _bridge_year(fit, list(central))
-    weights = gap_weights(years, t0, bridge, paths.rho)
+    plan = Plan(
+        fit=fit,
+        years=years,
+        assumptions=assumptions,
+        spec=spec,
+        segments=segments,
+        paths=paths,
+        chunk=chunk,
+        unc=tuple(unc),
+        fixed=fixed,
+        corr=corr,
+        actual=actual,
+        t0=t0,
+        steps=noise_steps(years, t0),
+        weights=gap_weights(years, t0, bridge, paths.rho),
+        sketch=spec.sketch,
+        keep_paths=keep_paths,
+        anchors=tuple(
+            (int(np.searchsorted(years, a.year)), a.value)
+            for a in fit.anchors
+            if years[0] <= a.year <= years[-1]
+        ),
+        rates="base" in names_unc,
+    )
+    qs = np.asarray(quantile_set(spec, levels), dtype=float)
+    if spec.sketch:
+        from .montecarlo import sketch_result
+
+        part = sketch_partial(plan, n_jobs, dask, progress)
+        _check_draws(part.bad_values, bool(unc), n, part.valid)
+        point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
+        return sketch_result(plan, part, qs, point_theta, point, names_unc)
     keep = _Draws(n, n_series, t_count, len(unc), len(fit.theta))
     first_cross = np.empty((len(spec.cross), n), dtype=np.int16)
     notes: list[str] = []
-    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]] = {}
-    fallbacks = 0
-
-    def block_randomness(
-        b: int,
-    ) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
-        """Fit-layer parameters, noise scales, innovations and (segment histories) the parts'
-        base paths of block ``b`` (one block cached)."""
-        if b not in cache:
-            cache.clear()
-            rows_b = min(spec.block, n - b * spec.block)
-            theta_b, sigma_b, z_b = block_draws(
-                fit,
-                rows_b,
-                spec.seed,
-                b,
-                steps,
-                fit_layer="fit" in layers,
-                noise="noise" in layers,
-                model=paths,
-            )
-            parts_b = None
-            if isinstance(segments, SegmentHistories):
-                parts_b = segments.base_block(
-                    years,
-                    rows_b,
-                    spec.seed,
-                    b,
-                    fit_layer="fit" in layers,
-                    noise="noise" in layers,
-                    model=paths,
-                )
-            cache[b] = (theta_b, sigma_b, z_b, parts_b)
-        return cache[b]
-
-    bad_values = 0
-    for c_start in range(0, n, chunk):
-        c_stop = min(c_start + chunk, n)
-        pieces = (
-            uniform_blocks(
-                n,
-                len(unc),
-                method=spec.sampler,
-                seed=spec.seed,
-                block=spec.block,
-                start=c_start,
-                stop=c_stop,
-            )
-            if unc
-            else _pieces(c_start, c_stop, spec.block)
-        )
-        for row, u in pieces:
-            rows = u.shape[0]
-            b, off = divmod(row, spec.block)
-            theta_b, sigma_b, z_b, parts_b = block_randomness(b)
-            theta = theta_b[off : off + rows].copy()
-            if corr is not None:
-                u = induce_rank_correlation(u, corr)
-            drawn = {k: np.full(rows, v) for k, v in fixed.items()}
-            for j, i in enumerate(unc):
-                drawn[assumptions.names[i]] = assumptions.distributions[i].ppf(u[:, j])
-            valid = apply_assumptions(fit, theta, drawn)
-            base = drawn.get("base")
-            if base is None:
-                base = np.full(rows, actual if actual is not None else np.nan)
-            z = z_b[off : off + rows] if z_b is not None else None
-            sigma = sigma_b[off : off + rows]
-            block_paths = paths_from(
-                fit,
-                years,
-                theta,
-                sigma,
-                z,
-                paths,
-                base if actual is not None else None,
-                t0,
-                weights,
-            )
-            if row == 0:
-                notes += _layer_notes(fit, layers, assumptions, theta, sigma, drawn, z is not None)
-            valid &= np.all(np.isfinite(block_paths), axis=1)
-            bad_values += int(np.sum(valid & np.any(block_paths <= 0, axis=1)))
-            seg_paths = None
-            if isinstance(segments, SegmentHistories) and parts_b is not None:
-                block_paths, parts, fell = segments.reconcile(
-                    block_paths, parts_b[off : off + rows]
-                )
-                fallbacks += fell
-                valid &= np.all(np.isfinite(parts), axis=(1, 2))
-                seg_paths = parts[valid]
-            elif isinstance(segments, Segments):
-                shares, ok = _segment_shares(segments, drawn, rows)
-                valid &= ok
-                seg_paths = shares[valid] * block_paths[valid][:, None, :]
-            kept = block_paths[valid]
-            sl = slice(keep.filled, keep.filled + kept.shape[0])
-            for c, threshold in enumerate(spec.cross):
-                above = kept >= threshold
-                first_cross[c, sl] = np.where(above.any(axis=1), above.argmax(axis=1), t_count)
-            inputs = (
-                np.column_stack([drawn[name] for name in names_unc])[valid]
-                if unc
-                else np.zeros((kept.shape[0], 0))
-            )
-            keep.add(kept, seg_paths, inputs, theta[valid], base[valid])
-            if progress is not None:
-                progress(rows)
-
+    bad_values = fallbacks = 0
+    for blk in exact_blocks(plan, n_jobs, dask, progress):
+        first_cross[:, keep.filled : keep.filled + blk.paths.shape[0]] = blk.first_cross
+        keep.add(blk.paths, blk.segments, blk.inputs, blk.params, blk.base)
+        bad_values += blk.bad_values
+        notes += blk.notes
+        fallbacks += blk.fallbacks
     filled = keep.filled
-    if bad_values and unc:
-        raise ScenarioError(
-            f"assumptions: drawn curves must stay positive (a market size cannot be zero or "
-            f"negative; narrow the distributions of the shape parameters); got {bad_values} of "
-            f"{n} draws with a value <= 0"
-        )
-    if filled < (1 - MAX_INVALID_SHARE) * n:
-        raise ScenarioError(
-            f"assumptions: draws must mostly describe a possible curve (e.g. anchors below the "
-            f"saturation level, drawn shares summing to at most 1); got {n - filled} of {n} "
-            "contradictory"
-        )
-    qs = np.asarray(quantile_set(spec, levels), dtype=float)
+    _check_draws(bad_values, bool(unc), n, filled)
     values = np.empty((n_series, len(qs), t_count))
     mean = np.empty((n_series, t_count))
+    mean_se = np.full((n_series, t_count), np.nan)
     for s_i in range(n_series):  # one row at a time: no full-size temporary copies
         for t_i in range(t_count):
             row_values = keep.values[s_i, t_i, :filled]
             values[s_i, :, t_i] = np.quantile(row_values, qs)
             mean[s_i, t_i] = row_values.mean()
+            if filled > 1:
+                mean_se[s_i, t_i] = row_values.std(ddof=1) / np.sqrt(filled)
     total = keep.values[0, :, :filled]
     base = keep.base[:filled]
-    point_theta, point = _point_paths(fit, years, central, paths, weights, segments)
+    point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
     if fallbacks:
-        notes.append(
-            f"segments: {fallbacks:,} draws had a negative part under the reconciliation and "
-            "were reconciled bottom-up instead"
-        )
+        notes.append(fallback_note(fallbacks))
     return SimulationResult(
         years=years.astype(np.int64),
         series=("total", *seg_names),
         quantiles=tuple(float(q) for q in qs),
         values=values,
         mean=mean,
+        mean_se=mean_se,
         point=point,
         point_theta=point_theta,
         anchors=_anchor_stats(fit, years, total),
@@ -631,6 +589,41 @@ def simulate(
         paths=keep.values[:, :, :filled] if keep_paths else None,
         base=keep.base[:filled].copy(),
     )
+
+
+def fallback_note(fallbacks: int) -> str:
+    """The note of draws whose reconciliation fell back to bottom-up (segment histories)."""
+    return (
+        f"segments: {fallbacks:,} draws had a negative part under the reconciliation and "
+        "were reconciled bottom-up instead"
+    )
+
+
+def _backend(backend: Any, n_jobs: int) -> Any:
+    """The Dask backend asked for (None: this machine), with ``n_jobs`` checked."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ForecastError(f"n_jobs: must be a positive whole number; got {n_jobs!r}")
+    if backend is None:
+        return None
+    from ..cluster import dask_backend
+
+    return dask_backend(backend, None, n_jobs)
+
+
+def _check_draws(bad_values: int, uncertain: bool, n: int, filled: int) -> None:
+    """Refuse draws that are not positive (with uncertain inputs) or mostly contradictory."""
+    if bad_values and uncertain:
+        raise ScenarioError(
+            f"assumptions: drawn curves must stay positive (a market size cannot be zero or "
+            f"negative; narrow the distributions of the shape parameters); got {bad_values} of "
+            f"{n} draws with a value <= 0"
+        )
+    if filled < (1 - MAX_INVALID_SHARE) * n:
+        raise ScenarioError(
+            f"assumptions: draws must mostly describe a possible curve (e.g. anchors below the "
+            f"saturation level, drawn shares summing to at most 1); got {n - filled} of {n} "
+            "contradictory"
+        )
 
 
 def _bridge_year(fit: GrowthFit, names: Sequence[str]) -> float | None:

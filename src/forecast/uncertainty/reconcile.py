@@ -81,7 +81,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import numpy as np
-import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import ForecastError, near_miss
@@ -431,6 +430,8 @@ def mint_mapping(
     _check_positive_definite(w, hierarchy, "the reconciliation", where)
     u = np.vstack([np.eye(a), -c.T])  # n x a: the constraints U'y = 0 read y_agg - C y_bottom = 0
     wu = w @ u
+    import scipy.linalg
+
     x = scipy.linalg.solve(u.T @ wu, u.T, assume_a="pos")  # (U'WU)^-1 U', a x n
     j = np.hstack([np.zeros((m, a)), np.eye(m)])
     return np.asarray(j - wu[a:] @ x, dtype=float)

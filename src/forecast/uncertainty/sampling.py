@@ -30,7 +30,6 @@ from typing import Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import qmc
 
 from ..errors import ForecastError, near_miss
 from .dependence import induce_rank_correlation, validate_correlation
@@ -141,6 +140,8 @@ def uniform_blocks(
 def _blocks(
     n: int, k: int, method: Method, seed: int, block: int, start: int, stop: int
 ) -> Iterator[tuple[int, FloatArray]]:
+    from scipy.stats import qmc
+
     sobol: qmc.Sobol | None = None
     if method == "sobol" and start < stop:
         sobol = qmc.Sobol(d=k, scramble=True, rng=seed)

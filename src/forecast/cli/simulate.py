@@ -1,6 +1,6 @@
 """The ``simulate`` and ``sensitivity`` commands (Monte Carlo over a scenario's assumptions).
 
-Handlers only: the parser and the error boundary are :func:`forecast.cli.main`'s.
+The error boundary is :func:`forecast.cli.main`'s.
 """
 
 from __future__ import annotations
@@ -9,17 +9,74 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from .. import units
+from .._textfmt import money, output_line, pct
+from ..errors import ForecastError
+from ..readpolicy import allowed
+from .batch import cluster
+from .options import cluster_options, output_options
 
-from . import units
-from ._textfmt import money, output_line, pct
-from .errors import ForecastError
-from .output import csv_bytes, json_bytes, publish
-from .readpolicy import allowed
-from .scenario import Scenario, load_scenario
-from .types import finite_or_none
+if TYPE_CHECKING:
+    from ..projection import ScenarioSimulation
+    from ..scenario import Scenario
+
+
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``simulate`` and ``sensitivity`` to ``sub``."""
+    sim = sub.add_parser(
+        "simulate",
+        parents=parents,
+        help="Monte Carlo over a scenario's assumptions",
+        description="Draw the scenario's [assumptions] (with their rank correlation), the fit's "
+        "parameter uncertainty and residual noise; write OUT/<scenario>.simulation/"
+        "quantiles.csv, anchors.csv and summary.json and print a summary.",
+    )
+    sim.add_argument("scenario", metavar="SCENARIO")
+    sim.add_argument("--draws", type=int, help="number of draws (default: the scenario's)")
+    sim.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    sim.add_argument("--sampler", help="mc, lhs or sobol (default: the scenario's)")
+    sim.add_argument(
+        "--layers", help="comma-separated subset of fit,assumptions,noise (default: all)"
+    )
+    sim.add_argument(
+        "--exact",
+        action="store_true",
+        help="exact quantiles at any number of draws, keeping every draw in memory (default: "
+        "exact up to 1,000,000 draws, mergeable summaries with a stated rank error above)",
+    )
+    _monte_carlo_options(sim)
+    output_options(sim, quiet=True)
+    sim.set_defaults(handler=cmd_simulate)
+
+    sen = sub.add_parser(
+        "sensitivity",
+        parents=parents,
+        help="which assumptions drive the outcome (tornado, spider, Sobol)",
+        description="Tornado (P10 to P90 swings), spider, rank-correlation importance and Sobol "
+        "indices of the market size in the scenario's metric year; writes "
+        "OUT/<scenario>.sensitivity/tornado.csv, spider.csv, importance.csv, sobol.csv.",
+    )
+    sen.add_argument("scenario", metavar="SCENARIO")
+    sen.add_argument("--draws", type=int, help="draws for the rank correlation")
+    sen.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    sen.add_argument(
+        "--sobol-samples", type=int, default=1024, help="Saltelli base samples (power of two)"
+    )
+    _monte_carlo_options(sen)
+    output_options(sen, quiet=True)
+    sen.set_defaults(handler=cmd_sensitivity)
+
+
+def _monte_carlo_options(p: argparse.ArgumentParser) -> None:
+    """Where the Monte Carlo's blocks are drawn: local processes or a Dask cluster (the same
+    numbers either way)."""
+    p.add_argument(
+        "--n-jobs", type=int, default=1, help="local worker processes drawing blocks (default: 1)"
+    )
+    cluster_options(p)
+
 
 # ------------------------------------------------------------------------------------------------
 # simulate / sensitivity
@@ -46,40 +103,58 @@ class _Progress:
 
 
 def _publish_one(args: argparse.Namespace, target: Path, files: dict[str, bytes]) -> str:
+    from ..output import publish
+
     outcome = publish(target, files, force=args.force)
     return output_line(outcome, target, sorted(files))
 
 
+def simulation_files(res: ScenarioSimulation, summary: dict[str, Any]) -> dict[str, bytes]:
+    """The files ``simulate`` writes: quantiles.csv, mean.csv, anchors.csv, summary.json."""
+    from ..output import csv_bytes, json_bytes
+
+    return {
+        "quantiles.csv": csv_bytes(res.quantiles),
+        "mean.csv": csv_bytes(res.mean),
+        "anchors.csv": csv_bytes(res.anchors),
+        "summary.json": json_bytes(summary),
+    }
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from ..scenario import load_scenario
+
     sc = load_scenario(args.scenario, allow=allowed(args.allow_path))
     with units.shown_in(sc.unit):  # money printed in the scenario's unit
         return _cmd_simulate(args, sc)
 
 
 def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
-    from .simulation import simulate_scenario
+    import numpy as np
+
+    from ..simulation import simulate_scenario
+    from ..uncertainty.propagate import EXACT_MAX_DRAWS
 
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
     draws = args.draws if args.draws is not None else sc.simulation.draws
-    bar = _Progress(draws, args.quiet)
-    try:
-        res = simulate_scenario(
-            sc,
-            draws=args.draws,
-            seed=args.seed,
-            sampler=args.sampler,
-            layers=layers,
-            progress=bar,
-        )
-    finally:
-        bar.close()
+    with cluster(args) as backend:
+        bar = _Progress(draws, args.quiet)
+        try:
+            res = simulate_scenario(
+                sc,
+                draws=args.draws,
+                seed=args.seed,
+                sampler=args.sampler,
+                layers=layers,
+                progress=bar,
+                quantile_method="exact" if args.exact else None,
+                n_jobs=args.n_jobs,
+                backend=backend,
+            )
+        finally:
+            bar.close()
     summary = res.summary()
-    files = {
-        "quantiles.csv": csv_bytes(res.quantiles),
-        "mean.csv": csv_bytes(res.mean),
-        "anchors.csv": csv_bytes(res.anchors),
-        "summary.json": json_bytes(summary),
-    }
+    files = simulation_files(res, summary)
     line = _publish_one(args, Path(args.out) / f"{sc.name}.simulation", files)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
@@ -91,6 +166,12 @@ def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
     )
     for note in r.notes:
         print(f"  note        {note}")
+    if r.quantile_method == "sketch":
+        print(
+            f"  quantiles   from mergeable summaries (more than {EXACT_MAX_DRAWS:,} draws): each "
+            f"within {100 * r.rank_error:.3g}% of the draws in rank of the exact one; "
+            "probabilities, means and crossing years exact (--exact keeps every draw)"
+        )
     for a in r.anchors:
         se = "n/a" if a["mc_se"] is None else f"{100 * a['mc_se']:.1f} pts"
         print(
@@ -128,6 +209,8 @@ def _cmd_simulate(args: argparse.Namespace, sc: Scenario) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..scenario import load_scenario
+
     n = args.sobol_samples
     if n < 16 or n & (n - 1):
         raise ForecastError(f"--sobol-samples: must be a power of two of at least 16; got {n}")
@@ -137,11 +220,19 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace, sc: Scenario) -> int:
-    from .simulation import sensitivity_scenario
+    from ..output import csv_bytes
+    from ..simulation import sensitivity_scenario
+    from ..types import finite_or_none
 
-    sen = sensitivity_scenario(
-        sc, draws=args.draws, seed=args.seed, sobol_samples=args.sobol_samples
-    )
+    with cluster(args) as backend:
+        sen = sensitivity_scenario(
+            sc,
+            draws=args.draws,
+            seed=args.seed,
+            sobol_samples=args.sobol_samples,
+            n_jobs=args.n_jobs,
+            backend=backend,
+        )
     files = {
         "tornado.csv": csv_bytes(sen.tornado),
         "spider.csv": csv_bytes(sen.spider),
@@ -197,6 +288,8 @@ def _cmd_sensitivity(args: argparse.Namespace, sc: Scenario) -> int:
 
 def _plain(value: object) -> object:
     """JSON for numpy scalars (ints and bools) in frames."""
+    import numpy as np
+
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):

@@ -1,7 +1,7 @@
 """The ``claims`` and ``audit`` commands: quantitative projections found in a text, and a
 claim checked against the published record and history-fitted models.
 
-Handlers only: the error boundary is :func:`forecast.cli.main`'s.
+The error boundary is :func:`forecast.cli.main`'s.
 """
 
 from __future__ import annotations
@@ -11,32 +11,34 @@ import hashlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from ._textfmt import money, output_line, pct
-from ._version import __version__
-from .errors import ForecastError, MoneyError
-from .money import parse_money
-from .units import USD_BILLION
+from .._textfmt import money, output_line, pct
+from .._version import __version__
+from ..errors import ForecastError, MoneyError
+from ..money import parse_money
+from ..units import USD_BILLION
+from .options import json_option
 
 if TYPE_CHECKING:
-    from .conversion import Rates
+    from ..conversion import Rates
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add the ``claims`` and ``audit`` sub-commands to ``sub``."""
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``claims`` and ``audit`` to ``sub``."""
     cl = sub.add_parser(
         "claims",
-        parents=[common],
+        parents=parents,
         help="find the quantitative projections in a text",
         description="Find the quantitative projections in a text file: value with currency and "
         "scale, year or period, CAGR and its span, the subject, and the exact character span.",
     )
     cl.add_argument("text", metavar="FILE.txt")
-    cl.add_argument("--json", action="store_true", help="print the claims as JSON")
+    json_option(cl, "print the claims as JSON")
     cl.add_argument("--to-scenario", metavar="FILE.toml", help="write a scenario stub")
     cl.add_argument(
         "--encoding", help="text encoding of FILE.txt (default UTF-8; e.g. latin-1, cp1252)"
@@ -51,9 +53,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     cl.add_argument("--force", action="store_true", help="overwrite an existing --to-scenario")
 
+    cl.set_defaults(handler=cmd_claims)
+
     au = sub.add_parser(
         "audit",
-        parents=[common],
+        parents=parents,
         help="check a claim against published forecasts and history-fitted models",
         description="Check a claim (from a claims/seed file, or --value/--year/--market) "
         "against published forecasts of the same definition, the CAGRs it implies, and the "
@@ -63,7 +67,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     au.add_argument("--value", help="claimed value, e.g. 1.57T")
     au.add_argument("--year", type=int, help="claimed year")
     au.add_argument("--market", help='market, e.g. "global AI"')
-    au.add_argument("--json", action="store_true", help="print the audit as JSON")
+    json_option(au, "print the audit as JSON")
     au.add_argument("--estimates", help="published estimates CSV (default: data/ of the checkout)")
     au.add_argument("--history", help="history CSV with year,value_usd_bn (default: GVR series)")
     au.add_argument("--out", help="write audit.json, audit.csv, report.html, report.md here")
@@ -87,6 +91,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         help="year of the average rate --convert uses (default: the latest the table has for "
         "the claim's currency)",
     )
+    au.set_defaults(handler=cmd_audit)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -111,7 +116,7 @@ def _rates(items: list[str]) -> dict[str, float]:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from .claims import extract, read_bytes, read_text
+    from ..claims import extract, read_bytes, read_text
 
     text = read_text(args.text, encoding=args.encoding)
     claims = extract(text, rates=_rates(args.rate))
@@ -133,7 +138,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 "(use --force)"
             )
         stub = scenario_stub(claims, source=args.text, target=target)
-        from .output import write_file
+        from ..output import write_file
 
         write_file(target, stub.encode("utf-8"), overwrite=args.force)
     if args.json:
@@ -150,7 +155,11 @@ def _claims_table(path: str, claims: list[Any]) -> str:
         return f"{path}: no quantitative projection found"
     rows = [["#", "value", "USD", "year", "CAGR", "subject", "chars", "text"]]
     for i, c in enumerate(claims, 1):
-        native = f"{c.currency} {c.number} {c.scale}"
+        native = (
+            "growth rate only"
+            if getattr(c, "kind", "value") == "growth rate"
+            else f"{c.currency} {c.number} {c.scale}"
+        )
         year = str(c.year) if c.year else ("vague: " + c.year_text if c.vague else "none")
         rate = "n/a" if c.cagr is None else pct(c.cagr)
         if c.cagr_start:
@@ -205,7 +214,7 @@ def _scenario_name(stem: str) -> str:
 
 def _words(value_usd_bn: float, digits: int) -> str:
     """``1570`` -> ``"1.57 trillion USD"`` (the scenario files' money spelling)."""
-    from .money import format_money
+    from ..money import format_money
 
     text = format_money(value_usd_bn, digits=digits).lstrip("$")
     for letter, word in (("T", "trillion"), ("B", "billion"), ("M", "million")):
@@ -215,7 +224,7 @@ def _words(value_usd_bn: float, digits: int) -> str:
 
 
 def _market_name(subject: str) -> str | None:
-    from .markets import resolve_market
+    from ..markets import resolve_market
 
     try:
         return resolve_market(subject).name
@@ -234,8 +243,8 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
     when there is a single anchor year; with one anchor and no CAGR the file still validates
     but carries a TODO, since a curve cannot be fitted to one point.
     """
-    from .markets import default_data_dir
-    from .money import format_money
+    from ..markets import default_data_dir
+    from ..money import format_money
 
     usable = [c for c in claims if c.value_usd_bn is not None and c.year is not None]
     if not usable:
@@ -249,8 +258,7 @@ def scenario_stub(claims: list[Any], *, source: str, target: Path) -> str:
     skipped = [c for c in usable if c.subject != first.subject]
     global_total = market == "global AI"
     data = default_data_dir(
-        hint="run forecast claims in the toolkit's checkout or in a folder holding "
-        "data/ai_market_estimates.csv: the stub names that file"
+        hint="reinstall the toolkit (pip install .) from its checkout: the stub names that file"
     )
     rel = Path(os.path.relpath(data, target.resolve().parent)).as_posix()
     shown_source = _shown(str(source))
@@ -377,7 +385,7 @@ class _Converter:
     @property
     def rates(self) -> Rates:
         if self._rates is None:
-            from .conversion import RATES_FILE, load_rates, toolkit_data
+            from ..conversion import RATES_FILE, load_rates, toolkit_data
 
             path = Path(self.file) if self.file else toolkit_data(RATES_FILE)
             name = str(path) if self.file else f"data/{RATES_FILE} (Federal Reserve G.5A)"
@@ -443,16 +451,29 @@ def _claim_args(rec: Any, path: Path, i: int, convert: _Converter | None = None)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit_report import audit_claim, audit_text
-    from .markets import resolve_market
+    from ..audit_report import audit_claim, audit_text
+    from ..markets import resolve_market
 
     jobs: list[dict[str, Any]] = []
+    skipped: list[str] = []
     if args.claim:
-        from .claims_file import read_claims_file
+        from ..claims_file import read_claims_file
 
         path = Path(args.claim)
         conv = _Converter(args)
-        jobs = [_claim_args(r, path, i, conv) for i, r in enumerate(read_claims_file(path))]
+        records = read_claims_file(path)
+        rates_only = [i for i, r in enumerate(records) if _rate_only(r)]
+        if len(rates_only) == len(records):
+            raise ForecastError(
+                f"{path}: must hold a claim with a value to audit; got "
+                f"{len(records)} growth-rate-only claim(s) (a CAGR with no value stated)"
+            )
+        jobs = [_claim_args(r, path, i, conv) for i, r in enumerate(records) if not _rate_only(r)]
+        skipped = [
+            f"  skipped     {path}: claim {records[i].id or i + 1}: a growth rate only "
+            "(no value stated), not audited"
+            for i in rates_only
+        ]
         for j in jobs:
             if args.year is not None:
                 j["year"] = args.year
@@ -505,8 +526,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     lines = []
     for r in results:
         if args.out:
-            from .audit_report import audit_files
-            from .output import publish
+            from ..audit_report import audit_files
+            from ..output import publish
 
             target = Path(args.out) / f"audit-{_slug(r)}"
             files = audit_files(r)
@@ -515,11 +536,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.json:
         payload: Any = [r.summary() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, allow_nan=False))
+        for line in skipped:  # stdout holds the JSON only
+            print(line.strip(), file=sys.stderr)
         return 0
     print("\n\n".join(audit_text(r) for r in results))
-    for line in lines:
+    for line in [*skipped, *lines]:
         print(line)
     return 0
+
+
+def _rate_only(rec: Any) -> bool:
+    """Whether a claims-file record is a growth rate with no value (``kind = "growth rate"``
+    from ``forecast claims --json``): nothing to audit against published values."""
+    return getattr(rec, "kind", None) == "growth rate" and rec.value_usd_bn is None
 
 
 def _value_in_usd(args: argparse.Namespace) -> tuple[float, str]:

@@ -1,7 +1,7 @@
 """The ``report`` command (one report comparing several scenarios) and the report files
 ``forecast run`` writes beside its CSVs.
 
-Handlers only: the error boundary is :func:`forecast.cli.main`'s.
+The error boundary is :func:`forecast.cli.main`'s.
 """
 
 from __future__ import annotations
@@ -11,42 +11,33 @@ import json
 import os
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._textfmt import output_line
-from .errors import ForecastError, visible
-from .output import publish
-from .projection import ScenarioResult, StatsScenarioResult, run_scenario
-from .readpolicy import allowed
-from .scenario import load_scenario
+from .._textfmt import output_line
+from ..errors import ForecastError, visible
+from .options import output_options
+
+if TYPE_CHECKING:
+    from ..projection import ScenarioResult, StatsScenarioResult
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add the ``report`` sub-command to ``sub``."""
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``report`` to ``sub``."""
     rep = sub.add_parser(
         "report",
-        parents=[common],
+        parents=parents,
         help="one report comparing several scenarios",
         description="Run the scenarios and write one report comparing them: OUT/<name>/"
         "report.html, report.md (charts beside it) and workbook.xlsx.",
     )
     rep.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     rep.add_argument("--name", help="report folder name (default: compare-<first>-and-<n>)")
     rep.add_argument(
         "--title",
         help='the report\'s title (default: "N scenarios compared"); at most 200 characters',
     )
-    rep.add_argument("--force", action="store_true", help="replace earlier results")
-    rep.add_argument("--json", action="store_true", help="print the output record as JSON")
-    rep.add_argument(
-        "--allow-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also read files the scenarios name (extends, history, estimates) from DIR "
-        "(repeatable; by default only each scenario's folder and the data/ beside it)",
-    )
+    output_options(rep, force="replace earlier results", json="print the output record as JSON")
+    rep.set_defaults(handler=cmd_report)
 
 
 def check_title(title: str | None, verb: str) -> str | None:
@@ -54,10 +45,10 @@ def check_title(title: str | None, verb: str) -> str | None:
     characters, no control characters)."""
     if title is None:
         return None
-    from .scenario import _CONTROL, TEXT_LIMITS
+    from ..scenario.schema import CONTROL, TEXT_LIMITS
 
     limit = TEXT_LIMITS["title"]
-    if not title.strip() or len(title) > limit or _CONTROL.search(title):
+    if not title.strip() or len(title) > limit or CONTROL.search(title):
         raise ForecastError(
             f"{verb}: --title must be one line of 1 to {limit} characters without control "
             f"characters; got {visible(title[:60])!r}"
@@ -80,8 +71,8 @@ def scenario_report_files(
 ) -> dict[str, bytes]:
     """The report files of one scenario run (``report.html``, ``report.md``, ``charts/``,
     ``workbook.xlsx``)."""
-    from .evidence import gather_evidence
-    from .report.files import report_files
+    from ..evidence import gather_evidence
+    from ..report.files import report_files
 
     ev = gather_evidence(res)
     cmd = command or command_line("run", [str(res.scenario.path)])
@@ -89,8 +80,12 @@ def scenario_report_files(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .evidence import gather_evidence
-    from .report.files import comparison_files
+    from ..evidence import gather_evidence
+    from ..output import publish
+    from ..projection import run_scenario
+    from ..readpolicy import allowed
+    from ..report.files import comparison_files
+    from ..scenario import load_scenario
 
     allow = allowed(args.allow_path)
     scenarios = [load_scenario(p, allow=allow) for p in args.scenarios]

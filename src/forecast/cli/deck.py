@@ -1,6 +1,6 @@
 """The ``deck`` command: the board pack as slides, ``OUT/<name>/deck.pptx``.
 
-Handlers only: the error boundary is :func:`forecast.cli.main`'s.
+The error boundary is :func:`forecast.cli.main`'s.
 """
 
 from __future__ import annotations
@@ -10,20 +10,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._textfmt import output_line
-from .cli_report import check_title, command_line
-from .errors import ForecastError
-from .output import publish
-from .projection import run_scenario
-from .readpolicy import allowed
-from .scenario import load_scenario
+from .._textfmt import output_line
+from ..errors import ForecastError
+from .options import output_options
+from .report import check_title, command_line
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add the ``deck`` sub-command to ``sub``."""
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``deck`` to ``sub``."""
     deck = sub.add_parser(
         "deck",
-        parents=[common],
+        parents=parents,
         help="the board pack as slides (deck.pptx)",
         description="Run the scenarios and write OUT/<name>/deck.pptx: title, headline with the "
         "key years, each fan chart, the comparison, published estimates, sensitivity, "
@@ -31,24 +28,20 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         "the slide notes).",
     )
     deck.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    deck.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     deck.add_argument("--name", help="folder name (default: the first scenario's name, or "
                       "deck-<first>-and-<n>-more for several)")  # fmt: skip
     deck.add_argument("--title", help="the deck's title (default: the scenario's title)")
-    deck.add_argument("--force", action="store_true", help="replace earlier results")
-    deck.add_argument("--json", action="store_true", help="print the output record as JSON")
-    deck.add_argument(
-        "--allow-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also read files the scenarios name (extends, history, estimates) from DIR",
-    )
+    output_options(deck, force="replace earlier results", json="print the output record as JSON")
+    deck.set_defaults(handler=cmd_deck)
 
 
 def cmd_deck(args: argparse.Namespace) -> int:
-    from .evidence import gather_evidence
-    from .report.deck import deck_bytes
+    from ..evidence import gather_evidence
+    from ..output import publish
+    from ..projection import run_scenario
+    from ..readpolicy import allowed
+    from ..report.deck import deck_bytes
+    from ..scenario import load_scenario
 
     title = check_title(args.title, "deck")
     allow = allowed(args.allow_path)

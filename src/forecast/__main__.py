@@ -1,0 +1,5 @@
+"""``python -m forecast``: the command line."""
+
+from .cli.app import entry
+
+entry()

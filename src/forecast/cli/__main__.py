@@ -1,0 +1,5 @@
+"""``python -m forecast.cli``: the command line."""
+
+from .app import entry
+
+entry()
