@@ -28,7 +28,7 @@ HOSTILE = "<script>alert(1)</script> & <b>"
 
 @pytest.fixture(scope="module")
 def base() -> ScenarioResult:
-    res = run_scenario(DEFAULT_SCENARIO)
+    res = forecast.run_scenario(DEFAULT_SCENARIO)  # through the package: the HTML view is on
     assert isinstance(res, ScenarioResult)
     return res
 
@@ -40,7 +40,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> ScenarioResult:
         f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "hostile"\n'
         f'title = "{HOSTILE}"\nlabel = "<i>x</i>"\n[projection]\ndraws = 400\n'
     )
-    res = run_scenario(path)
+    res = forecast.run_scenario(path)
     assert isinstance(res, ScenarioResult)
     return res
 

@@ -6,7 +6,8 @@ fan chart as an inline PNG. Every text taken from a scenario or data file is esc
 titled ``<script>`` shows that text. matplotlib is imported only for the chart.
 
 The view sits above :mod:`forecast.projection` (it draws the fan chart), so the results do not
-import it: ``import forecast`` registers it with :func:`forecast.projection.register_html_view`.
+import it: it registers itself with :func:`forecast.projection.register_html_view` when imported,
+which the package does when a result's name (``forecast.run_scenario``) is first taken from it.
 """
 
 from __future__ import annotations

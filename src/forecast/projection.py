@@ -94,7 +94,9 @@ class BaseScenarioResult:
 
     def _repr_html_(self) -> str | None:
         """The notebook view (headline, table of the key years, fan chart), drawn by
-        :mod:`forecast.notebook` once registered (``import forecast`` does)."""
+        :mod:`forecast.notebook` once it is imported: ``forecast.run_scenario`` (any result name
+        taken from the package) imports it; after a direct ``from forecast.projection import``
+        the text repr is shown unless ``forecast.notebook`` is imported."""
         return _HTML_VIEWS[0](self) if _HTML_VIEWS else None
 
     def _levels(self) -> list[float]:
