@@ -10,6 +10,7 @@ and those keys are written here once, side by side, so that the two cannot drift
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from . import units
+from ._textfmt import money
 from ._version import __version__
+from .errors import visible
 from .models import GrowthFit, cagr
 from .models.simulate import near_bound_params, prior_params
 from .money import format_money
@@ -33,6 +36,15 @@ from .uncertainty.propagate import (
 from .uncertainty.segment_histories import SegmentHistories
 from .uncertainty.sketch import K as SKETCH_ITEMS
 
+# The notebook's HTML views of a scenario result and of a simulation: drawn by
+# forecast.notebook, which sits above this module (it draws the fan chart) and registers them.
+_HTML_VIEWS: list[Callable[[Any], str]] = []
+
+
+def register_html_view(result: Callable[[Any], str], simulation: Callable[[Any], str]) -> None:
+    """Set the functions ``_repr_html_`` of a scenario result and of a simulation call."""
+    _HTML_VIEWS[:] = [result, simulation]
+
 
 class BaseScenarioResult:
     """What every scenario result has: the scenario, the projection, segment and parameter
@@ -43,6 +55,45 @@ class BaseScenarioResult:
     projection: pd.DataFrame
     segments: pd.DataFrame
     params: pd.DataFrame
+
+    def __repr__(self) -> str:
+        """A few lines: the kind of result, scenario and label, model and unit, then the key
+        years (anchor years and the horizon) with the point path and the widest interval."""
+        sc = self.scenario
+        label = f" ({visible(sc.label)})" if sc.label else ""
+        levels = self._levels()
+        with units.shown_in(sc.unit):
+            years = "; ".join(self._value_text(y, levels) for y in self._key_years())
+        head = f"<{type(self).__name__} {visible(sc.name)}{label}: {self._model_text()}"
+        return f"{head}, {sc.unit.label}\n  {years}>"
+
+    def _repr_html_(self) -> str | None:
+        """The notebook view (headline, table of the key years, fan chart), drawn by
+        :mod:`forecast.notebook` once it is imported: ``forecast.run_scenario`` (any result name
+        taken from the package) imports it; after a direct ``from forecast.projection import``
+        the text repr is shown unless ``forecast.notebook`` is imported."""
+        return _HTML_VIEWS[0](self) if _HTML_VIEWS else None
+
+    def _levels(self) -> list[float]:
+        """The interval levels the projection has values for, narrowest first."""
+        proj = self.projection
+        found = {float(c[3:]) for c in proj.columns if str(c).startswith("lo-")}
+        return sorted(lv for lv in found if proj[f"lo-{lv:g}"].notna().any())
+
+    def _key_years(self) -> tuple[int, ...]:
+        return self.report_years or (self.scenario.horizon,)
+
+    def _model_text(self) -> str:
+        return f"statistical model {self._model_label()}"
+
+    def _value_text(self, year: int, levels: list[float]) -> str:
+        """``2030 $1.57T (95%: $1.16T–$2.13T)``: the point path and the widest interval."""
+        v = self.value_at(year)
+        text = f"{year} {money(v['mean'])}"
+        if levels:
+            lv = levels[-1]
+            text += f" ({lv:g}%: {money(v[f'lo-{lv:g}'])}–{money(v[f'hi-{lv:g}'])})"
+        return text
 
     def value_at(self, year: int) -> dict[str, float]:
         """Mean, median and interval columns of the projection in ``year``."""
@@ -226,7 +277,7 @@ class BaseScenarioResult:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the short repr of BaseScenarioResult
 class ScenarioResult(BaseScenarioResult):
     """A scenario projected by a growth curve, fitted and calibrated to its anchors.
 
@@ -316,6 +367,9 @@ class ScenarioResult(BaseScenarioResult):
 
     def _model_label(self) -> str:
         return self.fit.model.family
+
+    def _model_text(self) -> str:
+        return f"{self.fit.model.family} curve"
 
     def _model_block(self) -> dict[str, Any]:
         fit, hist = self.fit, self.scenario.history
@@ -467,7 +521,7 @@ def provenance(sc: Scenario) -> dict[str, Any]:
 _EMPTY = Assumptions((), ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ScenarioSimulation:
     """A scenario's draws from the one simulation core (:mod:`forecast.uncertainty.propagate`):
     the spec used, the result and tidy frames. ``forecast run`` keeps one in its
@@ -487,6 +541,28 @@ class ScenarioSimulation:
     mean: pd.DataFrame
     anchors: pd.DataFrame
     segment_histories: SegmentHistories | None = None
+
+    def __repr__(self) -> str:
+        """One line for the draws (layers, sampler, seed) and one per anchor with the
+        probability of reaching it."""
+        r, spec = self.result, self.spec
+        lines = [
+            f"<ScenarioSimulation {visible(self.scenario.name)}: {r.draws:,} draws "
+            f"({r.valid:,} valid) of {', '.join(spec.layers) or 'no layer'}; sampler "
+            f"{spec.sampler}, seed {spec.seed}"
+        ]
+        with units.shown_in(self.scenario.unit):
+            for row in r.anchors:
+                p = row.get("probability")
+                lines.append(
+                    f"  P({row.get('year')} >= {money(row.get('value_usd_bn'))}) = "
+                    + (f"{p:.3f}" if isinstance(p, float) else "n/a")
+                )
+        return "\n".join(lines) + ">"
+
+    def _repr_html_(self) -> str | None:
+        """The notebook view: the draws and a table of the anchors' probabilities."""
+        return _HTML_VIEWS[1](self) if _HTML_VIEWS else None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: anchors' probabilities, CAGR and crossing distributions, the
@@ -574,7 +650,7 @@ def segment_reconciliation(sim: ScenarioSimulation) -> dict[str, Any] | None:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the short repr of BaseScenarioResult
 class StatsScenarioResult(BaseScenarioResult):
     """A scenario projected by a statistical model (fitted to the history alone; anchors are
     checked against its intervals, not used to calibrate).

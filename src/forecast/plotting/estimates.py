@@ -25,6 +25,7 @@ from .style import (
     figure_and_axes,
     footnote,
     in_scenario_unit,
+    legend,
     money_axis,
     money_words,
     plain,
@@ -184,6 +185,7 @@ def estimates_chart(
     claim: tuple[int, float, str] | None = None,
     region: str | None = None,
     source: str | None = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Every published estimate of one definition, by publisher and edition, against a
@@ -208,6 +210,8 @@ def estimates_chart(
     source : str, optional
         The source line under the chart; by default it names the result's estimates file
         (``data/ai_market_estimates.csv`` without a result).
+    title : str, optional
+        Replaces the chart's title.
     ax : matplotlib Axes, optional
     """
     frame = _select(estimates, definition, region)
@@ -349,7 +353,7 @@ def estimates_chart(
         n_ed = frame.groupby(["publisher", "vintage"]).ngroups
         titles(
             ax,
-            f"Published estimates: {shorten(what, 80)}",
+            title or f"Published estimates: {shorten(what, 80)}",
             f"{len(frame)} figures from {n_pub} publishers/pages and {n_ed} editions"
             f"{f' ({region})' if region else ''}; lines join the figures of one edition; "
             "log scale",
@@ -357,12 +361,6 @@ def estimates_chart(
         money_axis(ax, log=True, label=money_words(extra="log scale"))
         year_axis(ax)
         ax.grid(axis="y", which="major")
-        ax.legend(
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            borderaxespad=0.0,
-            title="Publisher (figures)",
-            alignment="left",
-        )
+        legend(ax, outside=True, title="Publisher (figures)", alignment="left")
         footnote(ax, f"Source: {source}.")
     return fig

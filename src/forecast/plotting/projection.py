@@ -280,6 +280,7 @@ def fan_chart(
     *,
     simulation: ScenarioSimulation | None = None,
     smooth: bool = True,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """History, fitted curve, projection with shaded interval bands, anchors and the horizon.
@@ -298,8 +299,12 @@ def fan_chart(
         True by default; the subtitle says so). Only the drawing is smoothed: every number
         written stays the draws' quantile. A statistical model's empirical intervals are drawn
         as they are.
+    title : str, optional
+        Replaces the chart's title (the scenario's title by default); the subtitle saying how
+        the chart was drawn stays. ``ax.set_title(...)`` after drawing replaces both.
     ax : matplotlib Axes, optional
-        Where to draw; a new 16:9 figure when None.
+        Where to draw; a new 16:9 figure when None. In a grid of several axes the titles wrap
+        to the axes' column and an outside legend moves inside the axes.
 
     Returns
     -------
@@ -394,7 +399,7 @@ def fan_chart(
         _end_label(ax, x[-1], float(centre[-1]), PROJECTION)
         _history(ax, sc)
         _anchors(ax, sc)
-        titles(ax, sc.title, sub)
+        titles(ax, title or sc.title, sub)
         _finish_money_chart(ax)
         ax.set_xlim(right=float(sc.horizon) + 0.9)
         legend(ax)
@@ -436,7 +441,8 @@ def comparison_chart(
     ax: Axes | None = None,
 ) -> Figure:
     """Several scenarios on one chart (point projection and narrowest interval band each), with a
-    table of their values in ``year``.
+    table of their values in ``year``. Scenarios are named by their ``label`` (their name when
+    they have none).
 
     Parameters
     ----------
@@ -453,8 +459,6 @@ def comparison_chart(
     ax : matplotlib Axes, optional
         Where to draw the chart; the table then goes under it. A new 16:9 figure (chart above,
         table below) when None.
-
-    Scenarios are named by their ``label`` (their name when they have none).
     """
     if not results:
         raise ForecastError("comparison_chart: results must hold at least one scenario; got none")
@@ -618,8 +622,9 @@ def _shares_note(sc: Scenario) -> str:
 
 
 @in_scenario_unit
-def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
-    """Stacked area of the segments' point projections, which sum to the total."""
+def segments_chart(result: Result, *, title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Stacked area of the segments' point projections, which sum to the total (``title``
+    replaces the scenario's title)."""
     years, names, values, _shares, dim = _segment_paths(result)
     sc = result.scenario
     with chart_style():
@@ -637,7 +642,7 @@ def segments_chart(result: Result, *, ax: Axes | None = None) -> Figure:
         end.xyann = (-4, 6)
         titles(
             ax,
-            f"{sc.title}",
+            title or f"{sc.title}",
             f"Market size by {dim} (point projection, {int(years[0])}–{h}); segments sum to the "
             "total",
         )
@@ -663,14 +668,12 @@ def _stack(
 def _stack_legend(ax: Axes, sc: Scenario) -> None:
     """Legend right of the chart, top to bottom in the order of the stack; the shares' note."""
     handles, texts = ax.get_legend_handles_labels()
-    ax.legend(
-        handles[::-1], texts[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
-    )
+    legend(ax, outside=True, handles=handles[::-1], labels=texts[::-1])
     footnote(ax, _shares_note(sc), width=125)
 
 
 @in_scenario_unit
-def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
+def shares_chart(result: Result, *, title: str | None = None, ax: Axes | None = None) -> Figure:
     """Each segment's share of the total over time (stacked to 100%)."""
     years, names, _values, shares, dim = _segment_paths(result)
     sc = result.scenario
@@ -700,7 +703,7 @@ def shares_chart(result: Result, *, ax: Axes | None = None) -> Figure:
             bottom += s
         titles(
             ax,
-            f"Share of each {dim} in the total, {y0}–{y1}",
+            title or f"Share of each {dim} in the total, {y0}–{y1}",
             shorten(sc.title, 120),
         )
         percent_axis(ax, label="Share of the total market")
@@ -723,6 +726,7 @@ def model_comparison_chart(
     *,
     horizon: int | None = None,
     comparison: FamilyComparison | None = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Each fitted growth-curve family against the history, with its out-of-sample error and
@@ -740,6 +744,8 @@ def model_comparison_chart(
         :func:`forecast.models.select.compare_families` on the same history: orders the legend
         by out-of-sample error and names the best family only when the evidence separates it.
         Without it the legend is ordered by AICc and no family is called best.
+    title : str, optional
+        Replaces the chart's title.
     ax : matplotlib Axes, optional
     """
     if not fits:
@@ -817,7 +823,9 @@ def model_comparison_chart(
             sub += "lower AICc is better (no out-of-sample comparison given)"
         if end > hi:
             sub += f"; dashed: the curves carried on to {int(end)}"
-        titles(ax, f"Which growth curve fits the history? {len(fits)} families compared", sub)
+        titles(
+            ax, title or f"Which growth curve fits the history? {len(fits)} families compared", sub
+        )
         _finish_money_chart(ax)
         ax.set_xlim(lo - 0.5, end + 0.5)
         legend(ax, title=plain("Family"))

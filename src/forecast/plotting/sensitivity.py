@@ -94,7 +94,9 @@ def _sens_footnote(sens: ScenarioSensitivity) -> str:
 
 
 @in_scenario_unit
-def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure:
+def tornado_chart(
+    sens: ScenarioSensitivity, *, title: str | None = None, ax: Axes | None = None
+) -> Figure:
     """One bar per uncertain assumption, largest swing on top: the market size in the metric
     year with that input at its 10th and 90th percentile, the others at their medians.
 
@@ -193,7 +195,8 @@ def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figur
         money_axis(ax, "x", label=money_words(f"Market size in {year}"))
         titles(
             ax,
-            f"What moves the {year} market size most: "
+            title
+            or f"What moves the {year} market size most: "
             f"{input_label(str(t['input'].iloc[0])).lower()}",
             "Each bar moves one assumption from its 10th to its 90th percentile, the others at "
             "their medians (range under each name)",
@@ -209,7 +212,9 @@ def tornado_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figur
 
 
 @in_scenario_unit
-def spider_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure:
+def spider_chart(
+    sens: ScenarioSensitivity, *, title: str | None = None, ax: Axes | None = None
+) -> Figure:
     """The market size in the metric year as each assumption moves through its percentiles,
     the others at their medians; flat lines are assumptions the total does not depend on."""
     s = sens.spider
@@ -260,7 +265,7 @@ def spider_chart(sens: ScenarioSensitivity, *, ax: Axes | None = None) -> Figure
         money_axis(ax, label=money_words(f"Market size in {year}"))
         titles(
             ax,
-            f"How the {year} market size responds to each assumption",
+            title or f"How the {year} market size responds to each assumption",
             "One line per uncertain assumption, moved through its percentiles"
             + (f"; flat (no effect on the total): {', '.join(flat)}" if flat else ""),
         )
@@ -297,7 +302,11 @@ def _default_year(simulation: ScenarioSimulation, draws: dict[int, np.ndarray]) 
 
 @in_scenario_unit
 def distribution_chart(
-    simulation: ScenarioSimulation, *, year: int | None = None, ax: Axes | None = None
+    simulation: ScenarioSimulation,
+    *,
+    year: int | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
     """Histogram of the simulated market size in ``year`` with the anchor marked and
     P(value >= anchor) printed on it.
@@ -309,6 +318,8 @@ def distribution_chart(
     year : int, optional
         An anchor year or the metric year (the years whose draws are kept); by default the first
         anchor year with draws, else the metric year.
+    title : str, optional
+        Replaces the chart's title.
     ax : matplotlib Axes, optional
     """
     draws_by_year = available_years(simulation)
@@ -419,7 +430,7 @@ def distribution_chart(
         what = f" against the {money(anchors[0].value)} anchor" if anchors else ""
         titles(
             ax,
-            f"Simulated market size in {year}{what}",
+            title or f"Simulated market size in {year}{what}",
             f"{r.valid:,} Monte Carlo draws ({simulation.spec.sampler}) of "
             f"{', '.join(simulation.spec.layers)}; median {money(med)}, 80% between "
             f"{money(p10)} and {money(p90)}",

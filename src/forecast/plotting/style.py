@@ -258,17 +258,42 @@ def year_axis(ax: Axes, label: str = "Year") -> None:
     ax.set_xlabel(label)
 
 
+def _width_share(ax: Axes) -> float:
+    """The share of the figure's width that ``ax``'s grid cell spans: 1 for a chart's own
+    figure (and for axes placed by hand), 0.5 for either axes of a 1x2 grid."""
+    spec = ax.get_subplotspec()
+    share = 1.0
+    if spec is not None:
+        grid = spec.get_gridspec()
+        given: Any = grid.get_width_ratios()
+        ratios = [float(r) for r in given] if given is not None else [1.0] * grid.ncols
+        share = sum(ratios[c] for c in spec.colspan) / sum(ratios)
+    root = root_figure(ax)
+    if ax.figure is not root and root.bbox.width > 0:  # a subfigure's share of the figure
+        share *= ax.figure.bbox.width / root.bbox.width
+    return share
+
+
 def titles(ax: Axes, title: str, subtitle: str = "") -> None:
     """A bold title saying what the chart shows and a grey subtitle saying how, left-aligned
     above the axes (both plain text).
 
-    The subtitle is wrapped to the figure's width and left out of the layout's width sums: a
+    The title is the axes' own (``loc="left"``), so a chart's ``title=`` argument replaces it,
+    and so does a caller's ``ax.set_title("...")`` at any ``loc``: the chart's title and
+    subtitle then give way (a title cleared with ``ax.set_title("")`` keeps the subtitle).
+    Both are wrapped to the width of the axes' grid cell (the figure's width for a chart's own
+    figure, half of it in a 1x2 grid). The subtitle is left out of the layout's width sums: a
     subtitle wider than the axes would otherwise make constrained layout shrink the axes to
     nothing (the title above it keeps the vertical room)."""
     fig = root_figure(ax)
-    sub = wrap(subtitle, max(40, int(fig.get_figwidth() * 72 * 0.9 / (0.52 * 12.5))))
+    share = _width_share(ax)
+    width_in = fig.get_figwidth() * share
+    sub = wrap(subtitle, max(40, int(width_in * 72 * 0.9 / (0.52 * 12.5))))
     lines = sub.count("\n") + 1 if subtitle else 0
-    ax.set_title(plain(wrap(title, 80)), loc="left", pad=12 + 18 * lines)
+    own = ax.set_title(
+        plain(wrap(title, max(20, round(80 * share)))), loc="left", pad=12 + 18 * lines
+    )
+    note = None
     if subtitle:
         note = ax.annotate(
             plain(sub),
@@ -283,16 +308,39 @@ def titles(ax: Axes, title: str, subtitle: str = "") -> None:
             gid="subtitle",
         )
         note.set_in_layout(False)
+    _give_way(ax, own, note)
+
+
+def _give_way(ax: Axes, own: Any, note: Any) -> None:
+    """Hide the chart's title block when the caller sets a title of their own: another text in
+    the chart's title (``loc="left"``) hides the subtitle; a title at ``loc="center"`` or
+    ``"right"`` also clears the chart's title, so the two never overlap."""
+    mine = own.get_text()
+
+    def changed(artist: Any) -> None:
+        text = artist.get_text()
+        if not text or (artist is own and text == mine):
+            return
+        if artist is not own:
+            own.set_text("")
+        if note is not None:
+            note.set_visible(False)
+
+    for t in (own, ax.title, getattr(ax, "_right_title", None)):
+        if t is not None:
+            t.add_callback(changed)
 
 
 def footnote(ax: Axes, text: str, *, width: int = 150) -> None:
     """A small grey source line under the x-axis label, left-aligned with the axes, wrapped at
-    ``width`` characters (shrink it for charts narrower than the slide)."""
+    ``width`` characters (shrink it for charts narrower than the slide; in a grid of several
+    axes it shrinks with the axes' share of the figure's width)."""
     if not text:
         return
     import matplotlib as mpl
     from matplotlib.font_manager import FontProperties
 
+    width = max(30, round(width * _width_share(ax)))
     lines = [wrap(part, width) for part in text.split("\n")]
     # a fixed offset below the axes (tick labels, x label, gaps), not one read off the drawn
     # x label: the layout then does not depend on an earlier draw and output bytes are stable
@@ -332,11 +380,23 @@ def wrap(text: str, width: int = 150) -> str:
 
 
 def legend(ax: Axes, *, outside: bool = False, **kwargs: Any) -> None:
-    """A frameless legend, inside the best corner or outside on the right."""
-    if outside:
+    """A frameless legend, inside the best corner or outside on the right.
+
+    ``outside`` holds only where the layout makes room for it: the axes fills the last column
+    of its grid in a figure with a layout engine (a chart's own figure). Elsewhere, as in the
+    left cell of a caller's 1x2 grid or a figure without a layout engine, the legend goes inside
+    the axes, so it never covers a neighbour or leaves the figure."""
+    if outside and _room_on_right(ax):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
     else:
         ax.legend(loc=kwargs.pop("loc", "upper left"), **kwargs)
+
+
+def _room_on_right(ax: Axes) -> bool:
+    spec = ax.get_subplotspec()
+    if spec is None or spec.colspan.stop != spec.get_gridspec().ncols:
+        return False
+    return root_figure(ax).get_layout_engine() is not None
 
 
 def interval_pairs(quantiles: Sequence[float]) -> list[tuple[float, float, float]]:

@@ -144,7 +144,7 @@ def forecast_rows(
     return f * unit[:, None], params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class StatsFit:
     """An immutable fitted statistical model. Build it with ``StatsModel.fit``.
 
@@ -171,6 +171,18 @@ class StatsFit:
     params: Mapping[str, float] = field(default_factory=dict)
     reason: str = ""
     stored: FloatArray = field(default_factory=lambda: np.empty(0))
+
+    def __repr__(self) -> str:
+        """One line: the model asked for and used, the history's span, the next year's point
+        forecast (not the arrays)."""
+        used = f" (used {self.used.name})" if self.used.name != self.model.name else ""
+        span = (
+            f"{self.years[0]:g}-{self.years[-1]:g} ({len(self.years)} points)"
+            if len(self.years)
+            else "no history"
+        )
+        nxt = f"; next year {self.stored[0]:.6g}" if len(self.stored) else ""
+        return f"<StatsFit {self.model.name}{used}: history {span}{nxt}>"
 
     def predict(self, h: int) -> FloatArray:
         """Point forecasts for the ``h`` years after the history."""

@@ -159,7 +159,7 @@ class Segments:
     shares: FloatArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SimulationResult:
     """Statistics of the simulated paths (total first, then segments): every figure a scenario
     reports is read from here.
@@ -209,6 +209,20 @@ class SimulationResult:
     # Monte Carlo standard error of each mean (series, year): the draws' standard deviation
     # over the square root of their number (NaN with fewer than two draws)
     mean_se: FloatArray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
+
+    def __repr__(self) -> str:
+        """One line: draws, layers, series, years and the last year's median of the total (not
+        the arrays)."""
+        span = f"{self.years[0]}-{self.years[-1]}" if len(self.years) else "no years"
+        try:
+            median = f"; median {self.years[-1]} {self.quantile(0.5)[-1]:.6g}"
+        except (KeyError, IndexError):
+            median = ""
+        return (
+            f"<SimulationResult {self.draws:,} draws ({self.valid:,} valid) of "
+            f"{', '.join(self.layers) or 'no layer'}; series {', '.join(self.series)}; "
+            f"years {span}{median}>"
+        )
 
     def quantile(self, q: float, series: str = "total") -> FloatArray:
         """The ``q`` quantile of a series in every year (``q`` must be one of ``quantiles``)."""
