@@ -178,19 +178,12 @@ def read_csv(
 
 
 def _check_cells(p: Path, line: int, row: Sequence[str], header: Sequence[str]) -> None:
-    for col, cell in zip(header, row, strict=True):
-        place = f"row {line}, column {col!r}" if row is not header else "header"
-        if len(cell) > MAX_CELL_CHARS:
-            raise DataError(
-                f"{p}: {place}: a cell must be at most {MAX_CELL_CHARS:,} characters; got "
-                f"{len(cell):,}"
-            )
-        bad = _CONTROL.search(cell)
-        if bad:
-            raise DataError(
-                f"{p}: {place}: must not hold control characters; got {bad.group()!r} at "
-                f"character {bad.start() + 1}"
-            )
+    places = (
+        ["header"] * len(row)
+        if row is header
+        else [f"row {line}, column {col!r}" for col in header]
+    )
+    _check_cells_at(p, places, row)
 
 
 def is_workbook(path: Path | str) -> bool:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .._textfmt import output_line
-from ..errors import ForecastError
 from .options import output_options
-from .report import check_title, command_line
+from .report import check_title, command_line, scenarios_and_folder
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -39,27 +38,15 @@ def cmd_deck(args: argparse.Namespace) -> int:
     from ..audit.evidence import gather_evidence
     from ..output import publish
     from ..projection import run_scenario
-    from ..readpolicy import allowed
     from ..report.deck import deck_bytes
-    from ..scenario import load_scenario
 
     title = check_title(args.title, "deck")
-    allow = allowed(args.allow_path)
-    scenarios = [load_scenario(p, allow=allow) for p in args.scenarios]
-    names = [s.name for s in scenarios]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ForecastError(
-            f"deck: scenario names must be unique within one deck; got {dupes[0]!r} twice"
-        )
-    name = args.name or (
-        names[0] if len(names) == 1 else f"deck-{names[0]}-and-{len(names) - 1}-more"
+    scenarios, name = scenarios_and_folder(
+        args,
+        "deck",
+        lambda names: names[0] if len(names) == 1 else f"deck-{names[0]}-and-{len(names) - 1}-more",
     )
-    if not name or "/" in name or name.startswith("."):
-        raise ForecastError(
-            f"deck: --name must be a plain folder name (no '/', not starting with '.'); got "
-            f"{name!r}"
-        )
+    names = [sc.name for sc in scenarios]
     results = [run_scenario(s) for s in scenarios]
     evidences = [gather_evidence(r) for r in results]
     data = deck_bytes(

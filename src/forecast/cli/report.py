@@ -18,7 +18,10 @@ from ..errors import ForecastError, visible
 from .options import output_options
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..results import ScenarioResult, StatsScenarioResult
+    from ..scenario import Scenario
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -79,12 +82,13 @@ def scenario_report_files(
     return report_files(res, ev, command=cmd)
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from ..audit.evidence import gather_evidence
-    from ..output import publish
-    from ..projection import run_scenario
+def scenarios_and_folder(
+    args: argparse.Namespace, verb: str, default: Callable[[list[str]], str]
+) -> tuple[list[Scenario], str]:
+    """The scenarios of a command that writes one folder for all of them (``report``,
+    ``deck``): loaded under ``--allow-path``, their names unique, and the folder's name
+    (``--name``, else ``default(names)``) a plain name."""
     from ..readpolicy import allowed
-    from ..report.files import comparison_files
     from ..scenario import load_scenario
 
     allow = allowed(args.allow_path)
@@ -93,16 +97,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ForecastError(
-            f"report: scenario names must be unique within one report; got {dupes[0]!r} twice"
+            f"{verb}: scenario names must be unique within one {verb}; got {dupes[0]!r} twice"
         )
-    name = args.name or (
-        f"compare-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
-    )
+    name = args.name or default(names)
     if not name or "/" in name or name.startswith("."):
         raise ForecastError(
-            f"report: --name must be a plain folder name (no '/', not starting with '.'); got "
+            f"{verb}: --name must be a plain folder name (no '/', not starting with '.'); got "
             f"{name!r}"
         )
+    return scenarios, name
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..audit.evidence import gather_evidence
+    from ..output import publish
+    from ..projection import run_scenario
+    from ..report.files import comparison_files
+
+    scenarios, name = scenarios_and_folder(
+        args,
+        "report",
+        lambda names: (
+            f"compare-{names[0]}" + (f"-and-{len(names) - 1}-more" if len(names) > 1 else "")
+        ),
+    )
+    names = [sc.name for sc in scenarios]
     units = {s.unit for s in scenarios}
     if len(units) > 1:  # refused before anything runs
         first, other = scenarios[0], next(s for s in scenarios if s.unit != scenarios[0].unit)
