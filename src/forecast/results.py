@@ -9,9 +9,12 @@ and those keys are written here once, side by side, so that the two cannot drift
 
 from __future__ import annotations
 
+import os
 import platform
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -501,6 +504,15 @@ def _history_summary(sc: Scenario) -> dict[str, Any] | None:
         "source": sc.history_source,
         "source_ids": list(hist.source_ids),
     }
+
+
+def command_line(verb: str, paths: Sequence[str]) -> str:
+    """The command that reproduces a run or a report, run from the first scenario's folder
+    (paths relative to it, as all provenance paths are): independent of the working folder,
+    the clock and the output folder, so identical inputs give identical bytes."""
+    base = Path(paths[0]).resolve().parent
+    rel = [Path(os.path.relpath(Path(p).resolve(), base)).as_posix() for p in paths]
+    return shlex.join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
 
 
 def provenance(sc: Scenario) -> dict[str, Any]:

@@ -52,7 +52,9 @@ def _results(results: Result | Sequence[Result], verb: str) -> list[Result]:
 def _files(results: list[Result], title: str | None, verb: str) -> dict[str, bytes]:
     """What the command line writes: ``forecast run``'s report for one result, ``forecast
     report``'s comparison for several."""
-    from .cli.report import check_title, command_line, scenario_report_files
+    from .report.files import scenario_report_files
+    from .results import command_line
+    from .scenario.schema import check_title
 
     if len(results) == 1 and title is None:
         return scenario_report_files(results[0])
@@ -64,7 +66,7 @@ def _files(results: list[Result], title: str | None, verb: str) -> dict[str, byt
         results,
         [gather_evidence(r) for r in results],
         command=command_line("report", paths),
-        title=check_title(title, verb),
+        title=check_title(title, f"{verb}: title"),
     )
 
 
@@ -142,8 +144,8 @@ def write_workbook(
         raise ForecastError(f"write_workbook: out must name an .xlsx file; got {str(target)!r}")
     if len(listed) == 1 and title is None:
         from .audit.evidence import gather_evidence
-        from .cli.report import command_line
         from .report.files import workbook
+        from .results import command_line
         from .units import shown_in
 
         res = listed[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 from .._textfmt import output_line
 from .options import output_options
-from .report import check_title, command_line, scenarios_and_folder
+from .report import scenarios_and_folder
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -39,8 +39,10 @@ def cmd_deck(args: argparse.Namespace) -> int:
     from ..output import publish
     from ..projection import run_scenario
     from ..report.deck import deck_bytes
+    from ..results import command_line
+    from ..scenario.schema import check_title
 
-    title = check_title(args.title, "deck")
+    title = check_title(args.title, "deck: --title")
     scenarios, name = scenarios_and_folder(
         args,
         "deck",

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._textfmt import output_line
-from ..errors import ForecastError, visible
+from ..errors import ForecastError
 from .options import output_options
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..results import ScenarioResult, StatsScenarioResult
     from ..scenario import Scenario
 
 
@@ -41,45 +38,6 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     output_options(rep, force="replace earlier results", json="print the output record as JSON")
     rep.set_defaults(handler=cmd_report)
-
-
-def check_title(title: str | None, verb: str) -> str | None:
-    """A ``--title`` as given, held to a scenario title's rules (one line of at most 200
-    characters, no control characters)."""
-    if title is None:
-        return None
-    from ..scenario.schema import CONTROL, TEXT_LIMITS
-
-    limit = TEXT_LIMITS["title"]
-    if not title.strip() or len(title) > limit or CONTROL.search(title):
-        raise ForecastError(
-            f"{verb}: --title must be one line of 1 to {limit} characters without control "
-            f"characters; got {visible(title[:60])!r}"
-            + (f" ({len(title):,} characters)" if len(title) > limit else "")
-        )
-    return " ".join(title.split())
-
-
-def command_line(verb: str, paths: list[str]) -> str:
-    """The command that reproduces a report, run from the first scenario's folder (paths
-    relative to it, as all provenance paths are): independent of the working folder, the clock
-    and the output folder, so identical inputs give identical report bytes."""
-    base = Path(paths[0]).resolve().parent
-    rel = [Path(os.path.relpath(Path(p).resolve(), base)).as_posix() for p in paths]
-    return shlex.join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
-
-
-def scenario_report_files(
-    res: ScenarioResult | StatsScenarioResult, *, command: str | None = None
-) -> dict[str, bytes]:
-    """The report files of one scenario run (``report.html``, ``report.md``, ``charts/``,
-    ``workbook.xlsx``)."""
-    from ..audit.evidence import gather_evidence
-    from ..report.files import report_files
-
-    ev = gather_evidence(res)
-    cmd = command or command_line("run", [str(res.scenario.path)])
-    return report_files(res, ev, command=cmd)
 
 
 def scenarios_and_folder(
@@ -113,6 +71,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..output import publish
     from ..projection import run_scenario
     from ..report.files import comparison_files
+    from ..results import command_line
+    from ..scenario.schema import check_title
 
     scenarios, name = scenarios_and_folder(
         args,
@@ -129,7 +89,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"report: scenarios compared must share one unit; got {first.unit.label} "
             f"({first.name}) and {other.unit.label} ({other.name})"
         )
-    title = check_title(args.title, "report")
+    title = check_title(args.title, "report: --title")
     results = [run_scenario(s) for s in scenarios]
     evidences = [gather_evidence(r) for r in results]
     files = comparison_files(

@@ -46,9 +46,8 @@ def run_command(args: argparse.Namespace) -> int:
     from ..output import check_target, csv_bytes, json_bytes, publish
     from ..projection import run_scenario
     from ..readpolicy import allowed
-    from ..results import ScenarioResult
+    from ..results import ScenarioResult, command_line
     from ..scenario import load_scenario
-    from . import report
     from .terminal import format_comparison, format_stats_summary, format_summary
 
     allow = allowed(args.allow_path)
@@ -70,7 +69,7 @@ def run_command(args: argparse.Namespace) -> int:
     planned = []
     for res, found in zip(results, caught, strict=True):
         summary = res.summary()
-        command = report.command_line("run", [str(res.scenario.path)])
+        command = command_line("run", [str(res.scenario.path)])
         summary["provenance"]["command"] = command  # the manifest: how to reproduce these files
         files = {
             "projection.csv": csv_bytes(_with_unit(res.projection, res.scenario.unit)),
@@ -81,7 +80,9 @@ def run_command(args: argparse.Namespace) -> int:
             files["segments.csv"] = csv_bytes(_with_unit(res.segments, res.scenario.unit))
         if not args.no_report:
             with library_warnings() as drawing:
-                files.update(report.scenario_report_files(res, command=command))
+                from ..report.files import scenario_report_files
+
+                files.update(scenario_report_files(res, command=command))
             found += [w for w in drawing if w not in found]
         target = Path(args.out) / res.scenario.name
         # refuse before writing anything; --no-report over a run that wrote one is unchanged

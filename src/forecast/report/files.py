@@ -183,3 +183,13 @@ def _comparison_files(
     ]
     files["workbook.xlsx"] = workbook_bytes(sheets)
     return files
+
+
+def scenario_report_files(result: Result, *, command: str | None = None) -> dict[str, bytes]:
+    """The report files of one scenario run (:func:`report_files` on the run's evidence,
+    gathered once); ``command`` defaults to ``forecast run`` on the scenario."""
+    from ..audit.evidence import gather_evidence
+    from ..results import command_line
+
+    cmd = command or command_line("run", [str(result.scenario.path)])
+    return report_files(result, gather_evidence(result), command=cmd)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import near_miss
+from ..errors import ForecastError, near_miss, visible
 from .origins import Origins
 
 MAX_EXTENDS_DEPTH = 32
@@ -398,3 +398,20 @@ def validation_message(origins: Origins, exc: ValidationError) -> str:
         return f"{where}: required key is missing; got nothing"
     siblings = [e for e in errors if clean(e) == loc]
     return f"{where}: {_rule(err, siblings, loc)}; got {err.get('input')!r}"
+
+
+def check_title(title: str | None, where: str) -> str | None:
+    """A title given outside a scenario file (``forecast report --title``, ``write_report``'s
+    ``title=``), held to a scenario title's rules: one line of at most 200 characters, no
+    control characters; ``where`` begins the error (``"report: --title"``). Runs of
+    whitespace become one space; None stays None."""
+    if title is None:
+        return None
+    limit = TEXT_LIMITS["title"]
+    if not title.strip() or len(title) > limit or CONTROL.search(title):
+        raise ForecastError(
+            f"{where} must be one line of 1 to {limit} characters without control "
+            f"characters; got {visible(title[:60])!r}"
+            + (f" ({len(title):,} characters)" if len(title) > limit else "")
+        )
+    return " ".join(title.split())
