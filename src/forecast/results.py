@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,18 @@ from .models.simulate import near_bound_params, prior_params
 from .money import format_money
 from .scenario import Scenario
 from .stats.registry import get_model
+from .summary_types import (
+    AnchorCommon,
+    AnchorEntry,
+    FitBlock,
+    GapRow,
+    HistoryBlock,
+    ModelBlock,
+    ProjectionExtras,
+    Provenance,
+    Reconciliation,
+    Summary,
+)
 from .types import Anchor, finite_or_none
 from .uncertainty.propagate import (
     EXACT_MAX_DRAWS,
@@ -177,24 +189,24 @@ class BaseScenarioResult:
     def _model_label(self) -> str:
         raise NotImplementedError
 
-    def _model_block(self) -> dict[str, Any]:
+    def _model_block(self) -> ModelBlock:
         raise NotImplementedError
 
-    def _anchor_entries(self) -> list[dict[str, Any]]:
+    def _anchor_entries(self) -> list[AnchorEntry]:
         raise NotImplementedError
 
-    def _fit_block(self) -> dict[str, Any]:
+    def _fit_block(self) -> FitBlock:
         raise NotImplementedError
 
     def _extra_derived(self) -> dict[str, Any]:
         return {}
 
-    def _segment_block(self) -> dict[str, Any] | None:
+    def _segment_block(self) -> Reconciliation | None:
         """Segments with histories of their own: how they were reconciled with the total, and
         the reported total against the sum of the reported parts (None otherwise)."""
         return None
 
-    def _projection_block(self) -> dict[str, Any]:
+    def _projection_block(self) -> ProjectionExtras:
         raise NotImplementedError
 
     def anchor_position(self, year: int, value: float) -> str:
@@ -218,7 +230,7 @@ class BaseScenarioResult:
         side = "above" if value > row[f"hi-{widest:g}"] else "below"
         return f"{side} the {widest:g}% interval"
 
-    def _anchor_common(self, a: Anchor) -> dict[str, Any]:
+    def _anchor_common(self, a: Anchor) -> AnchorCommon:
         last = self.last_actual
         return {
             "year": a.year,
@@ -233,7 +245,7 @@ class BaseScenarioResult:
             "position": self.anchor_position(a.year, a.value),
         }
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """A JSON-ready summary: headline numbers, model, fit, anchors, derived quantities,
         warnings and provenance (same keys for every kind of result)."""
         sc = self.scenario
@@ -253,31 +265,36 @@ class BaseScenarioResult:
         }
         if sc.conversions:  # only a scenario that converted something has the key
             out["conversions"] = list(sc.conversions)
-        return {
-            **out,
-            "model": self._model_block(),
-            "history": _history_summary(sc),
-            "anchors": self._anchor_entries(),
-            "fit": self._fit_block(),
-            "derived": derived,
-            "report_years": [
-                {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
-                for y in self.report_years
-            ],
-            "projection": {
-                "first_year": int(self.projection["year"].iloc[0]),
-                "horizon": sc.horizon,
-                "levels": list(sc.levels),
-                **self._projection_block(),
+        # one dict in summary.json's key order (conversions after unit when present); its
+        # keys are checked against the Summary type by tests/test_summary_types.py
+        return cast(
+            Summary,
+            {
+                **out,
+                "model": self._model_block(),
+                "history": _history_summary(sc),
+                "anchors": self._anchor_entries(),
+                "fit": self._fit_block(),
+                "derived": derived,
+                "report_years": [
+                    {"year": y, **{k: finite_or_none(v) for k, v in self.value_at(y).items()}}
+                    for y in self.report_years
+                ],
+                "projection": {
+                    "first_year": int(self.projection["year"].iloc[0]),
+                    "horizon": sc.horizon,
+                    "levels": list(sc.levels),
+                    **self._projection_block(),
+                },
+                "segments": [
+                    {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
+                    for s in sc.segments
+                ],
+                "segment_reconciliation": self._segment_block(),
+                "warnings": self.warnings(),
+                "provenance": provenance(sc),
             },
-            "segments": [
-                {"name": s.name, "source": s.source, "knots": [list(k) for k in s.knots]}
-                for s in sc.segments
-            ],
-            "segment_reconciliation": self._segment_block(),
-            "warnings": self.warnings(),
-            "provenance": provenance(sc),
-        }
+        )
 
 
 @dataclass(frozen=True, repr=False)  # the short repr of BaseScenarioResult
@@ -374,7 +391,7 @@ class ScenarioResult(BaseScenarioResult):
     def _model_text(self) -> str:
         return f"{self.fit.model.family} curve"
 
-    def _model_block(self) -> dict[str, Any]:
+    def _model_block(self) -> ModelBlock:
         fit, hist = self.fit, self.scenario.history
         return {
             "family": fit.model.family,
@@ -388,10 +405,10 @@ class ScenarioResult(BaseScenarioResult):
             "reason": "",
         }
 
-    def _anchor_entries(self) -> list[dict[str, Any]]:
+    def _anchor_entries(self) -> list[AnchorEntry]:
         fit = self.fit
         probs = {(a["year"], a["value_usd_bn"]): a for a in self.draws.anchors}
-        out = []
+        out: list[AnchorEntry] = []
         for a, miss in zip(self.scenario.anchors, fit.anchor_misses(), strict=True):
             p = probs.get((a.year, a.value), {})
             out.append(
@@ -409,7 +426,7 @@ class ScenarioResult(BaseScenarioResult):
             )
         return out
 
-    def _fit_block(self) -> dict[str, Any]:
+    def _fit_block(self) -> FitBlock:
         fit = self.fit
         se, ci, hits = fit.se, fit.conf_int(95), set(fit.at_bounds)
         params = {
@@ -454,19 +471,19 @@ class ScenarioResult(BaseScenarioResult):
                 out[f"fitted_cagr_{start}_{y}"] = finite_or_none(fit.implied_cagr(start, y))
         return out
 
-    def _segment_block(self) -> dict[str, Any] | None:
+    def _segment_block(self) -> Reconciliation | None:
         return segment_reconciliation(self.simulation)
 
-    def _projection_block(self) -> dict[str, Any]:
+    def _projection_block(self) -> ProjectionExtras:
         sc, r = self.scenario, self.draws
         gap = self.start_gap()
         return {
             "draws": sc.draws,
             "seed": self.simulation.spec.seed,
             "method": "one simulation of the scenario's layers (fit: parameters from their "
-            "sampling distribution; assumptions: the uncertain [assumptions]; noise: an AR(1) "
-            "deviation from the trend); mean is the point path (every layer off), median and "
-            "intervals are quantiles of the draws",
+            "sampling distribution; assumptions: the uncertain [assumptions]; noise: a random "
+            "walk in logs from the last history year); mean is the point path (every layer "
+            "off), median and intervals are quantiles of the draws",
             "median": "median of the draws",
             "layers": list(r.layers),
             "layer_notes": list(r.notes),
@@ -490,7 +507,7 @@ def _value_at(projection: pd.DataFrame, year: int) -> dict[str, float]:
     return {k: float(v) for k, v in row.iloc[0].items() if k not in ("scenario", "year")}
 
 
-def _history_summary(sc: Scenario) -> dict[str, Any] | None:
+def _history_summary(sc: Scenario) -> HistoryBlock | None:
     """The history block of a summary: file (relative to the scenario), span, source."""
     hist = sc.history
     if hist is None:
@@ -515,7 +532,7 @@ def command_line(verb: str, paths: Sequence[str]) -> str:
     return shlex.join(["forecast", verb, *rel]) + " (run in the scenario's folder)"
 
 
-def provenance(sc: Scenario) -> dict[str, Any]:
+def provenance(sc: Scenario) -> Provenance:
     """Toolkit and package versions, input files with hashes, and the seed: everything the
     numbers depend on (no clock and no command line, so identical inputs give identical files)."""
     import scipy
@@ -636,14 +653,14 @@ def sketch_block(r: SimulationResult) -> dict[str, Any]:
     }
 
 
-def segment_reconciliation(sim: ScenarioSimulation) -> dict[str, Any] | None:
+def segment_reconciliation(sim: ScenarioSimulation) -> Reconciliation | None:
     """The summary block of segments with histories: the method, and the reported total against
     the sum of the reported parts in every year both are reported."""
     h = sim.segment_histories
     if h is None:
         return None
     gap = h.gap
-    rows = []
+    rows: list[GapRow] = []
     if gap is not None:
         for i, year in enumerate(gap.years):
             rows.append(
@@ -697,7 +714,7 @@ class StatsScenarioResult(BaseScenarioResult):
     def _model_label(self) -> str:
         return str(self.info.get("used") or self.model_name)
 
-    def _model_block(self) -> dict[str, Any]:
+    def _model_block(self) -> ModelBlock:
         used = str(self.info.get("used") or self.model_name)
         doc = (type(get_model(used)).__doc__ or "").split("\n\n")[0]
         return {
@@ -712,8 +729,8 @@ class StatsScenarioResult(BaseScenarioResult):
             "reason": str(self.info.get("reason") or ""),
         }
 
-    def _anchor_entries(self) -> list[dict[str, Any]]:
-        out = []
+    def _anchor_entries(self) -> list[AnchorEntry]:
+        out: list[AnchorEntry] = []
         for a in self.scenario.anchors:
             try:
                 mean: float | None = self.value_at(a.year)["mean"]
@@ -730,7 +747,7 @@ class StatsScenarioResult(BaseScenarioResult):
             )
         return out
 
-    def _fit_block(self) -> dict[str, Any]:
+    def _fit_block(self) -> FitBlock:
         rows = self.params.set_index("param")
         params = {
             str(name): {
@@ -745,6 +762,7 @@ class StatsScenarioResult(BaseScenarioResult):
             for name, r in rows.iterrows()
         }
         aicc = params.get("aicc", {}).get("estimate")
+        aicc = float(aicc) if isinstance(aicc, int | float) else None
         return {
             "params": params,
             "sigma": None,
@@ -755,7 +773,7 @@ class StatsScenarioResult(BaseScenarioResult):
             "intervals_available": True,
         }
 
-    def _projection_block(self) -> dict[str, Any]:
+    def _projection_block(self) -> ProjectionExtras:
         return {
             "draws": None,
             "seed": None,

@@ -11,6 +11,7 @@ from typing import Any
 from .. import units
 from .._textfmt import money, output_line, pct
 from ..results import ScenarioResult, StatsScenarioResult
+from ..summary_types import Summary
 from ..units import USD_BILLION
 
 
@@ -21,7 +22,7 @@ def interval(row: dict[str, Any], level: float) -> str:
     return f"{level:g}% {money(lo)}-{money(hi)}"
 
 
-def _unit_lines(s: dict[str, Any]) -> list[str]:
+def _unit_lines(s: Summary) -> list[str]:
     """The unit and the conversions into it, when not nominal USD billion with nothing
     converted (the default's money strings say it)."""
     if s["unit"] == USD_BILLION.label and not s.get("conversions"):
@@ -31,7 +32,7 @@ def _unit_lines(s: dict[str, Any]) -> list[str]:
     ]
 
 
-def format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
+def format_summary(res: ScenarioResult, s: Summary) -> str:
     sc, fit = res.scenario, res.fit
     lines = [f"{sc.name}: {sc.title}", *_unit_lines(s)]
     h = s["history"]
@@ -129,9 +130,10 @@ def format_summary(res: ScenarioResult, s: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def format_stats_summary(res: StatsScenarioResult, s: dict[str, Any]) -> str:
+def format_stats_summary(res: StatsScenarioResult, s: Summary) -> str:
     sc = res.scenario
     h = s["history"]
+    assert h is not None  # a statistical model is fitted to a history
     model = s["model"]
     used = f" (used {model['used']})" if model["used"] != model["family"] else ""
     source = {

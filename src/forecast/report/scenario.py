@@ -9,7 +9,7 @@ section reads the same result and evidence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -144,7 +144,7 @@ def headline(result: Result, ev: Evidence) -> Section:
     facts: list[tuple[str, str]] = []
     sentences: list[str] = []
     if anchor is not None:
-        entry: dict[str, Any] = next(
+        entry: Mapping[str, Any] = next(
             (a for a in s["anchors"] if a["year"] == anchor.year and a["label"] == anchor.label),
             {},
         )

@@ -11,7 +11,7 @@ computes a figure of its own.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._textfmt import money, pct
@@ -124,7 +124,7 @@ def scenario_headline(result: Result, ev: Evidence) -> str:
     )
     last = result.last_actual
     anchor = ev.anchor
-    entry: dict[str, Any] = next(
+    entry: Mapping[str, Any] = next(
         (
             a
             for a in result.summary()["anchors"]
