@@ -221,6 +221,53 @@ def _line_chart(k: int, where: Path) -> Any:
     return fig
 
 
+def _file_bytes(k: int) -> bytes:
+    """A file job's bytes; it warns once, like a chart."""
+    import warnings
+
+    warnings.warn(f"file {k} warns", UserWarning, stacklevel=1)
+    return f"file {k}".encode()
+
+
+def test_files_made_beside_the_charts_match_one_process(tmp_path: Path) -> None:
+    """render_all makes files (the summary PDF) in the charts' pool: the same bytes as in one
+    process, every job's warnings raised here, the charts' first and then the files'."""
+    from forecast._warnings import library_warnings
+    from forecast.report.charts import Chart, FileJob, render_all
+
+    charts = [Chart(f"c{k}", partial(_line_chart, k, tmp_path), "cap", "alt") for k in range(2)]
+    files = [FileJob(f"f{k}", partial(_file_bytes, k)) for k in range(2)]
+    runs = []
+    for workers in (1, 2):
+        with library_warnings() as found:
+            figs, made = render_all(charts, files, workers=workers)
+        runs.append(({n: (f.png, f.svg) for n, f in figs.items()}, made, found))
+    assert runs[0] == runs[1]
+    figs, made, found = runs[0]
+    assert list(figs) == ["c0", "c1"] and made == {"f0": b"file 0", "f1": b"file 1"}
+    warned = [w for w in found if "warns" in w]
+    assert warned == [f"UserWarning: {w} warns" for w in ("chart 0", "chart 1", "file 0", "file 1")]
+
+
+def test_summary_pdf_is_the_document_page_drawn(tmp_path: Path) -> None:
+    """The PDF made beside the charts (from the page's text) equals the PDF of the report's own
+    one-page summary drawn in this process."""
+    from forecast.audit.evidence import gather_evidence
+    from forecast.plotting import fan_chart
+    from forecast.projection import run_scenario
+    from forecast.report.files import report_files
+    from forecast.report.pdf import summary_pdf
+    from forecast.report.scenario import scenario_document
+
+    result = run_scenario(Path(__file__).resolve().parents[1] / "scenarios/global-ai-2030.toml")
+    ev = gather_evidence(result)
+    files = report_files(result, ev, command="forecast run x")
+    doc = scenario_document(result, ev, command="forecast run x")
+    assert doc.summary is not None and doc.summary.chart is not None
+    drawn = summary_pdf(doc.summary, lambda ax: fan_chart(result, ax=ax))
+    assert files["summary.pdf"] == drawn
+
+
 def test_charts_drawn_in_workers_match_one_process(tmp_path: Path) -> None:
     """Two workers give the bytes, warnings and log records of one process, in chart order;
     a thread (which may not fork) draws them itself."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -34,40 +34,62 @@ class Chart:
     alt: str
 
 
+@dataclass(frozen=True)
+class FileJob:
+    """A file still to make beside the charts (``make()`` returns its bytes), e.g. the summary
+    PDF, which draws a chart of its own."""
+
+    name: str
+    make: Callable[[], bytes]
+
+
 def render(charts: list[Chart], *, workers: int | None = None) -> dict[str, Figure]:
-    """Draw and render ``charts`` (PNG and SVG), in ``workers`` forked processes when there are
-    at least :data:`MIN_PARALLEL` of them (default :data:`WORKERS`), else in this process; the
-    same bytes either way. The warnings and log records a chart raises are raised again here, in
-    the charts' order."""
+    """Draw and render ``charts`` (PNG and SVG): :func:`render_all` without files."""
+    return render_all(charts, workers=workers)[0]
+
+
+def render_all(
+    charts: list[Chart], files: Sequence[FileJob] = (), *, workers: int | None = None
+) -> tuple[dict[str, Figure], dict[str, bytes]]:
+    """Draw and render ``charts`` (PNG and SVG) and make ``files``, in ``workers`` forked
+    processes when there are at least :data:`MIN_PARALLEL` jobs (default :data:`WORKERS`), else
+    in this process; the same bytes either way. The files are started first (the longest jobs).
+    The warnings and log records a job raises are raised again here, the charts' first, in
+    order."""
     import logging
     import warnings
 
     n = WORKERS if workers is None else workers
+    jobs: list[Chart | FileJob] = [*files, *charts]
     global _TODO
-    _TODO = charts
+    _TODO = jobs
     try:
-        if n > 1 and len(charts) >= MIN_PARALLEL and _may_fork():
+        if n > 1 and len(jobs) >= MIN_PARALLEL and _may_fork():
             import multiprocessing
 
             with warnings.catch_warnings():  # Python 3.12+: fork with numpy's BLAS threads idle
                 warnings.filterwarnings("ignore", "This process .* is multi-threaded")
-                pool = multiprocessing.get_context("fork").Pool(min(n, len(charts)))
+                pool = multiprocessing.get_context("fork").Pool(min(n, len(jobs)))
             with pool:
-                done = pool.map(_render, range(len(charts)), chunksize=1)
+                done = pool.map(_render, range(len(jobs)), chunksize=1)
                 pool.close()  # workers exit on their own (and save their coverage data)
                 pool.join()
         else:
-            done = [_render(i) for i in range(len(charts))]
+            done = [_render(i) for i in range(len(jobs))]
     finally:
         _TODO = []
-    out = {}
-    for c, (png, svg, caught, logged) in zip(charts, done, strict=True):
+    k = len(files)
+    for _payload, caught, logged in [*done[k:], *done[:k]]:
         for message, category in caught:
             warnings.warn(message, category, stacklevel=1)
         for name, level, text in logged:
             logging.getLogger(name).log(level, "%s", text)
-        out[c.name] = Figure(c.name, png, c.caption, c.alt, svg=svg)
-    return out
+    figures = {}
+    for c, (payload, _, _) in zip(charts, done[k:], strict=True):
+        png, svg = payload
+        figures[c.name] = Figure(c.name, png, c.caption, c.alt, svg=svg)
+    made = {f.name: payload[0] for f, (payload, _, _) in zip(files, done[:k], strict=True)}
+    return figures, made
 
 
 def _may_fork() -> bool:
@@ -79,7 +101,7 @@ def _may_fork() -> bool:
     return threading.active_count() == 1 and not multiprocessing.current_process().daemon
 
 
-_TODO: list[Chart] = []  # the charts render() is drawing (a forked worker finds them here)
+_TODO: list[Chart | FileJob] = []  # what render_all() is making (a forked worker finds it here)
 
 
 class _Records(logging.Handler):
@@ -93,22 +115,28 @@ class _Records(logging.Handler):
 
 def _render(
     i: int,
-) -> tuple[bytes, bytes, list[tuple[str, type[Warning]]], list[tuple[str, int, str]]]:
-    """Draw chart ``i`` of :data:`_TODO`: PNG and SVG bytes, the warnings and the log records
-    (WARNING and above) raised, which :func:`render` raises again where the charts are wanted."""
+) -> tuple[tuple[bytes, ...], list[tuple[str, type[Warning]]], list[tuple[str, int, str]]]:
+    """Make job ``i`` of :data:`_TODO` (a chart's PNG and SVG bytes, or a file's bytes), with
+    the warnings and the log records (WARNING and above) raised, which :func:`render_all` raises
+    again where the results are wanted."""
     import warnings
 
     from ..plotting.export import figure_files
 
+    job = _TODO[i]
     root, records = logging.getLogger(), _Records()
     handlers, root.handlers = root.handlers, [records]  # kept here, not shown twice
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = figure_files(_TODO[i].draw(), ("png", "svg"))
+            if isinstance(job, FileJob):
+                payload: tuple[bytes, ...] = (job.make(),)
+            else:
+                out = figure_files(job.draw(), ("png", "svg"))
+                payload = (out["png"], out["svg"])
     finally:
         root.handlers = handlers
-    return out["png"], out["svg"], [(str(w.message), w.category) for w in caught], records.kept
+    return payload, [(str(w.message), w.category) for w in caught], records.kept
 
 
 def figure(name: str, fig: Any, caption: str, alt: str) -> Figure:
@@ -121,6 +149,11 @@ def figure(name: str, fig: Any, caption: str, alt: str) -> Figure:
 
 def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
     """Every chart that applies to this scenario, by short name."""
+    return render(scenario_charts(result, ev))
+
+
+def scenario_charts(result: Result, ev: Evidence) -> list[Chart]:
+    """Every chart that applies to this scenario, still to draw."""
     from ..plotting import (
         distribution_chart,
         estimates_chart,
@@ -211,7 +244,7 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
             "before each of the last ones, and its AICc (n/a when there are too few points).",
             "Model comparison chart",
         )
-    return render(list(out.values()))
+    return list(out.values())
 
 
 def estimates_source(sc: Any) -> str:

@@ -150,12 +150,13 @@ Block = Paragraph | Facts | Table | Figure
 @dataclass(frozen=True)
 class OnePage:
     """The one-page summary (:mod:`forecast.report.summary`): plain text, a chart and a table;
-    rendered at the top of the HTML report and as ``summary.pdf``."""
+    rendered at the top of the HTML report and as ``summary.pdf`` (which draws its chart itself:
+    ``chart`` may be None there)."""
 
     title: str
     subtitle: str
     headline: str
-    chart: Figure
+    chart: Figure | None
     table: Table
     sources: str
     provenance: str

@@ -11,6 +11,7 @@ from .. import units
 from ..audit.evidence import Evidence
 from ..compare import comparison_year
 from ..results import ScenarioResult, StatsScenarioResult
+from .charts import FileJob, render_all, scenario_charts
 from .html import render_html
 from .markdown import render_markdown
 from .pdf import summary_pdf
@@ -22,6 +23,7 @@ from .scenario import (
     scenario_document,
 )
 from .sheets import comparison_paths_sheet, implied_growth_sheet, projection_sheet, summary_sheet
+from .summary import scenario_page
 from .workbook import RATE_FORMAT, YEAR_FORMAT, Sheet, money_format, workbook_bytes
 
 Result = ScenarioResult | StatsScenarioResult
@@ -106,11 +108,15 @@ def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, byt
     ``charts/*.png|svg`` and ``workbook.xlsx`` by name (money in the scenario's unit)."""
     from ..plotting import fan_chart
 
+    def pdf() -> bytes:  # the page's text without its chart: the PDF draws its own
+        page = scenario_page(result, ev, command=command, chart=None)
+        return summary_pdf(page, lambda ax: fan_chart(result, ax=ax))
+
     with units.shown_in(result.scenario.unit):
-        doc = scenario_document(result, ev, command=command)
+        figs, made = render_all(scenario_charts(result, ev), [FileJob("summary.pdf", pdf)])
+        doc = scenario_document(result, ev, command=command, figures=figs)
         files = {"report.html": render_html(doc), **render_markdown(doc)}
-        assert doc.summary is not None
-        files["summary.pdf"] = summary_pdf(doc.summary, lambda ax: fan_chart(result, ax=ax))
+        files["summary.pdf"] = made["summary.pdf"]
         files["workbook.xlsx"] = workbook(result, ev, command=command)
     return files
 

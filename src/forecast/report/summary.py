@@ -207,8 +207,9 @@ def _provenance(results: Sequence[Result], command: str) -> str:
     )
 
 
-def scenario_page(result: Result, ev: Evidence, *, command: str, chart: Figure) -> OnePage:
-    """The one-page summary of one scenario run."""
+def scenario_page(result: Result, ev: Evidence, *, command: str, chart: Figure | None) -> OnePage:
+    """The one-page summary of one scenario run (``chart`` None: the text only, as the PDF
+    draws its chart itself)."""
     sc = result.scenario
     return OnePage(
         title=sc.title,
