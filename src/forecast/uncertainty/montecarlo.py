@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -133,114 +133,17 @@ class BlockDraws:
 def run_block(plan: Plan, b: int) -> BlockDraws:
     """Draw block ``b`` in pieces of at most ``plan.chunk`` rows (the chunk grid of the whole
     sample, as the simulation always cut it)."""
-    fit, spec, years = plan.fit, plan.spec, plan.years
-    n, layers = spec.draws, set(spec.layers)
+    spec = plan.spec
     start, stop = b * spec.block, b * spec.block + plan.rows_of(b)
-    theta_b, sigma_b, z_b = block_draws(
-        fit,
-        stop - start,
-        spec.seed,
-        b,
-        plan.steps,
-        fit_layer="fit" in layers,
-        noise="noise" in layers,
-        model=plan.paths,
-    )
-    parts_b = None
-    if isinstance(plan.segments, SegmentHistories):
-        parts_b = plan.segments.base_block(
-            years,
-            stop - start,
-            spec.seed,
-            b,
-            fit_layer="fit" in layers,
-            noise="noise" in layers,
-            model=plan.paths,
-        )
-    names = plan.assumptions.names
-    names_unc = [names[i] for i in plan.unc]
-    t_count = len(years)
+    base = _BlockBase.draw(plan, b, stop - start)
     sampled = None
     if plan.sketch:
-        share = min(1.0, SAMPLE_DRAWS / n)
+        share = min(1.0, SAMPLE_DRAWS / spec.draws)
         sampled = block_rng(spec.seed, b, SAMPLE_STREAM).random(stop - start) < share
-    kept_parts: list[tuple[Any, ...]] = []
-    notes: list[str] = []
-    bad_values = fallbacks = 0
-    c_start = start
-    while c_start < stop:
-        c_stop = min((c_start // plan.chunk + 1) * plan.chunk, stop)
-        pieces = (
-            uniform_blocks(
-                n,
-                len(plan.unc),
-                method=spec.sampler,
-                seed=spec.seed,
-                block=spec.block,
-                start=c_start,
-                stop=c_stop,
-            )
-            if plan.unc
-            else _pieces(c_start, c_stop, spec.block)
-        )
-        for row, u in pieces:
-            rows = u.shape[0]
-            off = row - start
-            theta = theta_b[off : off + rows].copy()
-            if plan.corr is not None:
-                u = induce_rank_correlation(u, plan.corr)
-            drawn = {k: np.full(rows, v) for k, v in plan.fixed.items()}
-            for j, i in enumerate(plan.unc):
-                drawn[names[i]] = plan.assumptions.distributions[i].ppf(u[:, j])
-            valid = apply_assumptions(fit, theta, drawn)
-            base = drawn.get("base")
-            if base is None:
-                base = np.full(rows, plan.actual if plan.actual is not None else np.nan)
-            z = z_b[off : off + rows] if z_b is not None else None
-            sigma = sigma_b[off : off + rows]
-            piece = paths_from(
-                fit,
-                years,
-                theta,
-                sigma,
-                z,
-                plan.paths,
-                base if plan.actual is not None else None,
-                plan.t0,
-                plan.weights,
-            )
-            if row == 0:
-                notes += _layer_notes(
-                    fit, layers, plan.assumptions, theta, sigma, drawn, z is not None
-                )
-            valid &= np.all(np.isfinite(piece), axis=1)
-            bad_values += int(np.sum(valid & np.any(piece <= 0, axis=1)))
-            seg_paths = None
-            if isinstance(plan.segments, SegmentHistories) and parts_b is not None:
-                piece, parts, fell = plan.segments.reconcile(piece, parts_b[off : off + rows])
-                fallbacks += fell
-                valid &= np.all(np.isfinite(parts), axis=(1, 2))
-                seg_paths = parts[valid]
-            elif isinstance(plan.segments, Segments):
-                shares, ok = _segment_shares(plan.segments, drawn, rows)
-                valid &= ok
-                seg_paths = shares[valid] * piece[valid][:, None, :]
-            kept = piece[valid]
-            first = np.empty((len(spec.cross), kept.shape[0]), dtype=np.int16)
-            for c, threshold in enumerate(spec.cross):
-                above = kept >= threshold
-                first[c] = np.where(above.any(axis=1), above.argmax(axis=1), t_count)
-            inputs = (
-                np.column_stack([drawn[name] for name in names_unc])[valid]
-                if plan.unc
-                else np.zeros((kept.shape[0], 0))
-            )
-            in_sample = sampled[off : off + rows][valid] if sampled is not None else None
-            kept_parts.append(
-                (kept, seg_paths, inputs, theta[valid], base[valid], first, in_sample)
-            )
-        c_start = c_stop
-    cat = _concat(kept_parts)
+    tally = _Tally()
+    for row, u in _uniform_pieces(plan, start, stop):
+        _draw_piece(plan, base, tally, row - start, row == 0, u, sampled)
+    cat = _concat(tally.parts)
     return BlockDraws(
         b,
         stop - start,
@@ -250,11 +153,161 @@ def run_block(plan: Plan, b: int) -> BlockDraws:
         params=cat[3],
         base=cat[4],
         first_cross=cat[5],
-        bad_values=bad_values,
-        notes=tuple(notes),
+        bad_values=tally.bad_values,
+        notes=tuple(tally.notes),
         sample=cat[6],
-        fallbacks=fallbacks,
+        fallbacks=tally.fallbacks,
     )
+
+
+@dataclass(frozen=True)
+class _BlockBase:
+    """A block's draws that do not depend on the assumptions: the fitted parameters, the noise
+    scale and shocks, and the segment histories' own paths."""
+
+    theta: FloatArray
+    sigma: FloatArray
+    z: FloatArray | None
+    parts: FloatArray | None
+
+    @classmethod
+    def draw(cls, plan: Plan, b: int, rows: int) -> _BlockBase:
+        layers, spec = set(plan.spec.layers), plan.spec
+        theta, sigma, z = block_draws(
+            plan.fit,
+            rows,
+            spec.seed,
+            b,
+            plan.steps,
+            fit_layer="fit" in layers,
+            noise="noise" in layers,
+            model=plan.paths,
+        )
+        parts = None
+        if isinstance(plan.segments, SegmentHistories):
+            parts = plan.segments.base_block(
+                plan.years,
+                rows,
+                spec.seed,
+                b,
+                fit_layer="fit" in layers,
+                noise="noise" in layers,
+                model=plan.paths,
+            )
+        return cls(theta, sigma, z, parts)
+
+
+@dataclass
+class _Tally:
+    """What a block's pieces add up: their kept arrays, notes, and draws dropped or rescued."""
+
+    parts: list[tuple[Any, ...]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    bad_values: int = 0
+    fallbacks: int = 0
+
+
+def _uniform_pieces(plan: Plan, start: int, stop: int) -> Iterator[tuple[int, FloatArray]]:
+    """The uniforms of the uncertain inputs for rows ``start:stop``, as (first row, uniforms)
+    pieces cut at the chunk grid and at the sampler's own blocks."""
+    spec = plan.spec
+    c_start = start
+    while c_start < stop:
+        c_stop = min((c_start // plan.chunk + 1) * plan.chunk, stop)
+        if plan.unc:
+            yield from uniform_blocks(
+                spec.draws,
+                len(plan.unc),
+                method=spec.sampler,
+                seed=spec.seed,
+                block=spec.block,
+                start=c_start,
+                stop=c_stop,
+            )
+        else:
+            yield from _pieces(c_start, c_stop, spec.block)
+        c_start = c_stop
+
+
+def _drawn_inputs(plan: Plan, u: FloatArray, rows: int) -> dict[str, FloatArray]:
+    """Every assumption's values for one piece: the fixed ones at their central values, the
+    uncertain ones through their quantile functions (rank-correlated first when asked)."""
+    if plan.corr is not None:
+        u = induce_rank_correlation(u, plan.corr)
+    names = plan.assumptions.names
+    drawn = {k: np.full(rows, v) for k, v in plan.fixed.items()}
+    for j, i in enumerate(plan.unc):
+        drawn[names[i]] = plan.assumptions.distributions[i].ppf(u[:, j])
+    return drawn
+
+
+def _draw_piece(
+    plan: Plan,
+    blk: _BlockBase,
+    tally: _Tally,
+    off: int,
+    first_piece: bool,
+    u: FloatArray,
+    sampled: NDArray[np.bool_] | None,
+) -> None:
+    """Draw the paths of one piece (rows ``off:off + len(u)`` of the block), keep the valid
+    ones with their segments, inputs, parameters, base and first crossings, and tally the rest."""
+    fit, spec = plan.fit, plan.spec
+    rows = u.shape[0]
+    theta = blk.theta[off : off + rows].copy()
+    drawn = _drawn_inputs(plan, u, rows)
+    valid = apply_assumptions(fit, theta, drawn)
+    base = drawn.get("base")
+    if base is None:
+        base = np.full(rows, plan.actual if plan.actual is not None else np.nan)
+    z = blk.z[off : off + rows] if blk.z is not None else None
+    sigma = blk.sigma[off : off + rows]
+    piece = paths_from(
+        fit,
+        plan.years,
+        theta,
+        sigma,
+        z,
+        plan.paths,
+        base if plan.actual is not None else None,
+        plan.t0,
+        plan.weights,
+    )
+    if first_piece:
+        tally.notes += _layer_notes(
+            fit, set(spec.layers), plan.assumptions, theta, sigma, drawn, z is not None
+        )
+    valid &= np.all(np.isfinite(piece), axis=1)
+    tally.bad_values += int(np.sum(valid & np.any(piece <= 0, axis=1)))
+    seg_paths = None
+    if isinstance(plan.segments, SegmentHistories) and blk.parts is not None:
+        piece, parts, fell = plan.segments.reconcile(piece, blk.parts[off : off + rows])
+        tally.fallbacks += fell
+        valid &= np.all(np.isfinite(parts), axis=(1, 2))
+        seg_paths = parts[valid]
+    elif isinstance(plan.segments, Segments):
+        shares, ok = _segment_shares(plan.segments, drawn, rows)
+        valid &= ok
+        seg_paths = shares[valid] * piece[valid][:, None, :]
+    kept = piece[valid]
+    names = plan.assumptions.names
+    inputs = (
+        np.column_stack([drawn[names[i]] for i in plan.unc])[valid]
+        if plan.unc
+        else np.zeros((kept.shape[0], 0))
+    )
+    in_sample = sampled[off : off + rows][valid] if sampled is not None else None
+    first = _first_crossings(kept, spec.cross, len(plan.years))
+    tally.parts.append((kept, seg_paths, inputs, theta[valid], base[valid], first, in_sample))
+
+
+def _first_crossings(kept: FloatArray, cross: Sequence[float], t_count: int) -> NDArray[np.int16]:
+    """Each kept path's first year index at or above each threshold (``t_count``: never)."""
+    first = np.empty((len(cross), kept.shape[0]), dtype=np.int16)
+    for c, threshold in enumerate(cross):
+        above = kept >= threshold
+        first[c] = np.where(above.any(axis=1), above.argmax(axis=1), t_count)
+    return first
 
 
 def _concat(parts: list[tuple[Any, ...]]) -> list[Any]:

@@ -7,6 +7,7 @@ The model each draw follows (assumptions, layers, paths) is :mod:`.propagate`'s.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,19 +107,39 @@ def simulate(
     ``dask.distributed.Client``: Dask tasks), draw the blocks; the result is the same, byte for
     byte, whatever runs them (:mod:`.montecarlo`).
     """
-    layers = set(spec.layers)
-    if not layers:
+    _check_spec(spec)
+    dask = _backend(backend, n_jobs)
+    years = np.asarray(years, dtype=float)
+    seg_names = segments.names if segments is not None else ()
+    _check_store(spec, 1 + len(seg_names), len(years))
+    plan, central = _plan(fit, years, assumptions, spec, segments, paths, chunk, keep_paths)
+    names_unc = [assumptions.names[i] for i in plan.unc]
+    qs = np.asarray(quantile_set(spec, levels), dtype=float)
+    if spec.sketch:
+        part = sketch_partial(plan, n_jobs, dask, progress)
+        _check_draws(part.bad_values, bool(plan.unc), spec.draws, part.valid)
+        point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
+        return sketch_result(plan, part, qs, point_theta, point, names_unc)
+    kept = _kept_draws(plan, n_jobs, dask, progress)
+    _check_draws(kept.bad_values, bool(plan.unc), spec.draws, kept.draws.filled)
+    point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
+    return _exact_result(plan, kept, qs, point_theta, point, names_unc)
+
+
+def _check_spec(spec: SimulationSpec) -> None:
+    """Refuse a simulation with no layer or an unknown quantile method."""
+    if not spec.layers:
         raise ForecastError("layers: needs at least one of fit, assumptions, noise; got none")
     if spec.quantile_method not in QUANTILE_METHODS:
         raise ForecastError(
             f"quantile_method: must be one of {', '.join(QUANTILE_METHODS)}; got "
             f"{spec.quantile_method!r}"
         )
-    dask = _backend(backend, n_jobs)
-    years = np.asarray(years, dtype=float)
-    n, t_count = spec.draws, len(years)
-    seg_names = segments.names if segments is not None else ()
-    n_series = 1 + len(seg_names)
+
+
+def _check_store(spec: SimulationSpec, n_series: int, t_count: int) -> None:
+    """Refuse exact quantiles whose kept draws would not fit in the memory allowed."""
+    n = spec.draws
     need = store_bytes(n, n_series, t_count)
     limit, why = store_limit() if not spec.sketch else (need, "")
     if need > limit:
@@ -128,10 +149,22 @@ def simulate(
             f"{need / 2**30:.1f} GiB for exact quantiles (limit {limit / 2**30:.1f} GiB, {why}); "
             f"got {n:,}, use at most {most:,}"
         )
-    use_assumptions = "assumptions" in layers
-    unc = assumptions.uncertain() if use_assumptions else []
-    # every assumption's central value (its median): the point path's, and what the draws hold
-    # when the assumptions layer is off; fixed assumptions hold it whatever the layers
+
+
+def _plan(
+    fit: GrowthFit,
+    years: FloatArray,
+    assumptions: Assumptions,
+    spec: SimulationSpec,
+    segments: Segments | SegmentHistories | None,
+    paths: PathModel,
+    chunk: int,
+    keep_paths: bool,
+) -> tuple[Plan, dict[str, float]]:
+    """What every block needs (:class:`~.montecarlo.Plan`), and every assumption's central
+    value (its median): the point path's, and what the draws hold when the assumptions layer
+    is off; fixed assumptions hold it whatever the layers."""
+    unc = assumptions.uncertain() if "assumptions" in spec.layers else []
     central = {
         name: float(d.median)
         for name, d in zip(assumptions.names, assumptions.distributions, strict=True)
@@ -142,10 +175,7 @@ def simulate(
         corr = assumptions.correlation[np.ix_(unc, unc)]
         if np.allclose(corr, np.eye(len(unc))):
             corr = None
-    actual = last_actual(fit)
     t0 = float(fit.years[-1]) if len(fit.years) else float(years[0])
-    names_unc = [assumptions.names[i] for i in unc]
-    bridge = _bridge_year(fit, list(central))
     plan = Plan(
         fit=fit,
         years=years,
@@ -157,10 +187,10 @@ def simulate(
         unc=tuple(unc),
         fixed=fixed,
         corr=corr,
-        actual=actual,
+        actual=last_actual(fit),
         t0=t0,
         steps=noise_steps(years, t0),
-        weights=gap_weights(years, t0, bridge, paths.rho),
+        weights=gap_weights(years, t0, _bridge_year(fit, list(central)), paths.rho),
         sketch=spec.sketch,
         keep_paths=keep_paths,
         anchors=tuple(
@@ -168,44 +198,75 @@ def simulate(
             for a in fit.anchors
             if years[0] <= a.year <= years[-1]
         ),
-        rates="base" in names_unc,
+        rates="base" in {assumptions.names[i] for i in unc},
     )
-    qs = np.asarray(quantile_set(spec, levels), dtype=float)
-    if spec.sketch:
-        part = sketch_partial(plan, n_jobs, dask, progress)
-        _check_draws(part.bad_values, bool(unc), n, part.valid)
-        point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
-        return sketch_result(plan, part, qs, point_theta, point, names_unc)
-    keep = _Draws(n, n_series, t_count, len(unc), len(fit.theta))
-    first_cross = np.empty((len(spec.cross), n), dtype=np.int16)
-    notes: list[str] = []
-    bad_values = fallbacks = 0
+    return plan, central
+
+
+@dataclass
+class _Kept:
+    """Every block's kept draws side by side, with what the blocks noted and dropped."""
+
+    draws: _Draws
+    first_cross: NDArray[np.int16]  # (thresholds, draws)
+    notes: list[str]
+    bad_values: int
+    fallbacks: int
+
+
+def _kept_draws(
+    plan: Plan, n_jobs: int, dask: Any, progress: Callable[[int], None] | None
+) -> _Kept:
+    """Draw every block (exact quantiles) and keep its draws, in block order."""
+    spec, n = plan.spec, plan.spec.draws
+    keep = _Draws(n, plan.n_series, len(plan.years), len(plan.unc), len(plan.fit.theta))
+    out = _Kept(keep, np.empty((len(spec.cross), n), dtype=np.int16), [], 0, 0)
     for blk in exact_blocks(plan, n_jobs, dask, progress):
-        first_cross[:, keep.filled : keep.filled + blk.paths.shape[0]] = blk.first_cross
+        out.first_cross[:, keep.filled : keep.filled + blk.paths.shape[0]] = blk.first_cross
         keep.add(blk.paths, blk.segments, blk.inputs, blk.params, blk.base)
-        bad_values += blk.bad_values
-        notes += blk.notes
-        fallbacks += blk.fallbacks
+        out.bad_values += blk.bad_values
+        out.notes += blk.notes
+        out.fallbacks += blk.fallbacks
+    return out
+
+
+def _row_statistics(
+    keep: _Draws, n_series: int, t_count: int, qs: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Quantiles, means and the means' Monte Carlo standard errors of every series and year,
+    one row at a time (no full-size temporary copies)."""
     filled = keep.filled
-    _check_draws(bad_values, bool(unc), n, filled)
     values = np.empty((n_series, len(qs), t_count))
     mean = np.empty((n_series, t_count))
     mean_se = np.full((n_series, t_count), np.nan)
-    for s_i in range(n_series):  # one row at a time: no full-size temporary copies
+    for s_i in range(n_series):
         for t_i in range(t_count):
             row_values = keep.values[s_i, t_i, :filled]
             values[s_i, :, t_i] = np.quantile(row_values, qs)
             mean[s_i, t_i] = row_values.mean()
             if filled > 1:
                 mean_se[s_i, t_i] = row_values.std(ddof=1) / np.sqrt(filled)
+    return values, mean, mean_se
+
+
+def _exact_result(
+    plan: Plan,
+    kept: _Kept,
+    qs: FloatArray,
+    point_theta: FloatArray,
+    point: FloatArray,
+    names_unc: Sequence[str],
+) -> SimulationResult:
+    """Every figure of an exact run, from the kept draws."""
+    fit, spec, years, keep = plan.fit, plan.spec, plan.years, kept.draws
+    filled = keep.filled
+    values, mean, mean_se = _row_statistics(keep, plan.n_series, len(years), qs)
     total = keep.values[0, :, :filled]
     base = keep.base[:filled]
-    point_theta, point = _point_paths(fit, years, central, paths, plan.weights, segments)
-    if fallbacks:
-        notes.append(fallback_note(fallbacks))
+    notes = kept.notes + ([fallback_note(kept.fallbacks)] if kept.fallbacks else [])
     return SimulationResult(
         years=years.astype(np.int64),
-        series=("total", *seg_names),
+        series=("total", *plan.segment_names),
         quantiles=tuple(float(q) for q in qs),
         values=values,
         mean=mean,
@@ -213,9 +274,9 @@ def simulate(
         point=point,
         point_theta=point_theta,
         anchors=_anchor_stats(fit, years, total),
-        cagr=_cagr_stats(years, t0, total, base, values[0], qs),
-        crossing=_crossing_stats(spec.cross, first_cross[:, :filled], years),
-        draws=n,
+        cagr=_cagr_stats(years, plan.t0, total, base, values[0], qs),
+        crossing=_crossing_stats(spec.cross, kept.first_cross[:, :filled], years),
+        draws=spec.draws,
         valid=filled,
         inputs=keep.inputs[:filled],
         input_names=tuple(names_unc),
@@ -231,9 +292,9 @@ def simulate(
         },
         layers=tuple(spec.layers),
         notes=tuple(notes),
-        base_year=int(t0),
-        start=paths.start,
-        paths=keep.values[:, :, :filled] if keep_paths else None,
+        base_year=int(plan.t0),
+        start=plan.paths.start,
+        paths=keep.values[:, :, :filled] if plan.keep_paths else None,
         base=keep.base[:filled].copy(),
     )
 
