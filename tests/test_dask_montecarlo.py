@@ -68,6 +68,17 @@ def test_summaries_on_the_cluster_equal_the_local_run(
     assert simulation_files(res, res.summary()) == sketch_files
 
 
+def test_local_cluster_workers_keep_the_plain_allocator_and_no_profiler(client: Any) -> None:
+    """The workers a local cluster starts run the tasks as a plain process would: glibc's
+    default allocator settings and no statistical profiler sampling the task's stack."""
+    import dask
+
+    def settings() -> tuple[object, str | None]:
+        return dask.config.get(cluster.PROFILER), os.environ.get(cluster.SLOW_MALLOC)
+
+    assert set(client.run(settings).values()) == {(False, None)}
+
+
 def test_a_killed_worker_is_replaced_and_the_result_is_unchanged(
     client: Any, scenario: Path, sketch_files: dict[str, bytes]
 ) -> None:
