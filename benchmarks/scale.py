@@ -14,7 +14,9 @@
     2-worker rows only), each in a fresh process whose whole tree's resident memory is sampled
     for the peak; every row's files checked identical to the first row's of the same draws.
     Up to 10^6 draws the quantiles are exact (every draw kept); above, they come from mergeable
-    summaries with the rank-error bound printed.
+    summaries with the rank-error bound printed. "cpu s" is the CPU time of the run's whole
+    process tree (user and system): the Dask overhead in work done, which, unlike seconds, a
+    busy machine hardly moves.
 
 Times are wall seconds of one warm run (imports, numba compilation and the cluster start are
 done before, on a small panel); a Dask row includes shipping the pandas panel to the workers
@@ -198,15 +200,27 @@ import hashlib, sys, time
 from forecast.cli.simulate import simulation_files
 from forecast.cluster import local_cluster
 from forecast.simulation import simulate_scenario
+import psutil
 path, draws, where, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+def cpu():  # CPU seconds of this process, its ended children and its live descendants
+    me = psutil.Process()
+    t = me.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for c in me.children(recursive=True):
+        try:
+            ct = c.cpu_times()
+            total += ct.user + ct.system
+        except psutil.Error:
+            pass
+    return total
 def run(n, **kw):
-    t = time.perf_counter()
+    c, t = cpu(), time.perf_counter()
     res = simulate_scenario(path, draws=n, **kw)
-    return time.perf_counter() - t, res
-def report(seconds, res):
+    return time.perf_counter() - t, cpu() - c, res
+def report(seconds, cpu_s, res):
     files = simulation_files(res, res.summary())
     digest = hashlib.sha256(b"".join(files[k] for k in sorted(files))).hexdigest()
-    print(seconds, res.result.quantile_method, res.result.rank_error, digest)
+    print(seconds, cpu_s, res.result.quantile_method, res.result.rank_error, digest)
 if where == "local processes":
     run(2000, n_jobs=workers)
     report(*run(draws, n_jobs=workers))
@@ -248,7 +262,7 @@ def _mc_one(draws: int, where: str, workers: int) -> dict[str, Any]:
     out, err = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"monte carlo {draws:,} draws, {where} x{workers}: failed\n{err}")
-    seconds, method, rank_error, digest = out.split()[-4:]
+    seconds, cpu_s, method, rank_error, digest = out.split()[-5:]
     wall = float(seconds)
     return {
         "engine": "monte carlo",
@@ -256,6 +270,7 @@ def _mc_one(draws: int, where: str, workers: int) -> dict[str, Any]:
         "workers": workers,
         "draws": draws,
         "seconds": round(wall, 2),
+        "cpu_s": round(float(cpu_s), 1),
         "draws_per_s": round(draws / wall),
         "peak_mb": round(peak / 2**20),
         "quantiles": method,
@@ -287,7 +302,7 @@ def _mc_line(r: dict[str, Any]) -> str:
     same = "yes" if r["identical"] else "NO"
     return (
         f"{r['where']:<18} {r['workers']:>7} {r['draws']:>11,} {r['seconds']:>9.1f} "
-        f"{r['draws_per_s']:>10,} {r['peak_mb']:>8,} {r['quantiles']:>9} "
+        f"{r['cpu_s']:>8.1f} {r['draws_per_s']:>10,} {r['peak_mb']:>8,} {r['quantiles']:>9} "
         f"{r['rank_error']:>10.2g} {same:>9} {r['load_1min']:>6.2f}"
     )
 
@@ -367,8 +382,9 @@ def main() -> None:
             "draws); peak = resident memory of the whole process tree"
         )
         print(
-            f"{'where':<18} {'workers':>7} {'draws':>11} {'seconds':>9} {'draws/s':>10} "
-            f"{'peak MB':>8} {'quantiles':>9} {'rank err':>10} {'identical':>9} {'load':>6}"
+            f"{'where':<18} {'workers':>7} {'draws':>11} {'seconds':>9} {'cpu s':>8} "
+            f"{'draws/s':>10} {'peak MB':>8} {'quantiles':>9} {'rank err':>10} {'identical':>9} "
+            f"{'load':>6}"
         )
         mc = part_b(args)
         result |= {
