@@ -153,29 +153,40 @@ def scenario_figures(result: Result, ev: Evidence) -> dict[str, Figure]:
 
 
 def scenario_charts(result: Result, ev: Evidence) -> list[Chart]:
-    """Every chart that applies to this scenario, still to draw."""
-    from ..plotting import (
-        distribution_chart,
-        estimates_chart,
-        fan_chart,
-        model_comparison_chart,
-        segments_chart,
-        shares_chart,
-        spider_chart,
-        tornado_chart,
-    )
+    """Every chart that applies to this scenario, still to draw, in the report's order."""
+    return [
+        _fan(result, ev),
+        *_estimates(result, ev),
+        *_segments(result),
+        *_distribution(result, ev),
+        *_sensitivity(ev),
+        *_models(result, ev),
+    ]
+
+
+def _fan(result: Result, ev: Evidence) -> Chart:
+    """The projection's fan chart."""
+    from ..plotting import fan_chart
 
     sc = result.scenario
-    out: dict[str, Chart] = {}
-    out["fan"] = Chart(
+    return Chart(
         "fan",
         lambda: fan_chart(result),
         _fan_caption(result, ev),
         f"Fan chart of the {sc.name} projection to {sc.horizon}",
     )
-    if ev.definition is not None and not ev.estimates.empty:
-        claim = (ev.anchor.year, ev.anchor.value, ev.anchor.label) if ev.anchor else None
-        out["estimates"] = Chart(
+
+
+def _estimates(result: Result, ev: Evidence) -> list[Chart]:
+    """Published estimates of the same market definition against the projection (when the
+    scenario names a definition that has estimates)."""
+    from ..plotting import estimates_chart
+
+    if ev.definition is None or ev.estimates.empty:
+        return []
+    claim = (ev.anchor.year, ev.anchor.value, ev.anchor.label) if ev.anchor else None
+    return [
+        Chart(
             "estimates",
             lambda: estimates_chart(
                 ev.estimates,
@@ -183,54 +194,92 @@ def scenario_charts(result: Result, ev: Evidence) -> list[Chart]:
                 result=result,
                 claim=claim,
                 region=ev.filters.get("region"),
-                source=estimates_source(sc),
+                source=estimates_source(result.scenario),
             ),
             "Published estimates of the same market definition, by publisher and edition, "
             "against this projection.",
             "Published estimates and the projection",
         )
-    if not result.segments.empty:
-        out["segments"] = Chart(
+    ]
+
+
+def _segments(result: Result) -> list[Chart]:
+    """The segments stacked to the total, and their shares (when there are segments)."""
+    from ..plotting import segments_chart, shares_chart
+
+    if result.segments.empty:
+        return []
+    return [
+        Chart(
             "segments",
             lambda: segments_chart(result),
             "Segment paths, stacked to the total.",
             "Stacked area chart of the segments",
-        )
-        out["shares"] = Chart(
+        ),
+        Chart(
             "shares",
             lambda: shares_chart(result),
             "Segment shares over time.",
             "Segment shares by year",
-        )
-    if (
+        ),
+    ]
+
+
+def _distribution(result: Result, ev: Evidence) -> list[Chart]:
+    """The simulated values' histogram with the anchor and its probability (when a probability
+    over uncertain assumptions was simulated)."""
+    from ..plotting import distribution_chart
+
+    if not (
         ev.simulation is not None
         and ev.simulation.result.anchor_draws
         and ev.simulation.result.input_names  # a probability over uncertain assumptions
         and isinstance(result, ScenarioResult)
         and result.no_intervals is None
     ):
-        out["distribution"] = Chart(
+        return []
+    return [
+        Chart(
             "distribution",
             partial(distribution_chart, ev.simulation),
             "Distribution of the simulated market size, with the anchor and its probability.",
             "Histogram of simulated values",
         )
-    if ev.sensitivity is not None:
-        out["tornado"] = Chart(
+    ]
+
+
+def _sensitivity(ev: Evidence) -> list[Chart]:
+    """The tornado and spider charts of the sensitivity analysis (when there is one)."""
+    from ..plotting import spider_chart, tornado_chart
+
+    if ev.sensitivity is None:
+        return []
+    year = ev.sensitivity.year
+    return [
+        Chart(
             "tornado",
             partial(tornado_chart, ev.sensitivity),
-            f"Swing of the {ev.sensitivity.year} value as each input moves from P10 to P90.",
+            f"Swing of the {year} value as each input moves from P10 to P90.",
             "Tornado chart",
-        )
-        out["spider"] = Chart(
+        ),
+        Chart(
             "spider",
             partial(spider_chart, ev.sensitivity),
-            f"The {ev.sensitivity.year} value as each input moves through its percentiles.",
+            f"The {year} value as each input moves through its percentiles.",
             "Spider chart",
-        )
-    hist = sc.history
-    if hist is not None and ev.family_fits:
-        out["models"] = Chart(
+        ),
+    ]
+
+
+def _models(result: Result, ev: Evidence) -> list[Chart]:
+    """The growth families fitted to the history alone (when the evidence has their fits)."""
+    from ..plotting import model_comparison_chart
+
+    hist = result.scenario.history
+    if hist is None or not ev.family_fits:
+        return []
+    return [
+        Chart(
             "models",
             lambda: model_comparison_chart(
                 hist.years,
@@ -244,7 +293,7 @@ def scenario_charts(result: Result, ev: Evidence) -> list[Chart]:
             "before each of the last ones, and its AICc (n/a when there are too few points).",
             "Model comparison chart",
         )
-    return list(out.values())
+    ]
 
 
 def estimates_source(sc: Any) -> str:
