@@ -455,17 +455,20 @@ def parse_number(text: str, *, where: str) -> float:
     empty cells, NaN and infinity are refused, because each would be read as another number."""
     t = text.strip()
     if not t:
-        raise DataError(f"{where}: must be a finite number (no empty cells); got {text!r}")
+        raise DataError(message(where, "must be a finite number (no empty cells)", text))
     if t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        raise DataError(f"{where}: must be a finite number; got {text!r}")
+        raise DataError(message(where, "must be a finite number", text))
     if not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
         raise DataError(
-            f"{where}: must be a number (thousands grouped by ',' in threes, '.' for decimals); "
-            f"got {text!r}"
+            message(
+                where,
+                "must be a number (thousands grouped by ',' in threes, '.' for decimals)",
+                text,
+            )
         )
     value = float(t.replace(",", ""))
     if not math.isfinite(value):
-        raise DataError(f"{where}: must be a finite number; got {text!r}")
+        raise DataError(message(where, "must be a finite number", text))
     return value
 
 
@@ -704,13 +707,13 @@ def load_estimates(
             r"\s*[0-9]+(?:\.0)?\s*", row["year"]
         ):  # int() takes "2_020", "２０２０"
             raise DataError(
-                f"{p}: {place(frame, at, 'year')}: must be a whole year; got {row['year']!r}"
+                message(f"{p}: {place(frame, at, 'year')}", "must be a whole year", row["year"])
             )
         year = int(float(row["year"]))
         value = parse_number(row[value_column], where=f"{p}: {v_place}")
         if value <= 0:
             raise DataError(
-                f"{p}: {v_place}: a market value must be positive; got {row[value_column]!r}"
+                message(f"{p}: {v_place}", "a market value must be positive", row[value_column])
             )
         out[ident] = Estimate(
             id=ident,
@@ -735,6 +738,9 @@ def check_estimate_columns(frame: pd.DataFrame, path: Path) -> None:
             text = cell.strip().lower()
             if text and text not in allowed:
                 raise DataError(
-                    f"{path}: {place(frame, int(i), col)}: must be one of "
-                    f"{', '.join(sorted(allowed - {''}))} (or empty); got {cell!r}"
+                    message(
+                        f"{path}: {place(frame, int(i), col)}",
+                        f"must be one of {', '.join(sorted(allowed - {''}))} (or empty)",
+                        cell,
+                    )
                 )

@@ -87,7 +87,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .scan import (  # the scanning parts: sentences, amounts, years, CAGRs, cues
     _ACTUAL,
     _BARE,
@@ -281,7 +281,7 @@ def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     try:
         codec = codecs.lookup(enc).name
     except LookupError:
-        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+        raise ForecastError(message("--encoding", "must name a known text encoding", enc)) from None
     if codec in _NOT_FILE_ENCODINGS:
         raise ForecastError(
             f"--encoding: must name an encoding of text files (e.g. utf-8, latin-1, cp1252); got "
@@ -295,7 +295,7 @@ def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     try:
         text = raw.decode(enc)
     except LookupError:  # a codec that is not a text encoding: rot13, base64, zlib, ...
-        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+        raise ForecastError(message("--encoding", "must name a known text encoding", enc)) from None
     except UnicodeDecodeError as exc:
         bad = f" 0x{raw[exc.start]:02x}" if exc.start < len(raw) else ""
         raise ForecastError(

@@ -264,12 +264,8 @@ def _checked_claim(value_usd_bn: float, year: int | None, label: str) -> int:
     """The claim's year, after checking it has one and a positive value."""
     if year is None:
         raise ForecastError(
-            message(
-                "claim",
-                "must state a year to be audited",
-                label or money(value_usd_bn),
-                " with no year (give one with --year)",
-            )
+            f"claim: must state a year to be audited; got {label or money(value_usd_bn)!r} "
+            "with no year (give one with --year)"
         )
     if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
         raise ForecastError(message("claim value", "must be a positive USD amount", value_usd_bn))

@@ -23,7 +23,7 @@ import tomli_w
 
 from .._textfmt import money, output_line, pct
 from .._version import __version__
-from ..errors import ForecastError, MoneyError
+from ..errors import ForecastError, MoneyError, message
 from ..money import parse_money
 from ..units import USD_BILLION
 from .options import json_option
@@ -114,7 +114,7 @@ def _rates(items: list[str]) -> dict[str, float]:
                 raise ValueError
         except ValueError:
             raise ForecastError(
-                f"--rate: must be CODE=USD_PER_UNIT such as EUR=1.08; got {item!r}"
+                message("--rate", "must be CODE=USD_PER_UNIT such as EUR=1.08", item)
             ) from None
         out[code.strip().upper()] = value
     return out
