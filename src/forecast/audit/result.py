@@ -4,6 +4,11 @@ text and report section.
 :func:`audit_claim` runs the computations of :mod:`forecast.audit` for one claimed value and
 returns a frozen :class:`AuditResult`; :func:`audit_section` and :func:`audit_files` turn it into
 a report section and the files ``forecast audit --out`` writes.
+
+Longer than 500 lines because the verdict and each kind of evidence behind it (position,
+implied growth, history-fitted probabilities) is a named step beside the result it reads, and
+the table and console text word the same fields; apart, one sentence's wording would span two
+modules.
 """
 
 from __future__ import annotations
