@@ -399,6 +399,15 @@ def test_distribution_chart_of_the_metric_year(sim: ScenarioSimulation) -> None:
         distribution_chart(sim, year=2031)
 
 
+def test_distribution_chart_names_the_years_with_draws(sim: ScenarioSimulation) -> None:
+    with pytest.raises(ForecastError) as err:
+        distribution_chart(sim, year=np.int64(2031))  # type: ignore[arg-type]
+    assert str(err.value) == (
+        "distribution_chart: year must be one whose draws are kept (anchor years and the metric "
+        "year: 2030, 2035); got 2031"
+    )
+
+
 def test_anchor_draws_match_the_anchor_probability(sim: ScenarioSimulation) -> None:
     r = sim.result
     assert set(r.anchor_draws) == {2030}

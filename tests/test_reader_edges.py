@@ -165,3 +165,24 @@ def test_nested_files_and_a_changed_file_list(tmp_path: Path) -> None:
     assert output.publish(target, {"a.csv": b"1\n"}, force=True) == "replaced"
     assert sorted(p.name for p in target.rglob("*")) == ["a.csv"]
     assert [p.name for p in target.parent.iterdir()] == ["r"]  # no temporary folder left
+
+
+def test_a_market_value_below_zero_names_its_cell(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("year,value\n2020,1\n2021,-2\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_series(history)
+    assert str(err.value) == (
+        f"{history}: row 3, column 'value': a market value must be positive; got '-2'"
+    )
+    estimates = tmp_path / "estimates.csv"
+    estimates.write_text(
+        "id,publisher,title,definition,year,value_usd_bn,url\n"
+        "a,P,T,research_firm_market_size,2030,-5,https://example.org\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as err:
+        load_estimates(estimates)
+    assert str(err.value) == (
+        f"{estimates}: row 2, column 'value_usd_bn': a market value must be positive; got '-5'"
+    )

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ForecastError, near_miss
+from .errors import DataError, ForecastError, message, near_miss
 from .models.curves import FloatArray
 from .readpolicy import ReadPolicy, read_file
 
@@ -455,17 +455,20 @@ def parse_number(text: str, *, where: str) -> float:
     empty cells, NaN and infinity are refused, because each would be read as another number."""
     t = text.strip()
     if not t:
-        raise DataError(f"{where}: must be a finite number (no empty cells); got {text!r}")
+        raise DataError(message(where, "must be a finite number (no empty cells)", text))
     if t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        raise DataError(f"{where}: must be a finite number; got {text!r}")
+        raise DataError(message(where, "must be a finite number", text))
     if not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
         raise DataError(
-            f"{where}: must be a number (thousands grouped by ',' in threes, '.' for decimals); "
-            f"got {text!r}"
+            message(
+                where,
+                "must be a number (thousands grouped by ',' in threes, '.' for decimals)",
+                text,
+            )
         )
     value = float(t.replace(",", ""))
     if not math.isfinite(value):
-        raise DataError(f"{where}: must be a finite number; got {text!r}")
+        raise DataError(message(where, "must be a finite number", text))
     return value
 
 
@@ -552,33 +555,61 @@ def load_series(
     _require_column(frame, p, value_column, "value")
     if filter:
         frame = _apply_filter(frame, p, filter)
+    years, values, rows = _series_rows(
+        frame, p, year_column, value_column, start, end, allow_nonpositive
+    )
+    if not years:
+        raise _nothing_kept(p, filter, start, end)
+    ids: tuple[str, ...] = ()
+    if "source_id" in frame.columns:
+        ids = tuple(frame.loc[rows, "source_id"].str.strip())
+    return Series(
+        years=np.array(years, dtype=float),
+        values=np.array(values, dtype=float),
+        path=p,
+        sha256=sha,
+        source_ids=ids,
+        filter=dict(filter or {}),
+        value_column=value_column,
+        titles=tuple(frame.attrs.get("titles", ())),
+    )
+
+
+def _nothing_kept(
+    p: Path,
+    filter: Mapping[str, FilterValue | Sequence[FilterValue]] | None,
+    start: int | None,
+    end: int | None,
+) -> DataError:
+    """The error for a history that keeps no row, naming the filter and the years asked for."""
+    return DataError(
+        f"{p}: the history must keep at least one row after filtering; got none (filter "
+        f"{dict(filter or {})}"
+        + (f", years {start or '...'}-{end or '...'}" if start or end else "")
+        + ")"
+    )
+
+
+def _series_rows(
+    frame: pd.DataFrame,
+    p: Path,
+    year_column: str,
+    value_column: str,
+    start: int | None,
+    end: int | None,
+    allow_nonpositive: bool,
+) -> tuple[list[int], list[float], list[int]]:
+    """The years and values of the rows within ``[start, end]``, and the rows' labels; each
+    cell checked, the years checked unique and ascending."""
     years: list[int] = []
     values: list[float] = []
     rows: list[int] = []
+    empty = " (a formula never saved in Excel reads as empty)" if frame.attrs.get("cells") else ""
     for i, (y_txt, v_txt) in enumerate(zip(frame[year_column], frame[value_column], strict=True)):
         at = int(frame.index[i])
         y_place, v_place = place(frame, at, year_column), place(frame, at, value_column)
-        y_txt, v_txt = y_txt.strip(), v_txt.strip()
-        if not _YEAR.fullmatch(y_txt):  # float() would also take "2_020", "２０２０", "nan"
-            raise DataError(f"{p}: {y_place}: must be a whole year; got {y_txt!r}")
-        year_f = float(y_txt)
-        if not np.isfinite(year_f) or year_f != int(year_f):
-            raise DataError(f"{p}: {y_place}: must be a whole year; got {y_txt!r}")
-        empty = (
-            " (a formula never saved in Excel reads as empty)" if frame.attrs.get("cells") else ""
-        )
-        if not v_txt and empty:
-            raise DataError(
-                f"{p}: {v_place}: must be a finite number (no empty cells){empty}; got ''"
-            )
-        value = parse_number(v_txt, where=f"{p}: {v_place}")
-        if not np.isfinite(value):
-            raise DataError(
-                f"{p}: {v_place}: must be a finite number (no empty cells or NaN); got {v_txt!r}"
-            )
-        if value <= 0 and not allow_nonpositive:
-            raise DataError(f"{p}: {v_place}: a market value must be positive; got {v_txt!r}")
-        year = int(year_f)
+        year = _row_year(y_txt.strip(), f"{p}: {y_place}")
+        value = _row_value(v_txt.strip(), f"{p}: {v_place}", empty, allow_nonpositive)
         if (start is not None and year < start) or (end is not None and year > end):
             continue
         if years and year == years[-1]:
@@ -593,26 +624,30 @@ def load_series(
         years.append(year)
         values.append(value)
         rows.append(int(frame.index[i]))
-    if not years:
-        raise DataError(
-            f"{p}: the history must keep at least one row after filtering; got none (filter "
-            f"{dict(filter or {})}"
-            + (f", years {start or '...'}-{end or '...'}" if start or end else "")
-            + ")"
-        )
-    ids: tuple[str, ...] = ()
-    if "source_id" in frame.columns:
-        ids = tuple(frame.loc[rows, "source_id"].str.strip())
-    return Series(
-        years=np.array(years, dtype=float),
-        values=np.array(values, dtype=float),
-        path=p,
-        sha256=sha,
-        source_ids=ids,
-        filter=dict(filter or {}),
-        value_column=value_column,
-        titles=tuple(frame.attrs.get("titles", ())),
-    )
+    return years, values, rows
+
+
+def _row_year(y_txt: str, where: str) -> int:
+    """A year cell as a whole year."""
+    if not _YEAR.fullmatch(y_txt):  # float() would also take "2_020", "２０２０", "nan"
+        raise DataError(message(where, "must be a whole year", y_txt))
+    year_f = float(y_txt)
+    if not np.isfinite(year_f) or year_f != int(year_f):
+        raise DataError(message(where, "must be a whole year", y_txt))
+    return int(year_f)
+
+
+def _row_value(v_txt: str, where: str, empty: str, allow_nonpositive: bool) -> float:
+    """A value cell as a finite number, positive unless ``allow_nonpositive``; ``empty`` says
+    why a workbook's cell may read as empty."""
+    if not v_txt and empty:
+        raise DataError(message(where, f"must be a finite number (no empty cells){empty}", v_txt))
+    value = parse_number(v_txt, where=where)
+    if not np.isfinite(value):
+        raise DataError(message(where, "must be a finite number (no empty cells or NaN)", v_txt))
+    if value <= 0 and not allow_nonpositive:
+        raise DataError(message(where, "a market value must be positive", v_txt))
+    return value
 
 
 @dataclass(frozen=True)
@@ -672,13 +707,13 @@ def load_estimates(
             r"\s*[0-9]+(?:\.0)?\s*", row["year"]
         ):  # int() takes "2_020", "２０２０"
             raise DataError(
-                f"{p}: {place(frame, at, 'year')}: must be a whole year; got {row['year']!r}"
+                message(f"{p}: {place(frame, at, 'year')}", "must be a whole year", row["year"])
             )
         year = int(float(row["year"]))
         value = parse_number(row[value_column], where=f"{p}: {v_place}")
         if value <= 0:
             raise DataError(
-                f"{p}: {v_place}: a market value must be positive; got {row[value_column]!r}"
+                message(f"{p}: {v_place}", "a market value must be positive", row[value_column])
             )
         out[ident] = Estimate(
             id=ident,
@@ -703,6 +738,9 @@ def check_estimate_columns(frame: pd.DataFrame, path: Path) -> None:
             text = cell.strip().lower()
             if text and text not in allowed:
                 raise DataError(
-                    f"{path}: {place(frame, int(i), col)}: must be one of "
-                    f"{', '.join(sorted(allowed - {''}))} (or empty); got {cell!r}"
+                    message(
+                        f"{path}: {place(frame, int(i), col)}",
+                        f"must be one of {', '.join(sorted(allowed - {''}))} (or empty)",
+                        cell,
+                    )
                 )

@@ -280,6 +280,33 @@ def parse_money(
         if isinstance(text, int | float) and not isinstance(text, bool):
             _fail(where, "a bare number has no unit", text, _unit_hint(unit))
         _fail(where, "a money amount must be a string such as '1.57 trillion USD'", text)
+    t = _normalised(text, where, unit)
+    match = _AMOUNT.match(t)
+    if match is None:
+        _diagnose_unmatched(t, where, text)
+    pre_currency = _prefix_currency(match["pre"], where, text)
+    amount = _decimal(match["num"], match["exp"], where, text)
+    if amount == 0:
+        _fail(where, "the amount must be positive (greater than zero)", text)
+    scale_word, post_currency = _scale_and_currency(match["post"], where, text, unit)
+    currency = _one_currency(pre_currency, post_currency, where, text)
+    value = _scaled(amount, scale_word, unit, where, text)
+    if unit is None:
+        if currency and currency != "USD":
+            _fail(
+                where,
+                f"amounts must be in USD and the amount is in {_name(currency)} (this reading "
+                "converts no currency)",
+                text,
+                "; convert at a cited rate and write the USD amount, e.g. '200 billion USD'",
+            )
+        return value
+    return _in_currency(value, currency, unit, convert, where, text)
+
+
+def _normalised(text: str, where: str, unit: Unit | None) -> str:
+    """The amount in lower case with single spaces, after refusing an empty text, a foreign
+    currency when no unit reads it, and an infinite amount."""
     t = " ".join(text.split()).lower()
     if not t:
         _fail(where, "a money amount must not be empty", text, "; write e.g. '1.57 trillion USD'")
@@ -297,15 +324,14 @@ def parse_money(
             )
     if _NON_FINITE_WORDS.intersection(_words(t)) or "∞" in t:
         _fail(where, "the amount must be a finite number", text)
+    return t
 
-    match = _AMOUNT.match(t)
-    if match is None:
-        _diagnose_unmatched(t, where, text)
 
-    # Prefix: optional sign and currency marker.
-    prefix = "".join(match["pre"].split())
+def _prefix_currency(pre: str, where: str, got: object) -> str:
+    """The currency marked before the number ("" for none); a minus sign or other text refused."""
+    prefix = "".join(pre.split())
     if any(ch in _MINUS_SIGNS for ch in prefix):
-        _fail(where, "the amount must be positive", text)
+        _fail(where, "the amount must be positive", got)
     marker = "".join(ch for ch in prefix if ch not in _SIGNS)
     pre_currency = _marked_currency(marker)
     if pre_currency is None or prefix.count("+") > 1:
@@ -313,30 +339,29 @@ def parse_money(
             where,
             "unexpected text before the number (a currency such as '$', 'US$', 'USD', '€' or "
             "'EUR' may precede it)",
-            text,
+            got,
             near_miss(marker, ("usd", "us$", "eur")),
         )
+    return pre_currency
 
-    amount = _decimal(match["num"], match["exp"], where, text)
-    if amount == 0:
-        _fail(where, "the amount must be positive (greater than zero)", text)
 
-    # Suffix: scale word, then an optional currency.
-    suffix = match["post"].strip()
+def _scale_and_currency(post: str, where: str, got: object, unit: Unit | None) -> tuple[str, str]:
+    """The scale word after the number and the currency that may follow it ("" for none)."""
+    suffix = post.strip()
     scale_word = "".join(itertools.takewhile(str.isalpha, suffix))
     rest = " ".join(suffix[len(scale_word) :].split())
     if not scale_word or scale_word in _USD_WORDS or _marked_currency(scale_word):
         _fail(
             where,
             "the amount needs a scale word (thousand, million, billion, trillion)",
-            text,
+            got,
             _unit_hint(unit),
         )
     if scale_word not in _SCALE_EXPONENTS:
         _fail(
             where,
             f"unknown scale word {scale_word!r}",
-            text,
+            got,
             near_miss(scale_word, _SCALE_EXPONENTS) or f"; use one of {_SCALE_HELP}",
         )
     post_currency = _marked_currency(rest)
@@ -345,37 +370,36 @@ def parse_money(
             where,
             f"unexpected text {rest!r} after the scale word "
             "(only a currency such as 'USD', 'US dollars' or 'EUR' may follow it)",
-            text,
+            got,
         )
-    if pre_currency and post_currency and pre_currency != post_currency:
+    return scale_word, post_currency
+
+
+def _one_currency(pre: str, post: str, where: str, got: object) -> str:
+    """The amount's currency, marked before or after the number ("" for none), never both
+    differently."""
+    if pre and post and pre != post:
         _fail(
             where,
-            f"an amount names one currency ({_name(pre_currency)} before the number, "
-            f"{_name(post_currency)} after it)",
-            text,
+            f"an amount names one currency ({_name(pre)} before the number, "
+            f"{_name(post)} after it)",
+            got,
         )
-    currency = pre_currency or post_currency
+    return pre or post
 
+
+def _scaled(amount: Decimal, scale_word: str, unit: Unit | None, where: str, got: object) -> float:
+    """The amount in ``unit``'s scale (billions without one), finite and positive."""
     shift = _SCALE_EXPONENTS[scale_word] + 9 - (unit.scale if unit is not None else 9)
     try:
         value = float(amount.scaleb(shift))
     except ArithmeticError:  # decimal.Overflow for absurd exponents
         value = math.inf
     if not math.isfinite(value):
-        _fail(where, "the amount must be a finite number (it is too large)", text)
+        _fail(where, "the amount must be a finite number (it is too large)", got)
     if value <= 0.0:
-        _fail(where, "the amount must be positive (it is too small to represent)", text)
-    if unit is None:
-        if currency and currency != "USD":
-            _fail(
-                where,
-                f"amounts must be in USD and the amount is in {_name(currency)} (this reading "
-                "converts no currency)",
-                text,
-                "; convert at a cited rate and write the USD amount, e.g. '200 billion USD'",
-            )
-        return value
-    return _in_currency(value, currency, unit, convert, where, text)
+        _fail(where, "the amount must be positive (it is too small to represent)", got)
+    return value
 
 
 Converter = Callable[[float, str, str], float]

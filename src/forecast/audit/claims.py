@@ -87,7 +87,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .scan import (  # the scanning parts: sentences, amounts, years, CAGRs, cues
     _ACTUAL,
     _BARE,
@@ -281,7 +281,7 @@ def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     try:
         codec = codecs.lookup(enc).name
     except LookupError:
-        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+        raise ForecastError(message("--encoding", "must name a known text encoding", enc)) from None
     if codec in _NOT_FILE_ENCODINGS:
         raise ForecastError(
             f"--encoding: must name an encoding of text files (e.g. utf-8, latin-1, cp1252); got "
@@ -295,7 +295,7 @@ def read_text(path: Path | str, *, encoding: str | None = None) -> str:
     try:
         text = raw.decode(enc)
     except LookupError:  # a codec that is not a text encoding: rot13, base64, zlib, ...
-        raise ForecastError(f"--encoding: must name a known text encoding; got {enc!r}") from None
+        raise ForecastError(message("--encoding", "must name a known text encoding", enc)) from None
     except UnicodeDecodeError as exc:
         bad = f" 0x{raw[exc.start]:02x}" if exc.start < len(raw) else ""
         raise ForecastError(
@@ -424,17 +424,80 @@ def _before_target(base_year: _Year | None, year: _Year | None) -> bool:
     return base_year.year < year.year
 
 
+_Role = tuple[_Amount, _Year | None, bool]  # an amount, its year, whether it is a target
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence being read: the text and the sentence's span, its growth rate, the amounts
+    stated as today's value and the conversion rates."""
+
+    text: str
+    start: int
+    end: int
+    growth: _Cagr
+    current: frozenset[int]
+    rates: Mapping[str, float]
+
+
 def _sentence_claims(
     text: str, s_start: int, s_end: int, prev_subject: str, rates: Mapping[str, float]
 ) -> list[Claim]:
+    """The claims of one sentence: each projected amount with its year, subject and base, or
+    the sentence's growth rate alone when no amount is a projection."""
     sentence = text[s_start:s_end]
     amounts = _amounts(sentence, s_start)
     growth = _cagr(sentence, s_start)
     if not amounts and growth.end is None:
         return []
-    rate = growth.rate
     blocked = [*growth.blocked, *((a.start, a.end) for a in amounts)]
     years = _years(sentence, s_start, blocked)
+    roles, current = _amount_roles(text, s_start, s_end, amounts, years, growth.rate)
+    sent = _Sentence(text, s_start, s_end, growth, frozenset(current), rates)
+    out: list[Claim] = []
+    clause_start = s_start
+    last_subject = ""
+    base_of = _bases(roles)
+    heads = [m.span() for m in _HEAD.finditer(text, s_start, s_end)]
+    its = [m.span() for m in _IT.finditer(text, s_start, s_end)]
+    for i, (a, y, target) in enumerate(roles):
+        if not target:
+            continue
+        base = _claim_base(text, roles, i, base_of[i])
+        # the clause is read only when it names a subject: a run of targets without one (each
+        # skipped) must not re-read the growing clause once per target
+        named = _first_within(heads, clause_start, a.start)
+        clause = text[clause_start : a.start] if named else ""
+        subject = _subject(clause, text, a.end, s_end, 0 if clause_start == s_start else -1)
+        flags: list[str] = []
+        if not subject and last_subject:
+            subject = last_subject
+            flags.append("subject from earlier in the sentence")
+        if not subject and prev_subject and _first_within(its, clause_start, a.start):
+            subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
+        if subject.lower() in _BARE and prev_subject and prev_subject.lower() not in _BARE:
+            subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
+        if not subject:
+            continue
+        out.append(_claim(sent, a, y, base, subject, flags, text[clause_start : a.start]))
+        last_subject = subject
+        clause_start = max(a.end, y.end if y else a.end)
+    if not out and growth.end is not None:
+        rate_claim = _rate_claim(text, s_start, s_end, growth, roles, prev_subject)
+        return [rate_claim] if rate_claim is not None else []
+    return out
+
+
+def _amount_roles(
+    text: str,
+    s_start: int,
+    s_end: int,
+    amounts: list[_Amount],
+    years: list[_Year],
+    rate: float | None,
+) -> tuple[list[_Role], set[int]]:
+    """Each amount with its year and whether it is a projection (a target), read from the words
+    that introduce it; and the starts of the amounts stated as today's value."""
     lead = next(
         (
             y
@@ -444,7 +507,7 @@ def _sentence_claims(
         ),
         None,
     )  # fmt: skip  # "By 2030, ..." belongs to the sentence's target
-    roles: list[tuple[_Amount, _Year | None, bool]] = []  # amount, year, is_target
+    roles: list[_Role] = []  # amount, year, is_target
     current: set[int] = set()  # amounts stated as today's value
     cursor = s_start
     cue_from = s_start  # where the words that can make an amount a projection start
@@ -474,107 +537,112 @@ def _sentence_claims(
             y = lead
         roles.append((a, y, cue and not actual))
         cursor = scope_end
-    out: list[Claim] = []
-    clause_start = s_start
-    last_subject = ""
-    base_of = _bases(roles)
-    heads = [m.span() for m in _HEAD.finditer(text, s_start, s_end)]
-    its = [m.span() for m in _IT.finditer(text, s_start, s_end)]
-    for i, (a, y, target) in enumerate(roles):
-        if not target:
-            continue
-        j = base_of[i]
-        base = None if j is None else (roles[j][0], roles[j][1])
-        a_end = max(a.end, y.end if y is not None else a.end)
-        if base is None and i + 1 < len(roles):  # "... by 2030 from US$ 20.65 billion in 2023"
-            b, by, t = roles[i + 1]
-            if not t and _before_target(by, y) and _BASE_AFTER.match(text[a_end : b.start]):
-                base = (b, by)
-        # the clause is read only when it names a subject: a run of targets without one (each
-        # skipped) must not re-read the growing clause once per target
-        named = _first_within(heads, clause_start, a.start)
-        clause = text[clause_start : a.start] if named else ""
-        subject = _subject(clause, text, a.end, s_end, 0 if clause_start == s_start else -1)
-        flags: list[str] = []
-        if not subject and last_subject:
-            subject = last_subject
-            flags.append("subject from earlier in the sentence")
-        if not subject and prev_subject and _first_within(its, clause_start, a.start):
-            subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
-        if subject.lower() in _BARE and prev_subject and prev_subject.lower() not in _BARE:
-            subject, flags = prev_subject, [*flags, "subject from the previous sentence"]
-        if not subject:
-            continue
-        clause = text[clause_start : a.start]
-        pieces = [a.start, a.end] + ([y.start, y.end] if y else [])
-        if base is not None:
-            pieces += [base[0].start, base[0].end]
-            if base[1] is not None and base[0].start > a.start and base[1].start > base[0].end:
-                pieces.append(base[1].end)
+    return roles, current
 
-        start, end = min(pieces), max(pieces)
-        currency = a.currency or "USD"
-        if a.currency is None:
-            flags.append("currency not stated; read as USD")
-        elif a.currency == "CNY/JPY":
-            currency, note = _yen_or_yuan(subject)
-            flags.append(note)
-        usd, notes = _in_usd(a, currency, rates)
-        flags += notes
-        if a.low is not None:
-            flags.append("range")
-        if growth.low is not None:
-            flags.append(
-                f"CAGR range {100 * growth.low:g}%-{100 * (growth.high or 0):g}%; midpoint used"
-            )
-        if y is None:
-            flags.append("no year stated")
-        elif y.vague:
-            flags.append("vague period")
-        if base is not None and base[0].start in current:
-            flags.append("base stated as the current value (no year)")
-        if _PAST_PROJECTION.search(clause):
-            flags.append("a past projection ('had predicted')")
-        near = text[max(s_start, a.start - 25) : a.start]
-        if bound := _LOWER_BOUND.search(near):
-            flags.append(f"lower bound ('{' '.join(bound['q'].split())}')")
-        elif bound := _UPPER_BOUND.search(near):
-            flags.append(f"upper bound ('{' '.join(bound['q'].split())}')")
-        out.append(
-            Claim(
-                text=text[start:end],
-                start=start,
-                end=end,
-                sentence_start=s_start,
-                sentence_end=s_end,
-                value_native=a.native,
-                currency=currency,
-                scale=a.scale,
-                number=a.number,
-                value_usd_bn=usd,
-                year=y.year if y else None,
-                year_text=y.text if y else "",
-                vague=bool(y and y.vague),
-                subject=subject,
-                low_native=a.low,
-                high_native=a.high,
-                cagr=rate,
-                cagr_low=growth.low,
-                cagr_high=growth.high,
-                cagr_start=growth.start,
-                cagr_end=growth.end,
-                base_native=base[0].native if base else None,
-                base_year=base[1].year if base and base[1] else None,
-                flags=tuple(flags),
-                missing=() if y is not None and y.year is not None else ("year",),
-            )
+
+def _claim_base(
+    text: str, roles: list[_Role], i: int, j: int | None
+) -> tuple[_Amount, _Year | None] | None:
+    """The base stated with target ``i``: the one :func:`_bases` paired with it, else a base
+    that follows it ("... by 2030 from US$ 20.65 billion in 2023")."""
+    a, y, _ = roles[i]
+    base = None if j is None else (roles[j][0], roles[j][1])
+    a_end = max(a.end, y.end if y is not None else a.end)
+    if base is None and i + 1 < len(roles):
+        b, by, t = roles[i + 1]
+        if not t and _before_target(by, y) and _BASE_AFTER.match(text[a_end : b.start]):
+            base = (b, by)
+    return base
+
+
+def _claim(
+    sent: _Sentence,
+    a: _Amount,
+    y: _Year | None,
+    base: tuple[_Amount, _Year | None] | None,
+    subject: str,
+    flags: list[str],
+    clause: str,
+) -> Claim:
+    """The claim of one target amount: its span (with its year and base), its value in USD and
+    every flag saying how it was read."""
+    text, growth, flags = sent.text, sent.growth, [*flags]
+    pieces = [a.start, a.end] + ([y.start, y.end] if y else [])
+    if base is not None:
+        pieces += [base[0].start, base[0].end]
+        if base[1] is not None and base[0].start > a.start and base[1].start > base[0].end:
+            pieces.append(base[1].end)
+
+    start, end = min(pieces), max(pieces)
+    currency = a.currency or "USD"
+    if a.currency is None:
+        flags.append("currency not stated; read as USD")
+    elif a.currency == "CNY/JPY":
+        currency, note = _yen_or_yuan(subject)
+        flags.append(note)
+    usd, notes = _in_usd(a, currency, sent.rates)
+    flags += notes
+    flags += _reading_flags(sent, a, y, base, clause)
+    return Claim(
+        text=text[start:end],
+        start=start,
+        end=end,
+        sentence_start=sent.start,
+        sentence_end=sent.end,
+        value_native=a.native,
+        currency=currency,
+        scale=a.scale,
+        number=a.number,
+        value_usd_bn=usd,
+        year=y.year if y else None,
+        year_text=y.text if y else "",
+        vague=bool(y and y.vague),
+        subject=subject,
+        low_native=a.low,
+        high_native=a.high,
+        cagr=growth.rate,
+        cagr_low=growth.low,
+        cagr_high=growth.high,
+        cagr_start=growth.start,
+        cagr_end=growth.end,
+        base_native=base[0].native if base else None,
+        base_year=base[1].year if base and base[1] else None,
+        flags=tuple(flags),
+        missing=() if y is not None and y.year is not None else ("year",),
+    )
+
+
+def _reading_flags(
+    sent: _Sentence,
+    a: _Amount,
+    y: _Year | None,
+    base: tuple[_Amount, _Year | None] | None,
+    clause: str,
+) -> list[str]:
+    """Flags for a range, a CAGR range, a missing or vague year, a current base, a past
+    projection and a lower or upper bound."""
+    flags: list[str] = []
+    growth = sent.growth
+    if a.low is not None:
+        flags.append("range")
+    if growth.low is not None:
+        flags.append(
+            f"CAGR range {100 * growth.low:g}%-{100 * (growth.high or 0):g}%; midpoint used"
         )
-        last_subject = subject
-        clause_start = max(a.end, y.end if y else a.end)
-    if not out and growth.end is not None:
-        rate_claim = _rate_claim(text, s_start, s_end, growth, roles, prev_subject)
-        return [rate_claim] if rate_claim is not None else []
-    return out
+    if y is None:
+        flags.append("no year stated")
+    elif y.vague:
+        flags.append("vague period")
+    if base is not None and base[0].start in sent.current:
+        flags.append("base stated as the current value (no year)")
+    if _PAST_PROJECTION.search(clause):
+        flags.append("a past projection ('had predicted')")
+    near = sent.text[max(sent.start, a.start - 25) : a.start]
+    if bound := _LOWER_BOUND.search(near):
+        flags.append(f"lower bound ('{' '.join(bound['q'].split())}')")
+    elif bound := _UPPER_BOUND.search(near):
+        flags.append(f"upper bound ('{' '.join(bound['q'].split())}')")
+    return flags
 
 
 _JAPAN = re.compile(r"\bJapan(?:ese)?\b", re.IGNORECASE)

@@ -4,6 +4,11 @@ text and report section.
 :func:`audit_claim` runs the computations of :mod:`forecast.audit` for one claimed value and
 returns a frozen :class:`AuditResult`; :func:`audit_section` and :func:`audit_files` turn it into
 a report section and the files ``forecast audit --out`` writes.
+
+Longer than 500 lines because the verdict and each kind of evidence behind it (position,
+implied growth, history-fitted probabilities) is a named step beside the result it reads, and
+the table and console text word the same fields; apart, one sentence's wording would span two
+modules.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import pandas as pd
 from .._textfmt import money, pct
 from .._version import __version__
 from ..data import load_series, sha256_file
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .record import (
     DEFINITION_LABELS,
     Market,
@@ -226,23 +231,12 @@ def audit_claim(
 
     Files are recorded with their SHA-256 and a portable path (:func:`portable_path`).
     """
-    if year is None:
-        raise ForecastError(
-            f"claim: must state a year to be audited; got {label or money(value_usd_bn)!r} "
-            "with no year (give one with --year)"
-        )
-    if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
-        raise ForecastError(f"claim value: must be a positive USD amount; got {value_usd_bn!r}")
+    year = _checked_claim(value_usd_bn, year, label)
     m = market if isinstance(market, Market) else resolve_market(market)
     est_frame = load_estimates_frame(estimates)
     est_path = Path(estimates) if estimates is not None else None
     est_sha = sha256_file(est_path or default_data_dir() / "ai_market_estimates.csv")
-    available = sorted(set(est_frame.loc[est_frame["definition"] == m.definition, "year"]))
-    if int(year) not in available:
-        raise ForecastError(
-            f"claim year: {m.name} has published estimates for {available[0]}-{available[-1]} "
-            f"({len(available)} years) but none for the year; got {year}"
-        )
+    _check_published_year(est_frame, m, year)
     pos = published_position(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
     cagrs = implied_cagrs(value_usd_bn, year, m.definition, est_frame, filters=m.filters)
     tol = stated_tolerance(value_usd_bn, number, scale)
@@ -250,17 +244,7 @@ def audit_claim(
     probs: list[dict[str, Any]] = []
     hist_info: dict[str, Any] = {}
     if history is not None or m.name == "global AI":
-        series = load_series(history or default_history_file(), value_column="value_usd_bn")
-        hist_info = {
-            "file": portable_path(series.path),
-            "sha256": series.sha256,
-            "years": [int(y) for y in series.years],
-            "values": [float(v) for v in series.values],
-        }
-        if int(year) > int(series.years[-1]):
-            probs = history_probability(
-                series.years, series.values, int(year), value_usd_bn, seed=seed, draws=draws
-            )
+        hist_info, probs = _history_evidence(history, int(year), value_usd_bn, seed, draws)
     result = AuditResult(
         value_usd_bn=float(value_usd_bn),
         year=int(year),
@@ -281,7 +265,70 @@ def audit_claim(
     return AuditResult(**{**result.__dict__, "verdict": verdict, "evidence": tuple(evidence)})
 
 
+def _checked_claim(value_usd_bn: float, year: int | None, label: str) -> int:
+    """The claim's year, after checking it has one and a positive value."""
+    if year is None:
+        raise ForecastError(
+            f"claim: must state a year to be audited; got {label or money(value_usd_bn)!r} "
+            "with no year (give one with --year)"
+        )
+    if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
+        raise ForecastError(message("claim value", "must be a positive USD amount", value_usd_bn))
+    return year
+
+
+def _check_published_year(est_frame: pd.DataFrame, m: Market, year: int) -> None:
+    """An error unless the market's definition has published estimates for ``year``."""
+    available = sorted(set(est_frame.loc[est_frame["definition"] == m.definition, "year"]))
+    if int(year) not in available:
+        raise ForecastError(
+            f"claim year: {m.name} has published estimates for {available[0]}-{available[-1]} "
+            f"({len(available)} years) but none for the year; got {year}"
+        )
+
+
+def _history_evidence(
+    history: Path | str | None, year: int, value_usd_bn: float, seed: int, draws: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The history series as recorded (file, checksum, points) and, when the claim's year lies
+    after it, the history-fitted models' probabilities of the claim."""
+    series = load_series(history or default_history_file(), value_column="value_usd_bn")
+    hist_info = {
+        "file": portable_path(series.path),
+        "sha256": series.sha256,
+        "years": [int(y) for y in series.years],
+        "values": [float(v) for v in series.values],
+    }
+    probs: list[dict[str, Any]] = []
+    if year > int(series.years[-1]):
+        probs = history_probability(
+            series.years, series.values, year, value_usd_bn, seed=seed, draws=draws
+        )
+    return hist_info, probs
+
+
 def _verdict(r: AuditResult) -> tuple[str, list[str]]:
+    """The one-line verdict and the evidence lines behind it."""
+    pos, y = r.position, r.year
+    ev: list[str] = []
+    if pos["n"]:
+        ev.append(_position_evidence(pos, y))
+    ev += _cagr_evidence(r)
+    ev += _probability_evidence(r)
+    for m in r.matches:
+        if m["kind"] != "near figure" or m is _first_near(r.matches, m):
+            ev.append(f"hypothesis ({m['kind']}): {m['id']}: {m['note']}")
+    if pos["excluded_definitions"]:
+        ev.append(
+            "not comparable: "
+            + ", ".join(f"{d['label']} ({d['count']})" for d in pos["excluded_definitions"])
+        )
+    return _verdict_line(r), ev
+
+
+def _verdict_line(r: AuditResult) -> str:
+    """Sourced (a publisher gives the figure), repeated, unplaceable, plausible, or outside
+    the published range."""
     pos, what, y = r.position, r.definition_label, r.year
     same = [
         m
@@ -293,60 +340,73 @@ def _verdict(r: AuditResult) -> tuple[str, list[str]]:
     ]
     backed = [m for m in same if m["attributed"]]
     if backed:
-        verdict = (
+        return (
             f"sourced: {backed[0]['publisher']} gives {money(backed[0]['value_usd_bn'])} for {y} "
             f"({backed[0]['id']})"
         )
-    elif same:
-        verdict = (
+    if same:
+        return (
             f"repeated but unsourced: only unattributed pages give {money(r.value_usd_bn)} for "
             f"{y}, no publisher found"
         )
-    elif not pos["n"]:
-        verdict = f"cannot be placed: no published {y} forecast of {what}; no publisher found"
-    elif pos["inside_range"]:
-        verdict = (
+    if not pos["n"]:
+        return f"cannot be placed: no published {y} forecast of {what}; no publisher found"
+    if pos["inside_range"]:
+        return (
             f"plausible but unsourced: within the range of {y} forecasts of {what} "
             f"({money(pos['min'])}-{money(pos['max'])}, {pos['n']} figures), no publisher found"
         )
-    else:
-        side, edge = ("below", pos["min"]) if r.value_usd_bn < pos["min"] else ("above", pos["max"])
-        verdict = (
-            f"unsourced and {side} every {y} forecast of {what} ({pos['n']} figures, "
-            f"{'lowest' if side == 'below' else 'highest'} {money(edge)}), no publisher found"
-        )
-    ev: list[str] = []
-    if pos["n"]:
-        near = pos["nearest"][0]
-        where = rank_words(pos, y)
-        if not where.startswith(("above", "below")):
-            where += f" ({pos['percentile']:.0f}th percentile, median {money(pos['median'])})"
-        ev.append(
-            f"{where}; nearest {money(near['value_usd_bn'])} "
-            f"({near['publisher']}, {near['pct_diff']:+.1f}%)"
-        )
+    side, edge = ("below", pos["min"]) if r.value_usd_bn < pos["min"] else ("above", pos["max"])
+    return (
+        f"unsourced and {side} every {y} forecast of {what} ({pos['n']} figures, "
+        f"{'lowest' if side == 'below' else 'highest'} {money(edge)}), no publisher found"
+    )
+
+
+def _position_evidence(pos: dict[str, Any], y: int) -> str:
+    """The claim's rank among the published figures of its year and the nearest of them."""
+    near = pos["nearest"][0]
+    where = rank_words(pos, y)
+    if not where.startswith(("above", "below")):
+        where += f" ({pos['percentile']:.0f}th percentile, median {money(pos['median'])})"
+    return (
+        f"{where}; nearest {money(near['value_usd_bn'])} "
+        f"({near['publisher']}, {near['pct_diff']:+.1f}%)"
+    )
+
+
+def _cagr_evidence(r: AuditResult) -> list[str]:
+    """The growth the claim needs from a publisher's base that states its own CAGR, and the
+    range from every recent base."""
     stated = [c for c in r.cagrs if c["stated_cagr"] is not None and c["attributed"]]
-    if stated:
-        c = (
-            stated[0]
-            if not any(s["stated_start"] for s in stated)
-            else next(s for s in stated if s["stated_start"])
-        )
-        span = f" for {c['stated_start']}-{c['stated_end']}" if c["stated_start"] else ""
-        lo = min(x["implied_cagr"] for x in r.cagrs)
-        hi = max(x["implied_cagr"] for x in r.cagrs)
-        ev.append(
-            f"needs {pct(c['implied_cagr'])}/yr from {c['publisher']}'s {c['base_year']} base "
-            f"{money(c['base_usd_bn'])}, which states {pct(c['stated_cagr'])}{span}; "
-            f"{pct(lo)}-{pct(hi)}/yr from the {len(r.cagrs)} recent bases"
-        )
+    if not stated:
+        return []
+    c = (
+        stated[0]
+        if not any(s["stated_start"] for s in stated)
+        else next(s for s in stated if s["stated_start"])
+    )
+    span = f" for {c['stated_start']}-{c['stated_end']}" if c["stated_start"] else ""
+    lo = min(x["implied_cagr"] for x in r.cagrs)
+    hi = max(x["implied_cagr"] for x in r.cagrs)
+    return [
+        f"needs {pct(c['implied_cagr'])}/yr from {c['publisher']}'s {c['base_year']} base "
+        f"{money(c['base_usd_bn'])}, which states {pct(c['stated_cagr'])}{span}; "
+        f"{pct(lo)}-{pct(hi)}/yr from the {len(r.cagrs)} recent bases"
+    ]
+
+
+def _probability_evidence(r: AuditResult) -> list[str]:
+    """The probabilities the reliable history-fitted models give the claim; the unreliable
+    fits listed apart, not as evidence."""
     fitted = [p for p in r.probabilities if p["probability"] is not None]
     reliable = [p for p in fitted if p.get("reliable", True)]
     unreliable = [p for p in fitted if not p.get("reliable", True)]
+    ev: list[str] = []
     if reliable:
         ev.append(
             f"history-fitted models ({len(r.history.get('years', []))} points) give P(>= claim "
-            f"in {y}): "
+            f"in {r.year}): "
             + ", ".join(f"{p['model']} {p['probability_text']}" for p in reliable)
             + ("; they disagree, read as indicative" if _disagree(reliable) else "")
         )
@@ -358,15 +418,7 @@ def _verdict(r: AuditResult) -> tuple[str, list[str]]:
                 for p in unreliable
             )
         )
-    for m in r.matches:
-        if m["kind"] != "near figure" or m is _first_near(r.matches, m):
-            ev.append(f"hypothesis ({m['kind']}): {m['id']}: {m['note']}")
-    if pos["excluded_definitions"]:
-        ev.append(
-            "not comparable: "
-            + ", ".join(f"{d['label']} ({d['count']})" for d in pos["excluded_definitions"])
-        )
-    return verdict, ev
+    return ev
 
 
 def _disagree(rows: Sequence[dict[str, Any]]) -> bool:

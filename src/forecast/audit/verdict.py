@@ -33,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 from ..families import COMPARED
 from ..models import GrowthFit, GrowthModel, cagr
 from .record import (
@@ -133,21 +133,35 @@ def published_position(
         With ``n == 0`` the statistics are None.
     """
     if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
-        raise ForecastError(f"value_usd_bn: must be a positive number; got {value_usd_bn!r}")
+        raise ForecastError(message("value_usd_bn", "must be a positive number", value_usd_bn))
     est = load_estimates_frame() if estimates is None else estimates
     same = _select(est, definition, filters)
     rows = same[same["year"] == int(year)]
+    out: dict[str, Any] = {
+        "value_usd_bn": float(value_usd_bn),
+        "year": int(year),
+        "definition": definition,
+        "filters": dict(filters or {}),
+        **_rank_stats(rows, value_usd_bn),
+    }
+    values = rows["value_usd_bn"].to_numpy(dtype=float)
+    order = np.argsort(np.abs(np.log(values / value_usd_bn)), kind="stable")
+    out["nearest"] = [_row_ref(rows.iloc[int(i)], value_usd_bn) for i in order[:3]]
+    out["editions"] = _publisher_editions(rows)
+    out["excluded_definitions"] = _excluded_definitions(est, int(year), definition)
+    return out
+
+
+def _rank_stats(rows: pd.DataFrame, value_usd_bn: float) -> dict[str, Any]:
+    """How many published values there are, the claim's rank and percentile among them (ties
+    counted half) and their range; None (False for inside_range) when there are none."""
     values = rows["value_usd_bn"].to_numpy(dtype=float)
     n = len(values)
     tol = 1e-9 * value_usd_bn
     below = int(np.sum(values < value_usd_bn - tol))
     equal = int(np.sum(np.abs(values - value_usd_bn) <= tol))
     above = n - below - equal
-    out: dict[str, Any] = {
-        "value_usd_bn": float(value_usd_bn),
-        "year": int(year),
-        "definition": definition,
-        "filters": dict(filters or {}),
+    return {
         "n": n,
         "n_attributed": int(rows["attributed"].sum()) if "attributed" in rows else n,
         "rank": above + 1 if n else None,
@@ -157,8 +171,10 @@ def published_position(
         "max": float(values.max()) if n else None,
         "inside_range": bool(values.min() <= value_usd_bn <= values.max()) if n else False,
     }
-    order = np.argsort(np.abs(np.log(values / value_usd_bn)), kind="stable")
-    out["nearest"] = [_row_ref(rows.iloc[int(i)], value_usd_bn) for i in order[:3]]
+
+
+def _publisher_editions(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per publisher, each edition's value for the year and the spread between editions."""
     editions = []
     for publisher, grp in rows.groupby("publisher", sort=True):
         vals = grp["value_usd_bn"].to_numpy(dtype=float)
@@ -178,8 +194,13 @@ def published_position(
                 "spread_pct": 100.0 * (vals.max() / vals.min() - 1.0),
             }
         )
-    out["editions"] = editions
-    others = est[(est["year"] == int(year)) & (est["definition"] != definition)]
+    return editions
+
+
+def _excluded_definitions(est: pd.DataFrame, year: int, definition: str) -> list[dict[str, Any]]:
+    """Other definitions with values for the year (never compared): counts and ranges, the
+    most frequent first."""
+    others = est[(est["year"] == year) & (est["definition"] != definition)]
     excluded: list[dict[str, Any]] = [
         {
             "definition": str(d),
@@ -191,8 +212,7 @@ def published_position(
         for d, grp in others.groupby("definition", sort=True)
     ]
     excluded.sort(key=lambda r: (-int(r["count"]), str(r["definition"])))
-    out["excluded_definitions"] = excluded
-    return out
+    return excluded
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,14 +469,14 @@ def history_probability(
     v = np.asarray(values, dtype=float)
     if y.ndim != 1 or y.shape != v.shape or len(y) < 2:
         raise ForecastError(
-            f"history: must be two equal-length 1-D arrays of at least 2 points; got {len(y)}"
+            message("history", "must be two equal-length 1-D arrays of at least 2 points", len(y))
         )
     if int(year) <= int(y[-1]):
         raise ForecastError(
             f"year: must come after the history's last year {int(y[-1])}; got {year}"
         )
     if not (math.isfinite(value_usd_bn) and value_usd_bn > 0):
-        raise ForecastError(f"value_usd_bn: must be a positive number; got {value_usd_bn!r}")
+        raise ForecastError(message("value_usd_bn", "must be a positive number", value_usd_bn))
     done = {
         f.model.family: f
         for f in fits
@@ -525,52 +545,17 @@ def near_matches(
     tol = 0.005 * value_usd_bn if tolerance is None else tolerance
     out: list[dict[str, Any]] = []
     for _, r in est.iterrows():
-        v = float(r["value_usd_bn"])
-        same_year = int(r["year"]) == int(year)
-        region, segment = str(r.get("region", "")).strip(), str(r.get("segment", "")).strip()
-        in_market = all(str(r.get(k, "")).strip() == w for k, w in (filters or {}).items())
-        ref = {
-            "id": str(r["id"]),
-            "publisher": str(r["publisher"]),
-            "definition": str(r["definition"]),
-            "year": int(r["year"]),
-            "value_usd_bn": v,
-            "pct_diff": 100.0 * (v / value_usd_bn - 1.0),
-            "attributed": bool(r.get("attributed", True)),
-            "region": region,
-            "segment": segment,
-            "in_market": in_market,
-            "label": "hypothesis",
-        }
-        what = DEFINITION_LABELS.get(str(r["definition"]), str(r["definition"]))
+        ref = _match_ref(r, value_usd_bn, filters)
+        v = ref["value_usd_bn"]
+        same_year = ref["year"] == int(year)
+        what = DEFINITION_LABELS.get(ref["definition"], ref["definition"])
         if abs(v - value_usd_bn) <= tol:
-            if same_year and in_market:
-                note = f"the same figure for the same year ({what})"
-            elif same_year:
-                note = (
-                    f"the same figure for the same year but for {region or '?'} "
-                    f"{segment or '?'} ({what}): another market, not a source"
-                )
-            else:
-                note = (
-                    f"the same figure but for {ref['year']} and {what}: a coincidence, not a source"
-                )
+            note = _exact_note(ref, what, same_year=same_year)
             out.append({**ref, "kind": "exact", "factor": 1.0, "note": note})
             continue
         if not same_year:
             continue
-        for factor, kind in _SLIPS:
-            for f in (factor, 1 / factor):
-                if abs(v / f - value_usd_bn) <= tol:
-                    out.append(
-                        {
-                            **ref,
-                            "kind": kind,
-                            "factor": f,
-                            "note": f"{_fmt_bn(v)} is the claim x{f:g}: same digits, the "
-                            f"decimal point or unit moved ({what})",
-                        }
-                    )
+        out += _slips(ref, value_usd_bn, tol, what)
         if abs(v / value_usd_bn - 1.0) * 100 <= near_pct:
             note = (
                 f"{_fmt_bn(v)} is {ref['pct_diff']:+.1f}% from the claim ({what}); at the "
@@ -580,6 +565,62 @@ def near_matches(
             out.append({**ref, "kind": "near figure", "factor": 1.0, "note": note})
     order = {"exact": 0, "near figure": 2}
     out.sort(key=lambda m: (order.get(str(m["kind"]), 1), abs(float(m["pct_diff"]))))
+    return out
+
+
+def _match_ref(
+    r: pd.Series, value_usd_bn: float, filters: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """An estimates row as a near match's reference: what it is, how far from the claim and
+    whether it is in the claim's market."""
+    v = float(r["value_usd_bn"])
+    region, segment = str(r.get("region", "")).strip(), str(r.get("segment", "")).strip()
+    in_market = all(str(r.get(k, "")).strip() == w for k, w in (filters or {}).items())
+    return {
+        "id": str(r["id"]),
+        "publisher": str(r["publisher"]),
+        "definition": str(r["definition"]),
+        "year": int(r["year"]),
+        "value_usd_bn": v,
+        "pct_diff": 100.0 * (v / value_usd_bn - 1.0),
+        "attributed": bool(r.get("attributed", True)),
+        "region": region,
+        "segment": segment,
+        "in_market": in_market,
+        "label": "hypothesis",
+    }
+
+
+def _exact_note(ref: dict[str, Any], what: str, *, same_year: bool) -> str:
+    """What an equal figure is: the same year in the claim's market, another market, or a
+    coincidence in another year or definition."""
+    if same_year and ref["in_market"]:
+        return f"the same figure for the same year ({what})"
+    if same_year:
+        return (
+            f"the same figure for the same year but for {ref['region'] or '?'} "
+            f"{ref['segment'] or '?'} ({what}): another market, not a source"
+        )
+    return f"the same figure but for {ref['year']} and {what}: a coincidence, not a source"
+
+
+def _slips(ref: dict[str, Any], value_usd_bn: float, tol: float, what: str) -> list[dict[str, Any]]:
+    """The decimal and unit slips a figure of the claim's year could be: the claim times or
+    divided by 10, 100, 1,000 or 1,000,000."""
+    v = ref["value_usd_bn"]
+    out = []
+    for factor, kind in _SLIPS:
+        for f in (factor, 1 / factor):
+            if abs(v / f - value_usd_bn) <= tol:
+                out.append(
+                    {
+                        **ref,
+                        "kind": kind,
+                        "factor": f,
+                        "note": f"{_fmt_bn(v)} is the claim x{f:g}: same digits, the "
+                        f"decimal point or unit moved ({what})",
+                    }
+                )
     return out
 
 

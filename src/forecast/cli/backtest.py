@@ -6,10 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 from .options import cluster_options, json_option, max_rows, max_rows_option, rows_hint
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..stats.backtest import BacktestResult
 
 MAX_BACKTEST_ROWS = 250_000  # series x years; about a minute of backtest per 200,000 rows
 
@@ -54,49 +59,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def backtest_command(args: argparse.Namespace) -> int:
     """Backtest the models asked for and print (or return) the metrics table."""
-    import pandas as pd
-
-    from .._version import __version__
-    from ..data import load_series, read_csv
-    from ..panel import panel_from_text
-    from ..stats import STATS_MODELS, backtest
-    from ..stats.backtest import DEFAULT_MODELS
-    from ..types import finite_or_none
+    from ..stats import backtest
     from .batch import cluster
 
-    raw = read_csv(args.data, what="data file", max_rows=max_rows(args), rows_hint=rows_hint())
-    cols = set(raw.columns)
-    if {"unique_id", "ds", "y"} <= cols:
-        frame = panel_from_text(raw, args.data)
-    elif {args.year_column, args.value_column} <= cols:
-        series = load_series(
-            args.data,
-            year_column=args.year_column,
-            value_column=args.value_column,
-            allow_nonpositive=True,
-            max_rows=max_rows(args),
-            rows_hint=rows_hint(),
-        )
-        frame = pd.DataFrame(
-            {"unique_id": Path(args.data).stem, "ds": series.years.astype(int), "y": series.values}
-        )
-    else:
-        raise ForecastError(
-            f"{args.data}: must have columns unique_id, ds and y (many series) or "
-            f"{args.year_column} and {args.value_column} (one series); got {sorted(cols)}"
-            f"{near_miss(args.value_column, cols) or ''}; --year-column and --value-column "
-            "name other columns"
-        )
-    if args.models.strip() in ("default", "all"):
-        models = list(DEFAULT_MODELS if args.models.strip() == "default" else STATS_MODELS)
-    else:
-        models = [m.strip() for m in args.models.split(",") if m.strip()]
-    try:
-        levels = [float(x) for x in args.level.split(",") if x.strip()]
-    except ValueError:
-        raise ForecastError(
-            f"--level: must be numbers separated by commas such as 80,95; got {args.level!r}"
-        ) from None
+    frame = _backtest_frame(args)
+    models = _model_names(args.models)
+    levels = _levels(args.level)
     h, h_note = _backtest_horizon(frame, args.h, args.windows)
     with cluster(args) as backend:
         res = backtest(
@@ -109,19 +77,7 @@ def backtest_command(args: argparse.Namespace) -> int:
             backend=backend,
         )
     if args.json:
-        payload = {
-            "data": str(args.data),
-            "h": h,
-            "windows": args.windows,
-            "metrics": [
-                {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
-                for r in res.metrics.to_dict(orient="records")
-            ],
-            "skipped": res.skipped.astype({"unique_id": str}).to_dict(orient="records"),
-            "notes": res.notes(),
-            "toolkit_version": __version__,
-        }
-        print(json.dumps(payload, indent=2, allow_nan=False))
+        print(json.dumps(_json_payload(args, h, res), indent=2, allow_nan=False))
         return 0
     n_series = res.forecasts["unique_id"].nunique()
     print(
@@ -136,6 +92,81 @@ def backtest_command(args: argparse.Namespace) -> int:
     if len(res.skipped):
         print(f"skipped {len(res.skipped)} series-window(s), e.g. {res.skipped.iloc[0]['reason']}")
     return 0
+
+
+def _backtest_frame(args: argparse.Namespace) -> pd.DataFrame:
+    """The data file as a long ``unique_id, ds, y`` frame: a panel as it is, one series named
+    after the file."""
+    import pandas as pd
+
+    from ..data import load_series, read_csv
+    from ..panel import panel_from_text
+
+    raw = read_csv(args.data, what="data file", max_rows=max_rows(args), rows_hint=rows_hint())
+    cols = set(raw.columns)
+    if {"unique_id", "ds", "y"} <= cols:
+        return panel_from_text(raw, args.data)
+    if {args.year_column, args.value_column} <= cols:
+        series = load_series(
+            args.data,
+            year_column=args.year_column,
+            value_column=args.value_column,
+            allow_nonpositive=True,
+            max_rows=max_rows(args),
+            rows_hint=rows_hint(),
+        )
+        return pd.DataFrame(
+            {"unique_id": Path(args.data).stem, "ds": series.years.astype(int), "y": series.values}
+        )
+    raise ForecastError(
+        message(
+            str(args.data),
+            "must have columns unique_id, ds and y (many series) or "
+            f"{args.year_column} and {args.value_column} (one series)",
+            sorted(cols),
+            f"{near_miss(args.value_column, cols) or ''}; --year-column and --value-column "
+            "name other columns",
+        )
+    )
+
+
+def _model_names(arg: str) -> list[str]:
+    """``--models``: ``default``, ``all`` or a comma-separated list (checked by the backtest)."""
+    from ..stats import STATS_MODELS
+    from ..stats.backtest import DEFAULT_MODELS
+
+    if arg.strip() in ("default", "all"):
+        return list(DEFAULT_MODELS if arg.strip() == "default" else STATS_MODELS)
+    return [m.strip() for m in arg.split(",") if m.strip()]
+
+
+def _levels(arg: str) -> list[float]:
+    """``--level``: interval levels separated by commas."""
+    try:
+        return [float(x) for x in arg.split(",") if x.strip()]
+    except ValueError:
+        raise ForecastError(
+            message("--level", "must be numbers separated by commas such as 80,95", arg)
+        ) from None
+
+
+def _json_payload(args: argparse.Namespace, h: int, res: BacktestResult) -> dict[str, Any]:
+    """The metrics, skipped windows and notes as JSON values (no NaN)."""
+    from .._version import __version__
+    from ..types import finite_or_none
+
+    return {
+        "data": str(args.data),
+        "h": h,
+        "windows": args.windows,
+        "metrics": [
+            {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in r.items()}
+            for r in res.metrics.to_dict(orient="records")
+        ],
+        "skipped": res.skipped.astype({"unique_id": str}).to_dict(orient="records"),
+        "notes": res.notes(),
+        "toolkit_version": __version__,
+    }
 
 
 DEFAULT_BACKTEST_H = 6

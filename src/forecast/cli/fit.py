@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 from ..families import FAMILY_NAMES
 from .options import json_option, max_rows, max_rows_option, rows_hint
 
 if TYPE_CHECKING:
     from ..models import GrowthFit
+    from ..models.curves import FloatArray
+    from ..types import ErrorMode
 
 MAX_FIT_ROWS = 10_000  # a yearly series: far beyond any market's history
 PROJECT_YEARS = 5  # --to's default: years after the last history year
@@ -67,31 +69,10 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def fit_command(args: argparse.Namespace) -> int:
     """Fit each family asked for; print or return its record."""
-    from .._textfmt import g
     from ..data import load_series
-    from ..models import FAMILIES, GrowthModel
 
-    families = (
-        list(FAMILIES)
-        if args.model.strip() == "all"
-        else [m.strip() for m in args.model.split(",") if m.strip()]
-    )
-    if not families:
-        raise ForecastError(
-            f"--model: must name at least one family ({', '.join(FAMILIES)}) or 'all'; got "
-            f"{args.model!r}"
-        )
-    fixed: dict[str, float] = {}
-    for item in args.fix:
-        name, sep, raw = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            fixed[name.strip()] = float(raw)
-        except ValueError:
-            raise ForecastError(
-                f"--fix: must be PARAM=NUMBER such as launch=0; got {item!r}"
-            ) from None
+    families = _families(args.model)
+    fixed = _fixed_params(args.fix)
     series = load_series(
         args.data,
         year_column=args.year_column,
@@ -100,76 +81,15 @@ def fit_command(args: argparse.Namespace) -> int:
         max_rows=max_rows(args),
         rows_hint=rows_hint(),
     )
-    fits: list[GrowthFit] = []
-    failed: list[dict[str, str]] = []
-    for fam in families:
-        if fam not in FAMILIES:
-            raise ForecastError(
-                f"--model: must be one of {', '.join(FAMILIES)} or 'all'; got {fam!r}"
-                f"{near_miss(fam, FAMILIES)}"
-            )
-        own_fixed = {k: v for k, v in fixed.items() if k in FAMILIES[fam].params}
-        if len(families) == 1 and len(own_fixed) != len(fixed):
-            unknown = sorted(set(fixed) - set(own_fixed))[0]
-            raise ForecastError(
-                f"--fix: must name a parameter of {fam} ({', '.join(FAMILIES[fam].params)}); "
-                f"got {unknown!r}"
-            )
-        model = GrowthModel(family=fam, error=args.error, fixed=own_fixed)
-        if len(families) == 1:
-            fits.append(model.fit(series.years, series.values))
-            continue
-        try:  # comparing several families: one that cannot be fitted does not stop the others
-            fits.append(model.fit(series.years, series.values))
-        except ForecastError as exc:
-            failed.append({"family": fam, "failure": str(exc)})
-    last = int(series.years[-1])
-    to = args.to if args.to is not None else last + PROJECT_YEARS
-    if not last < to <= last + MAX_PROJECT_YEARS:
-        raise ForecastError(
-            f"--to: must be a year after the last history year {last}, at most "
-            f"{last + MAX_PROJECT_YEARS}; got {to}"
-        )
+    fits, failed = _fit_families(families, fixed, args.error, series.years, series.values)
+    to = _projection_year(args.to, int(series.years[-1]))
     out: list[dict[str, Any]] = [_fit_record(f, series.path, series.sha256, to) for f in fits]
     if args.json:
         payload: Any = out[0] if len(families) == 1 else [*out, *failed]
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0 if out else 2
     for rec in out:
-        print(
-            f"{rec['family']} ({rec['error']} errors) on {rec['points']} points "
-            f"{rec['first_year']}-{rec['last_year']}: residual sd {g(rec['sigma'])}, "
-            f"dof {rec['dof']}, AICc {g(rec['aicc'])}"
-        )
-        print(f"  {'param':<8} {'estimate':>14} {'std error':>12} {'95% CI':>30}")
-        for name, p in rec["params"].items():
-            se = "fixed" if p["fixed"] else g(p["se"])
-            ci = "" if p["fixed"] else f"[{g(p['lo-95'])}, {g(p['hi-95'])}]"
-            flag = ("  at bound" if p["at_bound"] else "") + (
-                "  not identified" if not p["identified"] else ""
-            )
-            print(f"  {name:<8} {g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
-        at_ref = [n for n in rec["params"] if n in rec["values_at_reference_year"]]
-        if at_ref:
-            print(
-                f"  {' and '.join(at_ref)}: the curve's value in {rec['reference_year']:g} (the "
-                "reference year: the last history year)"
-            )
-        if rec["saturation"] is not None:
-            print(f"  saturation {g(rec['saturation'])}")
-        if rec["inflection_year"] is not None:
-            print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
-        pr = rec["projection"]
-        band = (
-            f", 80% interval {g(pr['lo-80'])} to {g(pr['hi-80'])} ({PROJECT_DRAWS:,} draws, "
-            f"seed {PROJECT_SEED})"
-            if pr["lo-80"] is not None
-            else f" (no interval: {pr['note']})"
-        )
-        print(
-            f"  projected  {pr['year']}: {g(pr['mean'])}{band}; the point path starts from the "
-            "last actual value"
-        )
+        _print_record(rec)
     for f in failed:
         print(f"{f['family']}: not fitted: {f['failure']}")
     if not out:
@@ -177,6 +97,140 @@ def fit_command(args: argparse.Namespace) -> int:
             f"fit: no family could be fitted to {series.path}; got {len(failed)} failures"
         )
     return 0
+
+
+def _families(model: str) -> list[str]:
+    """The families ``--model`` names (``all``: every family), not yet checked."""
+    from ..models import FAMILIES
+
+    families = (
+        list(FAMILIES)
+        if model.strip() == "all"
+        else [m.strip() for m in model.split(",") if m.strip()]
+    )
+    if not families:
+        raise ForecastError(
+            message(
+                "--model", f"must name at least one family ({', '.join(FAMILIES)}) or 'all'", model
+            )
+        )
+    return families
+
+
+def _fixed_params(items: list[str]) -> dict[str, float]:
+    """``--fix PARAM=VALUE`` items as a mapping of parameter to value."""
+    fixed: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            fixed[name.strip()] = float(raw)
+        except ValueError:
+            raise ForecastError(
+                message("--fix", "must be PARAM=NUMBER such as launch=0", item)
+            ) from None
+    return fixed
+
+
+def _fit_families(
+    families: list[str],
+    fixed: dict[str, float],
+    error: ErrorMode,
+    years: FloatArray,
+    values: FloatArray,
+) -> tuple[list[GrowthFit], list[dict[str, str]]]:
+    """Fit each family with its own fixed parameters; when several are compared, a family that
+    cannot be fitted is listed as failed instead of stopping the others."""
+    from ..models import FAMILIES, GrowthModel
+
+    fits: list[GrowthFit] = []
+    failed: list[dict[str, str]] = []
+    for fam in families:
+        if fam not in FAMILIES:
+            raise ForecastError(
+                message(
+                    "--model",
+                    f"must be one of {', '.join(FAMILIES)} or 'all'",
+                    fam,
+                    near_miss(fam, FAMILIES),
+                )
+            )
+        own_fixed = {k: v for k, v in fixed.items() if k in FAMILIES[fam].params}
+        if len(families) == 1 and len(own_fixed) != len(fixed):
+            unknown = sorted(set(fixed) - set(own_fixed))[0]
+            raise ForecastError(
+                message(
+                    "--fix",
+                    f"must name a parameter of {fam} ({', '.join(FAMILIES[fam].params)})",
+                    unknown,
+                )
+            )
+        model = GrowthModel(family=fam, error=error, fixed=own_fixed)
+        if len(families) == 1:
+            fits.append(model.fit(years, values))
+            continue
+        try:  # comparing several families: one that cannot be fitted does not stop the others
+            fits.append(model.fit(years, values))
+        except ForecastError as exc:
+            failed.append({"family": fam, "failure": str(exc)})
+    return fits, failed
+
+
+def _projection_year(to: int | None, last: int) -> int:
+    """``--to``, by default 5 years after the last history year; within 200 years after it."""
+    year = to if to is not None else last + PROJECT_YEARS
+    if not last < year <= last + MAX_PROJECT_YEARS:
+        raise ForecastError(
+            message(
+                "--to",
+                f"must be a year after the last history year {last}, at most "
+                f"{last + MAX_PROJECT_YEARS}",
+                year,
+            )
+        )
+    return year
+
+
+def _print_record(rec: dict[str, Any]) -> None:
+    """One family's fit as text: the fit line, the parameter table, the curve's landmarks and
+    the projected value."""
+    from .._textfmt import g
+
+    print(
+        f"{rec['family']} ({rec['error']} errors) on {rec['points']} points "
+        f"{rec['first_year']}-{rec['last_year']}: residual sd {g(rec['sigma'])}, "
+        f"dof {rec['dof']}, AICc {g(rec['aicc'])}"
+    )
+    print(f"  {'param':<8} {'estimate':>14} {'std error':>12} {'95% CI':>30}")
+    for name, p in rec["params"].items():
+        se = "fixed" if p["fixed"] else g(p["se"])
+        ci = "" if p["fixed"] else f"[{g(p['lo-95'])}, {g(p['hi-95'])}]"
+        flag = ("  at bound" if p["at_bound"] else "") + (
+            "  not identified" if not p["identified"] else ""
+        )
+        print(f"  {name:<8} {g(p['estimate']):>14} {se:>12} {ci:>30}{flag}")
+    at_ref = [n for n in rec["params"] if n in rec["values_at_reference_year"]]
+    if at_ref:
+        print(
+            f"  {' and '.join(at_ref)}: the curve's value in {rec['reference_year']:g} (the "
+            "reference year: the last history year)"
+        )
+    if rec["saturation"] is not None:
+        print(f"  saturation {g(rec['saturation'])}")
+    if rec["inflection_year"] is not None:
+        print(f"  {rec['inflection_label']} {rec['inflection_year']:.2f}")
+    pr = rec["projection"]
+    band = (
+        f", 80% interval {g(pr['lo-80'])} to {g(pr['hi-80'])} ({PROJECT_DRAWS:,} draws, "
+        f"seed {PROJECT_SEED})"
+        if pr["lo-80"] is not None
+        else f" (no interval: {pr['note']})"
+    )
+    print(
+        f"  projected  {pr['year']}: {g(pr['mean'])}{band}; the point path starts from the "
+        "last actual value"
+    )
 
 
 def _projection(fit: GrowthFit, year: int) -> dict[str, Any]:

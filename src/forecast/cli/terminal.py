@@ -33,18 +33,48 @@ def _unit_lines(s: Summary) -> list[str]:
 
 
 def format_summary(res: ScenarioResult, s: Summary) -> str:
-    sc, fit = res.scenario, res.fit
+    """One growth-curve scenario's summary as terminal text, every figure read from ``s``."""
+    sc = res.scenario
     lines = [f"{sc.name}: {sc.title}", *_unit_lines(s)]
+    lines += _model_and_anchor_lines(res, s)
+    lines += _start_lines(s)
+    lines += _saturation_lines(res, s)
+    lines += _cagr_lines(s["derived"])
+    for row in s["report_years"]:
+        ints = "  ".join(interval(row, lv) for lv in sc.levels)
+        med = f"  median {money(row['median'])}" if row.get("median") is not None else ""
+        lines.append(f"  {row['year']}        {money(row['mean'])}{med}  {ints}")
+    proj = s["projection"]
+    if proj["layers"] and res.no_intervals is None:
+        lines.append(
+            f"  intervals   {proj['draws']:,} draws of {', '.join(proj['layers'])} (seed "
+            f"{proj['seed']}); the first column is the point path"
+        )
+        for note in proj["layer_notes"]:
+            lines.append(f"              {note}")
+    lines += _reconciliation_lines(res, s)
+    lines += _fit_lines(res, s)
+    for w in s["warnings"]:
+        lines.append(f"  warning     {w}")
+    o = s.get("output")
+    if o:
+        lines.append(output_line(o["outcome"], o["folder"], o["files"]))
+    return "\n".join(lines)
+
+
+def _model_and_anchor_lines(res: ScenarioResult, s: Summary) -> list[str]:
+    """The family and what it was fitted to; each anchor with its fitted value and source."""
+    sc, fit = res.scenario, res.fit
     h = s["history"]
     basis = []
     if h:
         basis.append(f"{h['points']} history points {h['first_year']}-{h['last_year']}")
     if sc.anchors:
         basis.append(f"{len(sc.anchors)} anchor(s)")
-    lines.append(
+    lines = [
         f"  model       {fit.model.family} ({fit.model.error} errors), fitted to "
         f"{' + '.join(basis)}"
-    )
+    ]
     for a in s["anchors"]:
         need = a.get("implied_cagr_from_last_history")
         needs = f"; implies {pct(need)}/yr from {h['last_year']}" if h and need is not None else ""
@@ -54,22 +84,33 @@ def format_summary(res: ScenarioResult, s: Summary) -> str:
             f"{money(a['fitted_usd_bn'])}, miss {a['miss_pct']:+.2f}%{needs}"
         )
         lines.append(f"              source: {a['source']}")
-    params = s["fit"]["params"]
-    proj, derived = s["projection"], s["derived"]
+    return lines
+
+
+def _start_lines(s: Summary) -> list[str]:
+    """The gap between the last actual value and the fitted curve, and where paths start."""
+    proj = s["projection"]
     gap = proj["start_gap"]
-    if gap is not None:
-        how = (
-            "paths start from the actual value"
-            if proj["start"] == "actual"
-            else "paths start from the fitted curve (start = 'fitted')"
-        )
-        lines.append(
-            f"  start       {gap['year']} actual {money(gap['actual_usd_bn'])}, fitted curve "
-            f"{money(gap['fitted_usd_bn'])} ({gap['gap_pct']:+.1f}%); {how}"
-        )
+    if gap is None:
+        return []
+    how = (
+        "paths start from the actual value"
+        if proj["start"] == "actual"
+        else "paths start from the fitted curve (start = 'fitted')"
+    )
+    return [
+        f"  start       {gap['year']} actual {money(gap['actual_usd_bn'])}, fitted curve "
+        f"{money(gap['fitted_usd_bn'])} ({gap['gap_pct']:+.1f}%); {how}"
+    ]
+
+
+def _saturation_lines(res: ScenarioResult, s: Summary) -> list[str]:
+    """The saturation level with its confidence interval and range of draws; the inflection."""
+    fit, derived = res.fit, s["derived"]
+    lines = []
     if derived.get("saturation_usd_bn") is not None:
         name = fit.family.saturation_param or ""
-        p = params[name]
+        p = s["fit"]["params"][name]
         parts = []
         if p["lo-95"] is not None and res.saturation == fit.saturation:
             parts.append(f"95% CI {money(p['lo-95'])}-{money(p['hi-95'])}")
@@ -81,53 +122,47 @@ def format_summary(res: ScenarioResult, s: Summary) -> str:
     if derived.get("inflection_year") is not None:
         label = derived["inflection_label"]
         lines.append(f"  inflection  {derived['inflection_year']:.1f} ({label})")
-    lines += _cagr_lines(derived)
-    for row in s["report_years"]:
-        ints = "  ".join(interval(row, lv) for lv in sc.levels)
-        med = f"  median {money(row['median'])}" if row.get("median") is not None else ""
-        lines.append(f"  {row['year']}        {money(row['mean'])}{med}  {ints}")
-    if proj["layers"] and res.no_intervals is None:
-        lines.append(
-            f"  intervals   {proj['draws']:,} draws of {', '.join(proj['layers'])} (seed "
-            f"{proj['seed']}); the first column is the point path"
-        )
-        for note in proj["layer_notes"]:
-            lines.append(f"              {note}")
+    return lines
+
+
+def _reconciliation_lines(res: ScenarioResult, s: Summary) -> list[str]:
+    """How segment histories were reconciled with the total, and how far apart they were."""
     rec = s.get("segment_reconciliation")
-    if rec:
-        gaps = [r["gap_pct"] for r in rec["reported_gap"] if r["gap_pct"] is not None]
-        span = (
-            f"; the reported parts differ from the reported total by {min(gaps):+.1f}% to "
-            f"{max(gaps):+.1f}% ({rec['reported_gap'][0]['year']}-"
-            f"{rec['reported_gap'][-1]['year']})"
-            if gaps
-            else ""
-        )
-        what = f"{len(rec['parts'])} {sc.segment_dimension} histories ({rec['family']})"
-        lines.append(f"  segments    {what}, reconciled with the total by {rec['method']}{span}")
+    if not rec:
+        return []
+    gaps = [r["gap_pct"] for r in rec["reported_gap"] if r["gap_pct"] is not None]
+    span = (
+        f"; the reported parts differ from the reported total by {min(gaps):+.1f}% to "
+        f"{max(gaps):+.1f}% ({rec['reported_gap'][0]['year']}-"
+        f"{rec['reported_gap'][-1]['year']})"
+        if gaps
+        else ""
+    )
+    what = f"{len(rec['parts'])} {res.scenario.segment_dimension} histories ({rec['family']})"
+    return [f"  segments    {what}, reconciled with the total by {rec['method']}{span}"]
+
+
+def _fit_lines(res: ScenarioResult, s: Summary) -> list[str]:
+    """The fitted parameters (with s.e. and flags) and the residual sd, dof and AICc."""
     pstr = ", ".join(
         f"{n}={_fmt_param(v['estimate'], v['unit'])}"
         + (f" (se {_fmt_param(v['se'], v['unit'])})" if v["se"] is not None else "")
         + (" [fixed]" if v["fixed"] else "")
         + (" [at bound]" if v["at_bound"] else "")
-        for n, v in params.items()
+        for n, v in s["fit"]["params"].items()
     )
-    lines.append(f"  params      {pstr}")
     sigma = s["fit"]["sigma"]
     if sigma is None:
         sig = "n/a (no degrees of freedom)"
-    elif fit.model.error == "multiplicative":
+    elif res.fit.model.error == "multiplicative":
         sig = f"{pct(math.expm1(sigma))} (log scale)"
     else:
         sig = f"{sigma:.4g}"
     aicc = "n/a" if s["fit"]["aicc"] is None else f"{s['fit']['aicc']:.2f}"
-    lines.append(f"  fit         residual sd {sig}, dof {s['fit']['dof']}, AICc {aicc}")
-    for w in s["warnings"]:
-        lines.append(f"  warning     {w}")
-    o = s.get("output")
-    if o:
-        lines.append(output_line(o["outcome"], o["folder"], o["files"]))
-    return "\n".join(lines)
+    return [
+        f"  params      {pstr}",
+        f"  fit         residual sd {sig}, dof {s['fit']['dof']}, AICc {aicc}",
+    ]
 
 
 def format_stats_summary(res: StatsScenarioResult, s: Summary) -> str:

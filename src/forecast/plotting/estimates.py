@@ -216,151 +216,191 @@ def estimates_chart(
     """
     frame = _select(estimates, definition, region)
     if source is None:
-        where = estimates_file_label(result.scenario) if result is not None else None
-        source = f"published estimates in {where or DEFAULT_ESTIMATES} (each row cites its URL)"
+        source = _default_source(result)
     if claim is None and result is not None:
-        anchor = curve_anchor(result.scenario.anchors)
-        if anchor is not None:
-            claim = (anchor.year, anchor.value, anchor.label or f"{money(anchor.value)} claim")
-    named = frame[frame["attributed_"]]
-    counts = named.groupby("publisher").size().sort_values(ascending=False, kind="stable")
-    order = sorted(counts.index, key=lambda p: (-counts[p], str(p)))
-    styled = {p: i for i, p in enumerate(order[:DISTINCT_PUBLISHERS])}
+        claim = _anchor_claim(result)
+    counts, styled = _publisher_styles(frame)
     with chart_style():
         fig, ax = figure_and_axes(ax)
         if result is not None:
             _projection_layer(ax, result)
-        keys = ["publisher", "vintage"] + [c for c in ("region", "segment") if c in frame.columns]
         frame = frame.assign(x_=_spread_coinciding(frame, claim))
-        editions = frame.fillna({c: "" for c in keys}).groupby(keys, sort=False)
-        for key, rows in editions:
-            publisher = key[0]
-            rows = rows.sort_values("year")
-            i = styled.get(publisher)
-            tint = color(i) if i is not None else FAINT
-            marker = MARKERS[i % len(MARKERS)] if i is not None else "o"
-            if len(rows) > 1:
-                ax.plot(
-                    rows["x_"],
-                    rows["value_usd_bn"],
-                    color=tint,
-                    linewidth=1.0,
-                    alpha=0.7,
-                    zorder=3,
-                )
-            kinds = (
-                rows["kind"].astype(str)
-                if "kind" in rows.columns
-                else pd.Series("forecast", index=rows.index)
-            )
-            reported = kinds.isin(REPORTED_KINDS).to_numpy()
-            for mask, face in ((reported, "white"), (~reported, tint)):
-                if mask.any():
-                    ax.plot(
-                        rows["x_"][mask],
-                        rows["value_usd_bn"][mask],
-                        linestyle="none",
-                        marker=marker,
-                        markersize=8.5,
-                        color=tint,
-                        markerfacecolor=face,
-                        markeredgewidth=1.8,
-                        zorder=4,
-                        gid="estimate",
-                    )
-        # legend: one entry per styled publisher, one for the rest, two for the marker fill
-        for p, i in styled.items():
-            n = int(counts[p])
-            ax.plot(
-                [],
-                [],
-                linestyle="-",
-                linewidth=1.0,
-                marker=MARKERS[i % len(MARKERS)],
-                markersize=8.5,
-                color=color(i),
-                label=plain(f"{shorten(str(p), 30)} ({n})"),
-            )
-        rest = frame[~frame["publisher"].isin(list(styled))]
-        if not rest.empty:
-            unattributed = int((~rest["attributed_"]).sum())
-            what = "unattributed pages" if unattributed == len(rest) else "other publishers"
-            ax.plot(
-                [],
-                [],
-                "o",
-                color=FAINT,
-                markersize=8.5,
-                label=plain(f"{what.capitalize()} ({len(rest)})"),
-            )
-        if "kind" in frame.columns:
-            ax.plot(
-                [],
-                [],
-                "o",
-                color=INK,
-                markerfacecolor="white",
-                markeredgewidth=1.8,
-                label="Hollow: reported (actual/estimate)",
-            )
-            ax.plot([], [], "o", color=INK, label="Filled: forecast")
+        _editions_layer(ax, frame, styled)
+        _legend_entries(ax, frame, counts, styled)
         if claim is not None:
-            cy, cv, clabel = int(claim[0]), float(claim[1]), str(claim[2])
-            ax.plot(
-                [cy],
-                [cv],
-                "*",
-                markersize=24,
-                color=ANCHOR,
-                markerfacecolor="none",  # hollow, on top: the figures under it stay visible
-                markeredgecolor=ANCHOR,
-                markeredgewidth=2.2,
-                zorder=8,
-                label=plain(f"Claim: {clabel}"),
-                gid="claim",
-            )
-            ax.annotate(
-                plain(clabel),
-                xy=(cy, cv),
-                xytext=(-16, 14),
-                textcoords="offset points",
-                ha="right",
-                va="bottom",
-                fontsize=12.5,
-                fontweight="bold",
-                color=ANCHOR,
-                zorder=9,
-            )
-            ax.text(
-                0.01,
-                0.98,
-                plain(_claim_text(frame, cy, cv, clabel)),
-                transform=ax.transAxes,
-                ha="left",
-                va="top",
-                fontsize=12,
-                color=INK,
-                linespacing=1.5,
-                gid="claim-rank",
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#DDDDDD"},
-            )
-        what = definition_label(definition) if definition else "all definitions"
-        if definition and "definition_text" in frame.columns:
-            texts = [t for t in frame["definition_text"].dropna().astype(str).unique() if t]
-            if len(texts) == 1:
-                what = texts[0]
-        n_pub = frame["publisher"].nunique()
-        n_ed = frame.groupby(["publisher", "vintage"]).ngroups
-        titles(
-            ax,
-            title or f"Published estimates: {shorten(what, 80)}",
-            f"{len(frame)} figures from {n_pub} publishers/pages and {n_ed} editions"
-            f"{f' ({region})' if region else ''}; lines join the figures of one edition; "
-            "log scale",
-        )
+            _claim_layer(ax, frame, claim)
+        _estimates_titles(ax, frame, definition, region, title)
         money_axis(ax, log=True, label=money_words(extra="log scale"))
         year_axis(ax)
         ax.grid(axis="y", which="major")
         legend(ax, outside=True, title="Publisher (figures)", alignment="left")
         footnote(ax, f"Source: {source}.")
     return fig
+
+
+def _default_source(result: ScenarioResult | StatsScenarioResult | None) -> str:
+    """The source line naming the result's estimates file (or the default file)."""
+    where = estimates_file_label(result.scenario) if result is not None else None
+    return f"published estimates in {where or DEFAULT_ESTIMATES} (each row cites its URL)"
+
+
+def _anchor_claim(result: ScenarioResult | StatsScenarioResult) -> tuple[int, float, str] | None:
+    """The result's curve anchor as a claim (year, value, label), or None without one."""
+    anchor = curve_anchor(result.scenario.anchors)
+    if anchor is None:
+        return None
+    return (anchor.year, anchor.value, anchor.label or f"{money(anchor.value)} claim")
+
+
+def _publisher_styles(frame: pd.DataFrame) -> tuple[pd.Series, dict[object, int]]:
+    """Figures per attributed publisher, and the style index of the most frequent ones."""
+    named = frame[frame["attributed_"]]
+    counts = named.groupby("publisher").size().sort_values(ascending=False, kind="stable")
+    order = sorted(counts.index, key=lambda p: (-counts[p], str(p)))
+    styled = {p: i for i, p in enumerate(order[:DISTINCT_PUBLISHERS])}
+    return counts, styled
+
+
+def _editions_layer(ax: Axes, frame: pd.DataFrame, styled: dict[object, int]) -> None:
+    """Each edition's figures: a thin line joining them, hollow markers for reported values."""
+    keys = ["publisher", "vintage"] + [c for c in ("region", "segment") if c in frame.columns]
+    editions = frame.fillna({c: "" for c in keys}).groupby(keys, sort=False)
+    for key, rows in editions:
+        publisher = key[0]
+        rows = rows.sort_values("year")
+        i = styled.get(publisher)
+        tint = color(i) if i is not None else FAINT
+        marker = MARKERS[i % len(MARKERS)] if i is not None else "o"
+        if len(rows) > 1:
+            ax.plot(
+                rows["x_"],
+                rows["value_usd_bn"],
+                color=tint,
+                linewidth=1.0,
+                alpha=0.7,
+                zorder=3,
+            )
+        kinds = (
+            rows["kind"].astype(str)
+            if "kind" in rows.columns
+            else pd.Series("forecast", index=rows.index)
+        )
+        reported = kinds.isin(REPORTED_KINDS).to_numpy()
+        for mask, face in ((reported, "white"), (~reported, tint)):
+            if mask.any():
+                ax.plot(
+                    rows["x_"][mask],
+                    rows["value_usd_bn"][mask],
+                    linestyle="none",
+                    marker=marker,
+                    markersize=8.5,
+                    color=tint,
+                    markerfacecolor=face,
+                    markeredgewidth=1.8,
+                    zorder=4,
+                    gid="estimate",
+                )
+
+
+def _legend_entries(
+    ax: Axes, frame: pd.DataFrame, counts: pd.Series, styled: dict[object, int]
+) -> None:
+    """Legend-only artists: one per styled publisher, one for the rest, two for the fill."""
+    for p, i in styled.items():
+        n = int(counts[p])
+        ax.plot(
+            [],
+            [],
+            linestyle="-",
+            linewidth=1.0,
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=8.5,
+            color=color(i),
+            label=plain(f"{shorten(str(p), 30)} ({n})"),
+        )
+    rest = frame[~frame["publisher"].isin(list(styled))]
+    if not rest.empty:
+        unattributed = int((~rest["attributed_"]).sum())
+        what = "unattributed pages" if unattributed == len(rest) else "other publishers"
+        ax.plot(
+            [],
+            [],
+            "o",
+            color=FAINT,
+            markersize=8.5,
+            label=plain(f"{what.capitalize()} ({len(rest)})"),
+        )
+    if "kind" in frame.columns:
+        ax.plot(
+            [],
+            [],
+            "o",
+            color=INK,
+            markerfacecolor="white",
+            markeredgewidth=1.8,
+            label="Hollow: reported (actual/estimate)",
+        )
+        ax.plot([], [], "o", color=INK, label="Filled: forecast")
+
+
+def _claim_layer(ax: Axes, frame: pd.DataFrame, claim: tuple[int, float, str]) -> None:
+    """The claim as a hollow star with its label, and its rank among its year's figures."""
+    cy, cv, clabel = int(claim[0]), float(claim[1]), str(claim[2])
+    ax.plot(
+        [cy],
+        [cv],
+        "*",
+        markersize=24,
+        color=ANCHOR,
+        markerfacecolor="none",  # hollow, on top: the figures under it stay visible
+        markeredgecolor=ANCHOR,
+        markeredgewidth=2.2,
+        zorder=8,
+        label=plain(f"Claim: {clabel}"),
+        gid="claim",
+    )
+    ax.annotate(
+        plain(clabel),
+        xy=(cy, cv),
+        xytext=(-16, 14),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=12.5,
+        fontweight="bold",
+        color=ANCHOR,
+        zorder=9,
+    )
+    ax.text(
+        0.01,
+        0.98,
+        plain(_claim_text(frame, cy, cv, clabel)),
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=12,
+        color=INK,
+        linespacing=1.5,
+        gid="claim-rank",
+        bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#DDDDDD"},
+    )
+
+
+def _estimates_titles(
+    ax: Axes, frame: pd.DataFrame, definition: str | None, region: str | None, title: str | None
+) -> None:
+    """The title (the definition's text) and the subtitle counting figures and editions."""
+    what = definition_label(definition) if definition else "all definitions"
+    if definition and "definition_text" in frame.columns:
+        texts = [t for t in frame["definition_text"].dropna().astype(str).unique() if t]
+        if len(texts) == 1:
+            what = texts[0]
+    n_pub = frame["publisher"].nunique()
+    n_ed = frame.groupby(["publisher", "vintage"]).ngroups
+    titles(
+        ax,
+        title or f"Published estimates: {shorten(what, 80)}",
+        f"{len(frame)} figures from {n_pub} publishers/pages and {n_ed} editions"
+        f"{f' ({region})' if region else ''}; lines join the figures of one edition; "
+        "log scale",
+    )

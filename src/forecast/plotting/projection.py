@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -313,98 +314,130 @@ def fan_chart(
     with chart_style():
         fig, ax = figure_and_axes(ax)
         sc = result.scenario
-        proj = result.projection
-        years = proj["year"].to_numpy(dtype=float)
+        years = result.projection["year"].to_numpy(dtype=float)
         last = sc.last_history_year
         start = float(last) if last is not None else float(years[0])
         _projection_shade(ax, start, float(sc.horizon))
-        model = model_name(result)
         if simulation is not None:
-            q = simulation.quantiles
-            q = q[q["series"] == "total"].pivot(index="year", columns="quantile", values="value")
-            x = q.index.to_numpy(dtype=float)
-            pairs = interval_pairs(list(q.columns))
-            centre = q[0.5].to_numpy() if 0.5 in q.columns else None
-            if centre is None:
-                m = simulation.mean
-                centre = m[m["series"] == "total"].set_index("year").loc[q.index, "mean"].to_numpy()
-            edges = [(q[lo].to_numpy(), q[hi].to_numpy()) for _, lo, hi in pairs]
-            bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
-            for (level, _, _), (lo_d, hi_d), alpha in zip(
-                pairs, drawn, _level_alphas(len(pairs)), strict=True
-            ):
-                _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% of draws")
-            line_label = "Monte Carlo median" if 0.5 in q.columns else "Monte Carlo mean"
-            r = simulation.result
-            sub = (
-                f"Monte Carlo: {r.valid:,} draws of {', '.join(simulation.spec.layers)}; bands "
-                f"hold {', '.join(f'{lv:g}%' for lv, _, _ in reversed(pairs))} of the draws"
-                + ("; edges smoothed for drawing" if smooth and pairs else "")
-            )
+            line = _simulation_bands(ax, simulation, smooth)
         else:
-            x = years
-            levels = sorted(
-                {float(c[3:]) for c in proj.columns if c.startswith("lo-")}, reverse=True
-            )
-            levels = [lv for lv in levels if proj[f"lo-{lv:g}"].notna().any()]
-            centre = proj["mean"].to_numpy()
-            edges = [
-                (proj[f"lo-{lv:g}"].to_numpy(), proj[f"hi-{lv:g}"].to_numpy()) for lv in levels
-            ]
-            smooth = smooth and isinstance(result, ScenarioResult)
-            bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
-            for level, (lo_d, hi_d), alpha in zip(
-                levels, drawn, _level_alphas(len(levels)), strict=True
-            ):
-                _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% prediction interval")
-            line_label = "Projection"
-            shown = ", ".join(f"{lv:g}%" for lv in reversed(levels))
-            if isinstance(result, ScenarioResult):
-                spec = result.simulation.spec
-                how = (
-                    f"{shown} intervals from {sc.draws:,} draws of {', '.join(spec.layers)}"
-                    if levels and result.no_intervals is None
-                    else "no intervals"
-                )
-                to = " and ".join(
-                    w
-                    for w, present in (("the history", sc.history), ("anchors", sc.anchors))
-                    if present
-                )
-                sub = f"{model.capitalize()} curve fitted to {to}; {how}" + (
-                    "; band edges smoothed for drawing" if smooth and levels else ""
-                )
-            else:
-                sub = (
-                    f"Statistical model ({model}) fitted to the history alone; {shown} intervals "
-                    "from rolling-origin errors; anchors are not used to calibrate it"
-                )
-        if isinstance(result, ScenarioResult):
-            fit = simulation.fit if simulation is not None else result.fit
-            if sc.history is not None:
-                hx = np.linspace(float(sc.history.years[0]), start, 60)
-                ax.plot(
-                    hx,
-                    fit.predict(hx),
-                    color=PROJECTION,
-                    linestyle="--",
-                    linewidth=1.6,
-                    label=plain(f"Fitted {fit.model.family} curve"),
-                    gid="fitted",
-                )
-        elif sc.history is not None:  # join the last reported value to the first forecast
-            x = np.concatenate([[start], x])
-            centre = np.concatenate([[float(sc.history.values[-1])], centre])
-        ax.plot(x, centre, color=PROJECTION, linewidth=2.8, label=line_label, gid="projection")
+            line = _projection_bands(ax, result, smooth)
+        x, centre = _fitted_or_joined(ax, result, simulation, start, line.x, line.centre)
+        ax.plot(x, centre, color=PROJECTION, linewidth=2.8, label=line.label, gid="projection")
         _end_label(ax, x[-1], float(centre[-1]), PROJECTION)
         _history(ax, sc)
         _anchors(ax, sc)
-        titles(ax, title or sc.title, sub)
+        titles(ax, title or sc.title, line.subtitle)
         _finish_money_chart(ax)
         ax.set_xlim(right=float(sc.horizon) + 0.9)
         legend(ax)
         footnote(ax, _source_line(sc))
     return fig
+
+
+@dataclass(frozen=True)
+class _FanLine:
+    """The fan's centre line (years and values), its legend label and the chart's subtitle."""
+
+    x: np.ndarray
+    centre: np.ndarray
+    label: str
+    subtitle: str
+
+
+def _simulation_bands(ax: Axes, simulation: ScenarioSimulation, smooth: bool) -> _FanLine:
+    """Draw the simulation's quantile bands of the total; its median (or mean) is the line."""
+    q = simulation.quantiles
+    q = q[q["series"] == "total"].pivot(index="year", columns="quantile", values="value")
+    x = q.index.to_numpy(dtype=float)
+    pairs = interval_pairs(list(q.columns))
+    centre = q[0.5].to_numpy() if 0.5 in q.columns else None
+    if centre is None:
+        m = simulation.mean
+        centre = m[m["series"] == "total"].set_index("year").loc[q.index, "mean"].to_numpy()
+    edges = [(q[lo].to_numpy(), q[hi].to_numpy()) for _, lo, hi in pairs]
+    bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
+    for (level, _, _), (lo_d, hi_d), alpha in zip(
+        pairs, drawn, _level_alphas(len(pairs)), strict=True
+    ):
+        _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% of draws")
+    line_label = "Monte Carlo median" if 0.5 in q.columns else "Monte Carlo mean"
+    r = simulation.result
+    sub = (
+        f"Monte Carlo: {r.valid:,} draws of {', '.join(simulation.spec.layers)}; bands "
+        f"hold {', '.join(f'{lv:g}%' for lv, _, _ in reversed(pairs))} of the draws"
+        + ("; edges smoothed for drawing" if smooth and pairs else "")
+    )
+    return _FanLine(x, centre, line_label, sub)
+
+
+def _projection_bands(ax: Axes, result: Result, smooth: bool) -> _FanLine:
+    """Draw the run's own prediction intervals; its point path is the line."""
+    proj = result.projection
+    x = proj["year"].to_numpy(dtype=float)
+    levels = sorted({float(c[3:]) for c in proj.columns if c.startswith("lo-")}, reverse=True)
+    levels = [lv for lv in levels if proj[f"lo-{lv:g}"].notna().any()]
+    centre = proj["mean"].to_numpy()
+    edges = [(proj[f"lo-{lv:g}"].to_numpy(), proj[f"hi-{lv:g}"].to_numpy()) for lv in levels]
+    smooth = smooth and isinstance(result, ScenarioResult)
+    bx, drawn = smooth_bands(x, centre, edges) if smooth else (x, edges)
+    for level, (lo_d, hi_d), alpha in zip(levels, drawn, _level_alphas(len(levels)), strict=True):
+        _band(ax, bx, lo_d, hi_d, alpha, f"{level:g}% prediction interval")
+    return _FanLine(x, centre, "Projection", _projection_subtitle(result, levels, smooth))
+
+
+def _projection_subtitle(result: Result, levels: list[float], smooth: bool) -> str:
+    """How the run's intervals were made: the curve's draws, or a statistical model's errors."""
+    sc = result.scenario
+    model = model_name(result)
+    shown = ", ".join(f"{lv:g}%" for lv in reversed(levels))
+    if not isinstance(result, ScenarioResult):
+        return (
+            f"Statistical model ({model}) fitted to the history alone; {shown} intervals "
+            "from rolling-origin errors; anchors are not used to calibrate it"
+        )
+    spec = result.simulation.spec
+    how = (
+        f"{shown} intervals from {sc.draws:,} draws of {', '.join(spec.layers)}"
+        if levels and result.no_intervals is None
+        else "no intervals"
+    )
+    to = " and ".join(
+        w for w, present in (("the history", sc.history), ("anchors", sc.anchors)) if present
+    )
+    return f"{model.capitalize()} curve fitted to {to}; {how}" + (
+        "; band edges smoothed for drawing" if smooth and levels else ""
+    )
+
+
+def _fitted_or_joined(
+    ax: Axes,
+    result: Result,
+    simulation: ScenarioSimulation | None,
+    start: float,
+    x: np.ndarray,
+    centre: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a growth curve's fit over the history; a statistical model's line instead starts
+    at the last reported value. Returns the line to draw."""
+    sc = result.scenario
+    if isinstance(result, ScenarioResult):
+        fit = simulation.fit if simulation is not None else result.fit
+        if sc.history is not None:
+            hx = np.linspace(float(sc.history.years[0]), start, 60)
+            ax.plot(
+                hx,
+                fit.predict(hx),
+                color=PROJECTION,
+                linestyle="--",
+                linewidth=1.6,
+                label=plain(f"Fitted {fit.model.family} curve"),
+                gid="fitted",
+            )
+    elif sc.history is not None:  # join the last reported value to the first forecast
+        x = np.concatenate([[start], x])
+        centre = np.concatenate([[float(sc.history.values[-1])], centre])
+    return x, centre
 
 
 # ------------------------------------------------------------------------------------------------
@@ -466,74 +499,10 @@ def comparison_chart(
     values = comparison_table(results, year)
     shared = common_levels(results)
     level = shared[0] if shared else None  # one band level for every scenario and the table
-    from matplotlib.transforms import Bbox
-
     with chart_style():
-        table_ax: Axes | None = None
-        if ax is None and table:
-            fig = new_figure()
-            grid = fig.add_gridspec(2, 1, height_ratios=(5.0, 0.3 * (len(results) + 1)))
-            ax = fig.add_subplot(grid[0, 0])
-            table_ax = fig.add_subplot(grid[1, 0])
-        else:
-            fig, ax = figure_and_axes(ax)
-            table_ax = None
-        seen: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
-        ends: list[Annotation] = []
+        fig, ax, table_ax = _comparison_axes(ax, table, len(results))
         horizon = max(r.scenario.horizon for r in results)
-        for i, r in enumerate(results):
-            sc, proj, tint = r.scenario, r.projection, color(i)
-            x = proj["year"].to_numpy(dtype=float)
-            y = proj["mean"].to_numpy()
-            hist = sc.history
-            if hist is not None:
-                key = (tuple(hist.years.tolist()), tuple(hist.values.tolist()))
-                if key not in seen:
-                    seen.append(key)
-                    _history(
-                        ax, sc, "Reported" if len(seen) == 1 else f"Reported ({sc.display_name})"
-                    )
-                if x[0] > hist.years[-1]:
-                    x = np.concatenate([[hist.years[-1]], x])
-                    y = np.concatenate([[hist.values[-1]], y])
-            if level is not None:
-                bx = proj["year"].to_numpy(dtype=float)
-                edge = (proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy())
-                if isinstance(r, ScenarioResult):
-                    bx, (edge,) = smooth_bands(bx, proj["mean"].to_numpy(), [edge])
-                ax.fill_between(
-                    bx,
-                    *edge,
-                    color=tint,
-                    alpha=0.12,
-                    linewidth=0,
-                    gid="band",
-                )
-            ax.plot(
-                x,
-                y,
-                color=tint,
-                linewidth=2.6,
-                marker=MARKERS[i % len(MARKERS)],
-                markevery=[len(x) - 1],
-                markersize=8,
-                label=plain(f"{shorten(sc.display_name, 40)} ({model_name(r)})"),
-                gid="scenario",
-                zorder=4 + 0.01 * i,
-            )
-            ends.append(_end_label(ax, x[-1], float(y[-1]), tint))
-            for a in sc.anchors:
-                ax.plot(
-                    [a.year],
-                    [a.value],
-                    "D",
-                    markersize=9,
-                    color=tint,
-                    markerfacecolor=tint if a.kind == "hard" else "white",
-                    markeredgewidth=2,
-                    zorder=7,
-                    gid=f"anchor-{a.year}",
-                )
+        ends = _scenario_lines(ax, results, level)
         ax.axvline(year, color=MUTED, linestyle=":", linewidth=1.4, zorder=1)
         band = (
             f"; shaded: {level:g}% intervals (edges smoothed for drawing)"
@@ -552,39 +521,122 @@ def comparison_chart(
             footnote(ax, "Each scenario's history and anchors are cited in its scenario file.")
             spread_labels(ax, ends)
             return fig
-        head, body = _table_cells(values)
-        widths = [0.4, 0.16, 0.26, 0.18]
-        host = table_ax if table_ax is not None else ax
-        bbox = Bbox.from_bounds(*((0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3)))
-        if table_ax is not None:
-            table_ax.axis("off")
-            table_ax.set_title(plain(f"Values in {year}"), loc="left", fontsize=14, pad=6)
-        tab = host.table(
-            cellText=body,
-            colLabels=head,
-            colWidths=widths,
-            cellLoc="left",
-            colLoc="left",
-            bbox=bbox,
-        )
-        tab.auto_set_font_size(False)
-        tab.set_fontsize(12)
-        tab.set_gid("values-table")
-        for (row, col), cell in tab.get_celld().items():
-            cell.set_edgecolor("#DDDDDD")
-            cell.visible_edges = "B"
-            cell.PAD = 0.03
-            if row == 0:
-                cell.get_text().set_fontweight("bold")
-            elif col == 0:
-                cell.get_text().set_color(color(row - 1))
-                cell.get_text().set_fontweight("bold")
+        _values_table(ax, table_ax, values, year)
         footnote(
             table_ax if table_ax is not None else ax,
             "Each scenario's history and anchors are cited in its scenario file.",
         )
         spread_labels(ax, ends)
     return fig
+
+
+def _comparison_axes(ax: Axes | None, table: bool, n: int) -> tuple[Figure, Axes, Axes | None]:
+    """The chart's axes, and an axes under it for the table of ``n`` scenarios when the chart
+    has a figure of its own."""
+    if ax is None and table:
+        fig = new_figure()
+        grid = fig.add_gridspec(2, 1, height_ratios=(5.0, 0.3 * (n + 1)))
+        return fig, fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0])
+    fig, ax = figure_and_axes(ax)
+    return fig, ax, None
+
+
+def _scenario_lines(ax: Axes, results: Sequence[Result], level: float | None) -> list[Annotation]:
+    """Each scenario's history (once per distinct history), band, point line and anchors; the
+    end labels of the lines."""
+    seen: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+    ends: list[Annotation] = []
+    for i, r in enumerate(results):
+        sc, proj, tint = r.scenario, r.projection, color(i)
+        x = proj["year"].to_numpy(dtype=float)
+        y = proj["mean"].to_numpy()
+        hist = sc.history
+        if hist is not None:
+            key = (tuple(hist.years.tolist()), tuple(hist.values.tolist()))
+            if key not in seen:
+                seen.append(key)
+                _history(ax, sc, "Reported" if len(seen) == 1 else f"Reported ({sc.display_name})")
+            if x[0] > hist.years[-1]:
+                x = np.concatenate([[hist.years[-1]], x])
+                y = np.concatenate([[hist.values[-1]], y])
+        if level is not None:
+            _scenario_band(ax, r, level, tint)
+        ax.plot(
+            x,
+            y,
+            color=tint,
+            linewidth=2.6,
+            marker=MARKERS[i % len(MARKERS)],
+            markevery=[len(x) - 1],
+            markersize=8,
+            label=plain(f"{shorten(sc.display_name, 40)} ({model_name(r)})"),
+            gid="scenario",
+            zorder=4 + 0.01 * i,
+        )
+        ends.append(_end_label(ax, x[-1], float(y[-1]), tint))
+        for a in sc.anchors:
+            ax.plot(
+                [a.year],
+                [a.value],
+                "D",
+                markersize=9,
+                color=tint,
+                markerfacecolor=tint if a.kind == "hard" else "white",
+                markeredgewidth=2,
+                zorder=7,
+                gid=f"anchor-{a.year}",
+            )
+    return ends
+
+
+def _scenario_band(ax: Axes, r: Result, level: float, tint: str) -> None:
+    """One scenario's ``level``% interval, its edges smoothed when read from draws."""
+    proj = r.projection
+    bx = proj["year"].to_numpy(dtype=float)
+    edge = (proj[f"lo-{level:g}"].to_numpy(), proj[f"hi-{level:g}"].to_numpy())
+    if isinstance(r, ScenarioResult):
+        bx, (edge,) = smooth_bands(bx, proj["mean"].to_numpy(), [edge])
+    ax.fill_between(
+        bx,
+        *edge,
+        color=tint,
+        alpha=0.12,
+        linewidth=0,
+        gid="band",
+    )
+
+
+def _values_table(ax: Axes, table_ax: Axes | None, values: pd.DataFrame, year: int) -> None:
+    """The table of each scenario's values in ``year``: in its own axes, else under the chart."""
+    from matplotlib.transforms import Bbox
+
+    head, body = _table_cells(values)
+    widths = [0.4, 0.16, 0.26, 0.18]
+    host = table_ax if table_ax is not None else ax
+    bbox = Bbox.from_bounds(*((0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3)))
+    if table_ax is not None:
+        table_ax.axis("off")
+        table_ax.set_title(plain(f"Values in {year}"), loc="left", fontsize=14, pad=6)
+    tab = host.table(
+        cellText=body,
+        colLabels=head,
+        colWidths=widths,
+        cellLoc="left",
+        colLoc="left",
+        bbox=bbox,
+    )
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(12)
+    tab.set_gid("values-table")
+    for (row, col), cell in tab.get_celld().items():
+        cell.set_edgecolor("#DDDDDD")
+        cell.visible_edges = "B"
+        cell.PAD = 0.03
+        if row == 0:
+            cell.get_text().set_fontweight("bold")
+        elif col == 0:
+            cell.get_text().set_color(color(row - 1))
+            cell.get_text().set_fontweight("bold")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -752,9 +804,34 @@ def model_comparison_chart(
         raise ForecastError("model_comparison_chart: fits must hold at least one fit; got none")
     hy = np.asarray(history_years, dtype=float)
     hv = np.asarray(history_values, dtype=float)
-    scored = {s.family: s for s in comparison.scores} if comparison is not None else {}
+    with chart_style():
+        fig, ax = figure_and_axes(ax)
+        lo = float(hy[0]) if hy.size else min(float(a.year) for f in fits for a in f.anchors)
+        hi = float(hy[-1]) if hy.size else lo
+        anchors = {(a.year, a.value, a.label) for f in fits for a in f.anchors}
+        end = max([hi, *(y for y, _, _ in anchors)] + ([float(horizon)] if horizon else []))
+        _family_curves(ax, fits, comparison, lo, hi, end)
+        if hy.size:
+            ax.plot(hy, hv, "o", color=INK, markersize=8, zorder=6, label="Reported", gid="history")
+        _fit_anchors(ax, anchors)
+        if end > hi:
+            ax.axvspan(hi, end, color="#F4F6F8", zorder=0, linewidth=0)
+        titles(
+            ax,
+            title or f"Which growth curve fits the history? {len(fits)} families compared",
+            _models_subtitle(hy.size, fits, comparison, hi, end),
+        )
+        _finish_money_chart(ax)
+        ax.set_xlim(lo - 0.5, end + 0.5)
+        legend(ax, title=plain("Family"))
+        footnote(ax, _models_notes(hy.size, fits, comparison))
+    return fig
+
+
+def _family_order(fits: Sequence[GrowthFit], comparison: FamilyComparison | None) -> list[int]:
+    """Indices of ``fits``: by out-of-sample rank when compared, then by AICc (n/a last)."""
     rank_of = {s.family: k for k, s in enumerate(comparison.scores)} if comparison else {}
-    order = sorted(
+    return sorted(
         range(len(fits)),
         key=lambda i: (
             rank_of.get(fits[i].model.family, len(rank_of)),
@@ -762,82 +839,101 @@ def model_comparison_chart(
             fits[i].aicc,
         ),
     )
+
+
+def _family_label(f: GrowthFit, comparison: FamilyComparison | None, best_aicc: float) -> str:
+    """A family's legend entry: its out-of-sample error, its AICc and whether it won."""
+    scored = {s.family: s for s in comparison.scores} if comparison is not None else {}
+    aicc = f.aicc
+    parts = []
+    sc_f = scored.get(f.model.family)
+    if sc_f is not None and sc_f.errors:
+        err = (
+            f"{100 * sc_f.mean_error:.1f}%"
+            if comparison is not None and comparison.scale == "log"
+            else f"{sc_f.mean_error:.3g}"
+        )
+        parts.append(f"error {err} over {len(sc_f.errors)}")
+    parts.append(
+        f"AICc {aicc:.1f} (Δ {aicc - best_aicc:.1f})" if math.isfinite(aicc) else "AICc n/a"
+    )
+    won = comparison is not None and comparison.best == f.model.family
+    return f"{f.model.family}: {', '.join(parts)}" + (" (best)" if won else "")
+
+
+def _family_curves(
+    ax: Axes,
+    fits: Sequence[GrowthFit],
+    comparison: FamilyComparison | None,
+    lo: float,
+    hi: float,
+    end: float,
+) -> None:
+    """Each family's curve over the history, carried on dashed to ``end``, in legend order."""
     finite = [f.aicc for f in fits if math.isfinite(f.aicc)]
     best = min(finite) if finite else float("nan")
-    with chart_style():
-        fig, ax = figure_and_axes(ax)
-        lo = float(hy[0]) if hy.size else min(float(a.year) for f in fits for a in f.anchors)
-        hi = float(hy[-1]) if hy.size else lo
-        anchors = {(a.year, a.value, a.label) for f in fits for a in f.anchors}
-        end = max([hi, *(y for y, _, _ in anchors)] + ([float(horizon)] if horizon else []))
-        for rank, i in enumerate(order):
-            f = fits[i]
-            aicc = f.aicc
-            parts = []
-            sc_f = scored.get(f.model.family)
-            if sc_f is not None and sc_f.errors:
-                err = (
-                    f"{100 * sc_f.mean_error:.1f}%"
-                    if comparison is not None and comparison.scale == "log"
-                    else f"{sc_f.mean_error:.3g}"
-                )
-                parts.append(f"error {err} over {len(sc_f.errors)}")
-            parts.append(
-                f"AICc {aicc:.1f} (Δ {aicc - best:.1f})" if math.isfinite(aicc) else "AICc n/a"
-            )
-            won = comparison is not None and comparison.best == f.model.family
-            text = f"{f.model.family}: {', '.join(parts)}" + (" (best)" if won else "")
-            tint = color(rank)
-            x_fit = np.linspace(lo, hi, 80)
-            ax.plot(
-                x_fit, f.predict(x_fit), color=tint, linewidth=2.4, label=plain(text), gid="fit"
-            )
-            if end > hi:
-                x_ext = np.linspace(hi, end, 80)
-                ax.plot(x_ext, f.predict(x_ext), color=tint, linewidth=1.6, linestyle="--")
-        if hy.size:
-            ax.plot(hy, hv, "o", color=INK, markersize=8, zorder=6, label="Reported", gid="history")
-        for k, (y, v, lab) in enumerate(sorted(anchors)):
-            ax.plot([y], [v], "D", color=ANCHOR, markersize=10, zorder=7, gid=f"anchor-{y}")
-            ax.annotate(
-                plain(lab or f"{money(v)}, {y}"),
-                xy=(y, v),
-                xytext=(-12, 12 + 16 * k),
-                textcoords="offset points",
-                ha="right",
-                fontsize=12,
-                fontweight="bold",
-                color=ANCHOR,
-            )
+    for rank, i in enumerate(_family_order(fits, comparison)):
+        f = fits[i]
+        text = _family_label(f, comparison, best)
+        tint = color(rank)
+        x_fit = np.linspace(lo, hi, 80)
+        ax.plot(x_fit, f.predict(x_fit), color=tint, linewidth=2.4, label=plain(text), gid="fit")
         if end > hi:
-            ax.axvspan(hi, end, color="#F4F6F8", zorder=0, linewidth=0)
-        error = {f.model.error for f in fits}
-        sub = f"Curves fitted to {hy.size} reported values ({', '.join(sorted(error))} errors); "
-        if comparison is not None:
-            sub += (
-                f"best out of sample: {comparison.best}"
-                if comparison.best
-                else "none is called best out of sample"
-            )
-        else:
-            sub += "lower AICc is better (no out-of-sample comparison given)"
-        if end > hi:
-            sub += f"; dashed: the curves carried on to {int(end)}"
-        titles(
-            ax, title or f"Which growth curve fits the history? {len(fits)} families compared", sub
+            x_ext = np.linspace(hi, end, 80)
+            ax.plot(x_ext, f.predict(x_ext), color=tint, linewidth=1.6, linestyle="--")
+
+
+def _fit_anchors(ax: Axes, anchors: set[tuple[int, float, str]]) -> None:
+    """The fits' anchors as diamonds, labelled and stacked so the labels do not overlap."""
+    for k, (y, v, lab) in enumerate(sorted(anchors)):
+        ax.plot([y], [v], "D", color=ANCHOR, markersize=10, zorder=7, gid=f"anchor-{y}")
+        ax.annotate(
+            plain(lab or f"{money(v)}, {y}"),
+            xy=(y, v),
+            xytext=(-12, 12 + 16 * k),
+            textcoords="offset points",
+            ha="right",
+            fontsize=12,
+            fontweight="bold",
+            color=ANCHOR,
         )
-        _finish_money_chart(ax)
-        ax.set_xlim(lo - 0.5, end + 0.5)
-        legend(ax, title=plain("Family"))
-        notes = []
-        if comparison is not None:
-            notes.append(
-                "Error: mean one-year-ahead miss, each family refitted on the years before each "
-                f"of the last ones; {comparison.reason}."
-            )
-        if any(not math.isfinite(f.aicc) for f in fits):
-            notes.append("AICc n/a: too few points for the family's parameters.")
-        if 0 < hy.size < 8:
-            notes.append(f"Only {hy.size} points: AICc differences are indicative.")
-        footnote(ax, " ".join(notes))
-    return fig
+
+
+def _models_subtitle(
+    points: int,
+    fits: Sequence[GrowthFit],
+    comparison: FamilyComparison | None,
+    hi: float,
+    end: float,
+) -> str:
+    """What the model chart shows: the errors, which family is best and the dashed extension."""
+    error = {f.model.error for f in fits}
+    sub = f"Curves fitted to {points} reported values ({', '.join(sorted(error))} errors); "
+    if comparison is not None:
+        sub += (
+            f"best out of sample: {comparison.best}"
+            if comparison.best
+            else "none is called best out of sample"
+        )
+    else:
+        sub += "lower AICc is better (no out-of-sample comparison given)"
+    if end > hi:
+        sub += f"; dashed: the curves carried on to {int(end)}"
+    return sub
+
+
+def _models_notes(
+    points: int, fits: Sequence[GrowthFit], comparison: FamilyComparison | None
+) -> str:
+    """The model chart's footnote: how the error was measured and when AICc says little."""
+    notes = []
+    if comparison is not None:
+        notes.append(
+            "Error: mean one-year-ahead miss, each family refitted on the years before each "
+            f"of the last ones; {comparison.reason}."
+        )
+    if any(not math.isfinite(f.aicc) for f in fits):
+        notes.append("AICc n/a: too few points for the family's parameters.")
+    if 0 < points < 8:
+        notes.append(f"Only {points} points: AICc differences are indicative.")
+    return " ".join(notes)
