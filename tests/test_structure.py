@@ -128,8 +128,7 @@ def test_no_module_is_long_without_a_reason(module: str) -> None:
         return
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     assert SIZE_REASON in " ".join(doc.split()), (
-        f"{module}: {lines} lines; split it, or say why in its docstring "
-        f"({SIZE_REASON!r} ...)"
+        f"{module}: {lines} lines; split it, or say why in its docstring ({SIZE_REASON!r} ...)"
     )
 
 
