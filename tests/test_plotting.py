@@ -505,6 +505,16 @@ def test_model_comparison_chart_ranks_by_aicc() -> None:
     assert "3 families compared" in fig.axes[0].get_title(loc="left")
 
 
+def test_model_comparison_chart_without_history_or_anchors_is_one_line() -> None:
+    """Nothing to place the curves by (no history year, no anchor): a one-line error, not a
+    bare ValueError from an empty min()."""
+    years = np.arange(2015, 2024, dtype=float)
+    fits = [GrowthModel(family="exponential").fit(years, 50 * 1.2 ** (years - 2015))]
+    with pytest.raises(ForecastError, match="to place the curves; got no history") as exc:
+        model_comparison_chart([], [], fits)
+    assert "\n" not in str(exc.value)
+
+
 def test_model_comparison_chart_names_best_only_when_separated() -> None:
     from forecast.models.select import compare_families
 

@@ -804,6 +804,11 @@ def model_comparison_chart(
         raise ForecastError("model_comparison_chart: fits must hold at least one fit; got none")
     hy = np.asarray(history_years, dtype=float)
     hv = np.asarray(history_values, dtype=float)
+    if not hy.size and not any(f.anchors for f in fits):
+        raise ForecastError(
+            "model_comparison_chart: needs a history or fits with anchors to place the curves; "
+            "got no history year and no anchor"
+        )
     with chart_style():
         fig, ax = figure_and_axes(ax)
         lo = float(hy[0]) if hy.size else min(float(a.year) for f in fits for a in f.anchors)
