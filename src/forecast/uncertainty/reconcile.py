@@ -504,61 +504,72 @@ class Reconciler:
             One line when an input is missing or breaks a rule, or ``W`` is singular.
         """
         m, a = len(hierarchy.bottom), len(hierarchy.aggregates)
-        n = m + a
-        method = self.method
-        weights: FloatArray | None = None
-        shrinkage: float | None = None
-        props: FloatArray | None = None
-        mapping: FloatArray | None = None
-        if method == "bottom_up":
-            mapping = np.hstack([np.zeros((m, a)), np.eye(m)])
-        elif method == "top_down":
-            top = hierarchy.top
-            if top is None:
+        if self.method == "bottom_up":
+            return Reconciliation(self, hierarchy, np.hstack([np.zeros((m, a)), np.eye(m)]))
+        if self.method == "top_down":
+            mapping, props = self._top_down(hierarchy, history, where)
+            return Reconciliation(self, hierarchy, mapping, proportions=props)
+        weights, shrinkage = _projection_weights(self.method, hierarchy, residuals, where)
+        mapping = mint_mapping(hierarchy, weights, where=where)
+        return Reconciliation(self, hierarchy, mapping, weights, shrinkage)
+
+    def _top_down(
+        self, hierarchy: Hierarchy, history: ArrayLike | None, where: str
+    ) -> tuple[FloatArray | None, FloatArray | None]:
+        """``top_down``'s mapping and historical proportions (both None for
+        ``forecast_proportions``, which is not linear)."""
+        m, a = len(hierarchy.bottom), len(hierarchy.aggregates)
+        top = hierarchy.top
+        if top is None:
+            raise ForecastError(
+                f"{where}: top_down needs an aggregate that sums every bottom series; got "
+                f"none among {', '.join(hierarchy.aggregates)}"
+            )
+        if self.proportions == "forecast_proportions":
+            if a != 1:
                 raise ForecastError(
-                    f"{where}: top_down needs an aggregate that sums every bottom series; got "
-                    f"none among {', '.join(hierarchy.aggregates)}"
+                    f"{where}: forecast_proportions is implemented for one total and its "
+                    f"parts; got {a} aggregates ({', '.join(hierarchy.aggregates)})"
                 )
-            if self.proportions == "forecast_proportions":
-                if a != 1:
-                    raise ForecastError(
-                        f"{where}: forecast_proportions is implemented for one total and its "
-                        f"parts; got {a} aggregates ({', '.join(hierarchy.aggregates)})"
-                    )
-            else:
-                if history is None:
-                    raise ForecastError(
-                        f"{where}: top_down with {self.proportions} needs the reported history "
-                        "(history=, years x nodes); got none"
-                    )
-                y = _values(history, hierarchy, "history", where, ndim=2)
-                props = _proportions(y, top, a, self.proportions, hierarchy, where)
-                mapping = np.zeros((m, n))
-                mapping[:, top] = props
-        else:
-            if method == "ols":
-                weights = np.eye(n)
-            elif method == "wls_struct":
-                weights = np.diag(hierarchy.summing.sum(axis=1))
-            else:
-                if residuals is None:
-                    raise ForecastError(
-                        f"{where}: {method} needs in-sample residuals (residuals=, years x "
-                        "nodes, history minus fitted values); got none"
-                    )
-                e = _values(residuals, hierarchy, "residuals", where, ndim=2, nonnegative=False)
-                if e.shape[0] < 2:
-                    raise ForecastError(
-                        f"{where}: {method} needs residuals for at least 2 years; got {e.shape[0]}"
-                    )
-                if method == "mint_cov" and e.shape[0] <= n:
-                    raise ForecastError(
-                        f"{where}: mint_cov needs more residual years than nodes ({n}) for a "
-                        f"non-singular covariance; got {e.shape[0]}: use method 'mint_shrink'"
-                    )
-                weights, shrinkage = _residual_weights(e, method, hierarchy, where)
-            mapping = mint_mapping(hierarchy, weights, where=where)
-        return Reconciliation(self, hierarchy, mapping, weights, shrinkage, props)
+            return None, None
+        if history is None:
+            raise ForecastError(
+                f"{where}: top_down with {self.proportions} needs the reported history "
+                "(history=, years x nodes); got none"
+            )
+        y = _values(history, hierarchy, "history", where, ndim=2)
+        props = _proportions(y, top, a, self.proportions, hierarchy, where)
+        mapping = np.zeros((m, m + a))
+        mapping[:, top] = props
+        return mapping, props
+
+
+def _projection_weights(
+    method: ReconcileMethod, hierarchy: Hierarchy, residuals: ArrayLike | None, where: str
+) -> tuple[FloatArray, float | None]:
+    """``W`` of a projection method and, for ``mint_shrink``, its shrinkage intensity; the
+    residual-based methods check the residuals first."""
+    n = len(hierarchy.bottom) + len(hierarchy.aggregates)
+    if method == "ols":
+        return np.eye(n), None
+    if method == "wls_struct":
+        return np.diag(hierarchy.summing.sum(axis=1)), None
+    if residuals is None:
+        raise ForecastError(
+            f"{where}: {method} needs in-sample residuals (residuals=, years x "
+            "nodes, history minus fitted values); got none"
+        )
+    e = _values(residuals, hierarchy, "residuals", where, ndim=2, nonnegative=False)
+    if e.shape[0] < 2:
+        raise ForecastError(
+            f"{where}: {method} needs residuals for at least 2 years; got {e.shape[0]}"
+        )
+    if method == "mint_cov" and e.shape[0] <= n:
+        raise ForecastError(
+            f"{where}: mint_cov needs more residual years than nodes ({n}) for a "
+            f"non-singular covariance; got {e.shape[0]}: use method 'mint_shrink'"
+        )
+    return _residual_weights(e, method, hierarchy, where)
 
 
 def _proportions(
