@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, message
 from ..types import Anchor, ErrorMode, Start, check_levels
 from .curves import FAMILIES, Family, FloatArray, get_family
 
@@ -84,22 +84,25 @@ class GrowthModel:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise FitError(
-                f"model family: must be one of {', '.join(FAMILIES)}; got {self.family!r}"
+                message("model family", f"must be one of {', '.join(FAMILIES)}", self.family)
             )
         fam = FAMILIES[self.family]
         if self.error not in ("multiplicative", "additive"):
             raise FitError(
-                f"model error: must be 'multiplicative' or 'additive'; got {self.error!r}"
+                message("model error", "must be 'multiplicative' or 'additive'", self.error)
             )
         for name in [*self.bounds, *self.fixed]:
             if name not in fam.params:
                 raise FitError(
-                    f"model parameter: {self.family} has parameters {', '.join(fam.params)}; "
-                    f"got {name!r}"
+                    message(
+                        "model parameter",
+                        f"{self.family} has parameters {', '.join(fam.params)}",
+                        name,
+                    )
                 )
         for name, value in self.fixed.items():
             if not np.isfinite(value):
-                raise FitError(f"model fixed.{name}: must be a finite number; got {value!r}")
+                raise FitError(message(f"model fixed.{name}", "must be a finite number", value))
         for name, (lo, hi) in self.bounds.items():
             if not lo <= hi:
                 raise FitError(f"model bounds.{name}: low must not exceed high; got [{lo}, {hi}]")
@@ -403,7 +406,7 @@ class GrowthFit:
 def cagr(start_value: float, end_value: float, years: float) -> float:
     """Compound annual growth rate ``(end/start)^(1/years) - 1``."""
     if years == 0:
-        raise FitError(f"cagr span: must be a non-zero number of years; got {years!r}")
+        raise FitError(message("cagr span", "must be a non-zero number of years", years))
     if start_value <= 0 or end_value <= 0:
         raise FitError(f"cagr values: must both be positive; got {start_value!r} and {end_value!r}")
     return float((end_value / start_value) ** (1.0 / years) - 1.0)
@@ -587,10 +590,10 @@ def _check_inputs(
             )
     for a in anchors:
         if not np.isfinite(a.value) or (error == "multiplicative" and a.value <= 0):
-            raise FitError(f"anchor {a.year}: value must be a positive number; got {a.value!r}")
+            raise FitError(message(f"anchor {a.year}", "value must be a positive number", a.value))
         if a.kind == "soft" and not (a.tolerance and a.tolerance > 0):
             raise FitError(
-                f"anchor {a.year}: a soft anchor needs a positive tolerance; got {a.tolerance!r}"
+                message(f"anchor {a.year}", "a soft anchor needs a positive tolerance", a.tolerance)
             )
 
 

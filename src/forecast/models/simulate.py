@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, message
 from ..types import Start, interval_columns
 from .curves import FloatArray
 
@@ -120,9 +120,9 @@ class PathModel:
 
     def __post_init__(self) -> None:
         if self.start not in STARTS:
-            raise FitError(f"start: must be one of {', '.join(STARTS)}; got {self.start!r}")
+            raise FitError(message("start", f"must be one of {', '.join(STARTS)}", self.start))
         if not 0.0 <= self.persistence <= 1.0:
-            raise FitError(f"persistence: must lie in [0, 1]; got {self.persistence!r}")
+            raise FitError(message("persistence", "must lie in [0, 1]", self.persistence))
 
     @property
     def rho(self) -> float:
@@ -285,7 +285,7 @@ def draw_params(
     the last actual value): such a fit cannot give honest intervals.
     """
     if draws < 1:
-        raise FitError(f"draws: must be a positive whole number; got {draws!r}")
+        raise FitError(message("draws", "must be a positive whole number", draws))
     rng = _rng(seed)
     if not fit.intervals_available:
         return np.tile(fit.theta, (draws, 1)), np.zeros(draws)
@@ -527,7 +527,7 @@ def simulate_paths(
     docstring; an integer seed gives the same draws as a scenario's simulation without
     assumptions (:mod:`forecast.uncertainty.propagate`)."""
     if draws < 1:
-        raise FitError(f"draws: must be a positive whole number; got {draws!r}")
+        raise FitError(message("draws", "must be a positive whole number", draws))
     years = np.asarray(years, dtype=float)
     t0 = float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)
     steps = noise_steps(years, t0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..conversion import Conversions
 from ..data import Estimate, Series, load_estimates, sha256_file
-from ..errors import ForecastError, ScenarioError, near_miss
+from ..errors import ForecastError, ScenarioError, message, near_miss
 from ..models import FAMILIES, GrowthModel
 from ..models.simulate import PathModel
 from ..money import parse_rate
@@ -281,8 +281,12 @@ def _anchor(
         est = estimates.get(a.estimate)
         if est is None:
             raise ScenarioError(
-                f"{key}.estimate: must be an id in the estimates file; got {a.estimate!r}"
-                f"{near_miss(a.estimate, estimates)}"
+                message(
+                    f"{key}.estimate",
+                    "must be an id in the estimates file",
+                    a.estimate,
+                    near_miss(a.estimate, estimates),
+                )
             )
         if year is not None and year != est.year:
             raise ScenarioError(
@@ -290,8 +294,12 @@ def _anchor(
             )
         if value is not None and not np.isclose(value, est.value, rtol=1e-9):
             raise ScenarioError(
-                f"{key}.value: must match estimate {est.id} ({est.value:g} "
-                f"{unit.scale_word if unit.currency == 'USD' else unit.label}); got {a.value!r}"
+                message(
+                    f"{key}.value",
+                    f"must match estimate {est.id} ({est.value:g} "
+                    f"{unit.scale_word if unit.currency == 'USD' else unit.label})",
+                    a.value,
+                )
             )
         if history is not None and history.source_ids and not a.allow_other_definition:
             defs = {estimates[s].definition for s in history.source_ids if s in estimates}
@@ -324,12 +332,17 @@ def _anchor(
         tol = parse_rate(a.tolerance, where=f"{key}.tolerance")
         if not 0 < tol < 10:
             raise ScenarioError(
-                f"{key}.tolerance: must be a positive percentage below 1000%; got {a.tolerance!r}"
+                message(
+                    f"{key}.tolerance", "must be a positive percentage below 1000%", a.tolerance
+                )
             )
     elif a.tolerance is not None:
         raise ScenarioError(
-            f"{key}.tolerance: only soft anchors take a tolerance (set kind = 'soft'); got "
-            f"{a.tolerance!r}"
+            message(
+                f"{key}.tolerance",
+                "only soft anchors take a tolerance (set kind = 'soft')",
+                a.tolerance,
+            )
         )
     label = a.label or f"{year}"
     return Anchor(
@@ -360,7 +373,7 @@ def _param_value(
     if unit == "rate" and isinstance(raw, str):
         return parse_rate(raw, where=key)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ScenarioError(f"{key}: must be a number; got {raw!r}")
+        raise ScenarioError(message(key, "must be a number", raw))
     return float(raw)
 
 
@@ -372,8 +385,12 @@ def _model(
     if m.family not in FAMILIES:
         known = [*FAMILIES, *STATS_MODELS]
         raise ScenarioError(
-            f"{at('model', 'family')}: model.family: must be one of {', '.join(known)}; got "
-            f"{m.family!r}{near_miss(m.family, known)}"
+            message(
+                f"{at('model', 'family')}: model.family",
+                f"must be one of {', '.join(known)}",
+                m.family,
+                near_miss(m.family, known),
+            )
         )
     fam = FAMILIES[m.family]
     units = dict(zip(fam.params, fam.units, strict=True))
@@ -382,8 +399,12 @@ def _model(
     for table, name in [*(("bounds", n) for n in m.bounds), *(("fixed", n) for n in m.fixed)]:
         if name not in units:
             raise ScenarioError(
-                f"{at('model', table, name)}: model.{table}.{name}: must name a parameter of "
-                f"{m.family} ({', '.join(fam.params)}); got {name!r}{near_miss(name, fam.params)}"
+                message(
+                    f"{at('model', table, name)}: model.{table}.{name}",
+                    f"must name a parameter of {m.family} ({', '.join(fam.params)})",
+                    name,
+                    near_miss(name, fam.params),
+                )
             )
     for name, (lo_raw, hi_raw) in m.bounds.items():
         key = f"{at('model', 'bounds', name)}: model.bounds.{name}"
@@ -440,8 +461,12 @@ def _growth_settings_for_stats(
         if file is None or file == at.chain[0]:
             got = sorted(node) if isinstance(node, Mapping) else node
             raise ScenarioError(
-                f"{at(*keys)}: {label}: applies to growth curves ({rule}), not to the statistical "
-                f"model {model.name!r}; remove it from this file; got {got!r}"
+                message(
+                    f"{at(*keys)}: {label}",
+                    f"applies to growth curves ({rule}), not to the statistical model "
+                    f"{model.name!r}; remove it from this file",
+                    got,
+                )
             )
         inherited.setdefault(file, []).append(label)
     out = []
@@ -504,7 +529,9 @@ def _simulation(
     where = f"{at('simulation')}: simulation"
     for q in sim.quantiles:
         if not 0 < float(q) < 1:
-            raise ScenarioError(f"{where}.quantiles: every quantile must be in (0, 1); got {q!r}")
+            raise ScenarioError(
+                message(f"{where}.quantiles", "every quantile must be in (0, 1)", q)
+            )
     if sim.metric_year is not None and not last < sim.metric_year <= proj.horizon:
         raise ScenarioError(
             f"{where}.metric_year: must lie after {last} and by the horizon {proj.horizon}; got "

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .auto import Auto, fallback_for
 from .conformal import (
     ErrorQuantiles,
@@ -167,7 +167,7 @@ def _guarded_errors(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> Flo
 def n_workers(n_jobs: int) -> int:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ForecastError(
-            f"n_jobs: must be a positive whole number or -1 (all cores); got {n_jobs!r}"
+            message("n_jobs", "must be a positive whole number or -1 (all cores)", n_jobs)
         )
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 

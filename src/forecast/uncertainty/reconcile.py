@@ -87,7 +87,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,7 +137,7 @@ def _choice(value: object, allowed: Sequence[str], where: str, what: str) -> Non
     if value not in allowed:
         hint = near_miss(value, allowed) if isinstance(value, str) else ""
         raise ForecastError(
-            f"{where}: {what} must be one of {', '.join(allowed)}; got {value!r}{hint}"
+            message(where, f"{what} must be one of {', '.join(allowed)}", value, hint)
         )
 
 
@@ -171,11 +171,11 @@ class Hierarchy:
     def __post_init__(self) -> None:
         where = "hierarchy"
         if isinstance(self.nodes, str):
-            raise ForecastError(f"{where}: nodes must be a list of names; got {self.nodes!r}")
+            raise ForecastError(message(where, "nodes must be a list of names", self.nodes))
         nodes = tuple(self.nodes)
         for name in nodes:
             if not isinstance(name, str) or not name.strip():
-                raise ForecastError(f"{where}: node names must be non-empty text; got {name!r}")
+                raise ForecastError(message(where, "node names must be non-empty text", name))
         seen: set[str] = set()
         for name in nodes:
             if name in seen:
@@ -185,7 +185,7 @@ class Hierarchy:
             c = np.array(self.aggregation, dtype=float)
         except (TypeError, ValueError):
             raise ForecastError(
-                f"{where}: the aggregation must be a table of 0s and 1s; got {self.aggregation!r}"
+                message(where, "the aggregation must be a table of 0s and 1s", self.aggregation)
             ) from None
         a = c.shape[0] if c.ndim == 2 else 0
         m = len(nodes) - a
@@ -197,7 +197,7 @@ class Hierarchy:
             )
         if not np.all((c == 0) | (c == 1)):
             raise ForecastError(
-                f"{where}: the aggregation must hold only 0 and 1; got {c.tolist()!r}"
+                message(where, "the aggregation must hold only 0 and 1", c.tolist())
             )
         empty = np.flatnonzero(c.sum(axis=1) == 0)
         if empty.size:
@@ -808,8 +808,12 @@ def coherence_gap(
         or np.any(np.diff(yrs) <= 0)
     ):
         raise ForecastError(
-            f"{where}: years must be {y.shape[0]} whole numbers, strictly increasing, one per "
-            f"history row; got {np.asarray(years).tolist()!r}"
+            message(
+                where,
+                f"years must be {y.shape[0]} whole numbers, strictly increasing, one per history "
+                "row",
+                np.asarray(years).tolist(),
+            )
         )
     a = len(hierarchy.aggregates)
     return CoherenceGap(

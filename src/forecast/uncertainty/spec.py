@@ -238,8 +238,12 @@ def _empirical_from_estimates(
     filt = spec["estimates"]
     if not isinstance(filt, Mapping) or not filt:
         raise ScenarioError(
-            f"{where}.estimates: must be a table of column = value filters such as "
-            f"{{definition = 'research_firm_market_size', year = 2030}}; got {filt!r}"
+            message(
+                f"{where}.estimates",
+                "must be a table of column = value filters such as {definition = "
+                "'research_firm_market_size', year = 2030}",
+                filt,
+            )
         )
     if not estimates:
         raise ScenarioError(
@@ -249,7 +253,9 @@ def _empirical_from_estimates(
     for key in filt:
         if key not in allowed:
             raise ScenarioError(
-                f"{where}.estimates.{key}: must be one of {', '.join(sorted(allowed))}; got {key!r}"
+                message(
+                    f"{where}.estimates.{key}", f"must be one of {', '.join(sorted(allowed))}", key
+                )
             )
     chosen = [
         e for e in estimates.values() if all(str(getattr(e, k)) == str(v) for k, v in filt.items())
@@ -322,22 +328,26 @@ def parse_assumptions(
         extra = set(correlation) - {"inputs", "matrix"}
         if extra:
             raise ScenarioError(
-                f"{where}: unknown key (allowed: inputs, matrix); got {sorted(extra)[0]!r}"
+                message(where, "unknown key (allowed: inputs, matrix)", sorted(extra)[0])
             )
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
             raise ScenarioError(
-                f"{where}.inputs: must be a list of assumption names; got {inputs!r}"
+                message(f"{where}.inputs", "must be a list of assumption names", inputs)
             )
         for name in inputs:
             if name not in names:
                 raise ScenarioError(
-                    f"{where}.inputs: must name assumptions ({', '.join(names)}); got {name!r}"
-                    f"{near_miss(name, names)}"
+                    message(
+                        f"{where}.inputs",
+                        f"must name assumptions ({', '.join(names)})",
+                        name,
+                        near_miss(name, names),
+                    )
                 )
         if len(set(inputs)) != len(inputs):
-            raise ScenarioError(f"{where}.inputs: names must not repeat; got {inputs!r}")
+            raise ScenarioError(message(f"{where}.inputs", "names must not repeat", inputs))
         if not isinstance(values, list):
-            raise ScenarioError(f"{where}.matrix: must be a list of rows; got {values!r}")
+            raise ScenarioError(message(f"{where}.matrix", "must be a list of rows", values))
         sub = validate_correlation(values, inputs, where=f"{where}.matrix")
         matrix = np.eye(len(names))
         idx = [names.index(n) for n in inputs]
