@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import DataError, ForecastError, ScenarioError
+from .errors import DataError, ForecastError, ScenarioError, message
 from .readpolicy import ReadPolicy, toolkit_home
 from .units import ISO_4217, USD_BILLION, Unit
 
@@ -158,17 +158,25 @@ def load_rates(path: Path | str, *, policy: ReadPolicy | None = None, name: str 
         code = row["currency"].strip().upper()
         if code not in ISO_4217:
             raise DataError(
-                f"{where}, column 'currency': must be an ISO 4217 code such as EUR; got "
-                f"{row['currency']!r}"
+                message(
+                    f"{where}, column 'currency'",
+                    "must be an ISO 4217 code such as EUR",
+                    row["currency"],
+                )
             )
         rate = parse_number(row["rate"], where=f"{where}, column 'rate'")
         if not rate > 0:
-            raise DataError(f"{where}, column 'rate': a rate must be positive; got {row['rate']!r}")
+            raise DataError(
+                message(f"{where}, column 'rate'", "a rate must be positive", row["rate"])
+            )
         quote = " ".join(row["quote"].lower().split())
         if quote not in _QUOTES:
             raise DataError(
-                f"{where}, column 'quote': must be 'units per USD' or 'USD per unit'; got "
-                f"{row['quote']!r}"
+                message(
+                    f"{where}, column 'quote'",
+                    "must be 'units per USD' or 'USD per unit'",
+                    row["quote"],
+                )
             )
         if (code, year) in per_usd:
             raise DataError(f"{where}: one rate per currency and year; got {code} {year} twice")
@@ -181,7 +189,7 @@ def load_rates(path: Path | str, *, policy: ReadPolicy | None = None, name: str 
 def _year(text: object, where: str, error: type[ForecastError] = DataError) -> int:
     t = str(text).strip()
     if not re.fullmatch(r"[0-9]{4}", t):
-        raise error(f"{where}: must be a four-digit year; got {text!r}")
+        raise error(message(where, "must be a four-digit year", text))
     return int(t)
 
 
@@ -200,14 +208,14 @@ def inline_rates(
             here = f"{where}.{key}.{code}"
             if code not in ISO_4217:
                 raise ScenarioError(
-                    f"{here}: must be an ISO 4217 code in capitals such as EUR; got {code!r}"
+                    message(here, "must be an ISO 4217 code in capitals such as EUR", code)
                 )
             for y_text, raw in years.items():
                 year = _year(y_text, f"{here}: keys", ScenarioError)
                 if isinstance(raw, bool) or not isinstance(raw, int | float):
-                    raise ScenarioError(f"{here}.{y_text}: must be a number; got {raw!r}")
+                    raise ScenarioError(message(f"{here}.{y_text}", "must be a number", raw))
                 if not (math.isfinite(raw) and raw > 0):
-                    raise ScenarioError(f"{here}.{y_text}: a rate must be positive; got {raw!r}")
+                    raise ScenarioError(message(f"{here}.{y_text}", "a rate must be positive", raw))
                 if (code, year) in out:
                     raise ScenarioError(
                         f"{here}.{y_text}: one rate per currency and year; got {code} {year} "
@@ -271,7 +279,7 @@ def load_deflator(
         year = _year(row["year"], f"{where}, column 'year'")
         value = parse_number(row["index"], where=f"{where}, column 'index'")
         if not value > 0:
-            raise DataError(f"{where}, column 'index': must be positive; got {row['index']!r}")
+            raise DataError(message(f"{where}, column 'index'", "must be positive", row["index"]))
         if year in index:
             raise DataError(f"{where}, column 'year': years must not repeat; got {year} twice")
         index[year] = value

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .cluster import INSTALL
-from .errors import DataError, ForecastError
+from .errors import DataError, ForecastError, message
 
 __all__ = ["panel_from_text", "parquet_bytes", "read_panel", "require_pyarrow"]
 
@@ -41,7 +41,9 @@ def read_panel(path: Path) -> pd.DataFrame:
     if suffix == ".csv":
         return _panel_from_csv(path)
     if suffix not in (".parquet", ".pq"):
-        raise DataError(f"{path}: panel must be a .csv or .parquet file; got {suffix or 'none'!r}")
+        raise DataError(
+            message(f"{path}", "panel must be a .csv or .parquet file", suffix or "none")
+        )
     if not path.is_file():
         what = "a directory" if path.is_dir() else "no such file"
         raise DataError(f"{path}: panel must be an existing Parquet file; got {what}")
@@ -80,16 +82,22 @@ def panel_from_text(raw: pd.DataFrame, path: Path | str) -> pd.DataFrame:
         except (ValueError, TypeError):
             bad = ds[as_num.isna()]
             raise DataError(
-                f"{path}: row {int(bad.index[0]) + 2}: ds must be a whole year or an ISO date "
-                f"such as 2020-12-31; got {bad.iloc[0]!r}"
+                message(
+                    f"{path}: row {int(bad.index[0]) + 2}",
+                    "ds must be a whole year or an ISO date such as 2020-12-31",
+                    bad.iloc[0],
+                )
             ) from None
     y_text = raw["y"].str.strip()
     y_num = pd.to_numeric(y_text, errors="coerce")
     bad_y = y_num.isna() & (y_text != "")
     if bad_y.any():
         raise DataError(
-            f"{path}: row {int(y_text[bad_y].index[0]) + 2}: y must be a number or empty "
-            f"(missing); got {y_text[bad_y].iloc[0]!r}"
+            message(
+                f"{path}: row {int(y_text[bad_y].index[0]) + 2}",
+                "y must be a number or empty (missing)",
+                y_text[bad_y].iloc[0],
+            )
         )
     no_id = raw["unique_id"].str.strip() == ""
     if no_id.any():

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ForecastError
+from .errors import ForecastError, message
 
 DEFAULT_MAX_MB = 64
 MAX_MB_ENV = "FORECAST_MAX_FILE_MB"
@@ -64,7 +64,7 @@ def max_file_bytes() -> int:
             raise ValueError
     except ValueError:
         raise ForecastError(
-            f"{MAX_MB_ENV}: must be a positive number of megabytes such as 64; got {raw!r}"
+            message(MAX_MB_ENV, "must be a positive number of megabytes such as 64", raw)
         ) from None
     return int(mb * _MB)
 
@@ -109,9 +109,12 @@ class ReadPolicy:
         if any(real == r or r in real.parents for r in self.roots):
             return
         raise ForecastError(
-            f"{where}: {what} must lie inside the scenario's folder ({self.roots[0]}), the data/ "
-            f"folder beside it or a folder allowed with --allow-path DIR (or {ALLOW_ENV}); got "
-            f"{os.fspath(path)!r}"
+            message(
+                where,
+                f"{what} must lie inside the scenario's folder ({self.roots[0]}), the data/ "
+                f"folder beside it or a folder allowed with --allow-path DIR (or {ALLOW_ENV})",
+                os.fspath(path),
+            )
         )
 
 
@@ -211,6 +214,6 @@ def allowed(paths: Sequence[str] | None) -> tuple[Path, ...]:
     for raw in paths or ():
         p = Path(raw)
         if not p.is_dir():
-            raise ForecastError(f"--allow-path: must name an existing folder; got {raw!r}")
+            raise ForecastError(message("--allow-path", "must name an existing folder", raw))
         out.append(p)
     return tuple(out)

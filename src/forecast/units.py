@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from .errors import ScenarioError, near_miss
+from .errors import ScenarioError, message, near_miss
 
 __all__ = [
     "ISO_4217",
@@ -183,7 +183,7 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
     """
     if not isinstance(text, str):
         raise ScenarioError(
-            f"{where}: a unit must be a string such as 'USD billion'; got {text!r}{_UNIT_HINT}"
+            message(where, "a unit must be a string such as 'USD billion'", text, _UNIT_HINT)
         )
     head, comma, tail = text.partition(",")
     prices = _prices(tail, text, where) if comma else None
@@ -191,7 +191,7 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
     scale: int | None = None
     tokens = _split_marks(head)
     if not tokens:
-        raise ScenarioError(f"{where}: a unit needs a currency and a scale; got {text!r}")
+        raise ScenarioError(message(where, "a unit needs a currency and a scale", text))
     for tok in tokens:
         low = tok.lower()
         if low in SCALE_WORDS and scale is None and not _is_code(tok, currency):
@@ -200,9 +200,12 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
         if tok in AMBIGUOUS_MARKS:
             codes = " or ".join(AMBIGUOUS_MARKS[tok])
             raise ScenarioError(
-                f"{where}: {tok!r} is the sign of more than one currency ({codes}); write the "
-                f"code (e.g. '{AMBIGUOUS_MARKS[tok][0]} {_SCALE_NAMES[scale or 9]}'); got "
-                f"{text!r}"
+                message(
+                    where,
+                    f"{tok!r} is the sign of more than one currency ({codes}); write the code "
+                    f"(e.g. '{AMBIGUOUS_MARKS[tok][0]} {_SCALE_NAMES[scale or 9]}')",
+                    text,
+                )
             )
         code = currency_of(tok)
         if code is not None and currency is None:
@@ -213,7 +216,7 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
                 f"{where}: a unit names one currency; got {currency} and {code} in {text!r}"
             )
         if low in SCALE_WORDS:
-            raise ScenarioError(f"{where}: a unit names one scale; got {text!r}")
+            raise ScenarioError(message(where, "a unit names one scale", text))
         if tok.isalpha() and len(tok) == 3:
             raise ScenarioError(
                 f"{where}: the currency must be an ISO 4217 code (USD, EUR, GBP, JPY, CNY, ...); "
@@ -221,17 +224,25 @@ def parse_unit(text: object, *, where: str = "unit") -> Unit:
             )
         hint = near_miss(low, SCALE_WORDS) or near_miss(tok, [*list(_PREFIX_MARKS), "USD"])
         raise ScenarioError(
-            f"{where}: unexpected {tok!r} in the unit (a currency and a scale such as 'EUR "
-            f"million'); got {text!r}{hint}"
+            message(
+                where,
+                f"unexpected {tok!r} in the unit (a currency and a scale such as 'EUR million')",
+                text,
+                hint,
+            )
         )
     if currency is None:
         raise ScenarioError(
-            f"{where}: the unit must name its currency (USD, EUR, ...); got {text!r}{_UNIT_HINT}"
+            message(where, "the unit must name its currency (USD, EUR, ...)", text, _UNIT_HINT)
         )
     if scale is None:
         raise ScenarioError(
-            f"{where}: the unit must name its scale (thousand, million, billion, trillion); got "
-            f"{text!r}{_UNIT_HINT}"
+            message(
+                where,
+                "the unit must name its scale (thousand, million, billion, trillion)",
+                text,
+                _UNIT_HINT,
+            )
         )
     return Unit(currency, scale, prices)
 
@@ -277,8 +288,12 @@ def _prices(tail: str, text: str, where: str) -> int | None:
     m = _PRICES.fullmatch(tail)
     if m is None:
         raise ScenarioError(
-            f"{where}: after the comma a unit takes '<year> prices' (constant prices of that "
-            f"year) or 'nominal'; got {text!r}"
+            message(
+                where,
+                "after the comma a unit takes '<year> prices' (constant prices of that year) or "
+                "'nominal'",
+                text,
+            )
         )
     year = int(m["year"])
     if not 1900 <= year <= 2200:

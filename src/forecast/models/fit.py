@@ -31,19 +31,21 @@ its quantities; the two are kept together as statsmodels keeps a model beside it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, message
 from ..types import Anchor, ErrorMode, Start, check_levels
 from .curves import FAMILIES, Family, FloatArray, get_family
 
 if TYPE_CHECKING:
     import pandas as pd
+    from numpy.typing import NDArray
     from scipy import optimize
+
+    BoolArray = NDArray[np.bool_]
 
 _HARD_SIGMA = 1e-6  # hard anchors: standard error relative to the residual scale
 _HARD_MISS_TOL = 1e-4  # largest relative miss of a hard anchor accepted as "met"
@@ -82,22 +84,25 @@ class GrowthModel:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise FitError(
-                f"model family: must be one of {', '.join(FAMILIES)}; got {self.family!r}"
+                message("model family", f"must be one of {', '.join(FAMILIES)}", self.family)
             )
         fam = FAMILIES[self.family]
         if self.error not in ("multiplicative", "additive"):
             raise FitError(
-                f"model error: must be 'multiplicative' or 'additive'; got {self.error!r}"
+                message("model error", "must be 'multiplicative' or 'additive'", self.error)
             )
         for name in [*self.bounds, *self.fixed]:
             if name not in fam.params:
                 raise FitError(
-                    f"model parameter: {self.family} has parameters {', '.join(fam.params)}; "
-                    f"got {name!r}"
+                    message(
+                        "model parameter",
+                        f"{self.family} has parameters {', '.join(fam.params)}",
+                        name,
+                    )
                 )
         for name, value in self.fixed.items():
             if not np.isfinite(value):
-                raise FitError(f"model fixed.{name}: must be a finite number; got {value!r}")
+                raise FitError(message(f"model fixed.{name}", "must be a finite number", value))
         for name, (lo, hi) in self.bounds.items():
             if not lo <= hi:
                 raise FitError(f"model bounds.{name}: low must not exceed high; got [{lo}, {hi}]")
@@ -401,7 +406,7 @@ class GrowthFit:
 def cagr(start_value: float, end_value: float, years: float) -> float:
     """Compound annual growth rate ``(end/start)^(1/years) - 1``."""
     if years == 0:
-        raise FitError(f"cagr span: must be a non-zero number of years; got {years!r}")
+        raise FitError(message("cagr span", "must be a non-zero number of years", years))
     if start_value <= 0 or end_value <= 0:
         raise FitError(f"cagr values: must both be positive; got {start_value!r} and {end_value!r}")
     return float((end_value / start_value) ** (1.0 / years) - 1.0)
@@ -412,27 +417,50 @@ def cagr(start_value: float, end_value: float, years: float) -> float:
 # ------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """What every pass of one fit shares: family, error mode, history, reference year, bounds
+    and the parameters held fixed (NaN where free)."""
+
+    fam: Family
+    error: ErrorMode
+    t: FloatArray
+    y: FloatArray
+    t_ref: float
+    lower: FloatArray
+    upper: FloatArray
+    free: BoolArray
+    fixed_vals: FloatArray
+
+
 def _fit(
     model: GrowthModel, t: FloatArray, y: FloatArray, anchors: tuple[Anchor, ...]
 ) -> GrowthFit:
     fam = model.spec
-    error = model.error
-    _check_inputs(t, y, anchors, error)
-
-    hard = [a for a in anchors if a.kind == "hard"]
-    soft = [a for a in anchors if a.kind == "soft"]
+    _check_inputs(t, y, anchors, model.error)
     if len(t) == 0 and not anchors:
         raise FitError(f"{fam.name}: needs a history or at least one anchor to fit; got neither")
-    t_ref = float(t[-1]) if len(t) else float(max(a.year for a in anchors))
-    t_all = np.concatenate([t, [a.year for a in anchors]]).astype(float)
-    y_all = np.concatenate([y, [a.value for a in anchors]]).astype(float)
+    frame = _frame(model, t, y, anchors)
+    n_hard = sum(a.kind == "hard" for a in anchors)
+    dof_hist = len(t) - int(frame.free.sum()) + n_hard
+    s_w = _history_weight(frame, anchors, dof_hist)
+    best = _solve(frame, anchors, s_w)
+    result = _growth_fit(model, frame, anchors, best, s_w, dof_hist)
+    _check_fitted(result)
+    return result
 
+
+def _frame(model: GrowthModel, t: FloatArray, y: FloatArray, anchors: tuple[Anchor, ...]) -> _Frame:
+    """The family's data-driven bounds with the model's overrides, and which parameters are free
+    (a parameter whose bounds coincide is fixed at that value)."""
+    fam = model.spec
+    t_ref = float(t[-1]) if len(t) else float(max(a.year for a in anchors))
+    t_all, y_all = _points(t, y, anchors)
     lower, upper = (np.array(b, dtype=float) for b in fam.default_bounds(t_all, y_all))
     for name, (lo, hi) in model.bounds.items():
         i = fam.params.index(name)
         lower[i], upper[i] = lo, hi
     fixed_vals = np.array([model.fixed.get(p, np.nan) for p in fam.params], dtype=float)
-    # a parameter whose bounds coincide is fixed at that value
     pinned = np.isnan(fixed_vals) & (lower == upper)
     fixed_vals[pinned] = lower[pinned]
     free = np.isnan(fixed_vals)
@@ -443,41 +471,58 @@ def _fit(
             f"{fam.name}: needs at least {n_free} points (history plus anchors) to identify "
             f"{', '.join(p for p, f in zip(fam.params, free, strict=True) if f)}; got {n_info}"
         )
+    return _Frame(fam, model.error, t, y, t_ref, lower, upper, free, fixed_vals)
 
-    # Pass 1 (only with soft anchors): the history's residual scale, to weigh soft anchors.
-    dof_hist = len(t) - n_free + len(hard)
-    scale_guess = 0.1 if error == "multiplicative" else 0.1 * float(np.mean(np.abs(y_all)))
+
+def _points(
+    t: FloatArray, y: FloatArray, anchors: tuple[Anchor, ...]
+) -> tuple[FloatArray, FloatArray]:
+    """Years and values of the history followed by the anchors."""
+    t_all = np.concatenate([t, [a.year for a in anchors]]).astype(float)
+    y_all = np.concatenate([y, [a.value for a in anchors]]).astype(float)
+    return t_all, y_all
+
+
+def _history_weight(frame: _Frame, anchors: tuple[Anchor, ...], dof_hist: int) -> float:
+    """The standard error the history's residuals are divided by: with soft anchors, the
+    history's residual scale from a first fit without them (pass 1), so a soft anchor's
+    tolerance is weighed against it; otherwise a rough guess (10%, or 10% of the mean level)."""
+    hard = tuple(a for a in anchors if a.kind == "hard")
+    soft = [a for a in anchors if a.kind == "soft"]
+    _, y_all = _points(frame.t, frame.y, anchors)
+    scale_guess = 0.1 if frame.error == "multiplicative" else 0.1 * float(np.mean(np.abs(y_all)))
     scale_guess = scale_guess if scale_guess > 0 else 1.0
     s_w = scale_guess
     if soft and dof_hist > 0:
-        first = _solve(fam, error, t, y, tuple(hard), t_ref, lower, upper, free, fixed_vals, s_w)
+        first = _solve(frame, hard, s_w)
         rss1 = float(np.sum(first.hist_resid**2))
         s_w = max(np.sqrt(rss1 / dof_hist), 1e-9 * scale_guess)
-    best = _solve(fam, error, t, y, anchors, t_ref, lower, upper, free, fixed_vals, s_w)
-    theta = fixed_vals.copy()
-    theta[free] = best.x
-    rss = float(np.sum(best.hist_resid**2))
-    if dof_hist > 0:
-        sigma = float(np.sqrt(rss / dof_hist))
-        # history rows were divided by s_w; the covariance must use the estimated sigma
-        jac = best.jac.copy()
-        jac[: len(t)] *= s_w / max(sigma, 1e-9 * s_w)
-        g = best.to_free
-        cov = g @ _inv_gram(jac) @ g.T if jac.shape[1] else np.zeros((n_free, n_free))
-    else:
-        sigma = float("nan")
-        cov = np.full((n_free, n_free), np.nan)
+    return s_w
 
-    result = GrowthFit(
+
+def _growth_fit(
+    model: GrowthModel,
+    frame: _Frame,
+    anchors: tuple[Anchor, ...],
+    best: _Solution,
+    s_w: float,
+    dof_hist: int,
+) -> GrowthFit:
+    """The frozen result of the solution: every parameter, residual scale and covariance."""
+    theta = frame.fixed_vals.copy()
+    theta[frame.free] = best.x
+    rss = float(np.sum(best.hist_resid**2))
+    sigma, cov = _sigma_and_cov(best, len(frame.t), int(frame.free.sum()), dof_hist, rss, s_w)
+    return GrowthFit(
         model=model,
-        t_ref=t_ref,
-        years=t,
-        values=y,
+        t_ref=frame.t_ref,
+        years=frame.t,
+        values=frame.y,
         anchors=anchors,
         theta=theta,
-        free=tuple(bool(f) for f in free),
-        lower=lower,
-        upper=upper,
+        free=tuple(bool(f) for f in frame.free),
+        lower=frame.lower,
+        upper=frame.upper,
         cov=cov,
         sigma=sigma,
         dof=max(dof_hist, 0),
@@ -485,19 +530,41 @@ def _fit(
         nfev=best.nfev,
         n_starts=best.n_starts,
     )
-    if error == "multiplicative" and len(t_all) and np.any(result.predict(t_all) <= 0):
+
+
+def _sigma_and_cov(
+    best: _Solution, n_hist: int, n_free: int, dof_hist: int, rss: float, s_w: float
+) -> tuple[float, FloatArray]:
+    """The residual standard deviation on ``dof_hist`` degrees of freedom and the covariance of
+    the free parameters (NaN when the history leaves no degrees of freedom)."""
+    if dof_hist <= 0:
+        return float("nan"), np.full((n_free, n_free), np.nan)
+    sigma = float(np.sqrt(rss / dof_hist))
+    # history rows were divided by s_w; the covariance must use the estimated sigma
+    jac = best.jac.copy()
+    jac[:n_hist] *= s_w / max(sigma, 1e-9 * s_w)
+    g = best.to_free
+    cov = g @ _inv_gram(jac) @ g.T if jac.shape[1] else np.zeros((n_free, n_free))
+    return sigma, cov
+
+
+def _check_fitted(result: GrowthFit) -> None:
+    """Refuse a curve that is not positive where observed (multiplicative errors) or misses a
+    hard anchor."""
+    fam = result.family
+    t_all, _ = _points(result.years, result.values, result.anchors)
+    if result.model.error == "multiplicative" and len(t_all) and np.any(result.predict(t_all) <= 0):
         raise FitError(
             f"{fam.name}: the fitted curve must stay positive at every observed year under "
             "multiplicative errors (use error = 'additive' or another family); got a value <= 0"
         )
-    for a, miss in zip(anchors, result.anchor_misses(), strict=True):
+    for a, miss in zip(result.anchors, result.anchor_misses(), strict=True):
         if a.kind == "hard" and abs(miss) > _HARD_MISS_TOL:
             reached = float(result.predict([a.year])[0])
             raise FitError(
                 f"{fam.name}: cannot pass through the hard anchor {a.year} = {a.value:g} within "
                 f"its bounds (check the bounds or make the anchor soft); got {reached:.6g}"
             )
-    return result
 
 
 def _check_inputs(
@@ -523,10 +590,10 @@ def _check_inputs(
             )
     for a in anchors:
         if not np.isfinite(a.value) or (error == "multiplicative" and a.value <= 0):
-            raise FitError(f"anchor {a.year}: value must be a positive number; got {a.value!r}")
+            raise FitError(message(f"anchor {a.year}", "value must be a positive number", a.value))
         if a.kind == "soft" and not (a.tolerance and a.tolerance > 0):
             raise FitError(
-                f"anchor {a.year}: a soft anchor needs a positive tolerance; got {a.tolerance!r}"
+                message(f"anchor {a.year}", "a soft anchor needs a positive tolerance", a.tolerance)
             )
 
 
@@ -541,60 +608,40 @@ class _Solution:
     n_starts: int
 
 
-def _solve(
-    fam: Family,
-    error: ErrorMode,
-    t: FloatArray,
-    y: FloatArray,
-    anchors: tuple[Anchor, ...],
-    t_ref: float,
-    lower: FloatArray,
-    upper: FloatArray,
-    free: FloatArray,
-    fixed_vals: FloatArray,
-    s_w: float,
-) -> _Solution:
-    """Multi-start bounded least squares; returns the best converged solution.
+@dataclass(frozen=True)
+class _Problem:
+    """The least-squares problem over the optimised parameters: the history's residuals divided
+    by ``s_w``, then the remaining anchors' divided by ``a_sigma``, then the eliminated level
+    parameter's bound violation."""
 
-    The first hard anchor is met exactly by eliminating the family's level parameter (every
-    family is affine in its first parameter: ``f = A + B * theta0``), so the optimiser works on
-    the remaining parameters with a well-conditioned problem. Further hard anchors enter as
-    observations with a tiny standard error.
-    """
-    hard = [a for a in anchors if a.kind == "hard"]
-    elim = hard[0] if hard and free[0] else None
-    rest = [a for a in anchors if a is not elim]
-    t_obs = np.concatenate([t, [a.year for a in rest]]).astype(float)
-    ty = _transform(y, error)
-    a_val = np.array([a.value for a in rest], dtype=float)
-    ta = _transform(a_val, error)
-    is_hard = np.array([a.kind == "hard" for a in rest], dtype=bool)
-    soft_sigma = np.array(
-        [
-            np.log1p(a.tolerance or 0)
-            if error == "multiplicative"
-            else (a.tolerance or 0) * abs(a.value)
-            for a in rest
-        ],
-        dtype=float,
-    )
-    # Hard anchors beyond the first are observations with a tiny standard error, tightened in
-    # steps (continuation) so the optimiser is never handed the badly scaled problem cold.
-    hard_steps = (1e-2, 1e-4, _HARD_SIGMA) if is_hard.any() else (_HARD_SIGMA,)
-    a_sigma = np.where(is_hard, hard_steps[0] * s_w, soft_sigma)
-    n = len(t)
-    opt = free.copy()
-    if elim is not None:
-        opt[0] = False
-    lo0, hi0 = lower[0], upper[0]
-    t_elim = np.array([float(elim.year)]) if elim is not None else np.array([])
+    frame: _Frame
+    elim: Anchor | None  # the hard anchor met exactly by solving for the level parameter
+    opt: BoolArray  # the parameters the optimiser moves
+    t_obs: FloatArray  # history years, then the remaining anchors' years
+    ty: FloatArray  # the history, transformed
+    ta: FloatArray  # the remaining anchors, transformed
+    a_sigma: FloatArray  # the remaining anchors' standard errors
+    s_w: float  # the history's standard error
 
-    def full(x: FloatArray) -> tuple[FloatArray, float]:
+    @property
+    def lo(self) -> FloatArray:
+        """Lower bounds of the optimised parameters."""
+        return self.frame.lower[self.opt]
+
+    @property
+    def hi(self) -> FloatArray:
+        """Upper bounds of the optimised parameters."""
+        return self.frame.upper[self.opt]
+
+    def full(self, x: FloatArray) -> tuple[FloatArray, float]:
         """Every parameter from the optimised ones; second value: bound violation of theta0."""
-        theta = fixed_vals.copy()
-        theta[opt] = x
+        fam, t_ref, elim = self.frame.fam, self.frame.t_ref, self.elim
+        theta = self.frame.fixed_vals.copy()
+        theta[self.opt] = x
         if elim is None:
             return theta, 0.0
+        lo0, hi0 = self.frame.lower[0], self.frame.upper[0]
+        t_elim = np.array([float(elim.year)])
         theta[0] = 0.0
         a0 = float(fam(t_elim, theta, t_ref)[0])
         theta[0] = 1.0
@@ -606,55 +653,137 @@ def _solve(
         scale = max(abs(lo0), abs(hi0), 1.0) if np.isfinite(hi0 - lo0) else max(abs(raw), 1.0)
         return theta, (max(lo0 - raw, 0.0) + max(raw - hi0, 0.0)) / scale
 
-    def residuals(x: FloatArray) -> FloatArray:
-        theta, violation = full(x)
-        f = _transform(fam(t_obs, theta, t_ref), error)
-        return np.concatenate([(ty - f[:n]) / s_w, (f[n:] - ta) / a_sigma, [1e3 * violation]])
+    def residuals(self, x: FloatArray) -> FloatArray:
+        """The scaled residuals at the optimised parameters ``x``."""
+        theta, violation = self.full(x)
+        f = _transform(self.frame.fam(self.t_obs, theta, self.frame.t_ref), self.frame.error)
+        n = len(self.ty)
+        return np.concatenate(
+            [(self.ty - f[:n]) / self.s_w, (f[n:] - self.ta) / self.a_sigma, [1e3 * violation]]
+        )
 
-    lo, hi = lower[opt], upper[opt]
-    pts_y = np.concatenate([y, [a.value for a in anchors]])
-    pts_t = np.concatenate([t, [a.year for a in anchors]]).astype(float)
+    def least_squares(self, x0: FloatArray, max_nfev: int | None = None) -> optimize.OptimizeResult:
+        """One bounded trust-region-reflective run from ``x0``."""
+        from scipy import optimize
+
+        return optimize.least_squares(
+            self.residuals,
+            x0,
+            bounds=(self.lo, self.hi),
+            method="trf",
+            x_scale="jac",
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
+            max_nfev=200 * (len(self.lo) + 1) if max_nfev is None else max_nfev,
+        )
+
+
+def _solve(frame: _Frame, anchors: tuple[Anchor, ...], s_w: float) -> _Solution:
+    """Multi-start bounded least squares; returns the best converged solution.
+
+    The first hard anchor is met exactly by eliminating the family's level parameter (every
+    family is affine in its first parameter: ``f = A + B * theta0``), so the optimiser works on
+    the remaining parameters with a well-conditioned problem. Further hard anchors enter as
+    observations with a tiny standard error, tightened in steps (continuation) so the optimiser
+    is never handed the badly scaled problem cold.
+    """
+    problem, is_hard = _problem(frame, anchors, s_w)
+    hard_steps = (1e-2, 1e-4, _HARD_SIGMA) if is_hard.any() else (_HARD_SIGMA,)
+    problem = _with_hard_sigma(problem, is_hard, hard_steps[0])
+    starts, costs = _ranked_starts(problem, anchors)
+    best, stalled, nfev, tried = _multi_start(problem, starts, costs)
+    if best is None and stalled is not None:
+        best, nfev = _polish(problem, stalled, nfev)
+    if best is None:
+        raise FitError(
+            f"{frame.fam.name}: the least-squares fit did not converge from any of {tried} "
+            "starting points (try another family, narrower bounds or fixed parameters); got no "
+            "solution"
+        )
+    for step in hard_steps[1:]:
+        problem = _with_hard_sigma(problem, is_hard, step)
+        best = problem.least_squares(best.x)
+        nfev += int(best.nfev)
+    return _solution(problem, np.asarray(best.x, dtype=float), float(best.cost), nfev, tried)
+
+
+def _problem(frame: _Frame, anchors: tuple[Anchor, ...], s_w: float) -> tuple[_Problem, BoolArray]:
+    """The least-squares problem (its hard anchors' standard errors still to set) and which of
+    its anchors are hard."""
+    error = frame.error
+    hard = [a for a in anchors if a.kind == "hard"]
+    elim = hard[0] if hard and frame.free[0] else None
+    rest = [a for a in anchors if a is not elim]
+    t_obs = np.concatenate([frame.t, [a.year for a in rest]]).astype(float)
+    a_val = np.array([a.value for a in rest], dtype=float)
+    is_hard = np.array([a.kind == "hard" for a in rest], dtype=bool)
+    soft_sigma = np.array(
+        [
+            np.log1p(a.tolerance or 0)
+            if error == "multiplicative"
+            else (a.tolerance or 0) * abs(a.value)
+            for a in rest
+        ],
+        dtype=float,
+    )
+    opt = frame.free.copy()
+    if elim is not None:
+        opt[0] = False
+    ty, ta = _transform(frame.y, error), _transform(a_val, error)
+    return _Problem(frame, elim, opt, t_obs, ty, ta, soft_sigma, s_w), is_hard
+
+
+def _with_hard_sigma(problem: _Problem, is_hard: BoolArray, step: float) -> _Problem:
+    """The problem with its hard anchors' standard error at ``step`` times the history's."""
+    a_sigma = np.where(is_hard, step * problem.s_w, problem.a_sigma)
+    return replace(problem, a_sigma=a_sigma)
+
+
+def _ranked_starts(
+    problem: _Problem, anchors: tuple[Anchor, ...]
+) -> tuple[list[FloatArray], list[float]]:
+    """The family's data-driven starts moved inside the bounds, with their initial costs
+    (infinite where a residual is not finite)."""
+    frame = problem.frame
+    pts_t, pts_y = _points(frame.t, frame.y, anchors)
     starts = [
-        _inside(np.asarray(s, dtype=float)[opt], lo, hi) for s in fam.starts(pts_t, pts_y, t_ref)
+        _inside(np.asarray(s, dtype=float)[problem.opt], problem.lo, problem.hi)
+        for s in frame.fam.starts(pts_t, pts_y, frame.t_ref)
     ]
     costs = []
     for x0 in starts:
-        r = residuals(x0)
+        r = problem.residuals(x0)
         costs.append(float(np.sum(r**2)) if np.all(np.isfinite(r)) else np.inf)
-    order = np.argsort(costs, kind="stable")[:_MAX_STARTS]
+    return starts, costs
 
+
+def _multi_start(
+    problem: _Problem, starts: list[FloatArray], costs: list[float]
+) -> tuple[optimize.OptimizeResult | None, optimize.OptimizeResult | None, int, int]:
+    """Optimise from the ``_MAX_STARTS`` cheapest starts: the best converged run, the best run
+    that used up its evaluations, the evaluations spent and the starts tried."""
     from scipy import optimize
 
-    solve = partial(
-        optimize.least_squares,
-        residuals,
-        bounds=(lo, hi),
-        method="trf",
-        x_scale="jac",
-        ftol=1e-12,
-        xtol=1e-12,
-        gtol=1e-12,
-        max_nfev=200 * (len(lo) + 1),
-    )
     best: optimize.OptimizeResult | None = None
     stalled: optimize.OptimizeResult | None = None  # best run that used up its evaluations
     nfev = 0
     tried = 0
-    for i in order:
+    for i in np.argsort(costs, kind="stable")[:_MAX_STARTS]:
         if not np.isfinite(costs[i]):
             continue
         tried += 1
-        if len(lo) == 0:  # nothing left to optimise: the anchors determine every parameter
+        if len(problem.lo) == 0:  # nothing left to optimise: the anchors determine every parameter
             best = optimize.OptimizeResult(
                 x=starts[i],
                 cost=costs[i] / 2,
                 status=1,
                 nfev=1,
-                fun=residuals(starts[i]),
+                fun=problem.residuals(starts[i]),
                 jac=np.zeros((0, 0)),
             )
             break
-        res = solve(starts[i])
+        res = problem.least_squares(starts[i])
         nfev += int(res.nfev)
         if not np.all(np.isfinite(res.fun)):
             continue
@@ -662,54 +791,57 @@ def _solve(
             best = res
         elif res.status == 0 and (stalled is None or res.cost < stalled.cost):
             stalled = res
-    if best is None and stalled is not None:
-        # Every start ran out of evaluations, typically crawling along a ridge towards a bound
-        # (a logistic fitted to exponential growth: K and t_mid grow together). One long run
-        # from the best of them either reaches the bound (reported by GrowthFit.at_bounds) or
-        # shows which parameters keep drifting.
-        budget = _POLISH_NFEV * (len(lo) + 1)
-        res = solve(stalled.x, max_nfev=budget)
-        nfev += int(res.nfev)
-        if res.status > 0 and np.all(np.isfinite(res.fun)):
-            best = res
-        else:
-            names = [fam.params[j] for j in np.flatnonzero(opt)]
-            moved = np.abs(res.x - stalled.x) > 1e-3 * np.maximum(np.abs(stalled.x), 1e-12)
-            drifting = ", ".join(n for n, m in zip(names, moved, strict=True) if m) or "all"
-            raise FitError(
-                f"{fam.name}: the least-squares fit did not converge: parameters {drifting} keep "
-                "drifting, so the data do not pin them down (fix them with 'fixed', narrow their "
-                "bounds or use a family with fewer parameters); got no solution after "
-                f"{nfev} evaluations"
-            )
-    if best is None:
-        raise FitError(
-            f"{fam.name}: the least-squares fit did not converge from any of {tried} starting "
-            "points (try another family, narrower bounds or fixed parameters); got no solution"
-        )
-    for step in hard_steps[1:]:
-        a_sigma[is_hard] = step * s_w
-        best = solve(best.x)
-        nfev += int(best.nfev)
-    x_opt = np.asarray(best.x, dtype=float)
-    theta, _ = full(x_opt)
-    r = residuals(x_opt)
+    return best, stalled, nfev, tried
 
-    # Covariance of the optimised parameters, mapped to every free parameter (delta method for
-    # the eliminated level parameter, by central differences).
-    jac = _jacobian(residuals, x_opt)[:-1] if len(x_opt) else np.zeros((len(r) - 1, 0))
+
+def _polish(
+    problem: _Problem, stalled: optimize.OptimizeResult, nfev: int
+) -> tuple[optimize.OptimizeResult, int]:
+    """One long run from the best stalled start, or the error naming the drifting parameters.
+
+    Every start ran out of evaluations, typically crawling along a ridge towards a bound (a
+    logistic fitted to exponential growth: K and t_mid grow together). One long run from the
+    best of them either reaches the bound (reported by GrowthFit.at_bounds) or shows which
+    parameters keep drifting.
+    """
+    fam = problem.frame.fam
+    res = problem.least_squares(stalled.x, max_nfev=_POLISH_NFEV * (len(problem.lo) + 1))
+    nfev += int(res.nfev)
+    if res.status > 0 and np.all(np.isfinite(res.fun)):
+        return res, nfev
+    names = [fam.params[j] for j in np.flatnonzero(problem.opt)]
+    moved = np.abs(res.x - stalled.x) > 1e-3 * np.maximum(np.abs(stalled.x), 1e-12)
+    drifting = ", ".join(n for n, m in zip(names, moved, strict=True) if m) or "all"
+    raise FitError(
+        f"{fam.name}: the least-squares fit did not converge: parameters {drifting} keep "
+        "drifting, so the data do not pin them down (fix them with 'fixed', narrow their "
+        "bounds or use a family with fewer parameters); got no solution after "
+        f"{nfev} evaluations"
+    )
+
+
+def _solution(
+    problem: _Problem, x_opt: FloatArray, cost: float, nfev: int, tried: int
+) -> _Solution:
+    """The solution at ``x_opt``: the free parameters, the Jacobian of the residuals and its map
+    to every free parameter (delta method for the eliminated level parameter, by central
+    differences)."""
+    free = problem.frame.free
+    theta, _ = problem.full(x_opt)
+    r = problem.residuals(x_opt)
+    jac = _jacobian(problem.residuals, x_opt)[:-1] if len(x_opt) else np.zeros((len(r) - 1, 0))
     free_idx = np.flatnonzero(free)
     g = np.zeros((len(free_idx), len(x_opt)))
-    for col, j in enumerate(np.flatnonzero(opt)):
+    for col, j in enumerate(np.flatnonzero(problem.opt)):
         g[int(np.searchsorted(free_idx, j)), col] = 1.0
-    if elim is not None and len(x_opt):
-        g[0] = _jacobian(lambda x: full(x)[0][:1], x_opt)[0]
+    if problem.elim is not None and len(x_opt):
+        g[0] = _jacobian(lambda x: problem.full(x)[0][:1], x_opt)[0]
     return _Solution(
         x=theta[free],
         jac=jac,
         to_free=g,
-        hist_resid=r[:n] * s_w,
-        cost=float(best.cost),
+        hist_resid=r[: len(problem.ty)] * problem.s_w,
+        cost=cost,
         nfev=nfev,
         n_starts=tried,
     )

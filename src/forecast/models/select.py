@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from ..types import ErrorMode
 from .curves import FloatArray
 from .fit import GrowthFit, GrowthModel
@@ -104,7 +104,7 @@ def compare_families(
     t = np.asarray(years, dtype=float)
     y = np.asarray(values, dtype=float)
     if origins < 1:
-        raise ForecastError(f"origins: must be a positive whole number; got {origins!r}")
+        raise ForecastError(message("origins", "must be a positive whole number", origins))
     scores = []
     for name in families:
         model = GrowthModel(family=name, error=error)

@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, message
 from ..types import Start, interval_columns
 from .curves import FloatArray
 
@@ -120,9 +120,9 @@ class PathModel:
 
     def __post_init__(self) -> None:
         if self.start not in STARTS:
-            raise FitError(f"start: must be one of {', '.join(STARTS)}; got {self.start!r}")
+            raise FitError(message("start", f"must be one of {', '.join(STARTS)}", self.start))
         if not 0.0 <= self.persistence <= 1.0:
-            raise FitError(f"persistence: must lie in [0, 1]; got {self.persistence!r}")
+            raise FitError(message("persistence", "must lie in [0, 1]", self.persistence))
 
     @property
     def rho(self) -> float:
@@ -232,57 +232,36 @@ def _drawing_covariance(fit: GrowthFit, names: list[str], logs: np.ndarray) -> F
         ) from None
 
 
-def draw_params(
-    fit: GrowthFit, draws: int, seed: int | np.random.Generator
-) -> tuple[FloatArray, FloatArray]:
-    """Parameter vectors (``draws`` x P) and the residual scale of each draw (``draws``,).
+@dataclass(frozen=True)
+class _ParamSampler:
+    """Draws of a fit's parameters from their sampling distribution and the rules a draw must
+    pass (module docstring); the level a hard anchor solves is re-solved in every draw."""
 
-    Fixed parameters are held; free ones follow the module docstring. Raises
-    :class:`~forecast.errors.FitError` when the covariance is not finite, or when fewer than
-    :data:`MIN_KEPT` of a first round of draws pass the rules (inside the bounds, a curve near
-    the last actual value): such a fit cannot give honest intervals.
-    """
-    if draws < 1:
-        raise FitError(f"draws: must be a positive whole number; got {draws!r}")
-    rng = _rng(seed)
-    theta = np.tile(fit.theta, (draws, 1))
-    if not fit.intervals_available:
-        return theta, np.zeros(draws)
-    params = fit.family.params
-    fitted = np.array(fit.free)
-    free_names = [n for n, f in zip(params, fit.free, strict=True) if f]
-    if not np.all(np.isfinite(fit.cov)):
-        raise FitError(
-            f"{fit.family.name}: parameter uncertainty cannot be drawn: the covariance of "
-            f"{', '.join(free_names)} is not finite (fix a parameter or narrow its bounds)"
-        )
-    level = solved_level(fit)
-    logs = _log_scale(fit)
-    cov = _drawing_covariance(fit, free_names, logs)
-    # the level a hard anchor solves is re-solved in every draw, never drawn itself
-    keep = np.array([n != level for n in free_names])
-    cov = cov[np.ix_(keep, keep)]
-    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    # eigen-decomposition tolerates the near-singular directions that hard anchors create
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    drawn = fitted & np.array([n != level for n in params])
-    centre = fit.theta[drawn]
-    logs_d = logs[keep]
-    k = int(drawn.sum())
-    t_start = np.array([float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)])
-    last = float(fit.values[-1]) if len(fit.values) else None
-    positive = fit.model.error == "multiplicative"
+    fit: GrowthFit
+    root: FloatArray  # covariance root of the drawn parameters on their drawing scale
+    drawn: np.ndarray  # which parameters are drawn
+    logs_d: np.ndarray  # which drawn parameters are drawn on the log scale
 
-    def sample(n: int) -> tuple[FloatArray, FloatArray]:
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[FloatArray, FloatArray]:
+        """``n`` parameter vectors and the residual scale of each."""
+        fit = self.fit
+        centre = fit.theta[self.drawn]
         ratio = np.sqrt(fit.dof / rng.chisquare(fit.dof, size=n))  # sigma_d / sigma
-        z = (rng.standard_normal((n, k)) @ root.T) * ratio[:, None]
+        z = (rng.standard_normal((n, int(self.drawn.sum()))) @ self.root.T) * ratio[:, None]
         rows = np.tile(fit.theta, (n, 1))
         with np.errstate(all="ignore"):  # wild draws are rejected below, not warned about
-            rows[:, drawn] = np.where(logs_d, centre * np.exp(z), centre + z)
+            rows[:, self.drawn] = np.where(self.logs_d, centre * np.exp(z), centre + z)
             _reimpose_anchor(fit, rows)
         return rows, fit.sigma * ratio
 
-    def rejected(rows: FloatArray, sigma_d: FloatArray) -> np.ndarray:
+    def rejected(self, rows: FloatArray, sigma_d: FloatArray) -> np.ndarray:
+        """Draws outside the bounds, not finite, or whose curve is not near (for multiplicative
+        errors: not positive at) the last actual value."""
+        fit = self.fit
+        fitted = np.array(fit.free)
+        t_start = np.array([float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)])
+        last = float(fit.values[-1]) if len(fit.values) else None
+        positive = fit.model.error == "multiplicative"
         outside = (rows[:, fitted] < fit.lower[fitted]) | (rows[:, fitted] > fit.upper[fitted])
         bad = np.any(outside, axis=1) | ~np.all(np.isfinite(rows), axis=1)
         with np.errstate(all="ignore"):
@@ -294,8 +273,25 @@ def draw_params(
                 bad |= ~(np.abs(gap) <= NEAR_LAST * sigma_d)
         return np.asarray(bad, dtype=bool)
 
-    theta, sigma_d = sample(draws)
-    bad = rejected(theta, sigma_d)
+
+def draw_params(
+    fit: GrowthFit, draws: int, seed: int | np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Parameter vectors (``draws`` x P) and the residual scale of each draw (``draws``,).
+
+    Fixed parameters are held; free ones follow the module docstring. Raises
+    :class:`~forecast.errors.FitError` when the covariance is not finite, or when fewer than
+    :data:`MIN_KEPT` of a first round of draws pass the rules (inside the bounds, a curve near
+    the last actual value): such a fit cannot give honest intervals.
+    """
+    if draws < 1:
+        raise FitError(message("draws", "must be a positive whole number", draws))
+    rng = _rng(seed)
+    if not fit.intervals_available:
+        return np.tile(fit.theta, (draws, 1)), np.zeros(draws)
+    sampler = _param_sampler(fit)
+    theta, sigma_d = sampler.sample(rng, draws)
+    bad = sampler.rejected(theta, sigma_d)
     if bad.mean() > 1.0 - MIN_KEPT:
         raise FitError(
             f"{fit.family.name}: parameter uncertainty cannot be drawn: only "
@@ -307,14 +303,37 @@ def draw_params(
     for _ in range(_REDRAW_ROUNDS):
         if not bad.any():
             break
-        theta[bad], sigma_d[bad] = sample(int(bad.sum()))
-        bad = rejected(theta, sigma_d)
+        theta[bad], sigma_d[bad] = sampler.sample(rng, int(bad.sum()))
+        bad = sampler.rejected(theta, sigma_d)
     else:  # pragma: no cover - the first round passed MIN_KEPT, so this is vanishingly rare
         raise FitError(
             f"{fit.family.name}: parameter uncertainty cannot be drawn: {int(bad.sum())} of "
             f"{draws} draws still fail after {_REDRAW_ROUNDS} rounds"
         )
     return theta, sigma_d
+
+
+def _param_sampler(fit: GrowthFit) -> _ParamSampler:
+    """The sampler of a fit's free parameters but the level a hard anchor solves: the root of
+    their covariance on the drawing scale (eigen-decomposition tolerates the near-singular
+    directions that hard anchors create)."""
+    params = fit.family.params
+    fitted = np.array(fit.free)
+    free_names = [n for n, f in zip(params, fit.free, strict=True) if f]
+    if not np.all(np.isfinite(fit.cov)):
+        raise FitError(
+            f"{fit.family.name}: parameter uncertainty cannot be drawn: the covariance of "
+            f"{', '.join(free_names)} is not finite (fix a parameter or narrow its bounds)"
+        )
+    level = solved_level(fit)
+    logs = _log_scale(fit)
+    cov = _drawing_covariance(fit, free_names, logs)
+    keep = np.array([n != level for n in free_names])
+    cov = cov[np.ix_(keep, keep)]
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    drawn = fitted & np.array([n != level for n in params])
+    return _ParamSampler(fit, root, drawn, logs[keep])
 
 
 def history_volatility(fit: GrowthFit) -> float | None:
@@ -508,7 +527,7 @@ def simulate_paths(
     docstring; an integer seed gives the same draws as a scenario's simulation without
     assumptions (:mod:`forecast.uncertainty.propagate`)."""
     if draws < 1:
-        raise FitError(f"draws: must be a positive whole number; got {draws!r}")
+        raise FitError(message("draws", "must be a positive whole number", draws))
     years = np.asarray(years, dtype=float)
     t0 = float(fit.years[-1]) if len(fit.years) else float(fit.t_ref)
     steps = noise_steps(years, t0)

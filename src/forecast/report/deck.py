@@ -171,15 +171,25 @@ def deck_bytes(
 ) -> bytes:
     """The deck of one or several scenario runs as .pptx bytes."""
     from pptx import Presentation
-    from pptx.util import Inches, Pt
+    from pptx.util import Inches
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(WIDTH_IN), Inches(HEIGHT_IN)
     first = results[0].scenario
     heading = title or (first.title if len(results) == 1 else f"{len(results)} scenarios compared")
     names = ", ".join(r.scenario.display_name for r in results)
+    _title_slide(prs, heading, names)
+    _headline_slide(prs, results, evidences)
+    for _kind, chart in chart_slides(results, evidences, title=title, dpi=dpi):
+        _picture_slide(prs, chart)
+    for r in results:
+        _assumptions_slide(prs, r)
+    _provenance_slide(prs, results, command)
+    return _saved(prs, heading)
 
-    # title
+
+def _title_slide(prs: Any, heading: str, names: str) -> None:
+    """The title slide: the deck's heading, the scenarios and the toolkit's version."""
     s = prs.slides.add_slide(prs.slide_layouts[0])
     s.shapes.title.text = _t(heading)
     _place(s.shapes.title, 0.8, 2.2, WIDTH_IN - 1.6, 1.8)
@@ -187,7 +197,12 @@ def deck_bytes(
     sub.text = _t(f"{names} · forecast {__version__}")
     _place(sub, 0.8, 4.2, WIDTH_IN - 1.6, 1.0)
 
-    # headline
+
+def _headline_slide(prs: Any, results: Sequence[Result], evidences: Sequence[Evidence]) -> None:
+    """The one-page summary's sentence and its key-years table (the comparison's for several
+    scenarios)."""
+    from pptx.util import Inches, Pt
+
     if len(results) == 1:
         sentence = scenario_headline(results[0], evidences[0])
         table = key_table(results[0], key_years(results))
@@ -202,33 +217,40 @@ def deck_bytes(
     _table(s, table, top=2.8, font=14)
     s.notes_slide.notes_text_frame.text = _t(sentence) + "\n" + _table_text(table)
 
-    # charts
-    for _kind, chart in chart_slides(results, evidences, title=title, dpi=dpi):
-        s = prs.slides.add_slide(prs.slide_layouts[6])
-        pic = s.shapes.add_picture(
-            io.BytesIO(chart.png), 0, 0, width=prs.slide_width, height=prs.slide_height
-        )
-        pic.name = chart.alt[:250]
-        pic._element.nvPicPr.cNvPr.set("descr", chart.alt)
-        s.notes_slide.notes_text_frame.text = chart.notes
 
-    # assumptions with sources
-    for r in results:
-        frame = assumptions_table(r)
-        more = len(frame) - MAX_ASSUMPTION_ROWS
-        frame = frame.head(MAX_ASSUMPTION_ROWS)
-        rows = tuple(
-            tuple(_cell(v, 110) for v in rec) for rec in frame.itertuples(index=False, name=None)
-        )
-        table = Table(("Input", "Value", "Source"), rows, "")
-        s = _text_slide(prs, f"Assumptions and sources: {_t(r.scenario.display_name)}")
-        _table(s, table, top=1.3, font=11, widths=(2.6, 3.4, WIDTH_IN - 1.2 - 6.0))
-        note = f"{more} more rows in the report and the workbook." if more > 0 else ""
-        s.notes_slide.notes_text_frame.text = "\n".join(
-            [*(" | ".join(c.text for c in row) for row in rows), note]
-        ).strip()
+def _picture_slide(prs: Any, chart: ChartSlide) -> None:
+    """A chart as a slide-size picture with its alternative text, its numbers in the notes."""
+    s = prs.slides.add_slide(prs.slide_layouts[6])
+    pic = s.shapes.add_picture(
+        io.BytesIO(chart.png), 0, 0, width=prs.slide_width, height=prs.slide_height
+    )
+    pic.name = chart.alt[:250]
+    pic._element.nvPicPr.cNvPr.set("descr", chart.alt)
+    s.notes_slide.notes_text_frame.text = chart.notes
 
-    # provenance
+
+def _assumptions_slide(prs: Any, r: Result) -> None:
+    """A scenario's inputs with their sources (the first :data:`MAX_ASSUMPTION_ROWS`; the
+    notes say how many more the report and the workbook hold)."""
+    frame = assumptions_table(r)
+    more = len(frame) - MAX_ASSUMPTION_ROWS
+    frame = frame.head(MAX_ASSUMPTION_ROWS)
+    rows = tuple(
+        tuple(_cell(v, 110) for v in rec) for rec in frame.itertuples(index=False, name=None)
+    )
+    table = Table(("Input", "Value", "Source"), rows, "")
+    s = _text_slide(prs, f"Assumptions and sources: {_t(r.scenario.display_name)}")
+    _table(s, table, top=1.3, font=11, widths=(2.6, 3.4, WIDTH_IN - 1.2 - 6.0))
+    note = f"{more} more rows in the report and the workbook." if more > 0 else ""
+    s.notes_slide.notes_text_frame.text = "\n".join(
+        [*(" | ".join(c.text for c in row) for row in rows), note]
+    ).strip()
+
+
+def _provenance_slide(prs: Any, results: Sequence[Result], command: str) -> None:
+    """Toolkit version, command, and every scenario's seed and input files with their hashes."""
+    from pptx.util import Inches, Pt
+
     s = _text_slide(prs, "Provenance")
     lines = [f"forecast {__version__}", f"Command: {command}"]
     for r in results:
@@ -244,6 +266,10 @@ def deck_bytes(
         p.runs[0].font.size = Pt(12)
     s.notes_slide.notes_text_frame.text = "\n".join(_t(x) for x in lines)
 
+
+def _saved(prs: Any, heading: str) -> bytes:
+    """The presentation's bytes with fixed document properties and zip entry times, so equal
+    content gives equal bytes."""
     props = prs.core_properties
     props.title = _t(heading)[:250]
     props.author = props.last_modified_by = "forecast"

@@ -21,6 +21,7 @@ from ..audit.evidence import Evidence
 from ..compare import comparison_table, comparison_year
 from ..errors import ForecastError
 from ..results import ScenarioResult, StatsScenarioResult
+from ..types import Anchor
 from ..units import USD_BILLION, Unit
 from .charts import scenario_figures
 from .document import Document, Facts, Figure, Paragraph, Section, Table, section
@@ -136,90 +137,20 @@ def _how_the_numbers_are_made(result: Result) -> str:
     return words + "; the median and intervals are quantiles of the draws."
 
 
+Fact = tuple[str, str]
+
+
 def headline(result: Result, ev: Evidence) -> Section:
     """What the scenario says about its anchor, in words and figures."""
     s = result.summary()
     sc = result.scenario
-    anchor = ev.anchor
-    facts: list[tuple[str, str]] = []
+    facts: list[Fact] = []
     sentences: list[str] = []
-    if anchor is not None:
-        entry: Mapping[str, Any] = next(
-            (a for a in s["anchors"] if a["year"] == anchor.year and a["label"] == anchor.label),
-            {},
-        )
-        facts.append(("Claim checked", f"{_money(anchor.value)} in {anchor.year} ({anchor.kind})"))
-        implied = entry.get("implied_cagr_from_last_history")
-        hist = s.get("history")
-        if implied is not None and hist:
-            words = (
-                f"{pct(implied)} a year from {hist['last_year']}'s "
-                f"{_money(hist['last_value_usd_bn'])}"
-            )
-            facts.append(("Implied growth", words))
-            sentences.append(f"Reaching {_money(anchor.value)} in {anchor.year} takes {words}.")
-        sim = _sim_anchor_row(ev)
-        drawn = ev.simulation is not None and bool(ev.simulation.result.input_names)
-        if sim is not None and sim.get("probability") is not None and drawn:
-            p = f"{_pct100(sim['probability'])} (Monte Carlo s.e. {_pct100(sim['mc_se'])})"
-            facts.append(("Probability over the assumptions", p))
-            sentences.append(
-                f"Over the scenario's uncertain assumptions the market reaches it with "
-                f"probability {_pct100(sim['probability'])}."
-            )
-        probs = [r for r in ev.history_probability if r.get("probability") is not None]
-        if probs:
-            facts.append(("Probability from the history alone", _history_probs(probs)))
-            trusted = [r for r in probs if r.get("reliable", True)] or probs
-            low = min(trusted, key=lambda r: float(r["probability"]))
-            high = max(trusted, key=lambda r: float(r["probability"]))
-            span = (
-                _prob(low)
-                if low is high or _prob(low) == _prob(high)
-                else f"{_prob(low)} ({low['model']}) to {_prob(high)} ({high['model']})"
-            )
-            disagree = (
-                "; they disagree, so the history alone cannot settle it"
-                if float(high["probability"]) - float(low["probability"]) > 0.5
-                else ""
-            )
-            sentences.append(
-                f"Models fitted to the history alone, with no anchor, give it {span}{disagree}."
-            )
-        pub = ev.published
-        if pub and pub.get("n"):
-            where = _published_words(pub, anchor.year, _definition_words(ev.definition))
-            facts.append(("Among published forecasts", where))
-            nearest = pub.get("nearest") or []
-            if nearest:
-                facts.append(
-                    (
-                        "Nearest published figures",
-                        "; ".join(
-                            f"{n['publisher']} {_money(n['value_usd_bn'])}" for n in nearest[:3]
-                        ),
-                    )
-                )
-            sentences.append(f"Among published forecasts: {where}.")
-    derived = s.get("derived", {})
-    if derived.get("saturation_usd_bn") is not None:
-        band = derived.get("saturation_80_usd_bn")
-        extra = f" (80% of draws {_money(band[0])}-{_money(band[1])})" if band else ""
-        facts.append(("Saturation level", f"{_money(derived['saturation_usd_bn'])}{extra}"))
-    if derived.get("inflection_year") is not None:
-        label = str(derived.get("inflection_label") or "inflection year")
-        facts.append((label[:1].upper() + label[1:], f"{derived['inflection_year']:.1f}"))
+    if ev.anchor is not None:
+        facts, sentences = _claim_facts(s, ev, ev.anchor)
+    facts += _curve_facts(s)
     levels = list(sc.levels)
-    for row in s.get("report_years", []):
-        lv = f"{min(levels):g}"
-        lo, hi = row.get(f"lo-{lv}"), row.get(f"hi-{lv}")
-        parts = []
-        if row.get("median") is not None:
-            parts.append(f"median {_money(row['median'])}")
-        if lo is not None and hi is not None:
-            parts.append(f"{lv}% {_money(lo)}-{_money(hi)}")
-        band = f" ({'; '.join(parts)})" if parts else ""
-        facts.append((f"Projection {row['year']}", f"{_money(row['mean'])}{band}"))
+    facts += _report_year_facts(s, levels)
     lead = " ".join(sentences) or (
         f"{sc.title}: projection to {sc.horizon} with {', '.join(f'{x:g}%' for x in levels)} "
         "intervals."
@@ -237,6 +168,128 @@ def headline(result: Result, ev: Evidence) -> Section:
     blocks += [Paragraph(w, "warning") for w in warnings]
     blocks += [Paragraph(n, "note") for n in ev.notes]
     return section("Headline", blocks)
+
+
+def _claim_facts(
+    s: Mapping[str, Any], ev: Evidence, anchor: Anchor
+) -> tuple[list[Fact], list[str]]:
+    """The claim checked, then its implied growth, its probability over the assumptions and
+    from the history alone, and where it sits among published forecasts: facts and the lead's
+    sentences."""
+    facts: list[Fact] = [
+        ("Claim checked", f"{_money(anchor.value)} in {anchor.year} ({anchor.kind})")
+    ]
+    sentences: list[str] = []
+    for more_facts, more_sentences in (
+        _implied_growth(s, anchor),
+        _assumption_probability(ev),
+        _history_probability(ev),
+        _published_position(ev, anchor),
+    ):
+        facts += more_facts
+        sentences += more_sentences
+    return facts, sentences
+
+
+def _implied_growth(s: Mapping[str, Any], anchor: Anchor) -> tuple[list[Fact], list[str]]:
+    """The growth a year from the last reported value that reaching the claim takes."""
+    entry: Mapping[str, Any] = next(
+        (a for a in s["anchors"] if a["year"] == anchor.year and a["label"] == anchor.label),
+        {},
+    )
+    implied = entry.get("implied_cagr_from_last_history")
+    hist = s.get("history")
+    if implied is None or not hist:
+        return [], []
+    words = f"{pct(implied)} a year from {hist['last_year']}'s {_money(hist['last_value_usd_bn'])}"
+    return [("Implied growth", words)], [
+        f"Reaching {_money(anchor.value)} in {anchor.year} takes {words}."
+    ]
+
+
+def _assumption_probability(ev: Evidence) -> tuple[list[Fact], list[str]]:
+    """The probability of reaching the claim over the scenario's drawn assumptions."""
+    sim = _sim_anchor_row(ev)
+    drawn = ev.simulation is not None and bool(ev.simulation.result.input_names)
+    if sim is None or sim.get("probability") is None or not drawn:
+        return [], []
+    p = f"{_pct100(sim['probability'])} (Monte Carlo s.e. {_pct100(sim['mc_se'])})"
+    return [("Probability over the assumptions", p)], [
+        f"Over the scenario's uncertain assumptions the market reaches it with "
+        f"probability {_pct100(sim['probability'])}."
+    ]
+
+
+def _history_probability(ev: Evidence) -> tuple[list[Fact], list[str]]:
+    """The probabilities of the models fitted to the history alone, and their span in words
+    (from the reliable ones where there are any)."""
+    probs = [r for r in ev.history_probability if r.get("probability") is not None]
+    if not probs:
+        return [], []
+    trusted = [r for r in probs if r.get("reliable", True)] or probs
+    low = min(trusted, key=lambda r: float(r["probability"]))
+    high = max(trusted, key=lambda r: float(r["probability"]))
+    span = (
+        _prob(low)
+        if low is high or _prob(low) == _prob(high)
+        else f"{_prob(low)} ({low['model']}) to {_prob(high)} ({high['model']})"
+    )
+    disagree = (
+        "; they disagree, so the history alone cannot settle it"
+        if float(high["probability"]) - float(low["probability"]) > 0.5
+        else ""
+    )
+    return [("Probability from the history alone", _history_probs(probs))], [
+        f"Models fitted to the history alone, with no anchor, give it {span}{disagree}."
+    ]
+
+
+def _published_position(ev: Evidence, anchor: Anchor) -> tuple[list[Fact], list[str]]:
+    """Where the claim sits among published forecasts, and the nearest of them."""
+    pub = ev.published
+    if not pub or not pub.get("n"):
+        return [], []
+    where = _published_words(pub, anchor.year, _definition_words(ev.definition))
+    facts: list[Fact] = [("Among published forecasts", where)]
+    nearest = pub.get("nearest") or []
+    if nearest:
+        facts.append(
+            (
+                "Nearest published figures",
+                "; ".join(f"{n['publisher']} {_money(n['value_usd_bn'])}" for n in nearest[:3]),
+            )
+        )
+    return facts, [f"Among published forecasts: {where}."]
+
+
+def _curve_facts(s: Mapping[str, Any]) -> list[Fact]:
+    """The fitted curve's saturation level and inflection (or peak) year, where it has them."""
+    facts: list[Fact] = []
+    derived = s.get("derived", {})
+    if derived.get("saturation_usd_bn") is not None:
+        band = derived.get("saturation_80_usd_bn")
+        extra = f" (80% of draws {_money(band[0])}-{_money(band[1])})" if band else ""
+        facts.append(("Saturation level", f"{_money(derived['saturation_usd_bn'])}{extra}"))
+    if derived.get("inflection_year") is not None:
+        label = str(derived.get("inflection_label") or "inflection year")
+        facts.append((label[:1].upper() + label[1:], f"{derived['inflection_year']:.1f}"))
+    return facts
+
+
+def _report_year_facts(s: Mapping[str, Any], levels: list[float]) -> list[Fact]:
+    """The projection in every report year: point, median and the narrowest interval."""
+    facts: list[Fact] = []
+    for row in s.get("report_years", []):
+        lv = f"{min(levels):g}"
+        lo, hi = row.get(f"lo-{lv}"), row.get(f"hi-{lv}")
+        parts = []
+        if row.get("median") is not None:
+            parts.append(f"median {_money(row['median'])}")
+        if lo is not None and hi is not None:
+            parts.append(f"{lv}% {_money(lo)}-{_money(hi)}")
+        band = f" ({'; '.join(parts)})" if parts else ""
+        facts.append((f"Projection {row['year']}", f"{_money(row['mean'])}{band}"))
+    return facts
 
 
 # ------------------------------------------------------------------------------------------------
@@ -299,90 +352,104 @@ def _source_links(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_section(result: Result, ev: Evidence, figures: dict[str, Figure]) -> Section:
+    """The fitted model (parameters or settings), the growth families compared on the history
+    and the families not fitted."""
     s = result.summary()
-    blocks: list[Any] = []
+    blocks: list[Any]
     if isinstance(result, ScenarioResult):
-        fit = s["fit"]
-        blocks.append(
-            Facts(
-                (
-                    ("Family", f"{s['model']['family']} ({s['model']['curve']})"),
-                    ("Errors", str(s["model"]["error"])),
-                    (
-                        "Residual sigma",
-                        f"{fit['sigma']:.4g} ({fit['sigma_scale']} scale)"
-                        if fit["sigma"] is not None
-                        else "n/a",
-                    ),
-                    ("Degrees of freedom", str(fit["dof"])),
-                    ("AICc", f"{fit['aicc']:.2f}" if fit["aicc"] is not None else "n/a"),
-                    ("Optimiser starts", str(fit["starts_tried"])),
-                )
-            )
-        )
-        blocks.append(
-            Table.from_frame(
-                _param_display(result.params),
-                caption="Parameters with standard errors and 95% confidence intervals",
-            )
-        )
+        blocks = _curve_fit_blocks(result, s)
     else:
-        model = {k: v for k, v in s["model"].items() if v is not None}
-        blocks.append(Facts(tuple((str(k), str(v)) for k, v in model.items())))
-        blocks.append(
-            Paragraph(
-                "A statistical model fitted to the history alone; its intervals are empirical "
-                "(scaled rolling-origin errors), and anchors are compared with them, not used "
-                "to calibrate.",
-                "note",
-            )
-        )
-    comparison = ev.family_comparison
-    if ev.family_fits and comparison is not None:
-        year = ev.anchor.year if ev.anchor else result.scenario.horizon
-        rows = []
-        for sc_f in comparison.scores:
-            f = sc_f.fit
-            if f is None:
-                continue
-            rows.append(
-                {
-                    "family": f.model.family,
-                    "parameters": int(sum(f.free)),
-                    "dof": f.dof,
-                    "out-of-sample error": sc_f.mean_error,
-                    "forecasts scored": len(sc_f.errors),
-                    "AICc": f.aicc,
-                    f"value {year}": float(f.predict([year])[0]),
-                }
-            )
-        comp = pd.DataFrame(rows)
-        val_col = comp.columns[-1]
-        verdict = (
-            f"best: {comparison.best} ({comparison.reason})"
-            if comparison.best
-            else f"no family is called best: {comparison.reason}"
-        )
-        blocks.append(
-            Table.from_frame(
-                comp,
-                caption="Growth families fitted to the history alone (no anchors), ordered by "
-                "their mean one-year-ahead error (relative) refitted on the years before each "
-                f"of the last ones, AICc breaking ties; {verdict}",
-                formats={
-                    val_col: _money,
-                    "AICc": lambda v: f"{v:.2f}",
-                    "out-of-sample error": lambda v: (
-                        pct(float(v)) if np.isfinite(float(v)) else "n/a"
-                    ),
-                },
-            )
-        )
+        blocks = _stats_model_blocks(s)
+    comparison = _family_comparison(result, ev)
+    if comparison is not None:
+        blocks.append(comparison)
     for name, reason in ev.skipped_families:
         blocks.append(Paragraph(f"{name}: not fitted ({reason})", "note"))
     if "models" in figures:
         blocks.append(figures["models"])
     return section("Fit and diagnostics", blocks)
+
+
+def _curve_fit_blocks(result: ScenarioResult, s: Mapping[str, Any]) -> list[Any]:
+    """A growth curve's fit in facts and its parameters table."""
+    fit = s["fit"]
+    facts = Facts(
+        (
+            ("Family", f"{s['model']['family']} ({s['model']['curve']})"),
+            ("Errors", str(s["model"]["error"])),
+            (
+                "Residual sigma",
+                f"{fit['sigma']:.4g} ({fit['sigma_scale']} scale)"
+                if fit["sigma"] is not None
+                else "n/a",
+            ),
+            ("Degrees of freedom", str(fit["dof"])),
+            ("AICc", f"{fit['aicc']:.2f}" if fit["aicc"] is not None else "n/a"),
+            ("Optimiser starts", str(fit["starts_tried"])),
+        )
+    )
+    params = Table.from_frame(
+        _param_display(result.params),
+        caption="Parameters with standard errors and 95% confidence intervals",
+    )
+    return [facts, params]
+
+
+def _stats_model_blocks(s: Mapping[str, Any]) -> list[Any]:
+    """A statistical model's settings and how its intervals are made."""
+    model = {k: v for k, v in s["model"].items() if v is not None}
+    return [
+        Facts(tuple((str(k), str(v)) for k, v in model.items())),
+        Paragraph(
+            "A statistical model fitted to the history alone; its intervals are empirical "
+            "(scaled rolling-origin errors), and anchors are compared with them, not used "
+            "to calibrate.",
+            "note",
+        ),
+    ]
+
+
+def _family_comparison(result: Result, ev: Evidence) -> Table | None:
+    """The growth families fitted to the history alone, scored out of sample, with the verdict
+    (None when they were not compared)."""
+    comparison = ev.family_comparison
+    if not ev.family_fits or comparison is None:
+        return None
+    year = ev.anchor.year if ev.anchor else result.scenario.horizon
+    rows = []
+    for sc_f in comparison.scores:
+        f = sc_f.fit
+        if f is None:
+            continue
+        rows.append(
+            {
+                "family": f.model.family,
+                "parameters": int(sum(f.free)),
+                "dof": f.dof,
+                "out-of-sample error": sc_f.mean_error,
+                "forecasts scored": len(sc_f.errors),
+                "AICc": f.aicc,
+                f"value {year}": float(f.predict([year])[0]),
+            }
+        )
+    comp = pd.DataFrame(rows)
+    val_col = comp.columns[-1]
+    verdict = (
+        f"best: {comparison.best} ({comparison.reason})"
+        if comparison.best
+        else f"no family is called best: {comparison.reason}"
+    )
+    return Table.from_frame(
+        comp,
+        caption="Growth families fitted to the history alone (no anchors), ordered by "
+        "their mean one-year-ahead error (relative) refitted on the years before each "
+        f"of the last ones, AICc breaking ties; {verdict}",
+        formats={
+            val_col: _money,
+            "AICc": lambda v: f"{v:.2f}",
+            "out-of-sample error": lambda v: pct(float(v)) if np.isfinite(float(v)) else "n/a",
+        },
+    )
 
 
 def _param_display(params: pd.DataFrame) -> pd.DataFrame:
@@ -643,75 +710,22 @@ def _comparison_document(
     command: str,
     title: str | None = None,
 ) -> Document:
-    from ..plotting import comparison_chart, fan_chart
+    from ..plotting import comparison_chart
     from .charts import figure
+    from .summary import comparison_page
 
     year = comparison_year(results)
-    table = comparison_display(results, year)
-    money_cols = [c for c in table.columns if str(c).startswith(f"{year} ")]
-    cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
     comp = figure(
         "comparison",
         comparison_chart(list(results), year=year, title=title, table=False),
         f"Scenarios compared, values in {year}",
         f"Projections of {len(results)} scenarios with their intervals",
     )
-    sections: list[Section] = [
-        section(
-            "Scenarios compared",
-            [
-                Paragraph(
-                    f"{len(results)} scenarios side by side; values in {year} with their "
-                    "intervals and the growth rate from each scenario's last actual value.",
-                    "lead",
-                ),
-                comp,
-                Table.from_frame(
-                    table,
-                    caption=f"Values in {year}",
-                    formats={**{c: _money for c in money_cols}, **{c: pct for c in cagr_cols}},
-                ),
-            ],
-        )
+    sections = [
+        _compared_section(results, year, comp),
+        *(_scenario_section(res, ev) for res, ev in zip(results, evidences, strict=True)),
+        _comparison_provenance(results, command),
     ]
-    for res, ev in zip(results, evidences, strict=True):
-        head = headline(res, ev)
-        sc = res.scenario
-        fan = figure(
-            f"fan-{sc.name}",
-            fan_chart(res),
-            f"{sc.title}: projection with intervals",
-            f"Fan chart of scenario {sc.display_name}",
-        )
-        heading = f"{sc.label}: {sc.title}" if sc.label else sc.title
-        sections.append(section(heading, [*head.blocks, fan], id=f"scenario-{sc.name}"))
-    inputs = []
-    for res in results:
-        for f in res.summary()["provenance"]["inputs"]:
-            inputs.append({"scenario": res.scenario.display_name, **f})
-    prov0 = results[0].summary()["provenance"]
-    sections.append(
-        section(
-            "Provenance",
-            [
-                Facts(
-                    (
-                        ("Toolkit", f"forecast {prov0['toolkit_version']}"),
-                        ("Command", command),
-                        (
-                            "Seeds",
-                            ", ".join(
-                                f"{r.scenario.display_name} {r.scenario.seed}" for r in results
-                            ),
-                        ),
-                    )
-                ),
-                Table.from_frame(pd.DataFrame(inputs), caption="Input files of each scenario"),
-            ],
-        )
-    )
-    from .summary import comparison_page
-
     heading = title or f"{len(results)} scenarios compared"
     return Document(
         title=heading,
@@ -722,4 +736,69 @@ def _comparison_document(
         sections=tuple(sections),
         provenance={"command": command, "scenarios": [r.summary()["provenance"] for r in results]},
         summary=comparison_page(results, command=command, chart=comp, title=heading),
+    )
+
+
+def _compared_section(results: Sequence[Result], year: int, comp: Figure) -> Section:
+    """The comparison chart and the table of values in ``year``."""
+    table = comparison_display(results, year)
+    money_cols = [c for c in table.columns if str(c).startswith(f"{year} ")]
+    cagr_cols = [c for c in table.columns if str(c).startswith("CAGR")]
+    return section(
+        "Scenarios compared",
+        [
+            Paragraph(
+                f"{len(results)} scenarios side by side; values in {year} with their "
+                "intervals and the growth rate from each scenario's last actual value.",
+                "lead",
+            ),
+            comp,
+            Table.from_frame(
+                table,
+                caption=f"Values in {year}",
+                formats={**{c: _money for c in money_cols}, **{c: pct for c in cagr_cols}},
+            ),
+        ],
+    )
+
+
+def _scenario_section(res: Result, ev: Evidence) -> Section:
+    """One scenario of a comparison: its headline and fan chart."""
+    from ..plotting import fan_chart
+    from .charts import figure
+
+    head = headline(res, ev)
+    sc = res.scenario
+    fan = figure(
+        f"fan-{sc.name}",
+        fan_chart(res),
+        f"{sc.title}: projection with intervals",
+        f"Fan chart of scenario {sc.display_name}",
+    )
+    heading = f"{sc.label}: {sc.title}" if sc.label else sc.title
+    return section(heading, [*head.blocks, fan], id=f"scenario-{sc.name}")
+
+
+def _comparison_provenance(results: Sequence[Result], command: str) -> Section:
+    """Toolkit version, command, every scenario's seed and input files."""
+    inputs = []
+    for res in results:
+        for f in res.summary()["provenance"]["inputs"]:
+            inputs.append({"scenario": res.scenario.display_name, **f})
+    prov0 = results[0].summary()["provenance"]
+    return section(
+        "Provenance",
+        [
+            Facts(
+                (
+                    ("Toolkit", f"forecast {prov0['toolkit_version']}"),
+                    ("Command", command),
+                    (
+                        "Seeds",
+                        ", ".join(f"{r.scenario.display_name} {r.scenario.seed}" for r in results),
+                    ),
+                )
+            ),
+            Table.from_frame(pd.DataFrame(inputs), caption="Input files of each scenario"),
+        ],
     )

@@ -9,7 +9,7 @@ the formulas' cached values are what Excel computes from the same cells.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -39,13 +39,17 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+#: one row of the summary sheet: what, value, unit, number format
+SummaryRow = tuple[str, Any, str, str | None]
+
+
 def summary_sheet(result: Result, ev: Evidence) -> Sheet:
     """Labelled rows (what, value, unit), each number formatted in its unit."""
     s = result.summary()
     sc = result.scenario
     unit = str(s.get("unit") or sc.unit)
     money = money_format(unit)
-    rows: list[tuple[str, Any, str, str | None]] = [
+    rows: list[SummaryRow] = [
         ("Scenario", sc.name, "", None),
         ("Label", sc.display_name, "", None),
         ("Title", sc.title, "", None),
@@ -64,7 +68,33 @@ def summary_sheet(result: Result, ev: Evidence) -> Sheet:
             ("Last actual year", int(hist["last_year"]), "year", YEAR_FORMAT),
             ("Last actual value", _num(hist["last_value_usd_bn"]), unit, money),
         ]
-    for a in s.get("anchors", []):
+    rows += _anchor_rows(s.get("anchors", []), hist, unit, money)
+    rows += _derived_rows(s.get("derived", {}), unit, money)
+    rows += _report_year_rows(s.get("report_years", []), unit, money)
+    for w in s.get("warnings", []):
+        rows.append(("Warning", str(w), "", None))
+    if ev.published and ev.published.get("n") and ev.anchor is not None:
+        pub = ev.published
+        rows += [
+            (
+                f"Published {ev.anchor.year} forecasts of the definition",
+                int(pub["n"]),
+                "figures",
+                "0",
+            ),
+            (f"Published {ev.anchor.year} forecasts: median", _num(pub.get("median")), unit, money),
+        ]
+    frame = pd.DataFrame([r[:3] for r in rows], columns=["item", "value", "unit"])
+    return Sheet("summary", frame, row_formats=[r[3] for r in rows])
+
+
+def _anchor_rows(
+    anchors: Sequence[Mapping[str, Any]], hist: Mapping[str, Any] | None, unit: str, money: str
+) -> list[SummaryRow]:
+    """Every anchor's value, the growth from the last actual value it implies and the
+    probability of reaching it."""
+    rows: list[SummaryRow] = []
+    for a in anchors:
         what = f"Anchor {a['year']} ({a['kind']}): {a.get('label') or ''}".rstrip(": ")
         rows.append((what, _num(a["value_usd_bn"]), unit, money))
         rate = _num(a.get("implied_cagr_from_last_history"))
@@ -86,7 +116,13 @@ def summary_sheet(result: Result, ev: Evidence) -> Sheet:
                     RATE_FORMAT,
                 )
             )
-    derived = s.get("derived", {})
+    return rows
+
+
+def _derived_rows(derived: Mapping[str, Any], unit: str, money: str) -> list[SummaryRow]:
+    """The saturation level (with its band), the inflection year and the point path's growth
+    rates."""
+    rows: list[SummaryRow] = []
     if _num(derived.get("saturation_usd_bn")) is not None:
         rows.append(("Saturation level", _num(derived["saturation_usd_bn"]), unit, money))
         band = derived.get("saturation_80_usd_bn")
@@ -106,7 +142,15 @@ def summary_sheet(result: Result, ev: Evidence) -> Sheet:
             rows.append(
                 (f"Growth {y0}-{y1} (CAGR, point path)", _num(value), "per year", RATE_FORMAT)
             )
-    for row in s.get("report_years", []):
+    return rows
+
+
+def _report_year_rows(
+    report_years: Sequence[Mapping[str, Any]], unit: str, money: str
+) -> list[SummaryRow]:
+    """The projection in every report year: point path, median and interval edges."""
+    rows: list[SummaryRow] = []
+    for row in report_years:
         y = row["year"]
         rows.append((f"Projection {y}: point path", _num(row.get("mean")), unit, money))
         for k, v in row.items():
@@ -115,21 +159,7 @@ def summary_sheet(result: Result, ev: Evidence) -> Sheet:
             elif k.startswith(("lo-", "hi-")):
                 side = "low" if k.startswith("lo-") else "high"
                 rows.append((f"Projection {y}: {k[3:]}% interval, {side}", _num(v), unit, money))
-    for w in s.get("warnings", []):
-        rows.append(("Warning", str(w), "", None))
-    if ev.published and ev.published.get("n") and ev.anchor is not None:
-        pub = ev.published
-        rows += [
-            (
-                f"Published {ev.anchor.year} forecasts of the definition",
-                int(pub["n"]),
-                "figures",
-                "0",
-            ),
-            (f"Published {ev.anchor.year} forecasts: median", _num(pub.get("median")), unit, money),
-        ]
-    frame = pd.DataFrame([r[:3] for r in rows], columns=["item", "value", "unit"])
-    return Sheet("summary", frame, row_formats=[r[3] for r in rows])
+    return rows
 
 
 def projection_sheet(projection: pd.DataFrame, unit: str) -> Sheet:

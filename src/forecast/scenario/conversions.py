@@ -26,7 +26,7 @@ from ..conversion import (
     toolkit_data,
 )
 from ..data import Series, load_series
-from ..errors import ForecastError, ScenarioError
+from ..errors import ForecastError, ScenarioError, message
 from ..money import format_money, parse_money
 from ..readpolicy import ReadPolicy
 from ..types import Anchor
@@ -124,9 +124,11 @@ def _inline_index(p: PricesDoc, where: str) -> dict[int, float]:
     out: dict[int, float] = {}
     for y_text, raw in p.index.items():
         if not re.fullmatch(r"[0-9]{4}", y_text):
-            raise ScenarioError(f"{where}.index: keys must be four-digit years; got {y_text!r}")
+            raise ScenarioError(message(f"{where}.index", "keys must be four-digit years", y_text))
         if not (math.isfinite(raw) and raw > 0):
-            raise ScenarioError(f"{where}.index.{y_text}: must be a positive number; got {raw!r}")
+            raise ScenarioError(
+                message(f"{where}.index.{y_text}", "must be a positive number", raw)
+            )
         out[int(y_text)] = float(raw)
     if out and not p.source.strip():
         raise ScenarioError(

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ForecastError, ScenarioError
+from ..errors import ForecastError, ScenarioError, message
 from ..readpolicy import ReadPolicy, read_file
 from .origins import Origins
 from .schema import (
@@ -112,8 +112,11 @@ def check_text(doc: Mapping[str, Any], at: Origins) -> None:
             bad = CONTROL.search(key)
             if bad:
                 raise ScenarioError(
-                    f"{at(*loc[:-1])}: {key_path(loc[:-1])}: keys must not hold control "
-                    f"characters; got {_short(key)!r}"
+                    message(
+                        f"{at(*loc[:-1])}: {key_path(loc[:-1])}",
+                        "keys must not hold control characters",
+                        _short(key),
+                    )
                 )
         if not isinstance(node, str) or loc in _PATH_KEYS:  # paths: the read policy's
             continue
@@ -130,8 +133,11 @@ def check_text(doc: Mapping[str, Any], at: Origins) -> None:
             allowed = " (tabs and line breaks are fine in description)" if not prose else ""
             start = max(0, bad.start() - 20)
             raise ScenarioError(
-                f"{at(*loc)}: {key_path(loc)}: must not hold control characters{allowed}; got "
-                f"{_short(node[start:])!r}"
+                message(
+                    f"{at(*loc)}: {key_path(loc)}",
+                    f"must not hold control characters{allowed}",
+                    _short(node[start:]),
+                )
             )
 
 
@@ -200,7 +206,7 @@ def load_chain(
         if parent is None:
             current = None
         elif not isinstance(parent, str):
-            raise ScenarioError(f"{current}: extends must be a file path string; got {parent!r}")
+            raise ScenarioError(message(f"{current}", "extends must be a file path string", parent))
         else:
             where = f"{current}: extends"
             current = Path(parent)

@@ -1,19 +1,24 @@
 """Resolving a validated scenario document into a :class:`~forecast.scenario.Scenario`: money
 strings, files, published-estimate ids, anchors, the model (a growth curve or a statistical
 model, and the settings each ignores), the simulation, and the rules across keys.
+
+Longer than 500 lines because resolving is one pass over the document's tables, each a named step
+with its own checks (history, estimates, anchors, projection, model, statistical-model rules,
+simulation), and the order those checks run in decides which error a user meets first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..conversion import Conversions
 from ..data import Estimate, Series, load_estimates, sha256_file
-from ..errors import ForecastError, ScenarioError, near_miss
+from ..errors import ForecastError, ScenarioError, message, near_miss
 from ..models import FAMILIES, GrowthModel
 from ..models.simulate import PathModel
 from ..money import parse_rate
@@ -21,7 +26,7 @@ from ..readpolicy import ReadPolicy
 from ..stats.models import StatsModel
 from ..stats.registry import STATS_MODELS
 from ..types import Anchor, check_levels
-from ..uncertainty.propagate import SimulationSpec
+from ..uncertainty.propagate import Assumptions, SimulationSpec
 from ..uncertainty.spec import parse_assumptions
 from ..units import USD_BILLION, Unit, check_column, parse_unit
 from .conversions import (
@@ -36,7 +41,7 @@ from .conversions import (
 )
 from .loading import CLEARABLE, CLEARABLE_NESTED
 from .origins import Origins, relative
-from .parsed import EstimatesSource, InputFile, Scenario
+from .parsed import EstimatesSource, InputFile, Scenario, Segment
 from .schema import (
     MAX_HORIZON,
     AnchorDoc,
@@ -49,6 +54,19 @@ from .schema import (
 from .segments import parse_segments, segment_series
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every step of resolving one document reads: where each key was set, the read policy,
+    the scenario file's folder, its money unit, conversions and money reader."""
+
+    at: Origins
+    policy: ReadPolicy
+    home: Path
+    unit: Unit
+    conv: Conversions
+    read: MoneyReader
+
+
 def resolve_document(
     doc: ScenarioDoc, path: Path, at: Origins, raw: Mapping[str, Any], policy: ReadPolicy
 ) -> Scenario:
@@ -57,89 +75,19 @@ def resolve_document(
         InputFile("scenario" if i == 0 else "extends", relative(p, home), sha256_file(p))
         for i, p in enumerate(at.chain)
     ]
-
     unit = parse_unit(doc.unit, where=f"{at('unit')}: unit")
     conv = scenario_conversions(doc, unit, at, policy, home)
     read = money_reader(unit, conv, doc.rates is not None and doc.rates.convert)
+    ctx = _Context(at, policy, home, unit, conv, read)
 
-    history = None
-    if doc.history is not None:
-        history = load_history(doc.history, ("history",), at, policy, conv)
-        inputs.append(InputFile("history", relative(doc.history.file, home), history.sha256))
-        if conv.rate_year is None:
-            conv.rate_year = int(history.years[-1])
-        history = convert_history(history, doc.history, ("history",), at, conv)
-
-    estimates: dict[str, Estimate] = {}
-    est_source = None
-    if doc.estimates is not None:
-        e = EstimatesDoc(file=doc.estimates) if isinstance(doc.estimates, str) else doc.estimates
-        key = "estimates" if isinstance(doc.estimates, str) else "estimates.file"
-        where_est = f"{at('estimates')}: estimates"
-        est_unit = parse_unit(e.unit, where=f"{where_est}.unit")
-        check_column(e.value_column, est_unit, where=f"{where_est}.value_column")
-        try:
-            estimates = load_estimates(
-                e.file,
-                policy=policy,
-                value_column=e.value_column,
-                sheet=e.sheet,
-                header_row=e.header_row,
-            )
-        except ForecastError as exc:
-            raise type(exc)(f"{at('estimates')}: {key}: {exc}") from None
-        inputs.append(InputFile("estimates", relative(e.file, home), sha256_file(Path(e.file))))
-        est_source = EstimatesSource(Path(e.file), est_unit, e.value_column, e.sheet, e.header_row)
-        if estimates and est_unit != unit:
-            ids = sorted(estimates)
-            factors = conv.factors(
-                [estimates[i].year for i in ids],
-                est_unit,
-                what="published estimates",
-                where=f"{where_est}.unit",
-                one_rate=True,
-            )
-            estimates = {
-                i: replace(estimates[i], value=estimates[i].value * float(f))
-                for i, f in zip(ids, factors, strict=True)
-            }
-
-    where_anchors = at("anchors")
-    anchors = tuple(
-        _anchor(a, i, where_anchors, estimates, history, read, unit)
-        for i, a in enumerate(doc.anchors)
-    )
-    _check_anchor_years(anchors, history, where_anchors)
-    if history is None and not anchors:
-        raise ScenarioError(
-            f"{at()}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
-        )
-    check_anchors_against_history(anchors, history, unit, where_anchors)
+    history = _history(doc, ctx, inputs)
+    estimates, est_source = _estimates(doc, ctx, inputs)
+    anchors = _anchors(doc, ctx, estimates, history)
     slips = unit_slips(anchors, history, unit)
-
     model = _model(doc.model, at, read)
     proj = doc.projection
     last = int(history.years[-1]) if history is not None else min(a.year for a in anchors)
-    if proj.horizon > last + MAX_HORIZON:
-        raise ScenarioError(
-            f"{at('projection', 'horizon')}: projection.horizon must be at most {MAX_HORIZON} "
-            f"years after the last history year ({last}); got {proj.horizon}"
-        )
-    if proj.horizon <= last:
-        raise ScenarioError(
-            f"{at('projection', 'horizon')}: projection.horizon must come after the last history "
-            f"year ({last}); got {proj.horizon}"
-        )
-    try:
-        levels = check_levels(proj.levels, "projection.levels")
-    except ForecastError as exc:
-        raise ScenarioError(f"{at('projection', 'levels')}: {exc}") from None
-    for y in proj.report_years:
-        if not last <= y <= proj.horizon:
-            raise ScenarioError(
-                f"{at('projection', 'report_years')}: projection.report_years must lie between "
-                f"{last} and the horizon {proj.horizon}; got {y}"
-            )
+    levels = _check_projection(proj, last, at)
 
     segments = parse_segments(doc.segments, at("segments"))
     if doc.segment_history is not None or any(sg.history is not None for sg in doc.segments):
@@ -151,19 +99,7 @@ def resolve_document(
         assumptions = None
         simulation = _simulation(SimulationDoc(), proj, last, at, read)
     else:
-        assumptions = parse_assumptions(
-            doc.assumptions,
-            doc.correlation,
-            family=model.spec,
-            anchors=anchors,
-            segment_names=[seg.name for seg in segments],
-            has_history=history is not None,
-            estimates=estimates,
-            at=at,
-            base_year=int(history.years[-1]) if history is not None else None,
-            read_money=read,
-            money_unit=unit,
-        )
+        assumptions = _assumptions(doc, ctx, model, anchors, segments, history, estimates)
         simulation = _simulation(doc.simulation, proj, last, at, read)
     inputs += [InputFile(role, relative(p, home), sha) for role, p, sha in conv.inputs]
     return Scenario(
@@ -198,6 +134,131 @@ def resolve_document(
     )
 
 
+def _history(doc: ScenarioDoc, ctx: _Context, inputs: list[InputFile]) -> Series | None:
+    """The ``[history]`` series in the scenario's unit (its file added to ``inputs``); its last
+    year is the rate year unless ``[rates]`` set one."""
+    if doc.history is None:
+        return None
+    conv = ctx.conv
+    history = load_history(doc.history, ("history",), ctx.at, ctx.policy, conv)
+    inputs.append(InputFile("history", relative(doc.history.file, ctx.home), history.sha256))
+    if conv.rate_year is None:
+        conv.rate_year = int(history.years[-1])
+    return convert_history(history, doc.history, ("history",), ctx.at, conv)
+
+
+def _estimates(
+    doc: ScenarioDoc, ctx: _Context, inputs: list[InputFile]
+) -> tuple[dict[str, Estimate], EstimatesSource | None]:
+    """The published estimates by id in the scenario's unit, and where they came from (their
+    file added to ``inputs``)."""
+    if doc.estimates is None:
+        return {}, None
+    at = ctx.at
+    e = EstimatesDoc(file=doc.estimates) if isinstance(doc.estimates, str) else doc.estimates
+    key = "estimates" if isinstance(doc.estimates, str) else "estimates.file"
+    where_est = f"{at('estimates')}: estimates"
+    est_unit = parse_unit(e.unit, where=f"{where_est}.unit")
+    check_column(e.value_column, est_unit, where=f"{where_est}.value_column")
+    try:
+        estimates = load_estimates(
+            e.file,
+            policy=ctx.policy,
+            value_column=e.value_column,
+            sheet=e.sheet,
+            header_row=e.header_row,
+        )
+    except ForecastError as exc:
+        raise type(exc)(f"{at('estimates')}: {key}: {exc}") from None
+    inputs.append(InputFile("estimates", relative(e.file, ctx.home), sha256_file(Path(e.file))))
+    est_source = EstimatesSource(Path(e.file), est_unit, e.value_column, e.sheet, e.header_row)
+    if estimates and est_unit != ctx.unit:
+        ids = sorted(estimates)
+        factors = ctx.conv.factors(
+            [estimates[i].year for i in ids],
+            est_unit,
+            what="published estimates",
+            where=f"{where_est}.unit",
+            one_rate=True,
+        )
+        estimates = {
+            i: replace(estimates[i], value=estimates[i].value * float(f))
+            for i, f in zip(ids, factors, strict=True)
+        }
+    return estimates, est_source
+
+
+def _anchors(
+    doc: ScenarioDoc, ctx: _Context, estimates: Mapping[str, Estimate], history: Series | None
+) -> tuple[Anchor, ...]:
+    """The ``[[anchors]]``, checked against each other and the history; a scenario needs a
+    history or at least one anchor."""
+    at = ctx.at
+    where_anchors = at("anchors")
+    anchors = tuple(
+        _anchor(a, i, where_anchors, estimates, history, ctx.read, ctx.unit)
+        for i, a in enumerate(doc.anchors)
+    )
+    _check_anchor_years(anchors, history, where_anchors)
+    if history is None and not anchors:
+        raise ScenarioError(
+            f"{at()}: a scenario needs a [history] or at least one [[anchors]] entry; got neither"
+        )
+    check_anchors_against_history(anchors, history, ctx.unit, where_anchors)
+    return anchors
+
+
+def _check_projection(proj: ProjectionDoc, last: int, at: Origins) -> tuple[float, ...]:
+    """The ``[projection]`` horizon and report years against the last history year; returns
+    the checked interval levels."""
+    if proj.horizon > last + MAX_HORIZON:
+        raise ScenarioError(
+            f"{at('projection', 'horizon')}: projection.horizon must be at most {MAX_HORIZON} "
+            f"years after the last history year ({last}); got {proj.horizon}"
+        )
+    if proj.horizon <= last:
+        raise ScenarioError(
+            f"{at('projection', 'horizon')}: projection.horizon must come after the last history "
+            f"year ({last}); got {proj.horizon}"
+        )
+    try:
+        levels = check_levels(proj.levels, "projection.levels")
+    except ForecastError as exc:
+        raise ScenarioError(f"{at('projection', 'levels')}: {exc}") from None
+    for y in proj.report_years:
+        if not last <= y <= proj.horizon:
+            raise ScenarioError(
+                f"{at('projection', 'report_years')}: projection.report_years must lie between "
+                f"{last} and the horizon {proj.horizon}; got {y}"
+            )
+    return levels
+
+
+def _assumptions(
+    doc: ScenarioDoc,
+    ctx: _Context,
+    model: GrowthModel,
+    anchors: tuple[Anchor, ...],
+    segments: tuple[Segment, ...],
+    history: Series | None,
+    estimates: Mapping[str, Estimate],
+) -> Assumptions | None:
+    """The ``[assumptions]`` and ``[correlation]`` of a growth-curve scenario."""
+    return parse_assumptions(
+        doc.assumptions,
+        doc.correlation,
+        family=model.spec,
+        anchors=anchors,
+        segment_names=[seg.name for seg in segments],
+        has_history=history is not None,
+        estimates=estimates,
+        at=ctx.at,
+        base_year=int(history.years[-1]) if history is not None else None,
+        read_money=ctx.read,
+        money_unit=ctx.unit,
+    )
+
+
 def _anchor(
     a: AnchorDoc,
     i: int,
@@ -220,8 +281,12 @@ def _anchor(
         est = estimates.get(a.estimate)
         if est is None:
             raise ScenarioError(
-                f"{key}.estimate: must be an id in the estimates file; got {a.estimate!r}"
-                f"{near_miss(a.estimate, estimates)}"
+                message(
+                    f"{key}.estimate",
+                    "must be an id in the estimates file",
+                    a.estimate,
+                    near_miss(a.estimate, estimates),
+                )
             )
         if year is not None and year != est.year:
             raise ScenarioError(
@@ -229,8 +294,12 @@ def _anchor(
             )
         if value is not None and not np.isclose(value, est.value, rtol=1e-9):
             raise ScenarioError(
-                f"{key}.value: must match estimate {est.id} ({est.value:g} "
-                f"{unit.scale_word if unit.currency == 'USD' else unit.label}); got {a.value!r}"
+                message(
+                    f"{key}.value",
+                    f"must match estimate {est.id} ({est.value:g} "
+                    f"{unit.scale_word if unit.currency == 'USD' else unit.label})",
+                    a.value,
+                )
             )
         if history is not None and history.source_ids and not a.allow_other_definition:
             defs = {estimates[s].definition for s in history.source_ids if s in estimates}
@@ -263,12 +332,17 @@ def _anchor(
         tol = parse_rate(a.tolerance, where=f"{key}.tolerance")
         if not 0 < tol < 10:
             raise ScenarioError(
-                f"{key}.tolerance: must be a positive percentage below 1000%; got {a.tolerance!r}"
+                message(
+                    f"{key}.tolerance", "must be a positive percentage below 1000%", a.tolerance
+                )
             )
     elif a.tolerance is not None:
         raise ScenarioError(
-            f"{key}.tolerance: only soft anchors take a tolerance (set kind = 'soft'); got "
-            f"{a.tolerance!r}"
+            message(
+                f"{key}.tolerance",
+                "only soft anchors take a tolerance (set kind = 'soft')",
+                a.tolerance,
+            )
         )
     label = a.label or f"{year}"
     return Anchor(
@@ -299,7 +373,7 @@ def _param_value(
     if unit == "rate" and isinstance(raw, str):
         return parse_rate(raw, where=key)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ScenarioError(f"{key}: must be a number; got {raw!r}")
+        raise ScenarioError(message(key, "must be a number", raw))
     return float(raw)
 
 
@@ -311,8 +385,12 @@ def _model(
     if m.family not in FAMILIES:
         known = [*FAMILIES, *STATS_MODELS]
         raise ScenarioError(
-            f"{at('model', 'family')}: model.family: must be one of {', '.join(known)}; got "
-            f"{m.family!r}{near_miss(m.family, known)}"
+            message(
+                f"{at('model', 'family')}: model.family",
+                f"must be one of {', '.join(known)}",
+                m.family,
+                near_miss(m.family, known),
+            )
         )
     fam = FAMILIES[m.family]
     units = dict(zip(fam.params, fam.units, strict=True))
@@ -321,8 +399,12 @@ def _model(
     for table, name in [*(("bounds", n) for n in m.bounds), *(("fixed", n) for n in m.fixed)]:
         if name not in units:
             raise ScenarioError(
-                f"{at('model', table, name)}: model.{table}.{name}: must name a parameter of "
-                f"{m.family} ({', '.join(fam.params)}); got {name!r}{near_miss(name, fam.params)}"
+                message(
+                    f"{at('model', table, name)}: model.{table}.{name}",
+                    f"must name a parameter of {m.family} ({', '.join(fam.params)})",
+                    name,
+                    near_miss(name, fam.params),
+                )
             )
     for name, (lo_raw, hi_raw) in m.bounds.items():
         key = f"{at('model', 'bounds', name)}: model.bounds.{name}"
@@ -379,8 +461,12 @@ def _growth_settings_for_stats(
         if file is None or file == at.chain[0]:
             got = sorted(node) if isinstance(node, Mapping) else node
             raise ScenarioError(
-                f"{at(*keys)}: {label}: applies to growth curves ({rule}), not to the statistical "
-                f"model {model.name!r}; remove it from this file; got {got!r}"
+                message(
+                    f"{at(*keys)}: {label}",
+                    f"applies to growth curves ({rule}), not to the statistical model "
+                    f"{model.name!r}; remove it from this file",
+                    got,
+                )
             )
         inherited.setdefault(file, []).append(label)
     out = []
@@ -443,7 +529,9 @@ def _simulation(
     where = f"{at('simulation')}: simulation"
     for q in sim.quantiles:
         if not 0 < float(q) < 1:
-            raise ScenarioError(f"{where}.quantiles: every quantile must be in (0, 1); got {q!r}")
+            raise ScenarioError(
+                message(f"{where}.quantiles", "every quantile must be in (0, 1)", q)
+            )
     if sim.metric_year is not None and not last < sim.metric_year <= proj.horizon:
         raise ScenarioError(
             f"{where}.metric_year: must lie after {last} and by the horizon {proj.horizon}; got "

@@ -14,7 +14,7 @@ import numpy as np
 from ..conversion import (
     Conversions,
 )
-from ..errors import ScenarioError
+from ..errors import ScenarioError, message
 from ..readpolicy import ReadPolicy
 from .conversions import convert_history, load_history
 from .origins import Origins, relative
@@ -38,7 +38,7 @@ def parse_segments(docs: Sequence[SegmentDoc], where: str) -> tuple[Segment, ...
             for y_txt, share in s.share.items():
                 if not re.fullmatch(r"[0-9]{4}", y_txt):  # \d would take "２０２０"
                     raise ScenarioError(
-                        f"{key}.share: keys must be four-digit years; got {y_txt!r}"
+                        message(f"{key}.share", "keys must be four-digit years", y_txt)
                     )
                 knots.append((int(y_txt), float(share)))
             knots.sort()

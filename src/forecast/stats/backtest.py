@@ -29,7 +29,7 @@ from ..errors import ForecastError
 from . import metrics as M
 from .batch import forecast_batch
 from .conformal import level_probs
-from .frames import check_frame, check_h, clean_series
+from .frames import LongFrame, check_frame, check_h, clean_series
 from .models import StatsModel
 from .registry import get_model
 
@@ -163,46 +163,7 @@ def backtest(
         s for s in dict.fromkeys(get_model(m, "models") for m in models) if s != naive
     ]
     long = check_frame(df, "df")
-    skipped: list[tuple[object, int, str]] = []
-    parts: list[pd.DataFrame] = []
-    longest = 0
-    cuts: list[tuple[int, pd.DataFrame, pd.DataFrame]] = []
-    for w in range(1, windows + 1):
-        cut_back = h + windows - w
-        rows, actual = [], []
-        for uid, idx in long.groups.items():
-            years, y = long.years[idx], long.y[idx]
-            seen = np.isfinite(y)
-            if not seen.any():
-                skipped.append((uid, w, "no finite y values"))
-                continue
-            end = int(years[seen].max())
-            longest = max(longest, end - int(years[seen].min()) + 1)
-            cut = end - cut_back  # training rows are the years up to the cut, before cleaning
-            got = clean_series(uid, years[years <= cut], y[years <= cut], None)
-            if isinstance(got, str) or len(got.values) < MIN_TRAIN:
-                n_train = 0 if isinstance(got, str) else len(got.values)
-                skipped.append(
-                    (uid, w, f"needs {MIN_TRAIN} training years up to {cut}; got {n_train}")
-                )
-                continue
-            scale = M.naive_scale(got.values)
-            if not scale > 0:
-                skipped.append((uid, w, f"training years up to {cut} are constant; naive scale 0"))
-                continue
-            origin = got.first_year + len(got.values) - 1
-            yrs = got.first_year + np.arange(len(got.values))
-            rows.append(pd.DataFrame({"unique_id": uid, "ds": yrs, "y": got.values}))
-            future = seen & (years > origin) & (years <= origin + h)
-            truth = pd.DataFrame({"ds": years[future], "y": y[future]})
-            truth = truth.groupby("ds", as_index=False)["y"].mean()  # duplicate years averaged
-            truth.insert(0, "unique_id", uid)
-            truth["scale"] = scale
-            actual.append(truth)
-        if rows:
-            cuts.append(
-                (w, pd.concat(rows, ignore_index=True), pd.concat(actual, ignore_index=True))
-            )
+    cuts, skipped = _cut_windows(long, h, windows)
     jobs = [(train, spec) for _, train, _ in cuts for spec in specs]
     outs: Iterable[BatchForecast]
     if dask is None:
@@ -211,6 +172,100 @@ def backtest(
         from .dask_batch import forecast_many
 
         outs = forecast_many(jobs, h, cols, dask, npartitions)
+    parts = _scored_forecasts(cuts, specs, outs)
+    if not parts:
+        raise _too_short(long, h)
+    fc_all = pd.concat(parts, ignore_index=True)
+    return BacktestResult(
+        _metrics(fc_all, specs, cols),
+        fc_all,
+        pd.DataFrame(skipped, columns=["unique_id", "window", "reason"]),
+    )
+
+
+def _cut_windows(
+    long: LongFrame, h: int, windows: int
+) -> tuple[list[tuple[int, pd.DataFrame, pd.DataFrame]], list[tuple[object, int, str]]]:
+    """Every window's training rows and the actual values it is scored on (``unique_id``,
+    ``ds``, ``y``, ``scale``), for windows with at least one series; and the series-windows
+    skipped, with the reason."""
+    skipped: list[tuple[object, int, str]] = []
+    cuts: list[tuple[int, pd.DataFrame, pd.DataFrame]] = []
+    for w in range(1, windows + 1):
+        rows, actual = [], []
+        for uid, idx in long.groups.items():
+            got = _cut_series(uid, long.years[idx], long.y[idx], h + windows - w, h)
+            if isinstance(got, str):
+                skipped.append((uid, w, got))
+                continue
+            rows.append(got[0])
+            actual.append(got[1])
+        if rows:
+            cuts.append(
+                (w, pd.concat(rows, ignore_index=True), pd.concat(actual, ignore_index=True))
+            )
+    return cuts, skipped
+
+
+def _cut_series(
+    uid: object, years: np.ndarray, y: np.ndarray, cut_back: int, h: int
+) -> tuple[pd.DataFrame, pd.DataFrame] | str:
+    """One series cut ``cut_back`` years before its last finite value: the repaired training
+    rows and the observed values of the ``h`` years after them (duplicate years averaged), or
+    why the window is skipped."""
+    seen = np.isfinite(y)
+    if not seen.any():
+        return "no finite y values"
+    end = int(years[seen].max())
+    cut = end - cut_back  # training rows are the years up to the cut, before cleaning
+    got = clean_series(uid, years[years <= cut], y[years <= cut], None)
+    if isinstance(got, str) or len(got.values) < MIN_TRAIN:
+        n_train = 0 if isinstance(got, str) else len(got.values)
+        return f"needs {MIN_TRAIN} training years up to {cut}; got {n_train}"
+    scale = M.naive_scale(got.values)
+    if not scale > 0:
+        return f"training years up to {cut} are constant; naive scale 0"
+    origin = got.first_year + len(got.values) - 1
+    yrs = got.first_year + np.arange(len(got.values))
+    train = pd.DataFrame({"unique_id": uid, "ds": yrs, "y": got.values})
+    future = seen & (years > origin) & (years <= origin + h)
+    truth = pd.DataFrame({"ds": years[future], "y": y[future]})
+    truth = truth.groupby("ds", as_index=False)["y"].mean()  # duplicate years averaged
+    truth.insert(0, "unique_id", uid)
+    truth["scale"] = scale
+    return train, truth
+
+
+def _too_short(long: LongFrame, h: int) -> ForecastError:
+    """The error when no series is long enough for one window, with the horizon that would
+    work."""
+    longest = _longest_history(long)
+    works = longest - MIN_TRAIN
+    hint = f" (h = {works} would work with one window)" if works >= 1 else ""
+    return ForecastError(
+        f"backtest: every series needs at least {MIN_TRAIN + h} years for one window with "
+        f"h = {h}; got at most {longest}{hint}"
+    )
+
+
+def _longest_history(long: LongFrame) -> int:
+    """The most years any series spans from its first to its last finite value."""
+    longest = 0
+    for idx in long.groups.values():
+        years, seen = long.years[idx], np.isfinite(long.y[idx])
+        if seen.any():
+            longest = max(longest, int(years[seen].max()) - int(years[seen].min()) + 1)
+    return longest
+
+
+def _scored_forecasts(
+    cuts: list[tuple[int, pd.DataFrame, pd.DataFrame]],
+    specs: list[StatsModel],
+    outs: Iterable[BatchForecast],
+) -> list[pd.DataFrame]:
+    """Every window's and model's forecasts next to the actual values (in the order of
+    ``outs``: window by window, model by model), with the model that made each."""
+    parts: list[pd.DataFrame] = []
     done = iter(outs)
     for w, _, truth in cuts:
         for spec in specs:
@@ -221,14 +276,13 @@ def backtest(
             got.insert(1, "window", w)
             got.insert(2, "model", spec.name)
             parts.append(got)
-    if not parts:
-        works = longest - MIN_TRAIN
-        hint = f" (h = {works} would work with one window)" if works >= 1 else ""
-        raise ForecastError(
-            f"backtest: every series needs at least {MIN_TRAIN + h} years for one window with "
-            f"h = {h}; got at most {longest}{hint}"
-        )
-    fc_all = pd.concat(parts, ignore_index=True)
+    return parts
+
+
+def _metrics(
+    fc_all: pd.DataFrame, specs: list[StatsModel], cols: list[tuple[str, float]]
+) -> pd.DataFrame:
+    """One row of measures per model (module docstring)."""
     levels = [float(c[0][3:]) for c in cols[::2]]
     msis_level = 95.0 if 95.0 in levels else max(levels)
     out_rows = []
@@ -248,8 +302,4 @@ def backtest(
             lo, hi = (g[f"{b}-{lv:g}"].to_numpy(dtype=float) for b in ("lo", "hi"))
             row[f"cov-{lv:g}"] = 100 * float(np.mean(M.covered(y, lo, hi)))
         out_rows.append(row)
-    return BacktestResult(
-        pd.DataFrame(out_rows),
-        fc_all,
-        pd.DataFrame(skipped, columns=["unique_id", "window", "reason"]),
-    )
+    return pd.DataFrame(out_rows)

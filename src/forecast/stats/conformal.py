@@ -35,7 +35,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from ..types import check_levels
 from .kernels import FloatArray, IntArray, mean_abs_diff
 
@@ -54,7 +54,7 @@ def level_probs(levels: Sequence[float] | float, where: str = "level") -> list[t
     refuses levels above 99."""
     if isinstance(levels, str | bytes):
         raise ForecastError(
-            f"{where}: must be numbers such as (80, 95) or one number such as 80; got {levels!r}"
+            message(where, "must be numbers such as (80, 95) or one number such as 80", levels)
         )
     if isinstance(levels, int | float | np.integer | np.floating):
         checked = check_levels([float(levels)], where)

@@ -195,70 +195,105 @@ def profile_multiplicative(
     for _ in range(NEWTON_STEPS):
         if not len(active):
             break
-        c, y, ww, nn, tr = comp[:, :, active], yt[:, active], w[:, active], n[active], trend[active]
-        th = theta[:, active]
-        mu, rel, sse, _ = _mult_terms(c, y, ww, th[0], th[1])
-        z0, z1 = -c[:, 1], np.where(tr, -c[:, 2], 0.0)  # d mu / d (l0, b0)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            inv = 1 / mu
-            q = -np.nan_to_num(y) * inv * inv  # d rel / d mu
-            g = q * rel  # d (rel^2 / 2) / d mu
-            c2 = q * q + 2 * rel * q * -inv  # d2 (rel^2 / 2) / d mu2
-            sums = total(
-                np.stack(
-                    [
-                        g * z0,
-                        g * z1,
-                        z0 * inv,
-                        z1 * inv,
-                        c2 * z0 * z0,
-                        c2 * z0 * z1,
-                        c2 * z1 * z1,
-                        z0 * z0 * inv * inv,
-                        z0 * z1 * inv * inv,
-                        z1 * z1 * inv * inv,
-                    ],
-                    axis=1,
-                ),
-                ww[:, None, :],
-            )
-            ds = 2 * sums[0:2]  # d sse
-            grad = nn / 2 * ds / sse + sums[2:4]
-            d2s = 2 * sums[4:7]  # d2 sse: 00, 01, 11
-            h = nn / 2 * (d2s / sse - ds[[0, 0, 1]] * ds[[0, 1, 1]] / (sse * sse)) - sums[7:10]
-        h00, h01, h11 = h[0], np.where(tr, h[1], 0.0), np.where(tr, h[2], 1.0)
-        det = h00 * h11 - h01 * h01
-        newton = (h00 > 0) & (det > 0) & np.isfinite(det)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(
-                newton,
-                -np.stack(
-                    [(h11 * grad[0] - h01 * grad[1]) / det, (h00 * grad[1] - h01 * grad[0]) / det]
-                ),
-                -grad / np.maximum(np.abs(h00) + np.abs(h11), 1.0),
-            )
-        step = np.where(np.isfinite(step), step, 0.0)
-        step[1] = np.where(tr, step[1], 0.0)
+        tr = trend[active]
+        grad, h = _nll_derivatives(
+            comp[:, :, active], yt[:, active], w[:, active], n[active], tr, theta[:, active]
+        )
+        step = _newton_step(grad, h, tr)
         gain = -np.sum(grad * step, axis=0)  # decrease the quadratic model promises
-        scale = np.ones(len(active))
-        moved = np.zeros(len(active), dtype=bool)
-        todo = np.flatnonzero(gain > NEWTON_GAIN)
-        for _ in range(HALVINGS):
-            if not len(todo):
-                break
-            r = active[todo]
-            trial = theta[:, r] + scale[todo] * step[:, todo]
-            val = nll_at(comp[:, :, r], yt[:, r], w[:, r], n[r], trial[0], trial[1], True)
-            better = val < cur[r]
-            cur[r[better]] = val[better]
-            theta[:, r[better]] = trial[:, better]
-            moved[todo[better]] = True
-            todo = todo[~better]
-            scale[todo] *= 0.5
+        scale, moved = _take_step(comp, yt, w, n, theta, cur, active, step, gain)
         size = np.max(np.abs(scale * step), axis=0)
         going = moved & (size > 1e-12 * (1 + np.max(np.abs(theta[:, active]), axis=0)))
         active = active[going]
     return cur, theta[0], theta[1]
+
+
+def _nll_derivatives(
+    c: FloatArray, y: FloatArray, ww: np.ndarray, nn: IntArray, tr: np.ndarray, th: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Gradient ``(2, rows)`` and Hessian ``(3, rows)`` (entries 00, 01, 11) of the M-error
+    negative log-likelihood with respect to ``(l_0, b_0)`` at ``th``."""
+    mu, rel, sse, _ = _mult_terms(c, y, ww, th[0], th[1])
+    z0, z1 = -c[:, 1], np.where(tr, -c[:, 2], 0.0)  # d mu / d (l0, b0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = 1 / mu
+        q = -np.nan_to_num(y) * inv * inv  # d rel / d mu
+        g = q * rel  # d (rel^2 / 2) / d mu
+        c2 = q * q + 2 * rel * q * -inv  # d2 (rel^2 / 2) / d mu2
+        sums = total(
+            np.stack(
+                [
+                    g * z0,
+                    g * z1,
+                    z0 * inv,
+                    z1 * inv,
+                    c2 * z0 * z0,
+                    c2 * z0 * z1,
+                    c2 * z1 * z1,
+                    z0 * z0 * inv * inv,
+                    z0 * z1 * inv * inv,
+                    z1 * z1 * inv * inv,
+                ],
+                axis=1,
+            ),
+            ww[:, None, :],
+        )
+        ds = 2 * sums[0:2]  # d sse
+        grad = nn / 2 * ds / sse + sums[2:4]
+        d2s = 2 * sums[4:7]  # d2 sse: 00, 01, 11
+        h = nn / 2 * (d2s / sse - ds[[0, 0, 1]] * ds[[0, 1, 1]] / (sse * sse)) - sums[7:10]
+    return grad, h
+
+
+def _newton_step(grad: FloatArray, h: FloatArray, tr: np.ndarray) -> FloatArray:
+    """The Newton step where the Hessian is positive definite, else a gradient step scaled by
+    its diagonal; zero for ``b_0`` without a trend and where not finite."""
+    h00, h01, h11 = h[0], np.where(tr, h[1], 0.0), np.where(tr, h[2], 1.0)
+    det = h00 * h11 - h01 * h01
+    newton = (h00 > 0) & (det > 0) & np.isfinite(det)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(
+            newton,
+            -np.stack(
+                [(h11 * grad[0] - h01 * grad[1]) / det, (h00 * grad[1] - h01 * grad[0]) / det]
+            ),
+            -grad / np.maximum(np.abs(h00) + np.abs(h11), 1.0),
+        )
+    step = np.where(np.isfinite(step), step, 0.0)
+    step[1] = np.where(tr, step[1], 0.0)
+    return np.asarray(step, dtype=float)
+
+
+def _take_step(
+    comp: FloatArray,
+    yt: FloatArray,
+    w: np.ndarray,
+    n: IntArray,
+    theta: FloatArray,
+    cur: FloatArray,
+    active: IntArray,
+    step: FloatArray,
+    gain: FloatArray,
+) -> tuple[FloatArray, np.ndarray]:
+    """Move the ``active`` rows whose step promises at least :data:`NEWTON_GAIN` along it,
+    halving it up to :data:`HALVINGS` times until the likelihood rises (``theta`` and ``cur``
+    updated in place). Returns each row's last step scale and whether it moved."""
+    scale = np.ones(len(active))
+    moved = np.zeros(len(active), dtype=bool)
+    todo = np.flatnonzero(gain > NEWTON_GAIN)
+    for _ in range(HALVINGS):
+        if not len(todo):
+            break
+        r = active[todo]
+        trial = theta[:, r] + scale[todo] * step[:, todo]
+        val = nll_at(comp[:, :, r], yt[:, r], w[:, r], n[r], trial[0], trial[1], True)
+        better = val < cur[r]
+        cur[r[better]] = val[better]
+        theta[:, r[better]] = trial[:, better]
+        moved[todo[better]] = True
+        todo = todo[~better]
+        scale[todo] *= 0.5
+    return scale, moved
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .kernels import FloatArray
 
 COLUMNS = ("unique_id", "ds", "y")
@@ -40,7 +40,7 @@ class LongFrame:
 def check_h(h: Any, name: str = "h") -> int:
     """A positive whole number (numpy integers too) as ``int``."""
     if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-        raise ForecastError(f"{name}: must be a positive whole number; got {h!r}")
+        raise ForecastError(message(name, "must be a positive whole number", h))
     return int(h)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..errors import FitError, ForecastError
+from ..errors import FitError, ForecastError, message
 from . import kernels as K
 from .conformal import ErrorQuantiles, interval_scale, level_probs, shipped
 from .kernels import FloatArray, IntArray
@@ -244,12 +244,12 @@ class StatsFit:
         if isinstance(years_or_h, int | np.integer):
             h = int(years_or_h)
             if h < 1:
-                raise ForecastError(f"h: must be a positive whole number; got {years_or_h!r}")
+                raise ForecastError(message("h", "must be a positive whole number", years_or_h))
             target = last_year + np.arange(1, h + 1)
         else:
             target = np.asarray(years_or_h, dtype=float)
             if target.ndim != 1 or not len(target):
-                raise ForecastError(f"years: must be a non-empty list of years; got {target!r}")
+                raise ForecastError(message("years", "must be a non-empty list of years", target))
             steps = target - last_year
             if np.any(steps < 1) or np.any(steps != np.round(steps)):
                 raise ForecastError(
@@ -346,7 +346,7 @@ class Damped(StatsModel):
 
     def __post_init__(self) -> None:
         if self.phi is not None and not 0 < self.phi <= 1:
-            raise FitError(f"{self.name} model phi: must be in (0, 1]; got {self.phi!r}")
+            raise FitError(message(f"{self.name} model phi", "must be in (0, 1]", self.phi))
 
     def point(self, y: FloatArray, n: IntArray, h: int) -> tuple[FloatArray, Params]:
         """See :meth:`StatsModel.point`."""

@@ -21,6 +21,7 @@ per-row twin the tests compare it with.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -161,56 +162,118 @@ def _bfgs(
     (identity where they are not positive) and is reset to the identity when ``-H g`` is not
     a descent direction. Same conventions as :func:`pattern_search`.
     """
-    rows, width = x0.shape
-    dims = np.asarray(dims, dtype=np.int64)
-    used = np.arange(width)[None, :] < dims[:, None]
-    eye = np.eye(width)
-    x = np.array(x0, dtype=float)
-    f = evaluate(fun, x, np.arange(rows))
-    iters = np.zeros(rows, dtype=np.int64)
-    hinv = np.zeros((rows, width, width))
-    grad = np.zeros((rows, width))
-    active = np.flatnonzero((dims > 0) & np.isfinite(f))
+    st = _BfgsState.start(fun, x0, dims, fd_step)
+    active = np.flatnonzero((st.dims > 0) & np.isfinite(st.f))
+    if len(active):
+        st.first_hessian(active)
+    while len(active):
+        g = st.grad[active]
+        finite = np.all(np.isfinite(g), axis=1)
+        going = finite & (np.max(np.abs(g), axis=1) > gtol) & (st.iters[active] < maxiter)
+        active, g = active[going], g[going]
+        if not len(active):
+            break
+        h, p, slope = st.direction(active, g)
+        pick, moves, small = st.line_search(active, h, p, slope, ftol)
+        going = moves & ~small
+        active, pick, p, g = active[going], pick[going], p[going], g[going]
+        if not len(active):
+            break
+        st.update(active, LINE_STEPS[pick][:, None] * p, g)
+    return st.x, st.f, st.iters
 
-    def gradient(at: IntArray) -> tuple[FloatArray, FloatArray]:
-        step = fd_step * np.maximum(1.0, np.abs(x[at]))
+
+@dataclass
+class _BfgsState:
+    """The batch's points, values, gradients and inverse Hessians, changed in place row by row
+    as :func:`_bfgs` goes."""
+
+    fun: Objective
+    dims: IntArray
+    used: npt.NDArray[np.bool_]  # the coordinates each row has
+    fd_step: float
+    x: FloatArray
+    f: FloatArray
+    iters: IntArray
+    hinv: FloatArray
+    grad: FloatArray
+
+    @classmethod
+    def start(cls, fun: Objective, x0: FloatArray, dims: IntArray, fd_step: float) -> _BfgsState:
+        """The state at ``x0``: values evaluated, no iteration yet."""
+        rows, width = x0.shape
+        dims = np.asarray(dims, dtype=np.int64)
+        used = np.arange(width)[None, :] < dims[:, None]
+        x = np.array(x0, dtype=float)
+        f = evaluate(fun, x, np.arange(rows))
+        iters = np.zeros(rows, dtype=np.int64)
+        hinv = np.zeros((rows, width, width))
+        grad = np.zeros((rows, width))
+        return cls(fun, dims, used, fd_step, x, f, iters, hinv, grad)
+
+    @property
+    def width(self) -> int:
+        """The batch's largest dimension."""
+        return int(self.x.shape[1])
+
+    def gradient(self, at: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Central-difference gradients and second differences of the rows ``at``, in one
+        call of the objective."""
+        x, f, used, width = self.x, self.f, self.used, self.width
+        eye = np.eye(width)
+        step = self.fd_step * np.maximum(1.0, np.abs(x[at]))
         here, delta = x[at][:, None, :], step[:, None, :] * eye
         pts = np.concatenate([here + delta, here - delta], axis=1)
         ok = np.concatenate([used[at], used[at]], axis=1)
         r, k = np.nonzero(ok)
         val = np.zeros(ok.shape)
-        val[r, k] = evaluate(fun, pts[r, k], at[r])
+        val[r, k] = evaluate(self.fun, pts[r, k], at[r])
         up, down = val[:, :width], val[:, width:]
         g = np.where(used[at], (up - down) / (2 * step), 0.0)
         curv = np.where(used[at], (up - 2 * f[at, None] + down) / (step * step), 0.0)
         return g, curv
 
-    if len(active):
-        grad[active], curv = gradient(active)
+    def first_hessian(self, active: IntArray) -> None:
+        """The first gradients, and diagonal inverse Hessians from the second differences
+        (identity where they are not positive)."""
+        eye = np.eye(self.width)
+        self.grad[active], curv = self.gradient(active)
         scale = np.where(curv > 0, 1 / np.where(curv > 0, curv, 1.0), 1.0)
-        hinv[active] = np.where(
-            used[active][:, :, None] & used[active][:, None, :], eye * scale[:, None, :], 0.0
+        self.hinv[active] = np.where(
+            self.used[active][:, :, None] & self.used[active][:, None, :],
+            eye * scale[:, None, :],
+            0.0,
         )
-    while len(active):
-        g = grad[active]
-        finite = np.all(np.isfinite(g), axis=1)
-        going = finite & (np.max(np.abs(g), axis=1) > gtol) & (iters[active] < maxiter)
-        active, g = active[going], g[going]
-        if not len(active):
-            break
-        h = hinv[active]
+
+    def direction(
+        self, active: IntArray, g: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The rows' inverse Hessians, search directions ``-H g`` and slopes along them; a row
+        whose direction does not descend is reset to the identity and steepest descent."""
+        eye = np.eye(self.width)
+        h = self.hinv[active]
         p = -np.einsum("rij,rj->ri", h, g)
         slope = np.sum(g * p, axis=1)
         reset = ~(slope < 0)
         if reset.any():
             h[reset] = np.where(
-                used[active[reset]][:, :, None] & used[active[reset]][:, None, :], eye, 0.0
+                self.used[active[reset]][:, :, None] & self.used[active[reset]][:, None, :],
+                eye,
+                0.0,
             )
             p[reset] = -g[reset]
             slope[reset] = -np.sum(g[reset] * g[reset], axis=1)
+        return h, p, slope
+
+    def line_search(
+        self, active: IntArray, h: FloatArray, p: FloatArray, slope: FloatArray, ftol: float
+    ) -> tuple[IntArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Every step length along ``p`` in one call; moves the rows whose picked step lowers
+        ``f``. Returns the picked steps, which rows moved and which gained at most ``ftol``."""
+        x, f, width = self.x, self.f, self.width
         trial = x[active][:, None, :] + LINE_STEPS[None, :, None] * p[:, None, :]
         m = len(LINE_STEPS)
-        val = evaluate(fun, trial.reshape(-1, width), np.repeat(active, m)).reshape(-1, m)
+        val = evaluate(self.fun, trial.reshape(-1, width), np.repeat(active, m)).reshape(-1, m)
         armijo = val <= f[active, None] + ARMIJO * LINE_STEPS[None, :] * slope[:, None]
         first = np.argmax(armijo, axis=1)
         lowest = np.argmin(val, axis=1)
@@ -218,17 +281,18 @@ def _bfgs(
         pick = np.where(armijo.any(axis=1), first, lowest)
         moves = val[r, pick] < f[active]
         small = f[active] - val[r, pick] <= ftol * (1 + np.abs(f[active]))
-        iters[active] += 1
-        hinv[active] = h
+        self.iters[active] += 1
+        self.hinv[active] = h
         best = val[r, pick]
         x[active[moves]] += LINE_STEPS[pick[moves]][:, None] * p[moves]
         f[active[moves]] = best[moves]
-        going = moves & ~small
-        active, pick, p, g = active[going], pick[going], p[going], g[going]
-        if not len(active):
-            break
-        s = LINE_STEPS[pick][:, None] * p
-        new_g, _ = gradient(active)
+        return pick, moves, small
+
+    def update(self, active: IntArray, s: FloatArray, g: FloatArray) -> None:
+        """New gradients at the moved rows and the BFGS update of their inverse Hessians
+        (skipped where the curvature ``s . y`` is not positive)."""
+        hinv = self.hinv
+        new_g, _ = self.gradient(active)
         yv = new_g - g
         sy = np.sum(s * yv, axis=1)
         upd = (sy > 1e-12) & np.all(np.isfinite(yv), axis=1)
@@ -243,5 +307,4 @@ def _bfgs(
                 - rho[:, None, None] * cross
                 + (rho * rho * yhy + rho)[:, None, None] * ss[:, :, None] * ss[:, None, :]
             )
-        grad[active] = new_g
-    return x, f, iters
+        self.grad[active] = new_g

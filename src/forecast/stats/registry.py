@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 from .auto import Auto
 from .models import SES, Damped, DampedMult, Drift, Holt, Naive, StatsModel, Theta, ThetaOpt
 from .sm import ETS, Arima
@@ -29,6 +29,6 @@ def get_model(model: str | StatsModel, where: str = "model") -> StatsModel:
     if not isinstance(model, str) or model not in STATS_MODELS:
         hint = near_miss(model, STATS_MODELS) if isinstance(model, str) else ""
         raise ForecastError(
-            f"{where}: must be one of {', '.join(STATS_MODELS)}; got {model!r}{hint}"
+            message(where, f"must be one of {', '.join(STATS_MODELS)}", model, hint)
         )
     return STATS_MODELS[model]()

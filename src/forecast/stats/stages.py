@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
+from ..errors import ForecastError, message
 from .auto import Auto, fallback_for
 from .conformal import (
     ErrorQuantiles,
@@ -167,7 +167,7 @@ def _guarded_errors(spec: StatsModel, y: FloatArray, n: IntArray, h: int) -> Flo
 def n_workers(n_jobs: int) -> int:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ForecastError(
-            f"n_jobs: must be a positive whole number or -1 (all cores); got {n_jobs!r}"
+            message("n_jobs", "must be a positive whole number or -1 (all cores)", n_jobs)
         )
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
@@ -263,7 +263,7 @@ def finish(
     """Intervals, clipping, the output rows and the info records of prepared, forecast series
     (the last stage; ``cols`` includes ``("median", 0.5)`` when the median is asked for).
     ``width`` is the whole batch's longest series, so every part computes as the whole would."""
-    series, resolved = prep.series, prep.resolved
+    series = prep.series
     point, final, extra = worked
     point = point.copy()
     values = [s.values for s in series]
@@ -271,12 +271,39 @@ def finish(
     n = np.array([len(v) for v in values], dtype=np.int64)
     for i, v in enumerate(values):
         y_pad[i, : len(v)] = v
-    scale = interval_scale(y_pad, n)
-    probs = [p for _, p in cols]
-    bounds = np.full((len(series), h, len(probs)), np.nan)
-    sources: dict[int, str] = {}
     positive = np.array([bool(np.all(v > 0)) for v in values])
-    level_note = np.zeros(len(series), dtype=bool)
+    probs = [p for _, p in cols]
+    bounds, sources, level_note = _interval_bounds(
+        point, final, quantiles, y_pad, n, positive, h, probs
+    )
+    clipped = positive & np.any(point < 0, axis=1)
+    bounds[positive] = np.maximum(bounds[positive], 0.0)
+    point[positive] = np.maximum(point[positive], 0.0)
+    frame = _output_rows(prep, point, bounds, h, cols)
+    info = [
+        _info_record(prep, i, final[i], extra[i], sources[i], clipped[i], level_note[i], model_name)
+        for i in range(len(series))
+    ]
+    return frame, info
+
+
+def _interval_bounds(
+    point: FloatArray,
+    final: list[StatsModel],
+    quantiles: dict[StatsModel, ErrorQuantiles],
+    y_pad: FloatArray,
+    n: IntArray,
+    positive: np.ndarray,
+    h: int,
+    probs: list[float],
+) -> tuple[FloatArray, dict[int, str], np.ndarray]:
+    """Every series' bounds ``(series, h, probs)`` from its model's error quantiles (on the log
+    scale where the model asks for it and the series and its forecast are positive), the
+    source of each series' intervals, and which series stayed on the level scale instead."""
+    scale = interval_scale(y_pad, n)
+    bounds = np.full((len(point), h, len(probs)), np.nan)
+    sources: dict[int, str] = {}
+    level_note = np.zeros(len(point), dtype=bool)
     for m in dict.fromkeys(final):
         rows = np.array([i for i, f in enumerate(final) if f == m])
         eq = quantiles[m]
@@ -292,9 +319,15 @@ def finish(
                 bounds[rows] = log_bounds(point[rows], y_pad[rows], n[rows], probs)
                 for i in rows:
                     sources[int(i)] = LOG_SOURCE
-    clipped = positive & np.any(point < 0, axis=1)
-    bounds[positive] = np.maximum(bounds[positive], 0.0)
-    point[positive] = np.maximum(point[positive], 0.0)
+    return bounds, sources, level_note
+
+
+def _output_rows(
+    prep: Prepared, point: FloatArray, bounds: FloatArray, h: int, cols: list[tuple[str, float]]
+) -> pd.DataFrame:
+    """The forecast rows: ``unique_id``, ``ds`` (in the input's types), ``mean`` and one column
+    per entry of ``cols``."""
+    series = prep.series
     k = np.arange(1, h + 1)
     last_years = np.array([s.first_year + len(s.values) - 1 for s in series])
     if prep.is_time:
@@ -307,28 +340,31 @@ def finish(
     frame["mean"] = point.ravel()
     for j, (name, _) in enumerate(cols):
         frame[name] = bounds[:, :, j].ravel()
-    info: list[dict[str, Any]] = []
-    for i, s in enumerate(series):
-        _, why, fell = resolved[i]
-        clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
-        on_level = "intervals on the level scale (the point forecast is not positive)"
-        notes = (clip if clipped[i] else "", on_level if level_note[i] else "")
-        reason = "; ".join(x for x in (*s.notes, why, extra[i], *notes) if x)
-        info.append(
-            dict(
-                zip(
-                    INFO_COLUMNS,
-                    (
-                        s.uid,
-                        model_name,
-                        final[i].name,
-                        len(s.values),
-                        fell or bool(extra[i]),
-                        sources[i],
-                        reason,
-                    ),
-                    strict=True,
-                )
-            )
+    return frame
+
+
+def _info_record(
+    prep: Prepared,
+    i: int,
+    final: StatsModel,
+    extra: str,
+    source: str,
+    clipped: bool,
+    level_note: bool,
+    model_name: str,
+) -> dict[str, Any]:
+    """Series ``i``'s record: the model asked for and used, points, fallback, where its
+    intervals came from and every note on it."""
+    s = prep.series[i]
+    _, why, fell = prep.resolved[i]
+    clip = "mean clipped at 0 (the series is positive; a size cannot be negative)"
+    on_level = "intervals on the level scale (the point forecast is not positive)"
+    notes = (clip if clipped else "", on_level if level_note else "")
+    reason = "; ".join(x for x in (*s.notes, why, extra, *notes) if x)
+    return dict(
+        zip(
+            INFO_COLUMNS,
+            (s.uid, model_name, final.name, len(s.values), fell or bool(extra), source, reason),
+            strict=True,
         )
-    return frame, info
+    )

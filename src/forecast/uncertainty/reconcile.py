@@ -87,7 +87,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import ForecastError, near_miss
+from ..errors import ForecastError, message, near_miss
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,7 +137,7 @@ def _choice(value: object, allowed: Sequence[str], where: str, what: str) -> Non
     if value not in allowed:
         hint = near_miss(value, allowed) if isinstance(value, str) else ""
         raise ForecastError(
-            f"{where}: {what} must be one of {', '.join(allowed)}; got {value!r}{hint}"
+            message(where, f"{what} must be one of {', '.join(allowed)}", value, hint)
         )
 
 
@@ -171,11 +171,11 @@ class Hierarchy:
     def __post_init__(self) -> None:
         where = "hierarchy"
         if isinstance(self.nodes, str):
-            raise ForecastError(f"{where}: nodes must be a list of names; got {self.nodes!r}")
+            raise ForecastError(message(where, "nodes must be a list of names", self.nodes))
         nodes = tuple(self.nodes)
         for name in nodes:
             if not isinstance(name, str) or not name.strip():
-                raise ForecastError(f"{where}: node names must be non-empty text; got {name!r}")
+                raise ForecastError(message(where, "node names must be non-empty text", name))
         seen: set[str] = set()
         for name in nodes:
             if name in seen:
@@ -185,7 +185,7 @@ class Hierarchy:
             c = np.array(self.aggregation, dtype=float)
         except (TypeError, ValueError):
             raise ForecastError(
-                f"{where}: the aggregation must be a table of 0s and 1s; got {self.aggregation!r}"
+                message(where, "the aggregation must be a table of 0s and 1s", self.aggregation)
             ) from None
         a = c.shape[0] if c.ndim == 2 else 0
         m = len(nodes) - a
@@ -197,7 +197,7 @@ class Hierarchy:
             )
         if not np.all((c == 0) | (c == 1)):
             raise ForecastError(
-                f"{where}: the aggregation must hold only 0 and 1; got {c.tolist()!r}"
+                message(where, "the aggregation must hold only 0 and 1", c.tolist())
             )
         empty = np.flatnonzero(c.sum(axis=1) == 0)
         if empty.size:
@@ -504,61 +504,72 @@ class Reconciler:
             One line when an input is missing or breaks a rule, or ``W`` is singular.
         """
         m, a = len(hierarchy.bottom), len(hierarchy.aggregates)
-        n = m + a
-        method = self.method
-        weights: FloatArray | None = None
-        shrinkage: float | None = None
-        props: FloatArray | None = None
-        mapping: FloatArray | None = None
-        if method == "bottom_up":
-            mapping = np.hstack([np.zeros((m, a)), np.eye(m)])
-        elif method == "top_down":
-            top = hierarchy.top
-            if top is None:
+        if self.method == "bottom_up":
+            return Reconciliation(self, hierarchy, np.hstack([np.zeros((m, a)), np.eye(m)]))
+        if self.method == "top_down":
+            mapping, props = self._top_down(hierarchy, history, where)
+            return Reconciliation(self, hierarchy, mapping, proportions=props)
+        weights, shrinkage = _projection_weights(self.method, hierarchy, residuals, where)
+        mapping = mint_mapping(hierarchy, weights, where=where)
+        return Reconciliation(self, hierarchy, mapping, weights, shrinkage)
+
+    def _top_down(
+        self, hierarchy: Hierarchy, history: ArrayLike | None, where: str
+    ) -> tuple[FloatArray | None, FloatArray | None]:
+        """``top_down``'s mapping and historical proportions (both None for
+        ``forecast_proportions``, which is not linear)."""
+        m, a = len(hierarchy.bottom), len(hierarchy.aggregates)
+        top = hierarchy.top
+        if top is None:
+            raise ForecastError(
+                f"{where}: top_down needs an aggregate that sums every bottom series; got "
+                f"none among {', '.join(hierarchy.aggregates)}"
+            )
+        if self.proportions == "forecast_proportions":
+            if a != 1:
                 raise ForecastError(
-                    f"{where}: top_down needs an aggregate that sums every bottom series; got "
-                    f"none among {', '.join(hierarchy.aggregates)}"
+                    f"{where}: forecast_proportions is implemented for one total and its "
+                    f"parts; got {a} aggregates ({', '.join(hierarchy.aggregates)})"
                 )
-            if self.proportions == "forecast_proportions":
-                if a != 1:
-                    raise ForecastError(
-                        f"{where}: forecast_proportions is implemented for one total and its "
-                        f"parts; got {a} aggregates ({', '.join(hierarchy.aggregates)})"
-                    )
-            else:
-                if history is None:
-                    raise ForecastError(
-                        f"{where}: top_down with {self.proportions} needs the reported history "
-                        "(history=, years x nodes); got none"
-                    )
-                y = _values(history, hierarchy, "history", where, ndim=2)
-                props = _proportions(y, top, a, self.proportions, hierarchy, where)
-                mapping = np.zeros((m, n))
-                mapping[:, top] = props
-        else:
-            if method == "ols":
-                weights = np.eye(n)
-            elif method == "wls_struct":
-                weights = np.diag(hierarchy.summing.sum(axis=1))
-            else:
-                if residuals is None:
-                    raise ForecastError(
-                        f"{where}: {method} needs in-sample residuals (residuals=, years x "
-                        "nodes, history minus fitted values); got none"
-                    )
-                e = _values(residuals, hierarchy, "residuals", where, ndim=2, nonnegative=False)
-                if e.shape[0] < 2:
-                    raise ForecastError(
-                        f"{where}: {method} needs residuals for at least 2 years; got {e.shape[0]}"
-                    )
-                if method == "mint_cov" and e.shape[0] <= n:
-                    raise ForecastError(
-                        f"{where}: mint_cov needs more residual years than nodes ({n}) for a "
-                        f"non-singular covariance; got {e.shape[0]}: use method 'mint_shrink'"
-                    )
-                weights, shrinkage = _residual_weights(e, method, hierarchy, where)
-            mapping = mint_mapping(hierarchy, weights, where=where)
-        return Reconciliation(self, hierarchy, mapping, weights, shrinkage, props)
+            return None, None
+        if history is None:
+            raise ForecastError(
+                f"{where}: top_down with {self.proportions} needs the reported history "
+                "(history=, years x nodes); got none"
+            )
+        y = _values(history, hierarchy, "history", where, ndim=2)
+        props = _proportions(y, top, a, self.proportions, hierarchy, where)
+        mapping = np.zeros((m, m + a))
+        mapping[:, top] = props
+        return mapping, props
+
+
+def _projection_weights(
+    method: ReconcileMethod, hierarchy: Hierarchy, residuals: ArrayLike | None, where: str
+) -> tuple[FloatArray, float | None]:
+    """``W`` of a projection method and, for ``mint_shrink``, its shrinkage intensity; the
+    residual-based methods check the residuals first."""
+    n = len(hierarchy.bottom) + len(hierarchy.aggregates)
+    if method == "ols":
+        return np.eye(n), None
+    if method == "wls_struct":
+        return np.diag(hierarchy.summing.sum(axis=1)), None
+    if residuals is None:
+        raise ForecastError(
+            f"{where}: {method} needs in-sample residuals (residuals=, years x "
+            "nodes, history minus fitted values); got none"
+        )
+    e = _values(residuals, hierarchy, "residuals", where, ndim=2, nonnegative=False)
+    if e.shape[0] < 2:
+        raise ForecastError(
+            f"{where}: {method} needs residuals for at least 2 years; got {e.shape[0]}"
+        )
+    if method == "mint_cov" and e.shape[0] <= n:
+        raise ForecastError(
+            f"{where}: mint_cov needs more residual years than nodes ({n}) for a "
+            f"non-singular covariance; got {e.shape[0]}: use method 'mint_shrink'"
+        )
+    return _residual_weights(e, method, hierarchy, where)
 
 
 def _proportions(
@@ -797,8 +808,12 @@ def coherence_gap(
         or np.any(np.diff(yrs) <= 0)
     ):
         raise ForecastError(
-            f"{where}: years must be {y.shape[0]} whole numbers, strictly increasing, one per "
-            f"history row; got {np.asarray(years).tolist()!r}"
+            message(
+                where,
+                f"years must be {y.shape[0]} whole numbers, strictly increasing, one per history "
+                "row",
+                np.asarray(years).tolist(),
+            )
         )
     a = len(hierarchy.aggregates)
     return CoherenceGap(

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..data import Estimate
-from ..errors import ScenarioError, near_miss
+from ..errors import ScenarioError, message, near_miss
 from ..models.curves import Family
 from ..types import Anchor
 from ..units import USD_BILLION
@@ -74,71 +74,30 @@ def check_name(
     base_year: int | None = None,
 ) -> None:
     """Refuse an assumption name the model cannot use, with the reason."""
-    fam = family.name
     m, s = ANCHOR_NAME.match(name), SHARE_NAME.match(name)
     c = CAGR_NAME.match(name)
     used = curve_anchor(anchors)
     if c:
-        first, last = int(c.group(1)), int(c.group(2))
-        if fam not in CLOSED_FORM_FAMILIES:
-            raise ScenarioError(
-                f"{where}: a growth rate over a span can be drawn for "
-                f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {fam!r}"
-            )
-        if base_year is None:
-            raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
-        if first != base_year:
-            raise ScenarioError(
-                f"{where}: a growth rate must run from the base year (the last history year, "
-                f"{base_year}): name it cagr_{base_year}_<year>; got {name!r}"
-            )
-        if last <= first:
-            raise ScenarioError(
-                f"{where}: the span must end after the base year {base_year}; got {name!r}"
-            )
-        if used is not None and used.year != last:
-            raise ScenarioError(
-                f"{where}: with an anchor, the span must end in the curve anchor's year "
-                f"({used.year}; draw anchor_{used.year} for other spans' values); got {name!r}"
-            )
+        _check_span(name, int(c.group(1)), int(c.group(2)), family, used, base_year, where)
     elif name == "base":
-        if fam not in CLOSED_FORM_FAMILIES:
-            raise ScenarioError(
-                f"{where}: a base value can be drawn for "
-                f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {fam!r}"
-            )
-        if not has_history:
-            raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
+        _check_base(family, has_history, where)
     elif name == "saturation":
-        if family.saturation_param is None:
-            raise ScenarioError(
-                f"{where}: only saturating families (logistic, gompertz, bass) have a "
-                f"saturation level; got family {fam!r}"
-            )
-        if fam not in CLOSED_FORM_FAMILIES and any(a.kind == "hard" for a in anchors):
-            raise ScenarioError(
-                f"{where}: the hard anchor sets {fam}'s level, so a drawn saturation would be "
-                "discarded (draw the anchor's value instead, or make the anchor soft); got "
-                f"{name!r}"
-            )
+        _check_saturation(name, family, anchors, where)
     elif m:
-        year = int(m.group(1))
-        if used is None or year != used.year:
-            want = "none" if used is None else str(used.year)
-            raise ScenarioError(
-                f"{where}: must name the anchor the drawn curves go through (the first hard "
-                f"anchor, else the first anchor: {want}); got {year}"
-            )
+        _check_anchor_year(int(m.group(1)), used, where)
     elif s:
         if s.group(1) not in segment_names:
             raise ScenarioError(
-                f"{where}: must name a segment ({', '.join(segment_names) or 'none'}); got "
-                f"{s.group(1)!r}"
+                message(
+                    where,
+                    f"must name a segment ({', '.join(segment_names) or 'none'})",
+                    s.group(1),
+                )
             )
     elif name in family.params:
         if name == family.params[0] or name == family.saturation_param:
             raise ScenarioError(
-                f"{where}: draw the level through 'base', 'saturation' or an anchor; got {name!r}"
+                message(where, "draw the level through 'base', 'saturation' or an anchor", name)
             )
     else:
         allowed = [
@@ -150,7 +109,91 @@ def check_name(
             *family.params,
         ]
         raise ScenarioError(
-            f"{where}: unknown assumption (allowed: {', '.join(allowed)}); got {name!r}"
+            message(where, f"unknown assumption (allowed: {', '.join(allowed)})", name)
+        )
+
+
+def _check_span(
+    name: str,
+    first: int,
+    last: int,
+    family: Family,
+    used: Anchor | None,
+    base_year: int | None,
+    where: str,
+) -> None:
+    """A ``cagr_<A>_<B>`` growth rate: a closed-form family, from the base year to a later one,
+    ending in the curve anchor's year when there is one."""
+    fam = family.name
+    if fam not in CLOSED_FORM_FAMILIES:
+        raise ScenarioError(
+            f"{where}: a growth rate over a span can be drawn for "
+            f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {fam!r}"
+        )
+    if base_year is None:
+        raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
+    if first != base_year:
+        raise ScenarioError(
+            message(
+                where,
+                "a growth rate must run from the base year (the last history year, "
+                f"{base_year}): name it cagr_{base_year}_<year>",
+                name,
+            )
+        )
+    if last <= first:
+        raise ScenarioError(
+            message(where, f"the span must end after the base year {base_year}", name)
+        )
+    if used is not None and used.year != last:
+        raise ScenarioError(
+            message(
+                where,
+                "with an anchor, the span must end in the curve anchor's year "
+                f"({used.year}; draw anchor_{used.year} for other spans' values)",
+                name,
+            )
+        )
+
+
+def _check_base(family: Family, has_history: bool, where: str) -> None:
+    """``base``: a closed-form family with a history to take the base year from."""
+    if family.name not in CLOSED_FORM_FAMILIES:
+        raise ScenarioError(
+            f"{where}: a base value can be drawn for "
+            f"{', '.join(CLOSED_FORM_FAMILIES)} curves; got family {family.name!r}"
+        )
+    if not has_history:
+        raise ScenarioError(f"{where}: needs a history to take the base year from; got none")
+
+
+def _check_saturation(name: str, family: Family, anchors: Sequence[Anchor], where: str) -> None:
+    """``saturation``: a saturating family whose level no hard anchor sets (outside the
+    closed-form families, a hard anchor would discard the drawn value)."""
+    fam = family.name
+    if family.saturation_param is None:
+        raise ScenarioError(
+            f"{where}: only saturating families (logistic, gompertz, bass) have a "
+            f"saturation level; got family {fam!r}"
+        )
+    if fam not in CLOSED_FORM_FAMILIES and any(a.kind == "hard" for a in anchors):
+        raise ScenarioError(
+            message(
+                where,
+                f"the hard anchor sets {fam}'s level, so a drawn saturation would be discarded "
+                "(draw the anchor's value instead, or make the anchor soft)",
+                name,
+            )
+        )
+
+
+def _check_anchor_year(year: int, used: Anchor | None, where: str) -> None:
+    """``anchor_<year>``: the anchor the drawn curves go through."""
+    if used is None or year != used.year:
+        want = "none" if used is None else str(used.year)
+        raise ScenarioError(
+            f"{where}: must name the anchor the drawn curves go through (the first hard "
+            f"anchor, else the first anchor: {want}); got {year}"
         )
 
 
@@ -195,8 +238,12 @@ def _empirical_from_estimates(
     filt = spec["estimates"]
     if not isinstance(filt, Mapping) or not filt:
         raise ScenarioError(
-            f"{where}.estimates: must be a table of column = value filters such as "
-            f"{{definition = 'research_firm_market_size', year = 2030}}; got {filt!r}"
+            message(
+                f"{where}.estimates",
+                "must be a table of column = value filters such as {definition = "
+                "'research_firm_market_size', year = 2030}",
+                filt,
+            )
         )
     if not estimates:
         raise ScenarioError(
@@ -206,7 +253,9 @@ def _empirical_from_estimates(
     for key in filt:
         if key not in allowed:
             raise ScenarioError(
-                f"{where}.estimates.{key}: must be one of {', '.join(sorted(allowed))}; got {key!r}"
+                message(
+                    f"{where}.estimates.{key}", f"must be one of {', '.join(sorted(allowed))}", key
+                )
             )
     chosen = [
         e for e in estimates.values() if all(str(getattr(e, k)) == str(v) for k, v in filt.items())
@@ -279,22 +328,26 @@ def parse_assumptions(
         extra = set(correlation) - {"inputs", "matrix"}
         if extra:
             raise ScenarioError(
-                f"{where}: unknown key (allowed: inputs, matrix); got {sorted(extra)[0]!r}"
+                message(where, "unknown key (allowed: inputs, matrix)", sorted(extra)[0])
             )
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
             raise ScenarioError(
-                f"{where}.inputs: must be a list of assumption names; got {inputs!r}"
+                message(f"{where}.inputs", "must be a list of assumption names", inputs)
             )
         for name in inputs:
             if name not in names:
                 raise ScenarioError(
-                    f"{where}.inputs: must name assumptions ({', '.join(names)}); got {name!r}"
-                    f"{near_miss(name, names)}"
+                    message(
+                        f"{where}.inputs",
+                        f"must name assumptions ({', '.join(names)})",
+                        name,
+                        near_miss(name, names),
+                    )
                 )
         if len(set(inputs)) != len(inputs):
-            raise ScenarioError(f"{where}.inputs: names must not repeat; got {inputs!r}")
+            raise ScenarioError(message(f"{where}.inputs", "names must not repeat", inputs))
         if not isinstance(values, list):
-            raise ScenarioError(f"{where}.matrix: must be a list of rows; got {values!r}")
+            raise ScenarioError(message(f"{where}.matrix", "must be a list of rows", values))
         sub = validate_correlation(values, inputs, where=f"{where}.matrix")
         matrix = np.eye(len(names))
         idx = [names.index(n) for n in inputs]
