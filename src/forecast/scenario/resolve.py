@@ -268,48 +268,14 @@ def _anchor(
     read: MoneyReader = parse_money_reader,
     unit: Unit = USD_BILLION,
 ) -> Anchor:
+    """One anchor: its year and value as written or from its estimate id, its source and its
+    tolerance, each checked."""
     key = f"{where}: anchors[{i}]"
     year, value, source = a.year, None, a.source
     if a.value is not None:
         value = read(a.value, f"{key}.value")
     if a.estimate is not None:
-        if not estimates:
-            raise ScenarioError(
-                f"{key}.estimate: needs a top-level 'estimates' file to look ids up in; got "
-                f"{a.estimate!r} with no estimates file"
-            )
-        est = estimates.get(a.estimate)
-        if est is None:
-            raise ScenarioError(
-                message(
-                    f"{key}.estimate",
-                    "must be an id in the estimates file",
-                    a.estimate,
-                    near_miss(a.estimate, estimates),
-                )
-            )
-        if year is not None and year != est.year:
-            raise ScenarioError(
-                f"{key}.year: must match the year of estimate {est.id} ({est.year}); got {year}"
-            )
-        if value is not None and not np.isclose(value, est.value, rtol=1e-9):
-            raise ScenarioError(
-                message(
-                    f"{key}.value",
-                    f"must match estimate {est.id} ({est.value:g} "
-                    f"{unit.scale_word if unit.currency == 'USD' else unit.label})",
-                    a.value,
-                )
-            )
-        if history is not None and history.source_ids and not a.allow_other_definition:
-            defs = {estimates[s].definition for s in history.source_ids if s in estimates}
-            if defs and est.definition not in defs:
-                raise ScenarioError(
-                    f"{key}.estimate: must measure the same definition as the history "
-                    f"({', '.join(sorted(defs))}); got {est.definition!r} ({est.id}); comparing "
-                    "definitions is the classic sizing error (set allow_other_definition = true "
-                    "to override)"
-                )
+        est = _anchor_estimate(a, key, value, estimates, history, unit)
         year, value = est.year, est.value
         source = source or est.citation
     if year is None or value is None:
@@ -323,7 +289,70 @@ def _anchor(
             f"{key}.source: every anchor must cite a source (write 'unsourced: ...' when none "
             "stands behind it); got nothing"
         )
-    tol = None
+    label = a.label or f"{year}"
+    return Anchor(
+        year=int(year),
+        value=float(value),
+        kind=a.kind,
+        tolerance=_anchor_tolerance(a, key),
+        source=source,
+        label=label,
+    )
+
+
+def _anchor_estimate(
+    a: AnchorDoc,
+    key: str,
+    value: float | None,
+    estimates: Mapping[str, Estimate],
+    history: Series | None,
+    unit: Unit,
+) -> Estimate:
+    """The estimate an anchor names by id, checked against the anchor's own year and value and
+    against the history's market definition."""
+    assert a.estimate is not None
+    if not estimates:
+        raise ScenarioError(
+            f"{key}.estimate: needs a top-level 'estimates' file to look ids up in; got "
+            f"{a.estimate!r} with no estimates file"
+        )
+    est = estimates.get(a.estimate)
+    if est is None:
+        raise ScenarioError(
+            message(
+                f"{key}.estimate",
+                "must be an id in the estimates file",
+                a.estimate,
+                near_miss(a.estimate, estimates),
+            )
+        )
+    if a.year is not None and a.year != est.year:
+        raise ScenarioError(
+            f"{key}.year: must match the year of estimate {est.id} ({est.year}); got {a.year}"
+        )
+    if value is not None and not np.isclose(value, est.value, rtol=1e-9):
+        raise ScenarioError(
+            message(
+                f"{key}.value",
+                f"must match estimate {est.id} ({est.value:g} "
+                f"{unit.scale_word if unit.currency == 'USD' else unit.label})",
+                a.value,
+            )
+        )
+    if history is not None and history.source_ids and not a.allow_other_definition:
+        defs = {estimates[s].definition for s in history.source_ids if s in estimates}
+        if defs and est.definition not in defs:
+            raise ScenarioError(
+                f"{key}.estimate: must measure the same definition as the history "
+                f"({', '.join(sorted(defs))}); got {est.definition!r} ({est.id}); comparing "
+                "definitions is the classic sizing error (set allow_other_definition = true "
+                "to override)"
+            )
+    return est
+
+
+def _anchor_tolerance(a: AnchorDoc, key: str) -> float | None:
+    """A soft anchor's tolerance as a fraction (None for a hard anchor, which takes none)."""
     if a.kind == "soft":
         if a.tolerance is None:
             raise ScenarioError(
@@ -336,7 +365,8 @@ def _anchor(
                     f"{key}.tolerance", "must be a positive percentage below 1000%", a.tolerance
                 )
             )
-    elif a.tolerance is not None:
+        return tol
+    if a.tolerance is not None:
         raise ScenarioError(
             message(
                 f"{key}.tolerance",
@@ -344,10 +374,7 @@ def _anchor(
                 a.tolerance,
             )
         )
-    label = a.label or f"{year}"
-    return Anchor(
-        year=int(year), value=float(value), kind=a.kind, tolerance=tol, source=source, label=label
-    )
+    return None
 
 
 def _check_anchor_years(anchors: tuple[Anchor, ...], history: Series | None, where: str) -> None:

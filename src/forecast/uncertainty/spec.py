@@ -43,6 +43,7 @@ from .propagate import (
     CLOSED_FORM_FAMILIES,
     SHARE_NAME,
     Assumptions,
+    FloatArray,
     curve_anchor,
 )
 
@@ -312,44 +313,57 @@ def parse_assumptions(
         bool(anchors) or any(CAGR_NAME.match(n) for n in names),
         f"{at('assumptions')}: assumptions",
     )
+    _check_share_room(names, dists, f"{at('assumptions')}: assumptions")
+    matrix = None
+    if correlation:
+        matrix = _correlation_matrix(correlation, names, f"{at('correlation')}: correlation")
+    return Assumptions(tuple(names), tuple(dists), matrix)
+
+
+def _check_share_room(names: Sequence[str], dists: Sequence[Distribution], where: str) -> None:
+    """Drawn segment shares must leave room for the others: their minimums sum to at most 1."""
     shares = [n for n in names if SHARE_NAME.match(n)]
     if shares:
         low = sum(float(d.support[0]) for n, d in zip(names, dists, strict=True) if n in shares)
         if low > 1:
             raise ScenarioError(
-                f"{at('assumptions')}: assumptions: drawn segment shares must leave room for the "
+                f"{where}: drawn segment shares must leave room for the "
                 f"others (their minimums sum above 1); got {low:.3g}"
             )
-    matrix = None
-    if correlation:
-        where = f"{at('correlation')}: correlation"
-        inputs = correlation.get("inputs")
-        values = correlation.get("matrix")
-        extra = set(correlation) - {"inputs", "matrix"}
-        if extra:
+
+
+def _correlation_matrix(
+    correlation: Mapping[str, Any], names: Sequence[str], where: str
+) -> FloatArray:
+    """The ``[correlation]`` table as a matrix over every assumption (identity outside the
+    inputs it names), each key, name and entry checked."""
+    inputs = correlation.get("inputs")
+    values = correlation.get("matrix")
+    extra = set(correlation) - {"inputs", "matrix"}
+    if extra:
+        raise ScenarioError(
+            message(where, "unknown key (allowed: inputs, matrix)", sorted(extra)[0])
+        )
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        raise ScenarioError(
+            message(f"{where}.inputs", "must be a list of assumption names", inputs)
+        )
+    for name in inputs:
+        if name not in names:
             raise ScenarioError(
-                message(where, "unknown key (allowed: inputs, matrix)", sorted(extra)[0])
-            )
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise ScenarioError(
-                message(f"{where}.inputs", "must be a list of assumption names", inputs)
-            )
-        for name in inputs:
-            if name not in names:
-                raise ScenarioError(
-                    message(
-                        f"{where}.inputs",
-                        f"must name assumptions ({', '.join(names)})",
-                        name,
-                        near_miss(name, names),
-                    )
+                message(
+                    f"{where}.inputs",
+                    f"must name assumptions ({', '.join(names)})",
+                    name,
+                    near_miss(name, names),
                 )
-        if len(set(inputs)) != len(inputs):
-            raise ScenarioError(message(f"{where}.inputs", "names must not repeat", inputs))
-        if not isinstance(values, list):
-            raise ScenarioError(message(f"{where}.matrix", "must be a list of rows", values))
-        sub = validate_correlation(values, inputs, where=f"{where}.matrix")
-        matrix = np.eye(len(names))
-        idx = [names.index(n) for n in inputs]
-        matrix[np.ix_(idx, idx)] = sub
-    return Assumptions(tuple(names), tuple(dists), matrix)
+            )
+    if len(set(inputs)) != len(inputs):
+        raise ScenarioError(message(f"{where}.inputs", "names must not repeat", inputs))
+    if not isinstance(values, list):
+        raise ScenarioError(message(f"{where}.matrix", "must be a list of rows", values))
+    sub = validate_correlation(values, inputs, where=f"{where}.matrix")
+    matrix = np.eye(len(names))
+    idx = [names.index(n) for n in inputs]
+    matrix[np.ix_(idx, idx)] = sub
+    return matrix
