@@ -70,13 +70,18 @@ def test_summaries_on_the_cluster_equal_the_local_run(
 
 def test_local_cluster_workers_keep_the_plain_allocator_and_no_profiler(client: Any) -> None:
     """The workers a local cluster starts run the tasks as a plain process would: glibc's
-    default allocator settings and no statistical profiler sampling the task's stack."""
+    default thresholds and one malloc arena, and no statistical profiler sampling the task's
+    stack."""
     import dask
 
-    def settings() -> tuple[object, str | None]:
-        return dask.config.get(cluster.PROFILER), os.environ.get(cluster.SLOW_MALLOC)
+    def settings() -> tuple[object, str | None, str | None]:
+        return (
+            dask.config.get(cluster.PROFILER),
+            os.environ.get(cluster.SLOW_MALLOC),
+            os.environ.get("MALLOC_ARENA_MAX"),
+        )
 
-    assert set(client.run(settings).values()) == {(False, None)}
+    assert set(client.run(settings).values()) == {(False, None, "1")}
 
 
 def test_a_killed_worker_is_replaced_and_the_result_is_unchanged(

@@ -28,6 +28,7 @@ INSTALL = "pip install '.[dask]'"
 CONNECT_TIMEOUT = 10.0  # seconds a --scheduler has to answer
 SLOW_MALLOC = "MALLOC_TRIM_THRESHOLD_"  # see local_cluster
 PROFILER = "distributed.worker.profile.enabled"  # off on local clusters: see local_cluster
+ONE_ARENA = {"MALLOC_ARENA_MAX": "1"}  # a local cluster's workers: see local_cluster
 _MODULES = ("dask", "distributed", "dask.dataframe")
 
 
@@ -179,11 +180,19 @@ def local_cluster(workers: int) -> Iterator[Any]:
     """A Dask ``LocalCluster`` of ``workers`` processes (one thread each) and its ``Client``,
     closed on exit.
 
-    Its workers keep glibc's default allocator settings: Dask starts worker processes with
-    ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes the mmap threshold at 128 KiB, so every
-    larger temporary array of the kernels is a fresh ``mmap`` whose pages fault in again:
-    about five times slower than the same code in a plain process. (On a cluster of your own,
-    start the workers without that variable, or with ``MALLOC_MMAP_THRESHOLD_=67108864`` too.)
+    Its workers allocate memory as a plain process does:
+
+    * glibc's default thresholds: Dask starts worker processes with
+      ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes the mmap threshold at 128 KiB, so every
+      larger temporary array of the kernels is a fresh ``mmap`` whose pages fault in again:
+      about five times slower than the same code in a plain process;
+    * one malloc arena (:data:`ONE_ARENA`): a task runs in a worker's thread, which glibc gives
+      an arena of its own, made of heaps of at most 64 MiB that are trimmed as arrays are freed;
+      the Monte Carlo's blocks (tens of MiB each) then fault their pages in again and again
+      (at 10^7 draws, 1.5 times the page faults and the system time of one arena).
+
+    (On a cluster of your own, start the workers without ``MALLOC_TRIM_THRESHOLD_``, or with
+    ``MALLOC_MMAP_THRESHOLD_=67108864`` too, and with ``MALLOC_ARENA_MAX=1``.)
 
     Its workers run without Dask's statistical profiler (:data:`PROFILER`), which samples the
     running task's Python stack every 10 ms for a dashboard this cluster does not start: about
@@ -193,6 +202,7 @@ def local_cluster(workers: int) -> Iterator[Any]:
     dask, distributed = module("dask"), module("distributed")
     env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
     env.pop(SLOW_MALLOC, None)
+    env.update(ONE_ARENA)
     settings = {"distributed.nanny.pre-spawn-environ": env, PROFILER: False}
     with dask.config.set(settings), warnings.catch_warnings():
         # no dashboard; its bare HTTP server warns when another cluster holds the default port
