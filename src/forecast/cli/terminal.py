@@ -54,12 +54,16 @@ def format_summary(res: ScenarioResult, s: Summary) -> str:
             lines.append(f"              {note}")
     lines += _reconciliation_lines(res, s)
     lines += _fit_lines(res, s)
-    for w in s["warnings"]:
-        lines.append(f"  warning     {w}")
+    return "\n".join(lines + _closing_lines(s))
+
+
+def _closing_lines(s: Summary) -> list[str]:
+    """The summary's warnings, then what was written where (when files were written)."""
+    lines = [f"  warning     {w}" for w in s["warnings"]]
     o = s.get("output")
     if o:
         lines.append(output_line(o["outcome"], o["folder"], o["files"]))
-    return "\n".join(lines)
+    return lines
 
 
 def _model_and_anchor_lines(res: ScenarioResult, s: Summary) -> list[str]:
@@ -194,12 +198,7 @@ def format_stats_summary(res: StatsScenarioResult, s: Summary) -> str:
     for row in s["report_years"]:
         ints = "  ".join(interval(row, lv) for lv in sc.levels)
         lines.append(f"  {row['year']}        {money(row['mean'])}  {ints}")
-    for w in s["warnings"]:
-        lines.append(f"  warning     {w}")
-    o = s.get("output")
-    if o:
-        lines.append(output_line(o["outcome"], o["folder"], o["files"]))
-    return "\n".join(lines)
+    return "\n".join(lines + _closing_lines(s))
 
 
 def _cagr_lines(derived: dict[str, Any]) -> list[str]:
