@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -604,6 +604,30 @@ def _workers(n_jobs: int, backend: DaskBackend | None) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
+class YearDraws(TypedDict):
+    """What a result keeps of the draws beside their statistics: the metric year's values and
+    every in-range anchor's year's values."""
+
+    metric: FloatArray
+    metric_year: int
+    anchor_draws: dict[int, FloatArray]
+
+
+def year_draws(plan: Plan, total: FloatArray) -> YearDraws:
+    """The kept draws (``total``: years x draws) of the metric year (none without one) and of
+    the year of every anchor in range, for the exact and the summarised result alike."""
+    years, year = plan.years, plan.spec.metric_year
+    return YearDraws(
+        metric=total[int(np.searchsorted(years, year))].copy() if year is not None else np.zeros(0),
+        metric_year=int(year) if year is not None else 0,
+        anchor_draws={
+            a.year: total[int(np.searchsorted(years, a.year))].copy()
+            for a in plan.fit.anchors
+            if years[0] <= a.year <= years[-1]
+        },
+    )
+
+
 def sketch_result(
     plan: Plan,
     part: Partial,
@@ -659,11 +683,7 @@ def sketch_result(
         inputs=sample.inputs,
         input_names=tuple(names_unc),
         params=params,
-        metric=total[int(np.searchsorted(years, spec.metric_year))].copy()
-        if spec.metric_year is not None
-        else np.zeros(0),
-        metric_year=int(spec.metric_year) if spec.metric_year is not None else 0,
-        anchor_draws={a.year: total[int(np.searchsorted(years, a.year))].copy() for a in in_range},
+        **year_draws(plan, total),
         layers=tuple(spec.layers),
         notes=(*part.notes, fallback_note(part.fallbacks)) if part.fallbacks else part.notes,
         base_year=int(plan.t0),

@@ -24,7 +24,7 @@ from ..models.simulate import (
     noise_steps,
     paths_from,
 )
-from .montecarlo import Plan, exact_blocks, sketch_partial, sketch_result
+from .montecarlo import Plan, exact_blocks, sketch_partial, sketch_result, year_draws
 from .propagate import (
     CAGR_NAME,
     MAX_INVALID_SHARE,
@@ -281,15 +281,7 @@ def _exact_result(
         inputs=keep.inputs[:filled],
         input_names=tuple(names_unc),
         params=_param_stats(fit, keep.params[:filled], qs),
-        metric=total[int(np.searchsorted(years, spec.metric_year))].copy()
-        if spec.metric_year is not None
-        else np.zeros(0),
-        metric_year=int(spec.metric_year) if spec.metric_year is not None else 0,
-        anchor_draws={
-            a.year: total[int(np.searchsorted(years, a.year))].copy()
-            for a in fit.anchors
-            if years[0] <= a.year <= years[-1]
-        },
+        **year_draws(plan, total),
         layers=tuple(spec.layers),
         notes=tuple(notes),
         base_year=int(plan.t0),
