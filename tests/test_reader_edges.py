@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from forecast import DataError, FitError, ForecastError, GrowthModel, OutputError, output
-from forecast.data import load_estimates, load_series, parse_number, read_csv
+from forecast.data import load_estimates, load_series, parse_number, read_cells, read_csv
 from forecast.models.simulate import draw_params, paths_frame
 from forecast.types import check_levels, interval_columns
 
@@ -52,6 +52,32 @@ def test_blank_lines_are_skipped_and_lines_counted(tmp_path: Path) -> None:
     assert list(frame["year"]) == ["2020", "2021"]
     with pytest.raises(DataError, match=r"row 5, column 'value'"):
         load_series(path)
+
+
+def test_the_cells_equal_pandas_reading_the_same_csv_as_text(tmp_path: Path) -> None:
+    """The reader's own table (no pandas) against pandas.read_csv with every cell as text:
+    quoted commas and line breaks, padding, an empty cell, a BOM, blank lines left out."""
+    import pandas as pd
+
+    text = (
+        "\ufeffyear,value,note\n2019, 1.5 ,\"a, b\"\n\n2020,2,\"two\nlines\"\n2021,,plain\n"
+    )
+    path = _csv(tmp_path, text)
+    table = read_cells(path)
+    theirs = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert table.columns == tuple(theirs.columns)
+    assert [list(r) for r in table.rows] == theirs.values.tolist()
+    assert table.index == (0, 3, 4)  # lines 2, 5 (a quoted row ends there) and 6
+    assert read_csv(path).equals(table.to_frame())
+    assert read_csv(path).attrs["sha256"] == table.sha256
+
+
+def test_a_filter_keeps_the_rows_and_their_lines(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "region,year,value\nEU,2020,1\nUS,2020,5\nEU,2021,2\nUS,2021,x\n")
+    eu = load_series(path, filter={"region": "EU"})
+    assert list(eu.years) == [2020, 2021] and list(eu.values) == [1, 2]
+    with pytest.raises(DataError, match=r"row 5, column 'value'"):
+        load_series(path, filter={"region": ["US"]})
 
 
 def test_malformed_csv(tmp_path: Path) -> None:

@@ -196,6 +196,24 @@ def test_backtest_command_reads_dates_and_refuses_bad_cells(tmp_path: Path) -> N
     assert res.code == 2 and "row 13: unique_id must name the series" in res.err
 
 
+def test_the_backtest_name_is_the_function_whichever_is_imported_first() -> None:
+    """``forecast.stats`` loads its modules on first use; importing the submodule
+    ``forecast.stats.backtest`` first must not turn the package's ``backtest`` into it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import forecast.stats.backtest, forecast.stats as s, forecast, sys; "
+        "from forecast.stats import backtest; "
+        "print(callable(backtest), s.backtest is forecast.backtest, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True"]
+    plain = "import sys, forecast.stats as s; s.STATS_MODELS; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", plain], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # the registry does not need the batch machinery
+
+
 # 14 ----------------------------------------------------------------------------------------------
 def test_backtest_uses_only_public_helpers() -> None:
     import importlib

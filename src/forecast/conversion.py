@@ -140,20 +140,20 @@ def load_rates(path: Path | str, *, policy: ReadPolicy | None = None, name: str 
     """A rates table from CSV: ``year``, ``currency`` (ISO code), ``rate`` and ``quote``
     (``units per USD`` or ``USD per unit``: kept as the source publishes it); an optional
     ``url`` column cites each row."""
-    from .data import parse_number, read_table
+    from .data import parse_number, read_cells
 
     p = Path(path)
-    frame = read_table(p, what="rates table", policy=policy)
+    table = read_cells(p, what="rates table", policy=policy)
     for col in ("year", "currency", "rate", "quote"):
-        if col not in frame.columns:
+        if col not in table:
             raise DataError(
                 f"{p}: the rates table must have the columns year, currency, rate, quote; got "
                 f"no {col!r}"
             )
     per_usd: dict[tuple[str, int], float] = {}
     cites: dict[tuple[str, int], str] = {}
-    for i, row in frame.iterrows():
-        where = f"{p}: row {int(i) + 2}"
+    for i, row in table.records():
+        where = f"{p}: row {i + 2}"
         year = _year(row["year"], f"{where}, column 'year'")
         code = row["currency"].strip().upper()
         if code not in ISO_4217:
@@ -181,9 +181,9 @@ def load_rates(path: Path | str, *, policy: ReadPolicy | None = None, name: str 
         if (code, year) in per_usd:
             raise DataError(f"{where}: one rate per currency and year; got {code} {year} twice")
         per_usd[(code, year)] = 1.0 / rate if _QUOTES[quote] else rate
-        cites[(code, year)] = row["url"].strip() if "url" in frame.columns else ""
+        cites[(code, year)] = row["url"].strip() if "url" in table else ""
     source = name or p.as_posix()
-    return Rates(per_usd, source, cites, p, str(frame.attrs["sha256"]))
+    return Rates(per_usd, source, cites, p, table.sha256)
 
 
 def _year(text: object, where: str, error: type[ForecastError] = DataError) -> int:
@@ -264,18 +264,18 @@ def load_deflator(
 ) -> Deflator:
     """A price index from CSV: ``year`` and ``index`` columns (other columns are kept as the
     source's notes)."""
-    from .data import parse_number, read_table
+    from .data import parse_number, read_cells
 
     p = Path(path)
-    frame = read_table(p, what="price index", policy=policy)
+    table = read_cells(p, what="price index", policy=policy)
     for col in ("year", "index"):
-        if col not in frame.columns:
+        if col not in table:
             raise DataError(
                 f"{p}: the price index must have year and index columns; got no {col!r}"
             )
     index: dict[int, float] = {}
-    for i, row in frame.iterrows():
-        where = f"{p}: row {int(i) + 2}"
+    for i, row in table.records():
+        where = f"{p}: row {i + 2}"
         year = _year(row["year"], f"{where}, column 'year'")
         value = parse_number(row["index"], where=f"{where}, column 'index'")
         if not value > 0:
@@ -283,7 +283,7 @@ def load_deflator(
         if year in index:
             raise DataError(f"{where}, column 'year': years must not repeat; got {year} twice")
         index[year] = value
-    return Deflator(index, name or p.stem, p.as_posix(), p, str(frame.attrs["sha256"]))
+    return Deflator(index, name or p.stem, p.as_posix(), p, table.sha256)
 
 
 # ------------------------------------------------------------------------------------------------

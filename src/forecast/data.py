@@ -1,7 +1,7 @@
 """Reading yearly histories and published estimates from CSV or Excel, with provenance.
 
-Pandas lives here, at the edge: every reader returns small typed objects (numpy arrays plus the
-file's path and SHA-256), and every bad cell becomes a one-line :class:`DataError` naming the file,
+Every reader returns small typed objects (numpy arrays plus the file's path and SHA-256), and
+every bad cell becomes a one-line :class:`DataError` naming the file,
 the place (a CSV's row, as the line number an editor shows, and column; a workbook's sheet and
 cell, ``sheet 'Data', cell B7``), the rule and the value.
 
@@ -9,7 +9,9 @@ A workbook (``.xlsx``) is read with openpyxl in read-only mode with ``data_only`
 saved value is read, no formula is ever evaluated, and a formula never saved reads as an empty
 cell. It goes through the same read policy as a CSV (a regular file under the size limit, inside
 the allowed folders), must be a zip archive whose content unpacks to at most the same limit, and
-gives a frame of text cells like :func:`read_csv`, so every column rule is the same.
+gives a :class:`Table` of text cells like a CSV's, so every column rule is the same. The
+readers need no pandas (a scenario is checked without it); :func:`read_csv` and
+:func:`read_table` give the same cells as a DataFrame for callers that want one.
 
 Longer than 500 lines because every data file the toolkit reads (CSV or Excel histories and
 estimates) goes through the one reader here, with its limits and its one error sentence per
@@ -23,17 +25,19 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import DataError, ForecastError, message, near_miss
 from .models.curves import FloatArray
 from .readpolicy import ReadPolicy, read_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FilterValue = str | int | float | bool
 ESTIMATE_COLUMNS = ("id", "publisher", "title", "definition", "year", "value_usd_bn", "url")
@@ -95,6 +99,78 @@ class Series:
         return len(self.years)
 
 
+@dataclass(frozen=True)
+class Table:
+    """A data file's cells as text (no type guessing), and where each row is in the file.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The header's names, unique.
+    rows : tuple of tuple of str
+        The data rows (blank rows left out), each as long as ``columns``.
+    index : tuple of int
+        Per row, its line in the file less 2 (a workbook's row number less 2), so that an error
+        can name it (:func:`place`).
+    sha256 : str
+        Hex SHA-256 of the bytes read.
+    sheet, cells, titles
+        A workbook's sheet, each column's letters, and its non-empty cells above the header.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    index: tuple[int, ...]
+    sha256: str
+    sheet: str | None = None
+    cells: Mapping[str, str] = field(default_factory=dict)
+    titles: tuple[str, ...] = ()
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+    def column(self, name: str) -> list[str]:
+        """The cells of one column, top to bottom."""
+        j = self.columns.index(name)
+        return [row[j] for row in self.rows]
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each row's index (see ``index``) and its cells by column name."""
+        for at, row in zip(self.index, self.rows, strict=True):
+            yield at, dict(zip(self.columns, row, strict=True))
+
+    def where(self, keep: Sequence[bool]) -> Table:
+        """The rows for which ``keep`` is true, in order."""
+        pairs = [(at, row) for at, row, k in zip(self.index, self.rows, keep, strict=True) if k]
+        return Table(
+            columns=self.columns,
+            rows=tuple(row for _, row in pairs),
+            index=tuple(at for at, _ in pairs),
+            sha256=self.sha256,
+            sheet=self.sheet,
+            cells=self.cells,
+            titles=self.titles,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The cells as a DataFrame of text, indexed like ``index``; its ``attrs`` hold
+        ``sha256`` and, for a workbook, ``sheet``, ``cells`` and ``titles``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [list(r) for r in self.rows],
+            columns=list(self.columns),
+            index=list(self.index),
+            dtype=str,
+        )
+        frame.attrs["sha256"] = self.sha256
+        if self.sheet is not None:
+            frame.attrs["sheet"] = self.sheet
+            frame.attrs["cells"] = dict(self.cells)
+            frame.attrs["titles"] = list(self.titles)
+        return frame
+
+
 MAX_CELL_CHARS = 2_000  # a text cell longer than this is no market data
 # control characters (tab, line feed and carriage return excepted: a quoted cell may hold them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -115,9 +191,17 @@ def read_csv(
     limit, inside the allowed folders). Cells must not hold control characters nor be longer
     than ``MAX_CELL_CHARS``; with ``max_rows``, a file with more data rows is refused (reading
     stops there; ``rows_hint`` says how to raise the cap). The frame's ``attrs["sha256"]`` is the
-    hash of the bytes read.
+    hash of the bytes read (:meth:`Table.to_frame`).
     """
-    p = Path(path)
+    return _csv_table(
+        Path(path), what=what, policy=policy, max_rows=max_rows, rows_hint=rows_hint
+    ).to_frame()
+
+
+def _csv_table(
+    p: Path, *, what: str, policy: ReadPolicy | None, max_rows: int | None, rows_hint: str
+) -> Table:
+    """A CSV's cells (:func:`read_csv` says what is refused)."""
     policy = policy if policy is not None else ReadPolicy()
     try:
         policy.check_inside(p, str(p), what)
@@ -172,9 +256,12 @@ def read_csv(
         raise DataError(f"{p}: header: column names must be unique; got {dupes[0]!r} twice")
     if not body:
         raise DataError(f"{p}: {what} must hold at least one data row; got only a header")
-    frame = pd.DataFrame(body, columns=header, index=index, dtype=str)
-    frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
-    return frame
+    return Table(
+        columns=tuple(header),
+        rows=tuple(tuple(row) for row in body),
+        index=tuple(index),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
 
 
 def _check_cells(p: Path, line: int, row: Sequence[str], header: Sequence[str]) -> None:
@@ -204,9 +291,32 @@ def read_table(
     """A CSV (:func:`read_csv`) or, for ``.xlsx``/``.xlsm``, a workbook sheet
     (:func:`read_workbook`) as a frame of text cells. ``sheet`` and ``header_row`` apply to
     workbooks only."""
+    return read_cells(
+        path,
+        what=what,
+        policy=policy,
+        max_rows=max_rows,
+        rows_hint=rows_hint,
+        sheet=sheet,
+        header_row=header_row,
+    ).to_frame()
+
+
+def read_cells(
+    path: Path | str,
+    *,
+    what: str = "data file",
+    policy: ReadPolicy | None = None,
+    max_rows: int | None = None,
+    rows_hint: str = "",
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> Table:
+    """The cells of a CSV or a workbook's sheet as a :class:`Table`, under the rules of
+    :func:`read_table` (without pandas)."""
     p = Path(path)
     if is_workbook(p):
-        return read_workbook(
+        return _workbook_table(
             p,
             what=what,
             policy=policy,
@@ -222,7 +332,7 @@ def read_table(
             f"{p}: {key} applies to Excel workbooks (.xlsx); got {got!r} for a "
             f"{p.suffix or 'suffix-less'} file"
         )
-    return read_csv(p, what=what, policy=policy, max_rows=max_rows, rows_hint=rows_hint)
+    return _csv_table(p, what=what, policy=policy, max_rows=max_rows, rows_hint=rows_hint)
 
 
 def _column_letter(i: int) -> str:
@@ -269,9 +379,30 @@ def read_workbook(
     is the Excel row number less 2 (so :func:`_line` gives the row) and
     ``attrs["cells"]`` maps each column name to its letters.
     """
+    return _workbook_table(
+        Path(path),
+        what=what,
+        policy=policy,
+        max_rows=max_rows,
+        rows_hint=rows_hint,
+        sheet=sheet,
+        header_row=header_row,
+    ).to_frame()
+
+
+def _workbook_table(
+    p: Path,
+    *,
+    what: str,
+    policy: ReadPolicy | None,
+    max_rows: int | None,
+    rows_hint: str,
+    sheet: str | None,
+    header_row: int,
+) -> Table:
+    """A workbook sheet's cells (:func:`read_workbook` says how they are read)."""
     import zipfile
 
-    p = Path(path)
     policy = policy if policy is not None else ReadPolicy()
     try:
         policy.check_inside(p, str(p), what)
@@ -318,12 +449,15 @@ def read_workbook(
         )
     finally:
         wb.close()
-    frame = pd.DataFrame(body, columns=header, index=index, dtype=str)
-    frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
-    frame.attrs["sheet"] = sheet
-    frame.attrs["cells"] = {name: _column_letter(i) for i, name in enumerate(header)}
-    frame.attrs["titles"] = titles
-    return frame
+    return Table(
+        columns=tuple(header),
+        rows=tuple(tuple(row) for row in body),
+        index=tuple(index),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        sheet=sheet,
+        cells={name: _column_letter(i) for i, name in enumerate(header)},
+        titles=tuple(titles),
+    )
 
 
 def _open_workbook(p: Path, raw: bytes, what: str) -> Any:
@@ -424,13 +558,12 @@ def _check_cells_at(p: Path, places: Sequence[str], row: Sequence[str]) -> None:
             )
 
 
-def place(frame: pd.DataFrame, index: int, column: str) -> str:
+def place(table: Table, index: int, column: str) -> str:
     """Where a cell is, for a message: ``row 7, column 'value'`` in a CSV, ``sheet 'Data',
-    cell B7`` in a workbook (``index`` is the frame's index value)."""
+    cell B7`` in a workbook (``index`` is the row's :attr:`Table.index`)."""
     line = _line(index)
-    cells = frame.attrs.get("cells")
-    if cells and column in cells:
-        return f"sheet {frame.attrs['sheet']!r}, cell {cells[column]}{line}"
+    if table.cells and column in table.cells:
+        return f"sheet {table.sheet!r}, cell {table.cells[column]}{line}"
     return f"row {line}, column {column!r}"
 
 
@@ -477,10 +610,10 @@ def _line(i: int) -> int:
     return i + 2
 
 
-def _require_column(frame: pd.DataFrame, path: Path, column: str, role: str) -> None:
-    if column not in frame.columns:
-        shown = columns_shown(list(frame.columns))
-        hint = near_miss(column, frame.columns) if not shown.startswith("a first") else ""
+def _require_column(table: Table, path: Path, column: str, role: str) -> None:
+    if column not in table.columns:
+        shown = columns_shown(list(table.columns))
+        hint = near_miss(column, table.columns) if not shown.startswith("a first") else ""
         prefix = "columns " if not shown.startswith("a first") else ""
         raise DataError(
             f"{path}: the {role} column must exist; got {prefix}{shown} (no {column!r}){hint}"
@@ -488,15 +621,16 @@ def _require_column(frame: pd.DataFrame, path: Path, column: str, role: str) -> 
 
 
 def _apply_filter(
-    frame: pd.DataFrame, path: Path, filt: Mapping[str, FilterValue | Sequence[FilterValue]]
-) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
+    table: Table, path: Path, filt: Mapping[str, FilterValue | Sequence[FilterValue]]
+) -> Table:
+    keep = [True] * len(table.rows)
     for col, want in filt.items():
-        _require_column(frame, path, col, "filter")
+        _require_column(table, path, col, "filter")
         wanted = [want] if isinstance(want, str | int | float | bool) else list(want)
         texts = {str(w).lower() if isinstance(w, bool) else str(w) for w in wanted}
-        mask &= frame[col].str.strip().isin(texts)
-    return frame[mask]
+        for i, cell in enumerate(table.column(col)):
+            keep[i] = keep[i] and cell.strip() in texts
+    return table.where(keep)
 
 
 def load_series(
@@ -541,7 +675,7 @@ def load_series(
         workbook also a missing sheet or an empty header row.
     """
     p = Path(path)
-    frame = read_table(
+    table = read_cells(
         p,
         what="history file",
         policy=policy,
@@ -550,28 +684,28 @@ def load_series(
         sheet=sheet,
         header_row=header_row,
     )
-    sha = str(frame.attrs["sha256"])
-    _require_column(frame, p, year_column, "year")
-    _require_column(frame, p, value_column, "value")
+    _require_column(table, p, year_column, "year")
+    _require_column(table, p, value_column, "value")
     if filter:
-        frame = _apply_filter(frame, p, filter)
+        table = _apply_filter(table, p, filter)
     years, values, rows = _series_rows(
-        frame, p, year_column, value_column, start, end, allow_nonpositive
+        table, p, year_column, value_column, start, end, allow_nonpositive
     )
     if not years:
         raise _nothing_kept(p, filter, start, end)
     ids: tuple[str, ...] = ()
-    if "source_id" in frame.columns:
-        ids = tuple(frame.loc[rows, "source_id"].str.strip())
+    if "source_id" in table:
+        j = table.columns.index("source_id")
+        ids = tuple(table.rows[i][j].strip() for i in rows)
     return Series(
         years=np.array(years, dtype=float),
         values=np.array(values, dtype=float),
         path=p,
-        sha256=sha,
+        sha256=table.sha256,
         source_ids=ids,
         filter=dict(filter or {}),
         value_column=value_column,
-        titles=tuple(frame.attrs.get("titles", ())),
+        titles=table.titles,
     )
 
 
@@ -591,7 +725,7 @@ def _nothing_kept(
 
 
 def _series_rows(
-    frame: pd.DataFrame,
+    table: Table,
     p: Path,
     year_column: str,
     value_column: str,
@@ -599,15 +733,16 @@ def _series_rows(
     end: int | None,
     allow_nonpositive: bool,
 ) -> tuple[list[int], list[float], list[int]]:
-    """The years and values of the rows within ``[start, end]``, and the rows' labels; each
-    cell checked, the years checked unique and ascending."""
+    """The years and values of the rows within ``[start, end]``, and the rows' positions in
+    ``table.rows``; each cell checked, the years checked unique and ascending."""
     years: list[int] = []
     values: list[float] = []
     rows: list[int] = []
-    empty = " (a formula never saved in Excel reads as empty)" if frame.attrs.get("cells") else ""
-    for i, (y_txt, v_txt) in enumerate(zip(frame[year_column], frame[value_column], strict=True)):
-        at = int(frame.index[i])
-        y_place, v_place = place(frame, at, year_column), place(frame, at, value_column)
+    empty = " (a formula never saved in Excel reads as empty)" if table.cells else ""
+    year_cells, value_cells = table.column(year_column), table.column(value_column)
+    for i, (y_txt, v_txt) in enumerate(zip(year_cells, value_cells, strict=True)):
+        at = table.index[i]
+        y_place, v_place = place(table, at, year_column), place(table, at, value_column)
         year = _row_year(y_txt.strip(), f"{p}: {y_place}")
         value = _row_value(v_txt.strip(), f"{p}: {v_place}", empty, allow_nonpositive)
         if (start is not None and year < start) or (end is not None and year > end):
@@ -623,7 +758,7 @@ def _series_rows(
             )
         years.append(year)
         values.append(value)
-        rows.append(int(frame.index[i]))
+        rows.append(i)
     return years, values, rows
 
 
@@ -687,27 +822,26 @@ def load_estimates(
     file may lie (:func:`read_csv`).
     """
     p = Path(path)
-    frame = read_table(p, what="estimates file", policy=policy, sheet=sheet, header_row=header_row)
+    table = read_cells(p, what="estimates file", policy=policy, sheet=sheet, header_row=header_row)
     required = [value_column if c == "value_usd_bn" else c for c in ESTIMATE_COLUMNS]
     for col in required:
-        _require_column(frame, p, col, f"{col!r}")
-    check_estimate_columns(frame, p)
+        _require_column(table, p, col, f"{col!r}")
+    check_estimate_columns(table, p)
     out: dict[str, Estimate] = {}
-    for i, row in frame.iterrows():
-        at = int(i)
+    for at, row in table.records():
         ident = row["id"].strip()
         if ident in out:
             raise DataError(
-                f"{p}: {place(frame, at, 'id')}: ids must be unique; got {ident!r} again"
+                f"{p}: {place(table, at, 'id')}: ids must be unique; got {ident!r} again"
             )
         if not row[value_column].strip():
             continue
-        v_place = place(frame, at, value_column)
+        v_place = place(table, at, value_column)
         if not re.fullmatch(
             r"\s*[0-9]+(?:\.0)?\s*", row["year"]
         ):  # int() takes "2_020", "２０２０"
             raise DataError(
-                message(f"{p}: {place(frame, at, 'year')}", "must be a whole year", row["year"])
+                message(f"{p}: {place(table, at, 'year')}", "must be a whole year", row["year"])
             )
         year = int(float(row["year"]))
         value = parse_number(row[value_column], where=f"{p}: {v_place}")
@@ -729,17 +863,17 @@ def load_estimates(
     return out
 
 
-def check_estimate_columns(frame: pd.DataFrame, path: Path) -> None:
+def check_estimate_columns(table: Table, path: Path) -> None:
     """Refuse an optional column holding a value run would not understand (``kind = guess``)."""
     for col, allowed in ESTIMATE_VALUES.items():
-        if col not in frame.columns:
+        if col not in table:
             continue
-        for i, cell in frame[col].items():
+        for at, cell in zip(table.index, table.column(col), strict=True):
             text = cell.strip().lower()
             if text and text not in allowed:
                 raise DataError(
                     message(
-                        f"{path}: {place(frame, int(i), col)}",
+                        f"{path}: {place(table, at, col)}",
                         f"must be one of {', '.join(sorted(allowed - {''}))} (or empty)",
                         cell,
                     )

@@ -16,7 +16,7 @@ from typing import Final
 
 import pandas as pd
 
-from ..data import read_table
+from ..data import read_cells
 from ..errors import DataError, ForecastError, near_miss
 from ..readpolicy import toolkit_home
 
@@ -233,12 +233,12 @@ def _load_cached(
 ) -> pd.DataFrame:
     from ..data import ESTIMATE_OPTIONAL, check_estimate_columns
 
-    raw = read_table(path, what="estimates file", sheet=sheet, header_row=header_row)
+    raw = read_cells(path, what="estimates file", sheet=sheet, header_row=header_row)
     missing = [c for c in ("id", "publisher", "definition", "year", value_column) if c not in raw]
     if missing:
         raise DataError(f"{path}: the estimates file must have column {missing[0]!r}; got none")
     check_estimate_columns(raw, Path(path))
-    frame = raw.copy()
+    frame = raw.to_frame()
     if value_column != "value_usd_bn":  # the frame's value column is always value_usd_bn
         frame = frame.drop(columns=[c for c in ("value_usd_bn",) if c in frame])
         frame = frame.rename(columns={value_column: "value_usd_bn"})
