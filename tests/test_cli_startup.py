@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,8 +75,6 @@ def test_every_command_help_imports_nothing_heavy() -> None:
 def test_validate_reads_the_schema_and_the_csv_only() -> None:
     """``validate`` on the default scenario: numpy and pydantic (the schema); the history is
     read without pandas, and no scipy, matplotlib, statsmodels or report stack is loaded."""
-    from pathlib import Path
-
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030.toml"
     got = _probe(["validate", str(scenario)])
     assert got["code"] == 0
@@ -100,3 +99,35 @@ def test_the_version_is_written_once() -> None:
 
     assert version("forecast") == __version__
     assert _probe(["--version"])["chars"] == len(f"forecast {__version__}\n")
+
+
+def test_a_run_loads_what_it_uses_only(tmp_path: Path) -> None:
+    """``forecast run`` on the default scenario: the fit needs scipy.optimize and
+    scipy.special, not scipy.stats (0.3 s to import); the fan chart's smoothing needs no
+    scipy.signal (0.4 s); and where the charts are drawn in worker processes, this process does
+    not load matplotlib at all (the report's versions come from the packages' metadata)."""
+    from forecast.report.charts import WORKERS
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030.toml"
+    probe = _PROBE.replace(
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))',
+        "heavy = sorted(set(sys.modules) & set(json.loads(sys.argv[2])))",
+    )
+    watched = ["scipy.optimize", "scipy.stats", "scipy.signal", "matplotlib", "statsmodels"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            probe,
+            json.dumps(["run", str(scenario), "--out", str(tmp_path)]),
+            json.dumps(watched),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["code"] == 0
+    assert (tmp_path / "global-ai-2030" / "report.html").is_file()
+    expected = ["scipy.optimize"] if WORKERS > 1 else ["matplotlib", "scipy.optimize"]
+    assert got["heavy"] == expected

@@ -312,6 +312,23 @@ def test_parameter_on_a_bound_is_reported() -> None:
     assert 500.0 <= lo <= hi <= 800.0
 
 
+def test_wald_intervals_use_students_t_quantile() -> None:
+    """conf_int's quantile (scipy.special.stdtrit, which spares the fit scipy.stats' import) is
+    scipy.stats.t.ppf to the bit, and the interval is estimate +- that quantile times the se."""
+    from scipy import special, stats
+
+    for dof in [*range(1, 200), 1_000, 10**6]:
+        for level in (50.0, 80.0, 90.0, 95.0, 99.0, 99.9):
+            p = 0.5 + level / 200
+            assert float(special.stdtrit(dof, p)) == float(stats.t.ppf(p, dof))
+    fit = GrowthModel("exponential").fit(GVR_YEARS, GVR_VALUES)
+    q = float(stats.t.ppf(0.95, fit.dof))
+    lo, hi = fit.conf_int(90.0)["cagr"]
+    assert (lo, hi) == pytest.approx(
+        (fit.params["cagr"] - q * fit.se["cagr"], fit.params["cagr"] + q * fit.se["cagr"])
+    )
+
+
 # ----------------------------------------------------------------------------------------------
 # Contract: every registered family
 # ----------------------------------------------------------------------------------------------

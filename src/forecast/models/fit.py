@@ -264,9 +264,9 @@ class GrowthFit:
         """Wald confidence intervals (Student t on ``dof``) for every parameter, clipped to the
         parameter's bounds (a saturation level cannot fall below its lower bound)."""
         check_levels([level], "level")
-        from scipy import stats
+        from scipy import special  # stats.t.ppf's own kernel, without loading scipy.stats
 
-        q = float(stats.t.ppf(0.5 + level / 200, self.dof)) if self.dof > 0 else float("nan")
+        q = float(special.stdtrit(self.dof, 0.5 + level / 200)) if self.dof > 0 else float("nan")
         se = self.se
         out = {}
         for (n, v), lo, hi in zip(self.params.items(), self.lower, self.upper, strict=True):

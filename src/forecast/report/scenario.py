@@ -647,15 +647,11 @@ def _scenario_document(
 
 
 def _plot_versions() -> dict[str, str]:
-    import jinja2
-    import matplotlib
-    import openpyxl
+    """The versions of the packages that drew and wrote the report, from their installed
+    metadata (the charts are drawn in worker processes: matplotlib is not loaded here)."""
+    from importlib.metadata import version
 
-    return {
-        "matplotlib": matplotlib.__version__,
-        "jinja2": jinja2.__version__,
-        "openpyxl": openpyxl.__version__,
-    }
+    return {name: version(name) for name in ("matplotlib", "jinja2", "openpyxl")}
 
 
 def comparison_display(results: Sequence[Result], year: int) -> pd.DataFrame:

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 from ..errors import ScenarioError
 from ..models import GrowthFit
@@ -120,6 +119,8 @@ def rank_importance(sim: SimulationResult) -> pd.DataFrame:
         raise ScenarioError(
             "assumptions: rank importance needs uncertain inputs and a metric year; got none"
         )
+    from scipy import stats  # here: a run without uncertain inputs need not load scipy.stats
+
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)  # a constant metric: rho 0
         rho = np.array(
