@@ -59,9 +59,7 @@ def test_the_cells_equal_pandas_reading_the_same_csv_as_text(tmp_path: Path) -> 
     quoted commas and line breaks, padding, an empty cell, a BOM, blank lines left out."""
     import pandas as pd
 
-    text = (
-        "\ufeffyear,value,note\n2019, 1.5 ,\"a, b\"\n\n2020,2,\"two\nlines\"\n2021,,plain\n"
-    )
+    text = '\ufeffyear,value,note\n2019, 1.5 ,"a, b"\n\n2020,2,"two\nlines"\n2021,,plain\n'
     path = _csv(tmp_path, text)
     table = read_cells(path)
     theirs = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

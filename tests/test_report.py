@@ -249,6 +249,38 @@ def test_files_made_beside_the_charts_match_one_process(tmp_path: Path) -> None:
     assert warned == [f"UserWarning: {w} warns" for w in ("chart 0", "chart 1", "file 0", "file 1")]
 
 
+def test_jobs_start_costliest_first_and_come_back_in_their_order(tmp_path: Path) -> None:
+    """The pool takes the costliest jobs first (so that its workers finish together); what
+    comes back is each job's own bytes, in the order the jobs were given, as in one process."""
+    from unittest import mock
+
+    import forecast.report.charts as ch
+    from forecast.report.charts import Chart, FileJob, render_all
+
+    started: list[str] = []
+    real = ch._render
+
+    def spy(i: int) -> object:
+        started.append(ch._TODO[i].name)
+        return real(i)
+
+    charts = [
+        Chart(f"c{k}", partial(_line_chart, k, tmp_path), "cap", "alt", cost=c)
+        for k, c in enumerate((0.1, 0.9, 0.5))
+    ]
+    files = [FileJob("f0", partial(_file_bytes, 0), cost=0.7)]
+    with mock.patch.object(ch, "_render", spy), pytest.warns(UserWarning, match="warns"):
+        figs, made = render_all(charts, files, workers=1)
+    assert started == ["c1", "f0", "c2", "c0"]
+    assert list(figs) == ["c0", "c1", "c2"] and made == {"f0": b"file 0"}
+    with pytest.warns(UserWarning, match="warns"):
+        pooled, pooled_made = render_all(charts, files, workers=2)
+    assert {n: (f.png, f.svg) for n, f in pooled.items()} == {
+        n: (f.png, f.svg) for n, f in figs.items()
+    }
+    assert pooled_made == made
+
+
 def test_summary_pdf_is_the_document_page_drawn(tmp_path: Path) -> None:
     """The PDF made beside the charts (from the page's text) equals the PDF of the report's own
     one-page summary drawn in this process."""

@@ -26,21 +26,25 @@ MIN_PARALLEL = 3
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart still to draw: ``draw()`` returns its matplotlib figure."""
+    """A chart still to draw: ``draw()`` returns its matplotlib figure. ``cost`` is about the
+    CPU seconds it takes to draw and render (measured on a 2-core machine); the pool starts the
+    costliest jobs first, so that its workers finish together."""
 
     name: str
     draw: Callable[[], Any]
     caption: str
     alt: str
+    cost: float = 0.4
 
 
 @dataclass(frozen=True)
 class FileJob:
     """A file still to make beside the charts (``make()`` returns its bytes), e.g. the summary
-    PDF, which draws a chart of its own."""
+    PDF, which draws a chart of its own; ``cost`` as :attr:`Chart.cost`."""
 
     name: str
     make: Callable[[], bytes]
+    cost: float = 0.4
 
 
 def render(charts: list[Chart], *, workers: int | None = None) -> dict[str, Figure]:
@@ -53,14 +57,15 @@ def render_all(
 ) -> tuple[dict[str, Figure], dict[str, bytes]]:
     """Draw and render ``charts`` (PNG and SVG) and make ``files``, in ``workers`` forked
     processes when there are at least :data:`MIN_PARALLEL` jobs (default :data:`WORKERS`), else
-    in this process; the same bytes either way. The files are started first (the longest jobs).
-    The warnings and log records a job raises are raised again here, the charts' first, in
-    order."""
+    in this process; the same bytes either way. The costliest jobs are started first
+    (:attr:`Chart.cost`). The warnings and log records a job raises are raised again here, the
+    charts' first, in order."""
     import logging
     import warnings
 
     n = WORKERS if workers is None else workers
     jobs: list[Chart | FileJob] = [*files, *charts]
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # stable: ties keep order
     global _TODO
     _TODO = jobs
     try:
@@ -71,13 +76,14 @@ def render_all(
                 warnings.filterwarnings("ignore", "This process .* is multi-threaded")
                 pool = multiprocessing.get_context("fork").Pool(min(n, len(jobs)))
             with pool:
-                done = pool.map(_render, range(len(jobs)), chunksize=1)
+                made_in_order = pool.map(_render, order, chunksize=1)
                 pool.close()  # workers exit on their own (and save their coverage data)
                 pool.join()
         else:
-            done = [_render(i) for i in range(len(jobs))]
+            made_in_order = [_render(i) for i in order]
     finally:
         _TODO = []
+    done = [made_in_order[order.index(i)] for i in range(len(jobs))]
     k = len(files)
     for _payload, caught, logged in [*done[k:], *done[:k]]:
         for message, category in caught:
@@ -174,6 +180,7 @@ def _fan(result: Result, ev: Evidence) -> Chart:
         lambda: fan_chart(result),
         _fan_caption(result, ev),
         f"Fan chart of the {sc.name} projection to {sc.horizon}",
+        cost=0.6,
     )
 
 
@@ -199,6 +206,7 @@ def _estimates(result: Result, ev: Evidence) -> list[Chart]:
             "Published estimates of the same market definition, by publisher and edition, "
             "against this projection.",
             "Published estimates and the projection",
+            cost=0.8,
         )
     ]
 
@@ -215,12 +223,14 @@ def _segments(result: Result) -> list[Chart]:
             lambda: segments_chart(result),
             "Segment paths, stacked to the total.",
             "Stacked area chart of the segments",
+            cost=0.45,
         ),
         Chart(
             "shares",
             lambda: shares_chart(result),
             "Segment shares over time.",
             "Segment shares by year",
+            cost=0.45,
         ),
     ]
 
@@ -244,6 +254,7 @@ def _distribution(result: Result, ev: Evidence) -> list[Chart]:
             partial(distribution_chart, ev.simulation),
             "Distribution of the simulated market size, with the anchor and its probability.",
             "Histogram of simulated values",
+            cost=0.35,
         )
     ]
 
@@ -261,12 +272,14 @@ def _sensitivity(ev: Evidence) -> list[Chart]:
             partial(tornado_chart, ev.sensitivity),
             f"Swing of the {year} value as each input moves from P10 to P90.",
             "Tornado chart",
+            cost=0.35,
         ),
         Chart(
             "spider",
             partial(spider_chart, ev.sensitivity),
             f"The {year} value as each input moves through its percentiles.",
             "Spider chart",
+            cost=0.45,
         ),
     ]
 

@@ -112,12 +112,18 @@ def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, byt
         page = scenario_page(result, ev, command=command, chart=None)
         return summary_pdf(page, lambda ax: fan_chart(result, ax=ax))
 
+    def book() -> bytes:
+        return workbook(result, ev, command=command)
+
     with units.shown_in(result.scenario.unit):
-        figs, made = render_all(scenario_charts(result, ev), [FileJob("summary.pdf", pdf)])
+        figs, made = render_all(
+            scenario_charts(result, ev),
+            [FileJob("summary.pdf", pdf, cost=0.55), FileJob("workbook.xlsx", book, cost=0.2)],
+        )
         doc = scenario_document(result, ev, command=command, figures=figs)
         files = {"report.html": render_html(doc), **render_markdown(doc)}
         files["summary.pdf"] = made["summary.pdf"]
-        files["workbook.xlsx"] = workbook(result, ev, command=command)
+        files["workbook.xlsx"] = made["workbook.xlsx"]
     return files
 
 
