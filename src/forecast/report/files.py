@@ -158,7 +158,6 @@ def _comparison_files(
         doc.summary,
         lambda ax: comparison_chart(list(results), year=year, title=title, table=False, ax=ax),
     )
-    year = comparison_year(results)
     provenance = [
         (f"{r.scenario.display_name}.{k}", v)
         for r in results
