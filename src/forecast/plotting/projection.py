@@ -40,6 +40,7 @@ from .style import (
     new_figure,
     percent_axis,
     plain,
+    ruled_table,
     segment_colors,
     shorten,
     spread_labels,
@@ -631,33 +632,24 @@ def _scenario_band(ax: Axes, r: Result, level: float, tint: str) -> None:
 
 def _values_table(ax: Axes, table_ax: Axes | None, values: pd.DataFrame, year: int) -> None:
     """The table of each scenario's values in ``year``: in its own axes, else under the chart."""
-    from matplotlib.transforms import Bbox
-
     head, body = _table_cells(values)
     widths = [0.4, 0.16, 0.26, 0.18]
     host = table_ax if table_ax is not None else ax
-    bbox = Bbox.from_bounds(*((0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3)))
     if table_ax is not None:
         table_ax.axis("off")
         table_ax.set_title(plain(f"Values in {year}"), loc="left", fontsize=14, pad=6)
-    tab = host.table(
-        cellText=body,
-        colLabels=head,
-        colWidths=widths,
-        cellLoc="left",
-        colLoc="left",
-        bbox=bbox,
+    tab = ruled_table(
+        host,
+        body,
+        head,
+        bounds=(0.0, 0.0, 1.0, 1.0) if table_ax else (0.0, -0.5, 1.0, 0.3),
+        fontsize=12,
+        pad=0.03,
+        gid="values-table",
+        widths=widths,
     )
-    tab.auto_set_font_size(False)
-    tab.set_fontsize(12)
-    tab.set_gid("values-table")
     for (row, col), cell in tab.get_celld().items():
-        cell.set_edgecolor("#DDDDDD")
-        cell.visible_edges = "B"
-        cell.PAD = 0.03
-        if row == 0:
-            cell.get_text().set_fontweight("bold")
-        elif col == 0:
+        if row > 0 and col == 0:  # each scenario's name in its line's colour
             cell.get_text().set_color(color(row - 1))
             cell.get_text().set_fontweight("bold")
 

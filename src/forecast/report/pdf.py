@@ -40,9 +40,8 @@ def _lines(text: str, width: int, most: int) -> str:
 def page_figure(page: OnePage, draw: Callable[[Axes], Any]) -> Figure:
     """The summary page as a matplotlib Figure (A4 landscape), the chart drawn by ``draw``."""
     from matplotlib.figure import Figure
-    from matplotlib.transforms import Bbox
 
-    from ..plotting.style import INK, MUTED, chart_style, plain
+    from ..plotting.style import INK, MUTED, chart_style, plain, ruled_table
 
     w, h = A4_LANDSCAPE
     with chart_style():
@@ -77,23 +76,15 @@ def page_figure(page: OnePage, draw: Callable[[Axes], Any]) -> Figure:
             (MARGIN / w, (MARGIN + footer_h) / h, (w - 2 * MARGIN) / w, table_h / h)
         )
         tab_ax.axis("off")
-        body = [[plain(visible(c.text)) for c in row] for row in page.table.rows]
-        tab = tab_ax.table(
-            cellText=body,
-            colLabels=[plain(visible(x)) for x in page.table.header],
-            cellLoc="left",
-            colLoc="left",
-            bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0),
+        ruled_table(
+            tab_ax,
+            [[plain(visible(c.text)) for c in row] for row in page.table.rows],
+            [plain(visible(x)) for x in page.table.header],
+            bounds=(0.0, 0.0, 1.0, 1.0),
+            fontsize=10.5,
+            pad=0.02,
+            gid="key-years",
         )
-        tab.auto_set_font_size(False)
-        tab.set_fontsize(10.5)
-        tab.set_gid("key-years")
-        for (r, _c), cell in tab.get_celld().items():
-            cell.set_edgecolor("#DDDDDD")
-            cell.visible_edges = "B"
-            cell.PAD = 0.02
-            if r == 0:
-                cell.get_text().set_fontweight("bold")
         y = MARGIN + footer_h - 0.12
         text(_lines(page.sources, 190, 3), 8.5, color=MUTED, gid="sources")
         text(_lines(page.provenance, 190, 2), 8.0, color=MUTED, gid="provenance")
