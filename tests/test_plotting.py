@@ -628,3 +628,28 @@ def test_band_smoothing_is_scipys_savitzky_golay(window: int, order: int) -> Non
         np.testing.assert_allclose(got, ref, rtol=0, atol=1e-13 * np.abs(y).max())
     line = 3.0 + 0.5 * np.arange(12.0)  # a polynomial of the fit's degree comes back unchanged
     np.testing.assert_allclose(savgol(line, window, order), line, rtol=1e-13)
+
+
+def test_a_chart_is_laid_out_and_rendered_on_one_renderer(
+    base: ScenarioResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart's figure carries an Agg canvas, so its layout rounds and its PNG share one
+    renderer and the text sizes it has measured; without one, each round built a new
+    2000 x 1125 renderer and measured every text again (the PNG's bytes are the same)."""
+    from matplotlib.backends import backend_agg
+
+    from forecast.plotting.export import figure_files
+
+    made: list[int] = []
+    build = backend_agg.RendererAgg.__init__
+
+    def counted(self: object, *args: object, **kwargs: object) -> None:
+        made.append(1)
+        build(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    fig = fan_chart(base)
+    assert isinstance(fig.canvas, backend_agg.FigureCanvasAgg)
+    monkeypatch.setattr(backend_agg.RendererAgg, "__init__", counted)
+    out = figure_files(fig, ("png", "svg"))
+    assert out["png"].startswith(b"\x89PNG") and b"<svg" in out["svg"]
+    assert len(made) == 1

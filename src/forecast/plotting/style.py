@@ -179,9 +179,12 @@ def pct_label(x: float, digits: int = 1) -> str:
 
 def new_figure(size: tuple[float, float] = SLIDE, **kwargs: Any) -> Figure:
     """A slide-size figure outside pyplot's registry (nothing to close, nothing leaks)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=size, dpi=DPI, layout="constrained", **kwargs)
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained", **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def figure_and_axes(ax: Axes | None) -> tuple[Figure, Axes]:
