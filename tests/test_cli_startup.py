@@ -101,6 +101,35 @@ def test_the_version_is_written_once() -> None:
     assert _probe(["--version"])["chars"] == len(f"forecast {__version__}\n")
 
 
+def _loaded(argv: list[str], watched: list[str]) -> dict[str, object]:
+    """Run ``forecast argv`` in a fresh interpreter: its exit code and which of the ``watched``
+    modules (full names) it loaded."""
+    probe = _PROBE.replace(
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))',
+        "heavy = sorted(set(sys.modules) & set(json.loads(sys.argv[2])))",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(argv), json.dumps(watched)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_an_uncertain_scenario_is_read_and_simulated_without_scipy_stats(tmp_path: Path) -> None:
+    """The uncertain scenario's quantiles (PERT, triangular, the empirical estimates), its Latin
+    hypercube and its draws need scipy.special only: validate and a run without the report do
+    not load scipy.stats (0.5 s to import); the report's Sobol indices (SALib) do."""
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030-uncertain.toml"
+    watched = ["scipy.stats", "scipy.stats.qmc", "matplotlib", "statsmodels"]
+    checked = _loaded(["validate", str(scenario)], watched)
+    assert checked["code"] == 0 and checked["heavy"] == []
+    ran = _loaded(["run", str(scenario), "--no-report", "--out", str(tmp_path)], watched)
+    assert ran["code"] == 0 and ran["heavy"] == []
+    assert (tmp_path / "global-ai-2030-uncertain" / "projection.csv").is_file()
+
+
 def test_a_run_loads_what_it_uses_only(tmp_path: Path) -> None:
     """``forecast run`` on the default scenario: the fit needs scipy.optimize and
     scipy.special, not scipy.stats (0.3 s to import); the fan chart's smoothing needs no
@@ -109,24 +138,8 @@ def test_a_run_loads_what_it_uses_only(tmp_path: Path) -> None:
     from forecast.report.charts import WORKERS
 
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030.toml"
-    probe = _PROBE.replace(
-        'heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))',
-        "heavy = sorted(set(sys.modules) & set(json.loads(sys.argv[2])))",
-    )
     watched = ["scipy.optimize", "scipy.stats", "scipy.signal", "matplotlib", "statsmodels"]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            probe,
-            json.dumps(["run", str(scenario), "--out", str(tmp_path)]),
-            json.dumps(watched),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+    got = _loaded(["run", str(scenario), "--out", str(tmp_path)], watched)
     assert got["code"] == 0
     assert (tmp_path / "global-ai-2030" / "report.html").is_file()
     expected = ["scipy.optimize"] if WORKERS > 1 else ["matplotlib", "scipy.optimize"]

@@ -393,3 +393,33 @@ def test_a_growth_rate_over_a_span_is_an_uncertain_input(tmp_path: Path) -> None
     # the point path takes the rate's median: 30% a year from the actual value
     t = list(r.years).index(2030)
     assert r.point[0, t] == pytest.approx(HISTORY[-1][1] * 1.30**5, rel=1e-9)
+
+
+def test_spearman_is_scipys_to_the_bit() -> None:
+    """Rank importance's Spearman correlation (ranks by hand, numpy's corrcoef) is
+    scipy.stats.spearmanr's statistic to the bit: ties, negative and signed zeros, a constant
+    input (NaN, which rank importance counts as 0), a NaN, one value."""
+    import warnings
+
+    from forecast.uncertainty.sensitivity import average_ranks, spearman
+
+    rng = np.random.default_rng(3)
+    cases = []
+    for n in (2, 3, 10, 1000, 20_000):
+        x = rng.random(n)
+        y = 0.3 * x + rng.random(n)
+        cases += [(x, y), (np.round(x, 1), np.round(y, 1)), (x, -x), (np.floor(3 * x), y)]
+    cases += [
+        (np.array([1.0, 1.0, 1.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([1.0]), np.array([2.0])),
+        (np.array([1.0, np.nan, 3.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([0.0, -0.0, 1.0]), np.array([3.0, 2.0, 1.0])),
+    ]
+    for x, y in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy warns of a constant input
+            want = stats.spearmanr(x, y).statistic
+        got = spearman(x, y)
+        assert np.array_equal(got, want, equal_nan=True), (len(x), got, want)
+        if x.size > 1 and not np.isnan(x).any():
+            assert np.array_equal(average_ranks(x), stats.rankdata(x))

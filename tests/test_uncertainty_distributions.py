@@ -99,6 +99,23 @@ def test_uniform_triangular() -> None:
     check_against(t, stats.triang(0.25, loc=1000, scale=4000))
 
 
+@pytest.mark.parametrize(
+    "lo, mode, hi", [(0.08, 0.105, 0.14), (0, 0, 1), (0, 1, 1), (-5, 2, 3), (1e9, 2e9, 7e9)]
+)
+def test_triangular_quantiles_are_scipys_to_the_bit(lo: float, mode: float, hi: float) -> None:
+    """Triangular.ppf writes scipy.stats.triang.ppf's arithmetic out (so that loading and
+    simulating a scenario does not import scipy.stats); the draws are the same numbers, the
+    ends included, and NaN outside [0, 1] as there."""
+    u = np.random.default_rng(5).random(20_000)
+    u = np.concatenate([u, [0.0, 1.0, 1e-300, 1 - 1e-16, 0.5, -0.1, 1.1, np.nan]])
+    ours = Triangular(lo, mode, hi).ppf(u)
+    with np.errstate(invalid="ignore"):
+        theirs = stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+    assert ours.dtype == np.float64
+    assert np.array_equal(ours, theirs, equal_nan=True)
+    assert np.isnan(ours[-3:]).all()
+
+
 @pytest.mark.parametrize("lam", [4.0, 2.5])
 def test_pert(lam: float) -> None:
     spec = {"dist": "pert", "min": "2T", "mode": "3T", "max": "8T"}

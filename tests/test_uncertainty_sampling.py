@@ -244,3 +244,27 @@ def test_draw_validates() -> None:
         draw(0, d, method="mc", seed=1)
     with pytest.raises(ScenarioError, match="correlation: a correlation matrix must be 1 x 1"):
         draw(10, d, method="mc", seed=1, correlation=np.eye(2))
+
+
+@pytest.mark.parametrize(
+    "seed, b, n, k", [(0, 0, 1, 1), (20300157, 0, 20_000, 5), (7, 3, 1000, 30), (5, 0, 0, 3)]
+)
+def test_latin_hypercube_is_scipys_to_the_bit(seed: int, b: int, n: int, k: int) -> None:
+    """The Latin hypercube written out (no scipy.stats to load) draws scipy's numbers from the
+    same generator, so a "lhs" sample is the one scipy.stats.qmc.LatinHypercube gives."""
+    from forecast.uncertainty.sampling import _block_generator, latin_hypercube
+
+    ours = latin_hypercube(_block_generator(seed, b), n, k)
+    theirs = qmc.LatinHypercube(d=k, rng=_block_generator(seed, b)).random(n)
+    assert ours.shape == (n, k)
+    assert np.array_equal(ours, theirs)
+
+
+def test_lhs_blocks_are_scipys_latin_hypercubes() -> None:
+    """Each block of a "lhs" sample is scipy's Latin hypercube on that block's generator."""
+    from forecast.uncertainty.sampling import _block_generator
+
+    got = collect(2500, 3, "lhs", seed=9, block=1000)
+    for b, rows in enumerate((1000, 1000, 500)):
+        want = qmc.LatinHypercube(d=3, rng=_block_generator(9, b)).random(rows)
+        assert np.array_equal(got[b * 1000 : b * 1000 + rows], np.clip(want, 1e-12, 1 - 1e-12))

@@ -10,7 +10,8 @@ on it.
 * ``"mc"``: block ``b`` draws from ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(b,)))``
   -- the same stream as ``SeedSequence(seed).spawn(b + 1)[b]``, so blocks are independent.
 * ``"lhs"``: a Latin hypercube stratified *within each block*
-  (:class:`scipy.stats.qmc.LatinHypercube` on block ``b``'s generator): each of the block's rows
+  (:class:`scipy.stats.qmc.LatinHypercube` on block ``b``'s generator, through
+  :func:`latin_hypercube`): each of the block's rows
   falls in its own ``1 / rows`` stratum of every column.
 * ``"sobol"``: one scrambled Sobol' sequence (:class:`scipy.stats.qmc.Sobol`, scrambled with
   ``seed``), fast-forwarded to the first row wanted, so rows ``i`` are the sequence's points ``i``
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,7 +36,10 @@ from ..errors import ForecastError, near_miss
 from .dependence import induce_rank_correlation, validate_correlation
 from .distributions import Distribution
 
-__all__ = ["MAX_DRAWS", "METHODS", "Method", "draw", "uniform_blocks"]
+if TYPE_CHECKING:
+    from scipy.stats import qmc
+
+__all__ = ["MAX_DRAWS", "METHODS", "Method", "draw", "latin_hypercube", "uniform_blocks"]
 
 Method: TypeAlias = Literal["mc", "lhs", "sobol"]
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -137,13 +141,27 @@ def uniform_blocks(
     return _blocks(n_, k_, method, int(seed), block_, start_, stop_)
 
 
+def latin_hypercube(gen: np.random.Generator, n: int, k: int) -> FloatArray:
+    """``scipy.stats.qmc.LatinHypercube(d=k, rng=gen).random(n)`` (scrambled, strength 1, not
+    optimised), the same numbers without loading scipy.stats (a test holds the two equal to the
+    bit): a child of ``gen`` draws an ``n x k`` uniform jitter, then shuffles ``1..n`` once per
+    column; row ``i`` is ``(perm[i] - jitter[i]) / n``."""
+    rng = gen.spawn(1)[0]  # scipy's engine owns a spawned child of the generator it is given
+    jitter = rng.uniform(size=(n, k))
+    perms = np.tile(np.arange(1, n + 1), (k, 1))
+    for j in range(k):
+        rng.shuffle(perms[j, :])
+    out: FloatArray = (perms.T - jitter) / n
+    return out
+
+
 def _blocks(
     n: int, k: int, method: Method, seed: int, block: int, start: int, stop: int
 ) -> Iterator[tuple[int, FloatArray]]:
-    from scipy.stats import qmc
-
     sobol: qmc.Sobol | None = None
     if method == "sobol" and start < stop:
+        from scipy.stats import qmc  # here: the other samplers need not load scipy.stats
+
         sobol = qmc.Sobol(d=k, scramble=True, rng=seed)
         if start:
             sobol.fast_forward(start)
@@ -166,7 +184,7 @@ def _blocks(
             if method == "mc":
                 full = gen.random((block_rows, k))
             else:
-                full = qmc.LatinHypercube(d=k, rng=gen).random(block_rows)
+                full = latin_hypercube(gen, block_rows, k)
             u = full[row - block_start : end - block_start]
         yield row, np.clip(np.asarray(u, dtype=np.float64), _CLIP, 1.0 - _CLIP)
         row = end

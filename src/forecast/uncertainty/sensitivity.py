@@ -14,12 +14,11 @@ uncertainty, so the question is purely "which input moves the answer").
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ..errors import ScenarioError
 from ..models import GrowthFit
@@ -112,6 +111,33 @@ def spider(
     return pd.DataFrame(rows)
 
 
+def average_ranks(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ranks 1..n of ``x``, ties sharing their mean rank (``scipy.stats.rankdata``'s
+    "average"); each rank is a whole or half number, exact in float64."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    first = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])  # where each run of ties starts
+    ends = np.r_[first[1:], xs.size]
+    group = np.cumsum(np.r_[True, xs[1:] != xs[:-1]]) - 1
+    ranks = np.empty(xs.size, dtype=np.float64)
+    ranks[order] = 0.5 * (first + 1 + ends)[group]
+    return ranks
+
+
+def spearman(x: ArrayLike, y: ArrayLike) -> float:
+    """Spearman's rank correlation of ``x`` and ``y``: ``scipy.stats.spearmanr(x, y).statistic``
+    (the Pearson correlation of :func:`average_ranks`, by ``numpy.corrcoef``; a test holds the
+    two equal to the bit) without loading scipy.stats. NaN when either is constant, holds a NaN,
+    or has fewer than two values."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.size <= 1 or np.isnan(x).any() or np.isnan(y).any():
+        return float("nan")
+    if (x == x[0]).all() or (y == y[0]).all():
+        return float("nan")
+    ranked = np.column_stack((average_ranks(x), average_ranks(y)))
+    return float(np.corrcoef(ranked, rowvar=False)[1, 0])
+
+
 def rank_importance(sim: SimulationResult) -> pd.DataFrame:
     """Spearman correlation of each input with the simulated outcome in the metric year, and
     its square normalised to shares (a rough contribution to the outcome's rank variance)."""
@@ -119,17 +145,8 @@ def rank_importance(sim: SimulationResult) -> pd.DataFrame:
         raise ScenarioError(
             "assumptions: rank importance needs uncertain inputs and a metric year; got none"
         )
-    from scipy import stats  # here: a run without uncertain inputs need not load scipy.stats
-
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)  # a constant metric: rho 0
-        rho = np.array(
-            [
-                stats.spearmanr(sim.inputs[:, j], sim.metric).statistic
-                for j in range(len(sim.input_names))
-            ]
-        )
-    rho = np.nan_to_num(rho)
+    rho = np.array([spearman(sim.inputs[:, j], sim.metric) for j in range(len(sim.input_names))])
+    rho = np.nan_to_num(rho)  # a constant input or metric: no rank correlation, 0
     share = rho**2 / (rho**2).sum() if (rho**2).sum() > 0 else np.zeros_like(rho)
     frame = pd.DataFrame(
         {
