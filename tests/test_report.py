@@ -281,6 +281,150 @@ def test_jobs_start_costliest_first_and_come_back_in_their_order(tmp_path: Path)
     assert pooled_made == made
 
 
+# Run in a fresh interpreter: the Dask tests leave threads in this one, after which it may not
+# fork (the drawing would then be made in this process, and these tests would check nothing).
+_DRAWING_PROBE = """
+import json, multiprocessing, os, sys, time
+from functools import partial
+from pathlib import Path
+
+from forecast.audit import evidence
+from forecast.errors import ForecastError
+from forecast.plotting.style import new_figure
+from forecast.projection import run_scenario
+from forecast.report import charts as ch
+from forecast.report.charts import Chart, FileJob
+from forecast.report.files import scenario_report_files
+
+where, scenario = Path(sys.argv[1]), sys.argv[2]
+out = {"me": os.getpid(), "may_fork": ch._may_fork()}
+
+
+def line(k):
+    (where / f"{k}-{os.getpid()}").touch()
+    fig = new_figure()
+    fig.add_subplot().plot([2020, 2025, 2030], [1.0, 2.0 + k, 3.5])
+    return fig
+
+
+def slow(seconds):
+    time.sleep(seconds)
+    return b"slow"
+
+
+def fails():
+    raise ValueError("this job fails")
+
+
+# a drawing goes on while this process works, and a helper takes the jobs not yet started
+charts = [Chart(f"c{k}", partial(line, k), "cap", "alt") for k in range(4)]
+began = time.perf_counter()
+drawing = ch.start(charts, [FileJob("slow", partial(slow, 1.5), cost=9.0)], processes=1)
+out["returned_after"] = time.perf_counter() - began
+drawing.help(1)
+figs, made = drawing.results()
+out["made"] = {k: v.decode() for k, v in made.items()}
+out["names"] = list(figs)
+out["drew"] = sorted({int(p.name.split("-")[1]) for p in where.iterdir()})
+out["workers"] = [p.pid for p in drawing.workers]
+alone = ch.start(charts, processes=0).results()[0]
+out["same_as_one_process"] = all(
+    (figs[n].png, figs[n].svg) == (alone[n].png, alone[n].svg) for n in alone
+)
+
+# a job failing in a worker fails the drawing, and its workers are stopped
+failing = ch.start(
+    [], [FileJob("fails", fails, cost=9.0), FileJob("slow", partial(slow, 30))], processes=2
+)
+try:
+    failing.results()
+except ValueError as exc:
+    out["error"] = str(exc)
+out["failing_workers"] = len(failing.workers)
+out["alive_after"] = [p.pid for p in multiprocessing.active_children()]
+
+
+# the charts started before the rest of the evidence fails are stopped
+def no_evidence(*args, **kwargs):
+    raise ForecastError("evidence fails")
+
+
+result = run_scenario(scenario)
+evidence.gather_evidence = no_evidence
+try:
+    scenario_report_files(result, command="forecast run x")
+except ForecastError as exc:
+    out["report_error"] = str(exc)
+out["alive_after_report"] = [p.pid for p in multiprocessing.active_children()]
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def drawing_probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import json
+    import subprocess
+    import sys
+
+    where = tmp_path_factory.mktemp("drawn")
+    scenario = Path(__file__).resolve().parents[1] / "scenarios/global-ai-2030.toml"
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAWING_PROBE, str(where), str(scenario)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["may_fork"]  # a fresh interpreter may
+    return got
+
+
+def test_a_drawing_goes_on_while_this_process_works_and_takes_help(
+    drawing_probe: dict[str, Any],
+) -> None:
+    """start() returns at once while its worker makes the slow job; help() forks a second
+    worker, which takes the charts not yet started; the results are those of one process, in
+    the jobs' order."""
+    got = drawing_probe
+    assert got["returned_after"] < 1.0  # did not wait for the slow job (1.5 s)
+    assert got["made"] == {"slow": "slow"} and got["names"] == ["c0", "c1", "c2", "c3"]
+    _first, helper = got["workers"]
+    assert got["me"] not in got["drew"] and helper in got["drew"]
+    assert got["same_as_one_process"]
+
+
+def test_a_job_failing_in_a_worker_fails_the_drawing_and_stops_its_workers(
+    drawing_probe: dict[str, Any],
+) -> None:
+    """The exception a job raises in a worker is raised where the results are wanted, and the
+    other worker (30 s into a sleep) is stopped."""
+    got = drawing_probe
+    assert got["error"] == "this job fails" and got["failing_workers"] == 2
+    assert got["alive_after"] == []
+
+
+def test_charts_started_before_an_evidence_error_are_stopped(
+    drawing_probe: dict[str, Any],
+) -> None:
+    """When the evidence fails after the first round of charts started, the error is raised
+    and the workers drawing that round are stopped (none is left behind)."""
+    assert drawing_probe["report_error"] == "evidence fails"
+    assert drawing_probe["alive_after_report"] == []
+
+
+def test_a_scenario_report_drawn_in_two_rounds_is_the_one_round_report() -> None:
+    """scenario_report_files starts the charts that need no more than the base evidence before
+    the rest of it is computed; its files are those of report_files in one round."""
+    from forecast.audit.evidence import gather_evidence
+    from forecast.projection import run_scenario
+    from forecast.report.files import report_files, scenario_report_files
+
+    result = run_scenario(Path(__file__).resolve().parents[1] / "scenarios/global-ai-2030.toml")
+    staged = scenario_report_files(result, command="forecast run x")
+    assert staged == report_files(result, gather_evidence(result), command="forecast run x")
+    assert {"charts/fan.png", "charts/estimates.svg", "charts/models.png"} <= set(staged)
+
+
 def test_summary_pdf_is_the_document_page_drawn(tmp_path: Path) -> None:
     """The PDF made beside the charts (from the page's text) equals the PDF of the report's own
     one-page summary drawn in this process."""

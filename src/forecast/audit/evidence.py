@@ -11,7 +11,7 @@ nothing themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -157,24 +157,40 @@ def family_fits(
     return comp.fits, skipped, comp
 
 
-def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
+def base_evidence(result: Result) -> Evidence:
+    """The evidence that takes no computing: the headline anchor, the published estimates of
+    the market's definition and the run's own simulation. :func:`gather_evidence` adds the
+    rest; the charts that need no more can be drawn meanwhile."""
+    sc = result.scenario
+    estimates = scenario_estimates(sc)
+    return Evidence(
+        anchor=headline_anchor(sc),
+        definition=market_definition(sc, estimates),
+        estimates=estimates,
+        filters=market_filters(sc, estimates),
+        # the run's own draws: one set of numbers
+        simulation=result.simulation if isinstance(result, ScenarioResult) else None,
+    )
+
+
+def gather_evidence(
+    result: Result, *, simulate: bool = True, base: Evidence | None = None
+) -> Evidence:
     """Collect the evidence for ``result``'s report (see the module docstring).
 
     The simulation is the run's own (``result.simulation``); ``simulate=False`` skips the
-    sensitivity analysis.
+    sensitivity analysis. ``base`` is :func:`base_evidence` of the same result, when it is at
+    hand already.
     """
     from ..simulation import sensitivity_scenario
     from .verdict import history_probability, published_position
 
     sc = result.scenario
-    anchor = headline_anchor(sc)
-    estimates = scenario_estimates(sc)
-    definition = market_definition(sc, estimates)
-    filters = market_filters(sc, estimates)
+    base = base_evidence(result) if base is None else base
+    anchor, definition, estimates = base.anchor, base.definition, base.estimates
     notes: list[str] = []
-    simulation = sensitivity = None
+    sensitivity = None
     if isinstance(result, ScenarioResult):
-        simulation = result.simulation  # the run's own draws: one set of numbers
         if simulate and sc.assumptions is not None and sc.assumptions.uncertain():
             sensitivity = sensitivity_scenario(sc)
     fits, skipped, comparison = family_fits(sc)
@@ -183,7 +199,7 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
     if anchor is not None and definition is not None and not estimates.empty:
         try:
             published = published_position(
-                anchor.value, anchor.year, definition, estimates, filters=filters
+                anchor.value, anchor.year, definition, estimates, filters=base.filters
             )
         except ForecastError as exc:
             notes.append(str(exc))
@@ -201,12 +217,8 @@ def gather_evidence(result: Result, *, simulate: bool = True) -> Evidence:
             )
         except ForecastError as exc:
             notes.append(str(exc))
-    return Evidence(
-        anchor=anchor,
-        definition=definition,
-        estimates=estimates,
-        filters=filters,
-        simulation=simulation,
+    return replace(
+        base,
         sensitivity=sensitivity,
         family_fits=fits,
         skipped_families=skipped,

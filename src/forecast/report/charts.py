@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,9 @@ Result = ScenarioResult | StatsScenarioResult
 WORKERS = 2 if sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2 else 1
 #: Fewer charts than this are drawn in this process (forking costs more than it saves).
 MIN_PARALLEL = 3
+#: Processes for each of a report's two rounds of charts (:func:`start`): the first round is
+#: drawn while the rest of the evidence is computed, the second after it (0: in this process).
+HALF = WORKERS // 2
 
 
 @dataclass(frozen=True)
@@ -60,42 +63,162 @@ def render_all(
     in this process; the same bytes either way. The costliest jobs are started first
     (:attr:`Chart.cost`). The warnings and log records a job raises are raised again here, the
     charts' first, in order."""
-    import logging
-    import warnings
-
     n = WORKERS if workers is None else workers
-    jobs: list[Chart | FileJob] = [*files, *charts]
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # stable: ties keep order
-    global _TODO
-    _TODO = jobs
-    try:
-        if n > 1 and len(jobs) >= MIN_PARALLEL and _may_fork():
-            import multiprocessing
+    forked = (
+        min(n, len(charts) + len(files))
+        if n > 1 and len(charts) + len(files) >= MIN_PARALLEL
+        else 0
+    )
+    return start(charts, files, processes=forked).results()
 
+
+@dataclass
+class Drawing:
+    """Charts and files being made by :func:`start`: in forked processes, which go on while
+    this process does other work, or in this process when :meth:`results` is called."""
+
+    charts: list[Chart]
+    files: Sequence[FileJob]
+    jobs: list[Chart | FileJob]
+    order: list[int]  # the jobs' indices, costliest first: the order the workers take them in
+    workers: list[Any] = field(default_factory=list)  # the forked processes
+    tasks: Any = None  # the jobs' indices still to take, then one stop (None) per worker
+    done: Any = None  # what the workers made: (job index, its bytes, warnings and records)
+
+    @property
+    def names(self) -> set[str]:
+        return {c.name for c in self.charts}
+
+    def help(self, processes: int) -> None:
+        """Fork ``processes`` more workers to take the jobs no worker has started yet (when
+        this drawing is made in workers and this process may still fork)."""
+        if self.workers and processes > 0 and _may_fork():
+            self._fork(processes)
+
+    def _fork(self, processes: int) -> None:
+        global _TODO
+        import warnings
+
+        _TODO = self.jobs
+        try:
             with warnings.catch_warnings():  # Python 3.12+: fork with numpy's BLAS threads idle
                 warnings.filterwarnings("ignore", "This process .* is multi-threaded")
-                pool = multiprocessing.get_context("fork").Pool(min(n, len(jobs)))
-            with pool:
-                made_in_order = pool.map(_render, order, chunksize=1)
-                pool.close()  # workers exit on their own (and save their coverage data)
-                pool.join()
+                for _ in range(processes):
+                    self.tasks.put(None)  # after every job: one stop for each worker
+                    p = _FORK.Process(target=_work, args=(self.tasks, self.done), daemon=True)
+                    p.start()
+                    self.workers.append(p)
+        finally:
+            _TODO = []
+
+    def made(self) -> list[tuple[tuple[bytes, ...], list[tuple[str, type[Warning]]], list[Any]]]:
+        """What each job made, in the jobs' order (waits for the workers)."""
+        global _TODO
+        if not self.workers:
+            _TODO = self.jobs
+            try:
+                by_job = dict(zip(self.order, [_render(i) for i in self.order], strict=True))
+            finally:
+                _TODO = []
         else:
-            made_in_order = [_render(i) for i in order]
-    finally:
-        _TODO = []
-    done = [made_in_order[order.index(i)] for i in range(len(jobs))]
-    k = len(files)
-    for _payload, caught, logged in [*done[k:], *done[:k]]:
-        for message, category in caught:
-            warnings.warn(message, category, stacklevel=1)
-        for name, level, text in logged:
-            logging.getLogger(name).log(level, "%s", text)
-    figures = {}
-    for c, (payload, _, _) in zip(charts, done[k:], strict=True):
-        png, svg = payload
-        figures[c.name] = Figure(c.name, png, c.caption, c.alt, svg=svg)
-    made = {f.name: payload[0] for f, (payload, _, _) in zip(files, done[:k], strict=True)}
-    return figures, made
+            try:
+                by_job = self._collect()
+            finally:  # on an error too: no worker is left waiting to hand over what it made
+                self.stop()
+        return [by_job[i] for i in range(len(self.jobs))]
+
+    def stop(self) -> None:
+        """End the workers (those still drawing are stopped: the results are not wanted)."""
+        for p in self.workers:
+            if p.is_alive():
+                p.terminate()
+            p.join()
+
+    def _collect(self) -> dict[int, Any]:
+        import queue as queues
+
+        by_job: dict[int, Any] = {}
+        while len(by_job) < len(self.jobs):
+            try:
+                i, outcome = self.done.get(timeout=0.5)
+            except queues.Empty:
+                if any(p.is_alive() for p in self.workers):
+                    continue
+                try:  # every worker has ended: what one put last may still be on its way
+                    i, outcome = self.done.get(timeout=1.0)
+                except queues.Empty:
+                    codes = sorted({p.exitcode for p in self.workers})
+                    raise RuntimeError(
+                        f"the chart workers ended with {len(self.jobs) - len(by_job)} of "
+                        f"{len(self.jobs)} jobs not made (exit codes {codes})"
+                    ) from None
+            if isinstance(outcome, BaseException):
+                raise outcome
+            by_job[i] = outcome
+        return by_job
+
+    def results(self) -> tuple[dict[str, Figure], dict[str, bytes]]:
+        """The charts' figures and the files' bytes by name, with each job's warnings and log
+        records raised again here, the charts' first, in order."""
+        import warnings
+
+        done = self.made()
+        k = len(self.files)
+        for _payload, caught, logged in [*done[k:], *done[:k]]:
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=1)
+            for name, level, text in logged:
+                logging.getLogger(name).log(level, "%s", text)
+        figures = {}
+        for c, (payload, _, _) in zip(self.charts, done[k:], strict=True):
+            png, svg = payload
+            figures[c.name] = Figure(c.name, png, c.caption, c.alt, svg=svg)
+        made = {f.name: payload[0] for f, (payload, _, _) in zip(self.files, done[:k], strict=True)}
+        return figures, made
+
+
+def start(charts: list[Chart], files: Sequence[FileJob] = (), *, processes: int = 0) -> Drawing:
+    """Start making ``charts`` and ``files`` in ``processes`` forked processes (where this
+    process may fork; 0: in this process, when the results are asked for). The workers take
+    the jobs costliest first, so that they finish together; this process goes on at once
+    (:meth:`Drawing.results` waits)."""
+    jobs: list[Chart | FileJob] = [*files, *charts]
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # stable: ties keep order
+    drawing = Drawing(charts, files, jobs, order)
+    if processes < 1 or not jobs or not _may_fork():
+        return drawing
+    drawing.tasks = _FORK.SimpleQueue()  # written to at once: no feeder thread here
+    drawing.done = _FORK.Queue()  # read only here
+    for i in order:
+        drawing.tasks.put(i)
+    drawing._fork(min(processes, len(jobs)))
+    return drawing
+
+
+def _work(tasks: Any, done: Any) -> None:
+    """A forked worker: make the jobs of :data:`_TODO` whose indices it takes from ``tasks``
+    until a stop, and put what each made (or the exception it raised) on ``done``."""
+    while (i := tasks.get()) is not None:
+        try:
+            outcome: Any = _render(i)
+        except Exception as exc:  # raised again where the results are wanted
+            outcome = exc
+        done.put((i, outcome))
+    done.close()
+    done.join_thread()  # everything put is in the pipe before the process ends
+
+
+class _Fork:
+    """multiprocessing's fork context, looked up when first used (importing multiprocessing
+    is not free, and most commands draw nothing)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import multiprocessing
+
+        return getattr(multiprocessing.get_context("fork"), name)
+
+
+_FORK: Any = _Fork()
 
 
 def _may_fork() -> bool:
@@ -107,7 +230,7 @@ def _may_fork() -> bool:
     return threading.active_count() == 1 and not multiprocessing.current_process().daemon
 
 
-_TODO: list[Chart | FileJob] = []  # what render_all() is making (a forked worker finds it here)
+_TODO: list[Chart | FileJob] = []  # what is being made (a forked worker finds it here)
 
 
 class _Records(logging.Handler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,7 @@ from .. import units
 from ..audit.evidence import Evidence
 from ..compare import comparison_year
 from ..results import ScenarioResult, StatsScenarioResult
-from .charts import FileJob, render_all, scenario_charts
+from .charts import HALF, Drawing, FileJob, render_all, scenario_charts, start
 from .html import render_html
 from .markdown import render_markdown
 from .pdf import summary_pdf
@@ -103,9 +104,12 @@ def workbook(result: Result, ev: Evidence, *, command: str) -> bytes:
     )
 
 
-def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, bytes]:
+def report_files(
+    result: Result, ev: Evidence, *, command: str, early: Drawing | None = None
+) -> dict[str, bytes]:
     """``report.html`` (the one-page summary on top), ``summary.pdf``, ``report.md``,
-    ``charts/*.png|svg`` and ``workbook.xlsx`` by name (money in the scenario's unit)."""
+    ``charts/*.png|svg`` and ``workbook.xlsx`` by name (money in the scenario's unit).
+    ``early``: charts of the report already started (:func:`scenario_report_files`)."""
     from ..plotting import fan_chart
 
     def pdf() -> bytes:  # the page's text without its chart: the PDF draws its own
@@ -116,15 +120,23 @@ def report_files(result: Result, ev: Evidence, *, command: str) -> dict[str, byt
         return workbook(result, ev, command=command)
 
     with units.shown_in(result.scenario.unit):
-        figs, made = render_all(
-            scenario_charts(result, ev),
-            [FileJob("summary.pdf", pdf, cost=0.55), FileJob("workbook.xlsx", book, cost=0.2)],
-        )
+        charts = scenario_charts(result, ev)
+        files = [FileJob("summary.pdf", pdf, cost=0.55), FileJob("workbook.xlsx", book, cost=0.2)]
+        if early is None:
+            figs, made = render_all(charts, files)
+        else:
+            rest = start([c for c in charts if c.name not in early.names], files, processes=HALF)
+            drawn = early.results()[0]  # the report's first charts: their warnings first
+            rest.help(HALF)  # the first round's share of the cores takes what is left
+            later, made = rest.results()
+            drawn |= later
+            # captions and alt texts as the complete evidence words them
+            figs = {c.name: replace(drawn[c.name], caption=c.caption, alt=c.alt) for c in charts}
         doc = scenario_document(result, ev, command=command, figures=figs)
-        files = {"report.html": render_html(doc), **render_markdown(doc)}
-        files["summary.pdf"] = made["summary.pdf"]
-        files["workbook.xlsx"] = made["workbook.xlsx"]
-    return files
+        out = {"report.html": render_html(doc), **render_markdown(doc)}
+        out["summary.pdf"] = made["summary.pdf"]
+        out["workbook.xlsx"] = made["workbook.xlsx"]
+    return out
 
 
 def comparison_files(
@@ -198,9 +210,18 @@ def _comparison_files(
 
 def scenario_report_files(result: Result, *, command: str | None = None) -> dict[str, bytes]:
     """The report files of one scenario run (:func:`report_files` on the run's evidence,
-    gathered once); ``command`` defaults to ``forecast run`` on the scenario."""
-    from ..audit.evidence import gather_evidence
+    gathered once); ``command`` defaults to ``forecast run`` on the scenario. The charts that
+    need only :func:`~forecast.audit.evidence.base_evidence` are started first, in half the
+    workers, and drawn while the rest of the evidence (the families' fits to the history, the
+    sensitivity analysis) is computed; the other half draws the rest after it."""
+    from ..audit.evidence import base_evidence, gather_evidence
     from ..results import command_line
 
     cmd = command or command_line("run", [str(result.scenario.path)])
-    return report_files(result, gather_evidence(result), command=cmd)
+    base = base_evidence(result)
+    with units.shown_in(result.scenario.unit):
+        early = start(scenario_charts(result, base), processes=HALF)
+    try:
+        return report_files(result, gather_evidence(result, base=base), command=cmd, early=early)
+    finally:
+        early.stop()  # after an error, the charts started are not wanted
