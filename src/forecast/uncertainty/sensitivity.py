@@ -135,7 +135,7 @@ def spearman(x: ArrayLike, y: ArrayLike) -> float:
     if (x == x[0]).all() or (y == y[0]).all():
         return float("nan")
     ranked = np.column_stack((average_ranks(x), average_ranks(y)))
-    return float(np.corrcoef(ranked, rowvar=False)[1, 0])
+    return float(np.asarray(np.corrcoef(ranked, rowvar=False))[1, 0])
 
 
 def rank_importance(sim: SimulationResult) -> pd.DataFrame:
