@@ -412,17 +412,25 @@ def test_charts_started_before_an_evidence_error_are_stopped(
     assert drawing_probe["alive_after_report"] == []
 
 
-def test_a_scenario_report_drawn_in_two_rounds_is_the_one_round_report() -> None:
-    """scenario_report_files starts the charts that need no more than the base evidence before
-    the rest of it is computed; its files are those of report_files in one round."""
-    from forecast.audit.evidence import gather_evidence
+def test_the_first_round_of_charts_reads_what_the_complete_evidence_holds() -> None:
+    """scenario_report_files starts the charts that need only the base evidence before the rest
+    of it is computed: the complete evidence holds the very objects those charts read, and they
+    are the report's first charts, worded the same (so the report is the one-round report)."""
+    from forecast.audit.evidence import base_evidence, gather_evidence
     from forecast.projection import run_scenario
-    from forecast.report.files import report_files, scenario_report_files
+    from forecast.report.charts import scenario_charts
 
     result = run_scenario(Path(__file__).resolve().parents[1] / "scenarios/global-ai-2030.toml")
-    staged = scenario_report_files(result, command="forecast run x")
-    assert staged == report_files(result, gather_evidence(result), command="forecast run x")
-    assert {"charts/fan.png", "charts/estimates.svg", "charts/models.png"} <= set(staged)
+    base = base_evidence(result)
+    ev = gather_evidence(result, base=base)
+    for name in ("anchor", "definition", "estimates", "filters", "simulation"):
+        assert getattr(ev, name) is getattr(base, name)
+    assert ev.family_fits and base.family_fits == () and base.published is None
+    first, every = scenario_charts(result, base), scenario_charts(result, ev)
+    assert [c.name for c in first] == ["fan", "estimates"]
+    assert [c.name for c in every] == ["fan", "estimates", "models"]
+    for a, b in zip(first, every, strict=False):
+        assert (a.name, a.caption, a.alt, a.cost) == (b.name, b.caption, b.alt, b.cost)
 
 
 def test_summary_pdf_is_the_document_page_drawn(tmp_path: Path) -> None:
