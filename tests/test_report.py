@@ -294,7 +294,7 @@ from forecast.plotting.style import new_figure
 from forecast.projection import run_scenario
 from forecast.report import charts as ch
 from forecast.report.charts import Chart, FileJob
-from forecast.report.files import scenario_report_files
+from forecast.report.files import report_files, scenario_report_files
 
 where, scenario = Path(sys.argv[1]), sys.argv[2]
 out = {"me": os.getpid(), "may_fork": ch._may_fork()}
@@ -344,12 +344,25 @@ out["failing_workers"] = len(failing.workers)
 out["alive_after"] = [p.pid for p in multiprocessing.active_children()]
 
 
+# a chart failing in the first round stops the second round's workers
+def broken():
+    raise ValueError("a first-round chart fails")
+
+
+result = run_scenario(scenario)
+bad = ch.start([Chart("fan", broken, "cap", "alt")], processes=1)
+try:
+    report_files(result, evidence.gather_evidence(result), command="forecast run x", early=bad)
+except ValueError as exc:
+    out["first_round_error"] = str(exc)
+out["alive_after_first_round"] = [p.pid for p in multiprocessing.active_children()]
+
+
 # the charts started before the rest of the evidence fails are stopped
 def no_evidence(*args, **kwargs):
     raise ForecastError("evidence fails")
 
 
-result = run_scenario(scenario)
 evidence.gather_evidence = no_evidence
 try:
     scenario_report_files(result, command="forecast run x")
@@ -410,6 +423,15 @@ def test_charts_started_before_an_evidence_error_are_stopped(
     and the workers drawing that round are stopped (none is left behind)."""
     assert drawing_probe["report_error"] == "evidence fails"
     assert drawing_probe["alive_after_report"] == []
+
+
+def test_a_chart_failing_in_the_first_round_stops_the_second(
+    drawing_probe: dict[str, Any],
+) -> None:
+    """A chart of the first round that fails raises where the report is assembled, and the
+    second round's workers (the PDF, the workbook, the model comparison) are stopped."""
+    assert drawing_probe["first_round_error"] == "a first-round chart fails"
+    assert drawing_probe["alive_after_first_round"] == []
 
 
 def test_the_first_round_of_charts_reads_what_the_complete_evidence_holds() -> None:

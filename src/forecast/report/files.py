@@ -126,9 +126,12 @@ def report_files(
             figs, made = render_all(charts, files)
         else:
             rest = start([c for c in charts if c.name not in early.names], files, processes=HALF)
-            drawn = early.results()[0]  # the report's first charts: their warnings first
-            rest.help(HALF)  # the first round's share of the cores takes what is left
-            later, made = rest.results()
+            try:
+                drawn = early.results()[0]  # the report's first charts: their warnings first
+                rest.help(HALF)  # the first round's share of the cores takes what is left
+                later, made = rest.results()
+            finally:
+                rest.stop()  # after an error in the first round, the rest is not wanted
             drawn |= later
             # captions and alt texts as the complete evidence words them
             figs = {c.name: replace(drawn[c.name], caption=c.caption, alt=c.alt) for c in charts}
