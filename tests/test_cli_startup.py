@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import contextlib, io, json, sys
 from forecast.cli import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     code = main(json.loads(sys.argv[1]))
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))
+heavy = sorted(set(sys.modules) & set(json.loads(sys.argv[2])))  # a submodule loads its package
 print(json.dumps({"code": code, "heavy": heavy, "chars": len(out.getvalue())}))
 """
 
@@ -31,9 +32,11 @@ def _commands() -> list[str]:
     return sorted(sub.choices)  # type: ignore[arg-type]
 
 
-def _probe(argv: list[str]) -> dict[str, object]:
+def _probe(argv: list[str], watched: Sequence[str] = HEAVY) -> dict[str, object]:
+    """Run ``forecast argv`` in a fresh interpreter: its exit code, which of the ``watched``
+    modules (packages or submodules, by full name) it loaded, and how much it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(argv), json.dumps(HEAVY)],
+        [sys.executable, "-c", _PROBE, json.dumps(argv), json.dumps(list(watched))],
         capture_output=True,
         text=True,
         check=True,
@@ -101,31 +104,15 @@ def test_the_version_is_written_once() -> None:
     assert _probe(["--version"])["chars"] == len(f"forecast {__version__}\n")
 
 
-def _loaded(argv: list[str], watched: list[str]) -> dict[str, object]:
-    """Run ``forecast argv`` in a fresh interpreter: its exit code and which of the ``watched``
-    modules (full names) it loaded."""
-    probe = _PROBE.replace(
-        'heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))',
-        "heavy = sorted(set(sys.modules) & set(json.loads(sys.argv[2])))",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps(argv), json.dumps(watched)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
 def test_an_uncertain_scenario_is_read_and_simulated_without_scipy_stats(tmp_path: Path) -> None:
     """The uncertain scenario's quantiles (PERT, triangular, the empirical estimates), its Latin
     hypercube and its draws need scipy.special only: validate and a run without the report do
     not load scipy.stats (0.5 s to import); the report's Sobol indices (SALib) do."""
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030-uncertain.toml"
     watched = ["scipy.stats", "scipy.stats.qmc", "matplotlib", "statsmodels"]
-    checked = _loaded(["validate", str(scenario)], watched)
+    checked = _probe(["validate", str(scenario)], watched)
     assert checked["code"] == 0 and checked["heavy"] == []
-    ran = _loaded(["run", str(scenario), "--no-report", "--out", str(tmp_path)], watched)
+    ran = _probe(["run", str(scenario), "--no-report", "--out", str(tmp_path)], watched)
     assert ran["code"] == 0 and ran["heavy"] == []
     assert (tmp_path / "global-ai-2030-uncertain" / "projection.csv").is_file()
 
@@ -139,7 +126,7 @@ def test_a_run_loads_what_it_uses_only(tmp_path: Path) -> None:
 
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "global-ai-2030.toml"
     watched = ["scipy.optimize", "scipy.stats", "scipy.signal", "matplotlib", "statsmodels"]
-    got = _loaded(["run", str(scenario), "--out", str(tmp_path)], watched)
+    got = _probe(["run", str(scenario), "--out", str(tmp_path)], watched)
     assert got["code"] == 0
     assert (tmp_path / "global-ai-2030" / "report.html").is_file()
     expected = ["scipy.optimize"] if WORKERS > 1 else ["matplotlib", "scipy.optimize"]
